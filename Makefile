@@ -1,0 +1,65 @@
+# Bazaar: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format serve-prod migrate seed venv browser-deps clean
+
+# Fresh machine: make the virtualenv and install pinned requirements (re-run when they change).
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(shell command -v $(PYTHON) || echo python3) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+
+# Development server with demo data; emails (wallet confirmation, password reset) print here.
+run: seed
+	@echo ""
+	@echo "  Bazaar on http://127.0.0.1:$(PORT)/"
+	@echo "  DEMO-ONLY logins (never use these passwords anywhere real):"
+	@echo "    shopper  shopper@example.com / demo-shopper-pass"
+	@echo "    support  support@example.com / demo-support-pass   (admin at /admin/)"
+	@echo ""
+	DEBUG=1 CAPTCHA_TEST_MODE=$${CAPTCHA_TEST_MODE:-0} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Production-like server for benchmarks: gunicorn + WhiteNoise, DEBUG off.
+# DEVELOPMENT-ONLY secret below; a real deployment sets its own SECRET_KEY.
+serve-prod: $(STAMP)
+	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} ALLOWED_HOSTS=127.0.0.1,localhost \
+	  SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \
+	  $(BIN)/python manage.py collectstatic --noinput -v0
+	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} ALLOWED_HOSTS=127.0.0.1,localhost \
+	  SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \
+	  $(BIN)/python manage.py migrate --noinput -v0
+	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} ALLOWED_HOSTS=127.0.0.1,localhost \
+	  SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \
+	  $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+browser-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,112 @@
+"""Users log in with their email address; each keeps an address book."""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    """A shopper or staff member; the email address is the login."""
+
+    username = None
+    first_name = None
+    last_name = None
+    full_name = models.CharField("full name", max_length=150, blank=True)
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class PostalAddress(models.Model):
+    """The fields of a postal address. Reused where an address is copied (orders, cards)."""
+
+    FIELDS = ("full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
+
+    full_name = models.CharField(max_length=150)
+    line1 = models.CharField("address line 1", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    region = models.CharField("state / region", max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=2, help_text="ISO 3166 country code, e.g. US")
+    phone = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def as_lines(self) -> list[str]:
+        """The address as printed on a parcel, one line per entry."""
+        city_line = " ".join(p for p in [self.postal_code, self.city] if p)
+        return [
+            line
+            for line in [
+                self.full_name,
+                self.line1,
+                self.line2,
+                city_line,
+                self.region,
+                self.country,
+            ]
+            if line
+        ]
+
+    def as_dict(self) -> dict[str, str]:
+        """A plain copy, for snapshots that must not change when the book entry does."""
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+class Address(PostalAddress):
+    """A shipping address in a user's address book. The one used last is the default."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_used_at", "-created_at", "-id"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return f"{self.full_name}, {self.line1}, {self.city} {self.postal_code}, {self.country}"

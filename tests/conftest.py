@@ -1,0 +1,44 @@
+"""Fixtures shared by the whole suite."""
+
+import pytest
+from django.core import mail
+
+from tests.factories import (
+    DEFAULT_PASSWORD,  # noqa: F401  (re-exported for tests)
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolate_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def outbox():
+    return mail.outbox
