@@ -48,6 +48,7 @@ THIRD_PARTY_APPS = [
     "captcha",
 ]
 LOCAL_APPS = [
+    "core",
     "accounts",
     "shop",
     "wallet",
