@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
 
 
@@ -46,7 +47,11 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message="An account with this email already exists.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,7 +110,9 @@ class Address(PostalAddress):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-last_used_at", "-created_at", "-id"]
+        # NULLS LAST: never-used addresses sort after used ones on PostgreSQL too
+        # (PostgreSQL puts NULLs first in descending order, SQLite last).
+        ordering = [F("last_used_at").desc(nulls_last=True), "-created_at", "-id"]
         verbose_name_plural = "addresses"
 
     def __str__(self) -> str:
