@@ -1,6 +1,10 @@
 """Template context shared by every page."""
 
+from shop.cart_session import request_cart_count
+
 
 def cart_summary(request):
-    # Placeholder until the cart lands: the header shows the item count.
-    return {"cart_count": 0}
+    """`cart_count`: units in the visitor's cart, for the header badge."""
+    if not hasattr(request, "session") or not hasattr(request, "user"):
+        return {"cart_count": 0}
+    return {"cart_count": request_cart_count(request)}

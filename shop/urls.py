@@ -1,14 +1,32 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from shop.views import cart, catalog, checkout
+from shop.views import help as help_views
 
 app_name = "shop"
 
-_placeholder = TemplateView.as_view(template_name="placeholder.html")
-
 urlpatterns = [
-    path("", _placeholder, name="home"),
-    path("search/", _placeholder, name="search"),
-    path("cart/", _placeholder, name="cart"),
-    path("orders/", _placeholder, name="order-list"),
-    path("help/", _placeholder, name="help"),
+    # catalog
+    path("", catalog.HomeView.as_view(), name="home"),
+    path("search/", catalog.SearchView.as_view(), name="search"),
+    path("products/<slug:slug>/", catalog.ProductDetailView.as_view(), name="product-detail"),
+    path("sellers/<slug:slug>/", catalog.SellerDetailView.as_view(), name="seller-detail"),
+    # cart
+    path("cart/", cart.CartView.as_view(), name="cart"),
+    path("cart/add/<int:product_id>/", cart.CartAddView.as_view(), name="cart-add"),
+    path(
+        "cart/lines/<int:line_id>/update/",
+        cart.CartLineUpdateView.as_view(),
+        name="cart-line-update",
+    ),
+    path(
+        "cart/lines/<int:line_id>/remove/",
+        cart.CartLineRemoveView.as_view(),
+        name="cart-line-remove",
+    ),
+    # checkout and orders
+    path("checkout/<slug:seller_slug>/", checkout.CheckoutView.as_view(), name="checkout"),
+    path("orders/", checkout.OrderListView.as_view(), name="order-list"),
+    # help
+    path("help/", help_views.HelpView.as_view(), name="help"),
 ]

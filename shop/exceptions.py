@@ -1,0 +1,27 @@
+"""Shop errors. Unless a docstring says otherwise, `str(error)` is written for the shopper
+and safe to show on the page."""
+
+
+class ShopError(Exception):
+    """Base of every shop error; the message is safe to show the shopper."""
+
+
+class CartError(ShopError):
+    """A cart change was refused; nothing was written."""
+
+
+class InvalidQuantity(CartError):
+    """The quantity is not a whole number between 1 and MAX_LINE_QUANTITY."""
+
+
+class ProductUnavailable(CartError):
+    """The product is inactive (delisted) or sold out."""
+
+
+class InsufficientStock(CartError):
+    """The requested quantity is more than the seller has."""
+
+    def __init__(self, message: str, *, product, available: int):
+        super().__init__(message)
+        self.product = product
+        self.available = available

@@ -1,0 +1,39 @@
+"""Shop forms. Quantities are validated here (a whole number in range) and against stock
+by the cart services."""
+
+from django import forms
+
+from shop.services import MAX_LINE_QUANTITY
+
+
+class QuantityForm(forms.Form):
+    """The quantity box on the product page and on each cart line."""
+
+    quantity = forms.IntegerField(
+        label="Quantity",
+        min_value=1,
+        max_value=MAX_LINE_QUANTITY,
+        initial=1,
+        error_messages={
+            "required": "Enter a quantity.",
+            "invalid": "Enter a whole number as the quantity.",
+            "min_value": "The quantity must be at least 1.",
+            "max_value": f"You can order at most {MAX_LINE_QUANTITY} of one product.",
+        },
+        widget=forms.NumberInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "class": "bz-qty-input"}
+        ),
+    )
+
+    def __init__(self, *args, max_quantity: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if max_quantity is not None:
+            # A browser-side hint only; the service checks stock again.
+            self.fields["quantity"].widget.attrs["max"] = max(
+                1, min(max_quantity, MAX_LINE_QUANTITY)
+            )
+
+    def first_error(self) -> str:
+        for errors in self.errors.values():
+            return str(errors[0])
+        return "Enter a valid quantity."

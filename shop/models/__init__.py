@@ -1,0 +1,9 @@
+"""Shop models, one module per sub-domain; everything is importable from `shop.models`.
+
+Add a sub-domain (e.g. orders) as a new module here and import its models below.
+"""
+
+from shop.models.cart import Cart, CartLine
+from shop.models.catalog import Product, Seller
+
+__all__ = ["Cart", "CartLine", "Product", "Seller"]

@@ -1,0 +1,36 @@
+"""Shop selectors (reads): querysets with their joins applied, so pages keep a fixed number
+of queries whatever the number of rows. Importable from `shop.selectors`."""
+
+from shop.selectors.cart import (
+    CartLineView,
+    SellerCartGroup,
+    cart_get_anonymous,
+    cart_get_for_user,
+    cart_item_count,
+    cart_lines_by_seller,
+)
+from shop.selectors.catalog import (
+    SEARCH_MAX_LENGTH,
+    product_get_active,
+    product_list_active,
+    product_list_for_seller,
+    product_search,
+    search_query_clean,
+    seller_get,
+)
+
+__all__ = [
+    "SEARCH_MAX_LENGTH",
+    "CartLineView",
+    "SellerCartGroup",
+    "cart_get_anonymous",
+    "cart_get_for_user",
+    "cart_item_count",
+    "cart_lines_by_seller",
+    "product_get_active",
+    "product_list_active",
+    "product_list_for_seller",
+    "product_search",
+    "search_query_clean",
+    "seller_get",
+]

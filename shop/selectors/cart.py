@@ -1,0 +1,148 @@
+"""Cart reads: the cart page grouped by seller, and the header's item count."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from accounts.models import User
+from shop.models import Cart, CartLine, Seller
+from shop.pricing import SellerTotals, seller_totals
+from shop.services.cart import MAX_LINE_QUANTITY
+
+
+def cart_get_for_user(*, user: User) -> Cart | None:
+    """The user's cart, or None if they never put anything in one."""
+    return Cart.objects.filter(user=user).first()
+
+
+def cart_get_anonymous(*, cart_id: int | None) -> Cart | None:
+    """The anonymous cart with this id (from a session), or None. Never a user's cart."""
+    if not isinstance(cart_id, int):
+        return None
+    return Cart.objects.filter(pk=cart_id, user__isnull=True).first()
+
+
+def cart_item_count(*, cart_id: int | None = None, user: User | None = None) -> int:
+    """Total units in a cart, by cart id or by owner, in one query."""
+    lines = CartLine.objects.all()
+    if user is not None:
+        lines = lines.filter(cart__user=user)
+    elif cart_id is not None:
+        lines = lines.filter(cart_id=cart_id, cart__user__isnull=True)
+    else:
+        return 0
+    return lines.aggregate(n=Sum("quantity"))["n"] or 0
+
+
+@dataclass(frozen=True)
+class CartLineView:
+    """A cart line as shown: its problem (if any) says why it cannot be ordered as is."""
+
+    line: CartLine
+    line_total: Decimal
+    problem: str = ""
+
+    @property
+    def product(self):
+        return self.line.product
+
+    @property
+    def quantity(self) -> int:
+        return self.line.quantity
+
+    @property
+    def pk(self) -> int:
+        return self.line.pk
+
+    @property
+    def max_quantity(self) -> int:
+        """The most the quantity box should offer (a hint; the services decide)."""
+        return max(1, min(self.line.product.stock, MAX_LINE_QUANTITY))
+
+
+@dataclass(frozen=True)
+class SellerCartGroup:
+    """One seller's part of the cart: what "Order from this seller" would order."""
+
+    seller: Seller
+    lines: list[CartLineView]
+    totals: SellerTotals
+    item_count: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.totals.subtotal
+
+    @property
+    def shipping_fee(self) -> Decimal:
+        return self.totals.shipping_fee
+
+    @property
+    def total(self) -> Decimal:
+        return self.totals.total
+
+    @property
+    def currency(self) -> str:
+        return self.totals.currency
+
+    @property
+    def is_orderable(self) -> bool:
+        return not self.problems and bool(self.lines)
+
+
+def _line_problem(line: CartLine) -> str:
+    product = line.product
+    if not product.is_active:
+        return f"{product.title} is no longer available. Remove it to order from this seller."
+    if product.stock <= 0:
+        return f"{product.title} is out of stock. Remove it to order from this seller."
+    if line.quantity > product.stock:
+        return f"Only {product.stock} left of {product.title}. Lower the quantity to order."
+    return ""
+
+
+def cart_lines_by_seller(
+    *, cart: Cart | None, seller: Seller | None = None
+) -> list[SellerCartGroup]:
+    """The cart's lines grouped by seller (sellers by name, lines in the order added), each
+    group with its subtotal, shipping fee and total from `shop.pricing.seller_totals`.
+
+    Lines that cannot be ordered (delisted, sold out, more than the stock) stay visible
+    with their problem and are left out of the totals. One query. Pass `seller` to get
+    only that seller's group (checkout).
+    """
+    if cart is None or cart.pk is None:
+        return []
+    lines = CartLine.objects.filter(cart=cart).select_related("product__seller")
+    if seller is not None:
+        lines = lines.filter(product__seller=seller)
+    by_seller: dict[int, list[CartLine]] = {}
+    sellers: dict[int, Seller] = {}
+    for line in lines.order_by("product__seller__name", "product__seller_id", "created_at", "id"):
+        by_seller.setdefault(line.product.seller_id, []).append(line)
+        sellers[line.product.seller_id] = line.product.seller
+    groups = []
+    for seller_id, seller_lines in by_seller.items():
+        group_seller = sellers[seller_id]
+        views = []
+        for line in seller_lines:
+            views.append(
+                CartLineView(line=line, line_total=line.line_total, problem=_line_problem(line))
+            )
+        orderable = [v for v in views if not v.problem]
+        totals = seller_totals(
+            seller=group_seller,
+            items=[(v.product.price, v.quantity) for v in orderable],
+        )
+        groups.append(
+            SellerCartGroup(
+                seller=group_seller,
+                lines=views,
+                totals=totals,
+                item_count=sum(v.quantity for v in orderable),
+                problems=[v.problem for v in views if v.problem],
+            )
+        )
+    return groups

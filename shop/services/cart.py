@@ -1,0 +1,156 @@
+"""Cart services: add, change and remove lines; merge an anonymous cart at login.
+
+A cart reserves nothing: stock is checked here so the shopper hears about it early, and
+checked again (and decremented) by the checkout.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from shop.exceptions import CartError, InsufficientStock, InvalidQuantity, ProductUnavailable
+from shop.models import Cart, CartLine, Product, Seller
+
+# One line may hold at most this many units, whatever the stock: it stops typos like 1000.
+MAX_LINE_QUANTITY = 99
+
+
+def _check_quantity(quantity: int) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidQuantity("Enter a whole number as the quantity.")
+    if quantity < 1:
+        raise InvalidQuantity("The quantity must be at least 1.")
+    if quantity > MAX_LINE_QUANTITY:
+        raise InvalidQuantity(f"You can order at most {MAX_LINE_QUANTITY} of one product.")
+
+
+def _check_available(*, product: Product, quantity: int, already: int = 0) -> None:
+    if not product.is_active:
+        raise ProductUnavailable(f"{product.title} is no longer available.")
+    if product.stock <= 0:
+        raise ProductUnavailable(f"{product.title} is out of stock.")
+    if quantity > product.stock:
+        message = f"Only {product.stock} left of {product.title}."
+        if already:
+            message += f" You already have {already} in your cart."
+        raise InsufficientStock(message, product=product, available=product.stock)
+
+
+def _lock(cart_id: int) -> None:
+    # Serialises changes to one cart (two tabs adding the same product) without
+    # touching the product rows that checkouts lock.
+    list(Cart.objects.select_for_update().filter(pk=cart_id).values_list("pk", flat=True))
+
+
+def _touch(cart_id: int) -> None:
+    Cart.objects.filter(pk=cart_id).update(updated_at=timezone.now())
+
+
+def cart_get_or_create_for_user(*, user: User) -> Cart:
+    """The user's cart, created on first use. Safe under concurrent first use (unique user)."""
+    cart, _ = Cart.objects.get_or_create(user=user)
+    return cart
+
+
+def cart_create_anonymous() -> Cart:
+    """A new cart with no owner; the caller keeps its id in the visitor's session."""
+    return Cart.objects.create()
+
+
+@transaction.atomic
+def cart_add_item(*, cart: Cart, product: Product, quantity: int) -> CartLine:
+    """Add `quantity` units of `product` to `cart` (on top of a line already there).
+
+    Atomic; locks the cart row. Raises InvalidQuantity, ProductUnavailable or
+    InsufficientStock (the cart line total may not exceed stock or MAX_LINE_QUANTITY) and
+    then changes nothing.
+    """
+    _check_quantity(quantity)
+    _lock(cart.pk)
+    product = Product.objects.get(pk=product.pk)
+    line = CartLine.objects.filter(cart=cart, product=product).first()
+    already = line.quantity if line else 0
+    new_quantity = already + quantity
+    if new_quantity > MAX_LINE_QUANTITY:
+        raise InvalidQuantity(
+            f"You can order at most {MAX_LINE_QUANTITY} of one product"
+            + (f" (you already have {already} in your cart)." if already else ".")
+        )
+    _check_available(product=product, quantity=new_quantity, already=already)
+    if line:
+        line.quantity = new_quantity
+        line.save(update_fields=["quantity", "updated_at"])
+    else:
+        line = CartLine.objects.create(cart=cart, product=product, quantity=new_quantity)
+    _touch(cart.pk)
+    return line
+
+
+@transaction.atomic
+def cart_line_set_quantity(*, line: CartLine, quantity: int) -> CartLine:
+    """Set a line's quantity. Atomic; locks the cart row.
+
+    Raises InvalidQuantity (use `cart_line_remove` to drop a line: 0 is refused),
+    ProductUnavailable or InsufficientStock, and then changes nothing.
+    """
+    _check_quantity(quantity)
+    _lock(line.cart_id)
+    line = CartLine.objects.select_related("product").filter(pk=line.pk).first()
+    if line is None:
+        raise CartError("That item is no longer in your cart.")
+    _check_available(product=line.product, quantity=quantity)
+    line.quantity = quantity
+    line.save(update_fields=["quantity", "updated_at"])
+    _touch(line.cart_id)
+    return line
+
+
+@transaction.atomic
+def cart_line_remove(*, line: CartLine) -> None:
+    """Delete a line from its cart. Idempotent: removing a removed line does nothing."""
+    CartLine.objects.filter(pk=line.pk).delete()
+    _touch(line.cart_id)
+
+
+@transaction.atomic
+def cart_remove_seller_lines(*, cart: Cart, seller: Seller) -> int:
+    """Delete every line of `seller`'s products from `cart` (after that seller's order is
+    placed). Returns how many lines went."""
+    deleted, _ = CartLine.objects.filter(cart=cart, product__seller=seller).delete()
+    return deleted
+
+
+@transaction.atomic
+def cart_merge_into_user(*, anonymous_cart: Cart, user: User) -> Cart:
+    """Move an anonymous cart's lines into `user`'s cart and delete the anonymous cart.
+
+    Quantities of a product in both carts add up, capped at the product's stock and at
+    MAX_LINE_QUANTITY (a line already above the cap is left as it is); lines of delisted or
+    sold-out products are dropped. Atomic; locks both carts. Idempotent: merging a cart
+    that is gone, or that already belongs to someone, does nothing.
+    """
+    cart = cart_get_or_create_for_user(user=user)
+    anonymous = (
+        Cart.objects.select_for_update().filter(pk=anonymous_cart.pk, user__isnull=True).first()
+    )
+    if anonymous is None or anonymous.pk == cart.pk:
+        return cart
+    _lock(cart.pk)
+    existing = {line.product_id: line for line in cart.lines.all()}
+    for incoming in anonymous.lines.select_related("product"):
+        product = incoming.product
+        cap = min(product.stock, MAX_LINE_QUANTITY) if product.is_active else 0
+        line = existing.get(product.pk)
+        if line is None:
+            if cap > 0:
+                CartLine.objects.create(
+                    cart=cart, product=product, quantity=min(incoming.quantity, cap)
+                )
+            continue
+        merged = min(line.quantity + incoming.quantity, cap)
+        if merged > line.quantity:
+            line.quantity = merged
+            line.save(update_fields=["quantity", "updated_at"])
+    anonymous.delete()
+    _touch(cart.pk)
+    return cart

@@ -1,0 +1,1 @@
+"""Shop views, one module per area: catalog, cart, checkout (orders), help."""
