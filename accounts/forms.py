@@ -1,0 +1,229 @@
+"""Forms for sign-up, login, passwords and the address book.
+
+`AddressForm` is shared: checkout and the wallet's payment address reuse it, each with its
+own `prefix`. Every field carries its HTML `autocomplete` token and a visible label.
+"""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Layout, Row
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+
+from accounts.countries import COUNTRY_CHOICES, DEFAULT_COUNTRY, country_name
+from accounts.models import Address, PostalAddress, User
+from accounts.services import DUPLICATE_EMAIL_MESSAGE
+
+
+def _fields_only_helper(layout: Layout | None = None) -> FormHelper:
+    """A crispy helper that renders fields only: the template owns <form> and the button."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    if layout is not None:
+        helper.layout = layout
+    return helper
+
+
+def password_help_text() -> str:
+    """One short line instead of Django's bullet list, built from the configured validators."""
+    min_length = next(
+        (
+            validator.min_length
+            for validator in password_validation.get_default_password_validators()
+            if hasattr(validator, "min_length")
+        ),
+        None,
+    )
+    first = f"At least {min_length} characters. " if min_length else ""
+    return first + "Avoid common words, all-digit passwords and anything like your email."
+
+
+def _email_field(**kwargs) -> forms.EmailField:
+    return forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+        **kwargs,
+    )
+
+
+class SignUpForm(auth_forms.SetPasswordMixin, forms.Form):
+    """Email + password + confirmation. The email must not belong to any account, in any case."""
+
+    error_messages = {
+        "password_mismatch": "The two passwords don't match.",
+    }
+
+    email = _email_field()
+    password1, password2 = auth_forms.SetPasswordMixin.create_password_fields(
+        label1="Password", label2="Confirm password"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autofocus"] = True
+        self.fields["password1"].help_text = password_help_text()
+        self.fields["password2"].help_text = "Type the same password again."
+        self.helper = _fields_only_helper()
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        self.validate_passwords()
+        # Validators such as "too similar to the email" need a user to compare against.
+        self.validate_password_for_user(User(email=cleaned.get("email") or ""))
+        return cleaned
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    """Django's login form (it passes `request` to authenticate, which django-axes needs),
+    labelled for an email login."""
+
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": "That email and password don't match an account. Please try again.",
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        username = self.fields["username"]
+        username.label = "Email"
+        username.widget.input_type = "email"
+        username.widget.attrs.update(
+            {"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}
+        )
+        self.fields["password"].label = "Password"
+        self.helper = _fields_only_helper()
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Current password"
+        self.fields["new_password1"].label = "New password"
+        self.fields["new_password1"].help_text = password_help_text()
+        self.fields["new_password2"].label = "Confirm new password"
+        self.helper = _fields_only_helper()
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update({"autofocus": True, "autocapitalize": "none"})
+        self.helper = _fields_only_helper()
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "New password"
+        self.fields["new_password1"].help_text = password_help_text()
+        self.fields["new_password2"].label = "Confirm new password"
+        self.helper = _fields_only_helper()
+
+
+# ---------------------------------------------------------------------------- addresses
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9 ()./-]{5,30}$",
+    "Enter a phone number using digits, spaces and + ( ) - only.",
+    code="invalid_phone",
+)
+
+
+class AddressForm(forms.ModelForm):
+    """A postal address. Reusable anywhere an address is typed in.
+
+    Use it with a `prefix` when it shares a page with other forms, e.g.
+    `AddressForm(data=request.POST or None, prefix="shipping")`, render it with
+    `{% crispy form %}` inside your own <form> (the helper renders fields only), and pass
+    `form.cleaned_data` (exactly PostalAddress.FIELDS) to a service such as
+    `accounts.services.address_create(user=..., **form.cleaned_data)`.
+    """
+
+    country = forms.ChoiceField(
+        label="Country",
+        choices=COUNTRY_CHOICES,
+        initial=DEFAULT_COUNTRY,
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+    )
+
+    class Meta:
+        model = Address
+        fields = PostalAddress.FIELDS
+        labels = {
+            "full_name": "Full name",
+            "line1": "Address line 1",
+            "line2": "Address line 2",
+            "city": "City",
+            "region": "State / province / region",
+            "postal_code": "ZIP / postal code",
+            "phone": "Phone",
+        }
+        help_texts = {
+            "phone": "Only used if the courier needs to reach you.",
+        }
+        widgets = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "line1": forms.TextInput(
+                attrs={"autocomplete": "address-line1", "placeholder": "Street address, P.O. box"}
+            ),
+            "line2": forms.TextInput(
+                attrs={
+                    "autocomplete": "address-line2",
+                    "placeholder": "Apartment, suite, unit, building, floor (optional)",
+                }
+            ),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "region": forms.TextInput(attrs={"autocomplete": "address-level1"}),
+            "postal_code": forms.TextInput(
+                attrs={"autocomplete": "postal-code", "autocapitalize": "characters"}
+            ),
+            "phone": forms.TextInput(
+                attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].validators.append(phone_validator)
+        # An address saved before (or copied from elsewhere) may carry a code this list
+        # lacks; keep it selectable so editing such an address does not fail.
+        current = (self.initial.get("country") or "").upper()
+        if current and current not in dict(COUNTRY_CHOICES):
+            self.fields["country"].choices = [
+                (current, country_name(current)),
+                *COUNTRY_CHOICES,
+            ]
+        self.helper = _fields_only_helper(
+            Layout(
+                Field("full_name"),
+                Field("line1"),
+                Field("line2"),
+                Row(
+                    Column("city", css_class="col-md-5"),
+                    Column("region", css_class="col-md-4"),
+                    Column("postal_code", css_class="col-md-3"),
+                ),
+                Row(
+                    Column("country", css_class="col-md-6"),
+                    Column("phone", css_class="col-md-6"),
+                ),
+            )
+        )
+
+    def clean_postal_code(self) -> str:
+        return " ".join(self.cleaned_data["postal_code"].split()).upper()
+
+    def clean_phone(self) -> str:
+        return " ".join(self.cleaned_data["phone"].split())

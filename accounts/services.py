@@ -1,0 +1,112 @@
+"""Writes for accounts: creating shoppers, security notices, the address book."""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import Address, PostalAddress, User
+
+logger = logging.getLogger(__name__)
+
+DUPLICATE_EMAIL_MESSAGE = "An account with this email already exists."
+
+
+def _normalize_email(email: str) -> str:
+    return User.objects.normalize_email(email.strip()).lower()
+
+
+def user_create(*, email: str, password: str, full_name: str = "") -> User:
+    """Create a shopper account with the given (already validated) password.
+
+    The email is stored lower-cased; it is the login and unique regardless of case.
+    Atomic. Raises ValidationError(code="duplicate_email") when the address is taken,
+    including when a concurrent sign-up wins the race to the unique constraint.
+    """
+    email = _normalize_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, full_name=full_name)
+    except IntegrityError as exc:
+        raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email") from exc
+    logger.info("account created user=%s", user.pk)
+    return user
+
+
+def user_notify_password_changed(*, user: User) -> None:
+    """Queue a security notice to the user's email saying the password was changed.
+
+    Sent after the surrounding transaction commits (at once outside one).
+    """
+    context = {"user": user, "support_email": settings.DEFAULT_FROM_EMAIL}
+    subject = "Your Bazaar password was changed"
+    body = render_to_string("registration/password_changed_email.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=False))
+
+
+def user_clear_login_failures(*, user: User) -> None:
+    """Forget failed logins (and so any lockout) for this account on every device.
+
+    Called once the owner proves control of the mailbox with a password-reset link, so
+    the lockout page's "reset your password" advice actually lets them back in.
+    """
+    from axes.utils import reset
+
+    reset(username=user.email)
+
+
+# ---------------------------------------------------------------------------- addresses
+
+
+def _check_address_fields(fields: dict) -> None:
+    unknown = set(fields) - set(PostalAddress.FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown address fields: {', '.join(sorted(unknown))}")
+
+
+def address_create(*, user: User, **fields) -> Address:
+    """Add an address (keyword fields of PostalAddress.FIELDS) to the user's address book.
+
+    Validates with full_clean (raises ValidationError) and saves. Atomic. A new address
+    never used yet does not displace the one used last as the default.
+    """
+    _check_address_fields(fields)
+    address = Address(user=user, **fields)
+    address.full_clean()
+    with transaction.atomic():
+        address.save()
+    return address
+
+
+def address_update(*, address: Address, **fields) -> Address:
+    """Change some fields of a saved address. Validates (raises ValidationError), saves."""
+    _check_address_fields(fields)
+    for name, value in fields.items():
+        setattr(address, name, value)
+    address.full_clean()
+    with transaction.atomic():
+        address.save(update_fields=list(fields) or None)
+    return address
+
+
+def address_delete(*, address: Address) -> None:
+    """Remove an address from its owner's book. Orders keep their own copy of it."""
+    with transaction.atomic():
+        address.delete()
+
+
+def address_mark_used(*, address: Address) -> Address:
+    """Record that the address was just used (e.g. shipped to): it becomes the default.
+
+    A single UPDATE, so it is safe to call inside the checkout's transaction.
+    """
+    now = timezone.now()
+    Address.objects.filter(pk=address.pk).update(last_used_at=now)
+    address.last_used_at = now
+    return address

@@ -1,0 +1,24 @@
+"""Template helpers for addresses and account pages: `{% load accounts_tags %}`."""
+
+from datetime import timedelta
+
+from django import template
+
+from accounts.countries import country_name as _country_name
+
+register = template.Library()
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """`{{ address.country|country_name }}` -> "United States"."""
+    return _country_name(code)
+
+
+@register.filter
+def minutes(value: timedelta | None) -> int:
+    """Whole minutes in a timedelta (rounded up), e.g. the login lockout's cool-off."""
+    if not value:
+        return 0
+    seconds = int(value.total_seconds())
+    return -(-seconds // 60)

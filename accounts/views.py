@@ -1,0 +1,180 @@
+"""Account pages: sign-up, Django's auth views wired to our namespace, the address book."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.functional import cached_property
+from django.views.generic import FormView, ListView, TemplateView
+
+from accounts import selectors, services
+from accounts.forms import (
+    AddressForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    SignUpForm,
+)
+from accounts.models import Address
+
+# Several authentication backends are configured (django-axes first), so login() after
+# sign-up must say which one vouches for the new user.
+_MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class SignUpView(auth_views.RedirectURLMixin, FormView):
+    form_class = SignUpForm
+    template_name = "accounts/signup.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_default_redirect_url(self):
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            **kwargs, redirect_field_name=self.redirect_field_name, next=self.get_redirect_url()
+        )
+
+    def form_valid(self, form):
+        try:
+            user = services.user_create(
+                email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
+            )
+        except ValidationError as exc:
+            form.add_error("email", exc)
+            return self.form_invalid(form)
+        login(self.request, user, backend=_MODEL_BACKEND)
+        messages.success(self.request, "Welcome to Bazaar! Your account is ready.")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's LogoutView refuses GET with 405)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You have been logged out.")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.user_notify_password_changed(user=form.user)
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+    subject_template_name = "registration/password_reset_subject.txt"
+    email_template_name = "registration/password_reset_email.txt"
+
+    @property
+    def extra_email_context(self):
+        return {"valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.user_clear_login_failures(user=form.user)
+        services.user_notify_password_changed(user=form.user)
+        return response
+
+
+# ---------------------------------------------------------------------------- addresses
+
+
+class _NextUrlMixin(auth_views.RedirectURLMixin):
+    """After saving, go back where the shopper came from (e.g. checkout) if that is safe."""
+
+    def get_default_redirect_url(self):
+        return reverse("accounts:address-list")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, next=self.get_redirect_url())
+
+
+class _OwnAddressMixin:
+    """Looks up the address in the URL among the user's own; anyone else's is a 404."""
+
+    @cached_property
+    def address(self) -> Address:
+        try:
+            return selectors.address_get_for_user(user=self.request.user, pk=self.kwargs["pk"])
+        except Address.DoesNotExist:
+            raise Http404("No such address.") from None
+
+
+class AddressListView(LoginRequiredMixin, ListView):
+    template_name = "accounts/address_list.html"
+    context_object_name = "addresses"
+
+    def get_queryset(self):
+        return selectors.address_list_for_user(user=self.request.user)
+
+
+class AddressCreateView(LoginRequiredMixin, _NextUrlMixin, FormView):
+    form_class = AddressForm
+    template_name = "accounts/address_form.html"
+
+    def get_initial(self):
+        return {"full_name": self.request.user.full_name}
+
+    def form_valid(self, form):
+        services.address_create(user=self.request.user, **form.cleaned_data)
+        messages.success(self.request, "Address saved.")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class AddressUpdateView(LoginRequiredMixin, _OwnAddressMixin, _NextUrlMixin, FormView):
+    form_class = AddressForm
+    template_name = "accounts/address_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.address}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, address=self.address)
+
+    def form_valid(self, form):
+        services.address_update(address=self.address, **form.cleaned_data)
+        messages.success(self.request, "Address updated.")
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class AddressDeleteView(LoginRequiredMixin, _OwnAddressMixin, TemplateView):
+    """GET asks for confirmation; POST removes."""
+
+    template_name = "accounts/address_confirm_delete.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, address=self.address)
+
+    def post(self, request, *args, **kwargs):
+        services.address_delete(address=self.address)
+        messages.success(request, "Address removed.")
+        return HttpResponseRedirect(reverse("accounts:address-list"))
