@@ -1,0 +1,93 @@
+"""A shopper searches, fills a cart from two sellers and sees it grouped by seller."""
+
+import re
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from tests.factories import ProductFactory, SellerFactory
+
+
+def _catalog():
+    nordic = SellerFactory(
+        name="Nordic Home Goods",
+        slug="nordic-home-goods",
+        country="SE",
+        shipping_fee=Decimal("6.90"),
+        free_shipping_threshold=Decimal("60.00"),
+    )
+    tokyo = SellerFactory(
+        name="Tokyo Tech Corner",
+        slug="tokyo-tech-corner",
+        country="JP",
+        shipping_fee=Decimal("12.00"),
+        free_shipping_threshold=Decimal("150.00"),
+    )
+    ProductFactory(seller=nordic, title="Stoneware Coffee Mug", price=Decimal("18.50"), stock=20)
+    ProductFactory(seller=nordic, title="Oak Bedside Lamp", price=Decimal("64.00"), stock=2)
+    ProductFactory(seller=tokyo, title="Silent Wireless Mouse", price=Decimal("24.90"), stock=9)
+
+
+def _search_and_open(page, query: str, title: str) -> None:
+    page.get_by_role("search").get_by_role("searchbox").first.fill(query)
+    page.get_by_role("search").get_by_role("button", name="Search").first.click()
+    expect(page.get_by_role("heading", name=re.compile("Results for"))).to_be_visible()
+    page.get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+
+
+def test_shopper_fills_a_cart_from_two_sellers(page, screenshot, transactional_db):
+    _catalog()
+    page.goto("/")
+    expect(page.get_by_role("link", name="Stoneware Coffee Mug")).to_be_visible()
+    screenshot(page, "home")
+
+    _search_and_open(page, "coffee MUG", "Stoneware Coffee Mug")
+    screenshot(page, "product")
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page).to_have_url(re.compile(r"/cart/$"))
+    expect(page.get_by_text("Added 2 × Stoneware Coffee Mug to your cart.")).to_be_visible()  # noqa: RUF001
+
+    _search_and_open(page, "mouse", "Silent Wireless Mouse")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page).to_have_url(re.compile(r"/cart/$"))
+
+    groups = page.get_by_test_id("seller-group")
+    expect(groups).to_have_count(2)
+    expect(page.get_by_role("link", name="Order from this seller")).to_have_count(2)
+    expect(groups.nth(0)).to_contain_text("Sold by Nordic Home Goods")
+    expect(groups.nth(0).get_by_test_id("group-subtotal")).to_have_text("$37.00")
+    expect(groups.nth(0).get_by_test_id("group-shipping")).to_have_text("$6.90")
+    expect(groups.nth(1)).to_contain_text("Sold by Tokyo Tech Corner")
+    expect(page.get_by_test_id("cart-count")).to_have_text("3")
+    screenshot(page, "cart")
+
+    # Changing the quantity updates that seller's totals only.
+    page.get_by_label("Quantity of Stoneware Coffee Mug").fill("4")
+    groups.nth(0).get_by_role("button", name="Update").click()
+    expect(page.get_by_text("Updated Stoneware Coffee Mug: quantity 4.")).to_be_visible()
+    expect(groups.nth(0).get_by_test_id("group-subtotal")).to_have_text("$74.00")
+    expect(groups.nth(0).get_by_test_id("group-shipping")).to_have_text("Free")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "cart-phone")
+
+    groups.nth(1).get_by_role("button", name="Remove Silent Wireless Mouse").click()
+    expect(page.get_by_text("Removed Silent Wireless Mouse from your cart.")).to_be_visible()
+    expect(page.get_by_role("link", name="Order from this seller")).to_have_count(1)
+
+
+def test_asking_for_more_than_the_stock_explains_what_is_left(page, screenshot, transactional_db):
+    _catalog()
+    page.goto("/")
+    page.get_by_role("link", name="Oak Bedside Lamp").click()
+    expect(page.get_by_text("Only 2 left")).to_be_visible()
+    quantity = page.get_by_label("Quantity")
+    # The browser's own max hint is bypassed to reach the server's check.
+    quantity.evaluate("el => el.removeAttribute('max')")
+    quantity.fill("5")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_text("Only 2 left of Oak Bedside Lamp.")).to_be_visible()
+    screenshot(page, "too-many")
+    expect(page.get_by_test_id("cart-count")).to_have_text("0")

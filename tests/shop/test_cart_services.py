@@ -1,0 +1,102 @@
+import pytest
+
+from shop.exceptions import InsufficientStock, InvalidQuantity, ProductUnavailable
+from shop.models import Cart, CartLine
+from shop.services import (
+    MAX_LINE_QUANTITY,
+    cart_add_item,
+    cart_create_anonymous,
+    cart_get_or_create_for_user,
+    cart_line_set_quantity,
+    cart_merge_into_user,
+    cart_remove_seller_lines,
+)
+from tests.factories import CartFactory, CartLineFactory, ProductFactory, UserFactory
+
+
+def test_adding_a_product_twice_adds_to_the_same_line(db):
+    cart, product = CartFactory(), ProductFactory(stock=10)
+    cart_add_item(cart=cart, product=product, quantity=2)
+    line = cart_add_item(cart=cart, product=product, quantity=3)
+    assert line.quantity == 5
+    assert cart.lines.count() == 1
+
+
+def test_adding_more_than_the_stock_is_refused_and_names_the_product(db):
+    cart, product = CartFactory(), ProductFactory(title="Oak Lamp", stock=3)
+    with pytest.raises(InsufficientStock, match="Only 3 left of Oak Lamp"):
+        cart_add_item(cart=cart, product=product, quantity=4)
+    assert not cart.lines.exists()
+
+
+def test_adding_on_top_of_a_line_counts_what_is_already_in_the_cart(db):
+    cart, product = CartFactory(), ProductFactory(stock=3)
+    cart_add_item(cart=cart, product=product, quantity=2)
+    with pytest.raises(InsufficientStock, match="already have 2"):
+        cart_add_item(cart=cart, product=product, quantity=2)
+    assert cart.lines.get().quantity == 2
+
+
+@pytest.mark.parametrize("quantity", [0, -1, MAX_LINE_QUANTITY + 1, 10**30])
+def test_out_of_range_quantities_are_refused(db, quantity):
+    cart, product = CartFactory(), ProductFactory(stock=10**6)
+    with pytest.raises(InvalidQuantity):
+        cart_add_item(cart=cart, product=product, quantity=quantity)
+    assert not cart.lines.exists()
+
+
+def test_inactive_and_sold_out_products_cannot_be_added(db):
+    cart = CartFactory()
+    with pytest.raises(ProductUnavailable, match="no longer available"):
+        cart_add_item(cart=cart, product=ProductFactory(is_active=False), quantity=1)
+    with pytest.raises(ProductUnavailable, match="out of stock"):
+        cart_add_item(cart=cart, product=ProductFactory(stock=0), quantity=1)
+
+
+def test_setting_a_quantity_above_stock_keeps_the_old_quantity(db):
+    line = CartLineFactory(product=ProductFactory(stock=4), quantity=1)
+    with pytest.raises(InsufficientStock):
+        cart_line_set_quantity(line=line, quantity=5)
+    line.refresh_from_db()
+    assert line.quantity == 1
+
+
+def test_user_cart_is_created_once(db):
+    user = UserFactory()
+    assert cart_get_or_create_for_user(user=user) == cart_get_or_create_for_user(user=user)
+    assert Cart.objects.filter(user=user).count() == 1
+
+
+def test_merge_adds_quantities_caps_at_stock_and_deletes_the_anonymous_cart(db):
+    user = UserFactory()
+    lamp, mug, board = ProductFactory(stock=3), ProductFactory(stock=10), ProductFactory(stock=0)
+    user_cart = cart_get_or_create_for_user(user=user)
+    CartLine.objects.create(cart=user_cart, product=lamp, quantity=2)
+    anonymous = cart_create_anonymous()
+    CartLine.objects.create(cart=anonymous, product=lamp, quantity=2)
+    CartLine.objects.create(cart=anonymous, product=mug, quantity=4)
+    CartLine.objects.create(cart=anonymous, product=board, quantity=1)
+
+    merged = cart_merge_into_user(anonymous_cart=anonymous, user=user)
+
+    assert merged == user_cart
+    quantities = dict(merged.lines.values_list("product_id", "quantity"))
+    assert quantities == {lamp.pk: 3, mug.pk: 4}
+    assert not Cart.objects.filter(pk=anonymous.pk).exists()
+
+
+def test_merging_the_same_cart_twice_changes_nothing_the_second_time(db):
+    user, product = UserFactory(), ProductFactory(stock=10)
+    anonymous = cart_create_anonymous()
+    CartLine.objects.create(cart=anonymous, product=product, quantity=2)
+    cart_merge_into_user(anonymous_cart=anonymous, user=user)
+    cart = cart_merge_into_user(anonymous_cart=anonymous, user=user)
+    assert cart.lines.get().quantity == 2
+
+
+def test_removing_a_sellers_lines_keeps_other_sellers(db):
+    cart = CartFactory()
+    kept = CartLineFactory(cart=cart)
+    gone = CartLineFactory(cart=cart)
+    assert cart_remove_seller_lines(cart=cart, seller=gone.product.seller) == 1
+    assert list(cart.lines.all()) == [kept]

@@ -1,0 +1,134 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import ProductFactory, SellerFactory
+
+
+def _products_on_page(response) -> list:
+    return list(response.context["page_obj"])
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_home_query_count_does_not_grow_with_products(
+    client, db, django_assert_max_num_queries, count
+):
+    ProductFactory.create_batch(count)
+    with django_assert_max_num_queries(2):
+        response = client.get(reverse("shop:home"))
+    assert response.status_code == 200
+
+
+def test_home_shows_twelve_newest_active_products_per_page(client, db):
+    seller = SellerFactory(name="Trailhead")
+    ProductFactory.create_batch(13, seller=seller)
+    hidden = ProductFactory(title="Secret thing", is_active=False)
+
+    first = client.get(reverse("shop:home"))
+    second = client.get(reverse("shop:home"), {"page": 2})
+
+    assert len(_products_on_page(first)) == 12
+    assert len(_products_on_page(second)) == 1
+    assert b"Trailhead" in first.content
+    assert hidden.title.encode() not in first.content + second.content
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "99999", "1" * 500])
+def test_home_survives_bad_page_numbers(client, db, page):
+    ProductFactory()
+    assert client.get(reverse("shop:home"), {"page": page}).status_code == 200
+
+
+def test_product_page_shows_price_stock_and_add_to_cart(client, db):
+    product = ProductFactory(title="Oak Lamp", price="64.00", stock=7)
+    response = client.get(product.get_absolute_url())
+    assert response.status_code == 200
+    assert b"$64.00" in response.content
+    assert b"In stock: 7" in response.content
+    assert b"Add to cart" in response.content
+    assert product.seller.get_absolute_url().encode() in response.content
+
+
+def test_product_page_says_only_a_few_left(client, db):
+    response = client.get(ProductFactory(stock=2).get_absolute_url())
+    assert b"Only 2 left" in response.content
+
+
+def test_sold_out_product_has_no_add_to_cart_button(client, db):
+    response = client.get(ProductFactory(stock=0).get_absolute_url())
+    assert b"Out of stock" in response.content
+    assert b"Add to cart" not in response.content
+
+
+def test_inactive_product_is_not_found(client, db):
+    product = ProductFactory(is_active=False)
+    assert client.get(product.get_absolute_url()).status_code == 404
+
+
+def test_product_page_query_count_is_pinned(client, db, django_assert_max_num_queries):
+    product = ProductFactory()
+    with django_assert_max_num_queries(1):
+        assert client.get(product.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("count", [2, 25])
+def test_seller_page_lists_its_products_with_pinned_queries(
+    client, db, django_assert_max_num_queries, count
+):
+    seller = SellerFactory(
+        name="Atelier", country="FR", shipping_fee="8.50", free_shipping_threshold=None
+    )
+    ProductFactory.create_batch(count, seller=seller)
+    ProductFactory(title="Somebody else's thing")
+    with django_assert_max_num_queries(3):
+        response = client.get(seller.get_absolute_url())
+    assert response.status_code == 200
+    assert b"Ships from France" in response.content
+    assert b"Shipping $8.50 per order" in response.content
+    assert b"Somebody else" not in response.content
+    assert response.context["page_obj"].paginator.count == count
+
+
+def test_unknown_seller_is_not_found(client, db):
+    assert client.get(reverse("shop:seller-detail", args=["nobody"])).status_code == 404
+
+
+def test_search_page_finds_by_title_ignoring_case(client, db):
+    ProductFactory(title="Stoneware Coffee Mug")
+    ProductFactory(title="Oak Lamp")
+    response = client.get(reverse("shop:search"), {"q": "MUG"})
+    assert [p.title for p in _products_on_page(response)] == ["Stoneware Coffee Mug"]
+
+
+def test_empty_search_shows_a_prompt(client, db):
+    response = client.get(reverse("shop:search"), {"q": "   "})
+    assert response.status_code == 200
+    assert b"What are you looking for?" in response.content
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "%",
+        "_",
+        "%_%",
+        "\\",
+        "' OR 1=1 --",
+        "x" * 5000,
+        "\x00",
+        "кружка",
+        "🙂",
+        "<script>alert(1)</script>",
+    ],
+)
+def test_search_survives_weird_input(client, db, query):
+    ProductFactory(title="Mug")
+    response = client.get(reverse("shop:search"), {"q": query})
+    assert response.status_code == 200
+    assert b"<script>alert(1)</script>" not in response.content
+
+
+def test_search_query_count_is_pinned(client, db, django_assert_max_num_queries):
+    ProductFactory.create_batch(20, title="Mug")
+    with django_assert_max_num_queries(2):
+        response = client.get(reverse("shop:search"), {"q": "mug"})
+    assert response.context["page_obj"].paginator.count == 20

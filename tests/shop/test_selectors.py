@@ -1,0 +1,109 @@
+from decimal import Decimal
+
+from shop.selectors import cart_lines_by_seller, product_search, search_query_clean
+from tests.factories import CartFactory, CartLineFactory, ProductFactory, SellerFactory
+
+
+def _titles(queryset) -> set[str]:
+    return {p.title for p in queryset}
+
+
+def test_search_ignores_case_in_title(db):
+    ProductFactory(title="Stoneware Coffee MUG")
+    ProductFactory(title="Oak lamp")
+    assert _titles(product_search(query="mug")) == {"Stoneware Coffee MUG"}
+
+
+def test_search_matches_the_description(db):
+    ProductFactory(title="Throw", description="Soft merino wool, woven in Sweden.")
+    assert _titles(product_search(query="MERINO")) == {"Throw"}
+
+
+def test_search_needs_every_word_somewhere(db):
+    ProductFactory(title="Blue mug", description="Stoneware")
+    ProductFactory(title="Blue lamp", description="Oak")
+    assert _titles(product_search(query="blue stoneware")) == {"Blue mug"}
+
+
+def test_search_treats_percent_and_underscore_literally(db):
+    ProductFactory(title="Discount 100% cotton")
+    ProductFactory(title="Plain cotton")
+    ProductFactory(title="snake_case stickers")
+    assert _titles(product_search(query="100%")) == {"Discount 100% cotton"}
+    assert _titles(product_search(query="%")) == {"Discount 100% cotton"}
+    assert _titles(product_search(query="_")) == {"snake_case stickers"}
+
+
+def test_search_finds_unicode_titles(db):
+    ProductFactory(title="Atelier Lumière beret")
+    assert _titles(product_search(query="Lumière")) == {"Atelier Lumière beret"}
+
+
+def test_search_hides_inactive_products(db):
+    ProductFactory(title="Hidden mug", is_active=False)
+    assert _titles(product_search(query="mug")) == set()
+
+
+def test_search_query_is_cut_and_cleaned(db):
+    assert search_query_clean("  a\x00b   c ") == "a b c"
+    assert len(search_query_clean("x" * 10_000)) == 100
+    assert search_query_clean(None) == ""
+
+
+def test_cart_groups_lines_by_seller_with_subtotal_and_shipping(db):
+    cheap = SellerFactory(
+        name="A shop", shipping_fee=Decimal("5.00"), free_shipping_threshold=Decimal("50")
+    )
+    free = SellerFactory(
+        name="B shop", shipping_fee=Decimal("7.00"), free_shipping_threshold=Decimal("20")
+    )
+    cart = CartFactory()
+    CartLineFactory(
+        cart=cart, product=ProductFactory(seller=cheap, price=Decimal("10.00")), quantity=2
+    )
+    CartLineFactory(
+        cart=cart, product=ProductFactory(seller=cheap, price=Decimal("2.50")), quantity=1
+    )
+    CartLineFactory(
+        cart=cart, product=ProductFactory(seller=free, price=Decimal("25.00")), quantity=1
+    )
+
+    groups = cart_lines_by_seller(cart=cart)
+
+    assert [g.seller for g in groups] == [cheap, free]
+    assert [len(g.lines) for g in groups] == [2, 1]
+    assert (groups[0].subtotal, groups[0].shipping_fee, groups[0].total) == (
+        Decimal("22.50"),
+        Decimal("5.00"),
+        Decimal("27.50"),
+    )
+    assert (groups[1].subtotal, groups[1].shipping_fee, groups[1].total) == (
+        Decimal("25.00"),
+        Decimal("0.00"),
+        Decimal("25.00"),
+    )
+
+
+def test_cart_lines_that_cannot_be_ordered_are_flagged_and_left_out_of_totals(db):
+    seller = SellerFactory()
+    cart = CartFactory()
+    CartLineFactory(
+        cart=cart, product=ProductFactory(seller=seller, price=Decimal("10")), quantity=1
+    )
+    CartLineFactory(cart=cart, product=ProductFactory(seller=seller, is_active=False), quantity=1)
+    CartLineFactory(cart=cart, product=ProductFactory(seller=seller, stock=1), quantity=3)
+
+    (group,) = cart_lines_by_seller(cart=cart)
+
+    assert group.subtotal == Decimal("10.00")
+    assert len(group.problems) == 2
+    assert not group.is_orderable
+
+
+def test_cart_lines_by_seller_is_one_query(db, django_assert_num_queries):
+    cart = CartFactory()
+    for _ in range(6):
+        CartLineFactory(cart=cart)
+    with django_assert_num_queries(1):
+        groups = cart_lines_by_seller(cart=cart)
+        assert sum(len(g.lines) for g in groups) == 6
