@@ -5,7 +5,7 @@ own `prefix`. Every field carries its HTML `autocomplete` token and a visible la
 """
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Field, Layout, Row
+from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
@@ -17,11 +17,17 @@ from accounts.models import Address, PostalAddress, User
 from accounts.services import DUPLICATE_EMAIL_MESSAGE
 
 
-def _fields_only_helper(layout: Layout | None = None) -> FormHelper:
-    """A crispy helper that renders fields only: the template owns <form> and the button."""
+def _fields_only_helper(layout: Layout | None = None, *, own_errors: bool = False) -> FormHelper:
+    """A crispy helper that renders fields only: the template owns <form> and the button.
+
+    With own_errors the page shows non-field errors itself (accounts/_form_errors.html).
+    """
     helper = FormHelper()
     helper.form_tag = False
     helper.disable_csrf = True
+    helper.form_show_errors = not own_errors
+    # Labels read exactly as written (no asterisk); optional fields are marked instead.
+    helper.field_template = "accounts/crispy_field.html"
     if layout is not None:
         helper.layout = layout
     return helper
@@ -69,7 +75,7 @@ class SignUpForm(auth_forms.SetPasswordMixin, forms.Form):
         self.fields["email"].widget.attrs["autofocus"] = True
         self.fields["password1"].help_text = password_help_text()
         self.fields["password2"].help_text = "Type the same password again."
-        self.helper = _fields_only_helper()
+        self.helper = _fields_only_helper(own_errors=True)
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
@@ -81,7 +87,8 @@ class SignUpForm(auth_forms.SetPasswordMixin, forms.Form):
         cleaned = super().clean()
         self.validate_passwords()
         # Validators such as "too similar to the email" need a user to compare against.
-        self.validate_password_for_user(User(email=cleaned.get("email") or ""))
+        # Strength problems belong next to the password itself, a mismatch next to the copy.
+        self.validate_password_for_user(User(email=cleaned.get("email") or ""), "password1")
         return cleaned
 
 
@@ -103,33 +110,42 @@ class LoginForm(auth_forms.AuthenticationForm):
             {"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}
         )
         self.fields["password"].label = "Password"
-        self.helper = _fields_only_helper()
+        self.helper = _fields_only_helper(own_errors=True)
 
 
-class PasswordChangeForm(auth_forms.PasswordChangeForm):
+class _StrengthErrorsOnNewPasswordMixin:
+    """Show "too short / too common" under the new password, not under its confirmation."""
+
+    def validate_password_for_user(self, user, *args, **kwargs):
+        super().validate_password_for_user(user, "new_password1")
+
+
+class PasswordChangeForm(_StrengthErrorsOnNewPasswordMixin, auth_forms.PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["old_password"].label = "Current password"
         self.fields["new_password1"].label = "New password"
         self.fields["new_password1"].help_text = password_help_text()
         self.fields["new_password2"].label = "Confirm new password"
-        self.helper = _fields_only_helper()
+        self.fields["new_password2"].help_text = "Type the same password again."
+        self.helper = _fields_only_helper(own_errors=True)
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs.update({"autofocus": True, "autocapitalize": "none"})
-        self.helper = _fields_only_helper()
+        self.helper = _fields_only_helper(own_errors=True)
 
 
-class SetPasswordForm(auth_forms.SetPasswordForm):
+class SetPasswordForm(_StrengthErrorsOnNewPasswordMixin, auth_forms.SetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = "New password"
         self.fields["new_password1"].help_text = password_help_text()
         self.fields["new_password2"].label = "Confirm new password"
-        self.helper = _fields_only_helper()
+        self.fields["new_password2"].help_text = "Type the same password again."
+        self.helper = _fields_only_helper(own_errors=True)
 
 
 # ---------------------------------------------------------------------------- addresses
@@ -166,7 +182,7 @@ class AddressForm(forms.ModelForm):
             "line1": "Address line 1",
             "line2": "Address line 2",
             "city": "City",
-            "region": "State / province / region",
+            "region": "State / region",
             "postal_code": "ZIP / postal code",
             "phone": "Phone",
         }
@@ -181,7 +197,7 @@ class AddressForm(forms.ModelForm):
             "line2": forms.TextInput(
                 attrs={
                     "autocomplete": "address-line2",
-                    "placeholder": "Apartment, suite, unit, building, floor (optional)",
+                    "placeholder": "Apartment, suite, unit, building, floor",
                 }
             ),
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
@@ -207,18 +223,18 @@ class AddressForm(forms.ModelForm):
             ]
         self.helper = _fields_only_helper(
             Layout(
-                Field("full_name"),
-                Field("line1"),
-                Field("line2"),
+                "full_name",
+                "line1",
+                "line2",
                 Row(
-                    Column("city", css_class="col-md-5"),
-                    Column("region", css_class="col-md-4"),
-                    Column("postal_code", css_class="col-md-3"),
+                    Column("city", css_class="col-md-6"),
+                    Column("region", css_class="col-md-6"),
                 ),
                 Row(
-                    Column("country", css_class="col-md-6"),
-                    Column("phone", css_class="col-md-6"),
+                    Column("postal_code", css_class="col-md-4"),
+                    Column("country", css_class="col-md-8"),
                 ),
+                Row(Column("phone", css_class="col-md-6")),
             )
         )
 

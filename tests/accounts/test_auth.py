@@ -202,3 +202,14 @@ def test_signup_then_logout_then_login_again(client):
     _login(client, "round@example.com", NEW_PASSWORD)
 
     assert get_user(client) == User.objects.get(email="round@example.com")
+
+
+def test_password_change_puts_strength_errors_under_the_new_password(user_client, user):
+    response = user_client.post(
+        reverse("accounts:password_change"),
+        {"old_password": DEFAULT_PASSWORD, "new_password1": "short", "new_password2": "short"},
+    )
+
+    assert response.context["form"].has_error("new_password1", code="password_too_short")
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)

@@ -70,7 +70,7 @@ def test_signup_refuses_a_short_password(client):
     response = _signup(client, password="Sh0rt-pw")
 
     assert response.status_code == 200
-    assert response.context["form"].has_error("password2", code="password_too_short")
+    assert response.context["form"].has_error("password1", code="password_too_short")
     assert not User.objects.exists()
 
 
@@ -81,14 +81,14 @@ def test_signup_refuses_a_short_password(client):
 def test_signup_refuses_a_weak_password(client, password, code):
     response = _signup(client, password=password)
 
-    assert response.context["form"].has_error("password2", code=code)
+    assert response.context["form"].has_error("password1", code=code)
     assert not User.objects.exists()
 
 
 def test_signup_refuses_a_password_like_the_email(client):
     response = _signup(client, email="marmalade.sandwich@example.com", password="marmaladesandwich")
 
-    assert response.context["form"].has_error("password2", code="password_too_similar")
+    assert response.context["form"].has_error("password1", code="password_too_similar")
 
 
 def test_signup_refuses_mismatched_passwords(client):
