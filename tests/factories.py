@@ -78,3 +78,70 @@ class CartLineFactory(factory.django.DjangoModelFactory):
     cart = factory.SubFactory(CartFactory)
     product = factory.SubFactory(ProductFactory)
     quantity = 1
+
+
+# ------------------------------------------------------------------------- wallet
+def card_data(number: str = "4242 4242 4242 4242", **overrides):
+    """A wallet.cards.CardData for a test card (expiry three years ahead, a matching CVC)."""
+    from django.utils import timezone
+
+    from wallet.cards import CardData
+
+    amex = number.replace(" ", "").startswith(("34", "37"))
+    values = {
+        "number": number,
+        "exp_month": 12,
+        "exp_year": timezone.now().year + 3,
+        "cvc": "7351" if amex else "735",
+        "name": "Ada Lovelace",
+        **overrides,
+    }
+    return CardData(**values)
+
+
+def payment_address(**overrides) -> dict[str, str]:
+    """A payment (billing) address as the wallet services take it."""
+    return {
+        "full_name": "Ada Lovelace",
+        "line1": "12 Analytical Row",
+        "line2": "",
+        "city": "London",
+        "region": "",
+        "postal_code": "N1 9GU",
+        "country": "GB",
+        "phone": "+44 20 7946 0000",
+        **overrides,
+    }
+
+
+class CardFactory(factory.django.DjangoModelFactory):
+    """A saved card linked through wallet.services.card_link (the configured gateway), so
+    its token really works. Pass number=..., make_default=..., and any card_data field."""
+
+    class Meta:
+        model = "wallet.Card"
+
+    owner = factory.SubFactory(UserFactory)
+    number = "4242424242424242"
+    make_default = False
+    nickname = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, owner, number, make_default, nickname, **card_fields):
+        from wallet.services import card_link
+
+        card, _created = card_link(
+            user=owner,
+            card_data=card_data(number, **card_fields),
+            payment_address=payment_address(),
+            make_default=make_default,
+            nickname=nickname,
+        )
+        return card
+
+
+class WalletAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "wallet.WalletAccount"
+
+    user = factory.SubFactory(UserFactory)

@@ -1,0 +1,97 @@
+"""Wallet test fixtures: test cards, gateway faults, and the PostgreSQL-only gate for
+concurrency tests."""
+
+import os
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from tests.factories import card_data, payment_address
+
+REQUIRE_POSTGRES_ENV = "REQUIRE_POSTGRES_TESTS"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Wallet tests make many users; their passwords don't need a slow hash here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def requires_postgres(transactional_db):
+    """Concurrency tests need real row locks and concurrent writers: PostgreSQL.
+
+    On SQLite they skip with the reason, unless REQUIRE_POSTGRES_TESTS=1 (CI sets it with
+    DATABASE_URL), where running on anything else is a failure, not a skip.
+    """
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+        pytest.fail(
+            f"{REQUIRE_POSTGRES_ENV}=1 but the test database is {connection.vendor}; "
+            "set DATABASE_URL=postgres://..."
+        )
+    pytest.skip(
+        "concurrency test: needs PostgreSQL (row locks, concurrent writers); SQLite "
+        "serialises writes. Run with DATABASE_URL=postgres://... to include it."
+    )
+
+
+def run_concurrently(*calls):
+    """Run each zero-argument callable in its own thread, all released at once.
+
+    Returns a list of (result, exception) in call order. Each thread closes its own
+    database connection when done.
+    """
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def runner(index, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = (call(), None)
+        except Exception as exc:  # collected for the test to assert on
+            outcomes[index] = (None, exc)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=runner, args=(index, call)) for index, call in enumerate(calls)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.fixture
+def gateway_fault(settings):
+    """Set the simulated gateway's fault injection: gateway_fault("timeout") / ("")."""
+
+    def set_fault(fault: str) -> None:
+        settings.SIMULATED_GATEWAY_FAULT = fault
+
+    set_fault("")
+    return set_fault
+
+
+@pytest.fixture
+def address():
+    return payment_address()
+
+
+@pytest.fixture
+def visa():
+    return card_data("4242 4242 4242 4242")
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run on_commit callbacks (emails, token deletion) as the block exits."""
+
+    def capture():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return capture

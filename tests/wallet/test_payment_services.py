@@ -1,0 +1,498 @@
+"""Payment services with the simulated gateway: every test card outcome, idempotent
+retries, step-up, timeouts and reconciliation, saving a card, bank transfers."""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.factories import CardFactory, UserFactory, card_data
+from wallet.exceptions import (
+    AuthenticationRequired,
+    CardLimitReached,
+    CardNotUsable,
+    GatewayUnavailable,
+    IdempotencyConflict,
+    IllegalPaymentTransition,
+    PaymentCanceled,
+    PaymentDeclined,
+    ProcessingError,
+)
+from wallet.gateways.models import SimulatedCharge, SimulatedToken
+from wallet.models import Card, Payment, WalletEvent
+from wallet.services import (
+    card_disable,
+    card_remove,
+    payment_cancel,
+    payment_charge_card,
+    payment_charge_new_card,
+    payment_confirm_step_up,
+    payment_mark_bank_transfer_received,
+    payment_reconcile,
+    payment_start_bank_transfer,
+)
+
+pytestmark = pytest.mark.django_db
+
+AMOUNT = Decimal("42.50")
+
+
+@pytest.fixture(autouse=True)
+def _no_faults(gateway_fault):
+    return gateway_fault
+
+
+def pay_new(user, number, key="BZ-000001:1", **kwargs):
+    kwargs.setdefault("amount", AMOUNT)
+    kwargs.setdefault("currency", "USD")
+    kwargs.setdefault("reference", "BZ-000001")
+    return payment_charge_new_card(
+        user=user, card_data=card_data(number), idempotency_key=key, **kwargs
+    )
+
+
+def pay_saved(user, card, key="BZ-000001:1", **kwargs):
+    kwargs.setdefault("amount", AMOUNT)
+    kwargs.setdefault("currency", "USD")
+    kwargs.setdefault("reference", "BZ-000001")
+    return payment_charge_card(user=user, card=card, idempotency_key=key, **kwargs)
+
+
+# ------------------------------------------------------------------ success
+
+
+def test_paying_with_a_saved_card_succeeds_and_stamps_its_use(user):
+    card = CardFactory(owner=user)
+    payment = pay_saved(user, card)
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert payment.gateway_charge_id.startswith("ch_")
+    assert (payment.amount, payment.currency, payment.reference) == (AMOUNT, "USD", "BZ-000001")
+    assert payment.method_display == "Visa •••• 4242"
+    assert payment.settled_at is not None
+    card.refresh_from_db()
+    assert card.last_used_at is not None
+    charge = SimulatedCharge.objects.get()
+    assert (charge.amount_minor, charge.currency, charge.reference) == (4250, "USD", "BZ-000001")
+    event = WalletEvent.objects.get(kind="payment")
+    assert event.message == "Paid $42.50 for BZ-000001 with Visa •••• 4242."
+    assert (event.payment, event.card, event.amount) == (payment, card, AMOUNT)
+
+
+def test_paying_with_another_card_never_changes_the_default(user):
+    default = CardFactory(owner=user)
+    other = CardFactory(owner=user, number="5555555555554444")
+    pay_saved(user, other)
+    default.refresh_from_db()
+    other.refresh_from_db()
+    assert default.is_default and not other.is_default
+    assert other.last_used_at is not None
+
+
+@pytest.mark.parametrize(
+    "number", ["4242424242424242", "5555555555554444", "378282246310005", "2200000000000004"]
+)
+def test_success_test_cards_pay(user, number):
+    payment = pay_new(user, number)
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert payment.card is None
+    assert payment.card_last4 == number[-4:]
+
+
+def test_zero_decimal_currency_is_sent_in_whole_units(user):
+    pay_new(user, "4242424242424242", amount=Decimal("1200"), currency="JPY")
+    assert SimulatedCharge.objects.get().amount_minor == 1200
+
+
+# ----------------------------------------------------------------- declines
+
+
+@pytest.mark.parametrize(
+    ("number", "code", "message_part"),
+    [
+        ("4000000000000002", "generic_decline", "Your card was declined"),
+        ("4000000000009995", "insufficient_funds", "insufficient funds"),
+        ("4000000000000069", "expired_card", "has expired"),
+        ("4000000000000127", "incorrect_cvc", "security code"),
+        ("4000000000009987", "lost_card", "Your card was declined"),
+        ("4000000000009979", "stolen_card", "Your card was declined"),
+        ("4000000000006975", "card_velocity_exceeded", "too many times"),
+    ],
+)
+def test_decline_cards_save_a_failed_payment_and_raise(user, number, code, message_part):
+    with pytest.raises(PaymentDeclined) as info:
+        pay_new(user, number)
+    payment = info.value.payment
+    assert info.value.code == code
+    assert message_part in info.value.message
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.FAILED
+    assert payment.decline_code == code
+    assert payment.decline_message == info.value.message
+    assert WalletEvent.objects.filter(kind="payment_failed", payment=payment).exists()
+
+
+def test_lost_and_stolen_cards_are_not_told_to_the_shopper(user):
+    with pytest.raises(PaymentDeclined) as info:
+        pay_new(user, "4000000000009979")
+    assert "stolen" not in info.value.message.lower()
+
+
+def test_saved_insufficient_funds_card_is_declined(user):
+    card = CardFactory(owner=user, number="4000000000009995")
+    with pytest.raises(PaymentDeclined) as info:
+        pay_saved(user, card)
+    assert info.value.code == "insufficient_funds"
+    card.refresh_from_db()
+    assert card.last_used_at is None
+
+
+def test_0341_links_fine_and_every_later_payment_is_declined(user):
+    card = CardFactory(owner=user, number="4000000000000341")
+    for key in ("a", "b"):
+        with pytest.raises(PaymentDeclined):
+            pay_saved(user, card, key=key)
+    assert Payment.objects.filter(status="failed").count() == 2
+
+
+def test_0119_processing_error_fails_the_payment_with_a_generic_message(user):
+    with pytest.raises(ProcessingError) as info:
+        pay_new(user, "4000000000000119")
+    assert isinstance(info.value, GatewayUnavailable)
+    payment = Payment.objects.get()
+    assert (payment.status, payment.decline_code) == ("failed", "processing_error")
+    assert "no money was taken" in info.value.message
+
+
+# ------------------------------------------------------------------ step-up
+
+
+def test_3155_asks_for_authentication_and_approving_pays(user):
+    with pytest.raises(AuthenticationRequired) as info:
+        pay_new(user, "4000002500003155")
+    payment = info.value.payment
+    assert payment.status == Payment.Status.REQUIRES_ACTION
+    assert payment.gateway_charge_id
+    paid = payment_confirm_step_up(payment=payment, approved=True)
+    assert paid.status == Payment.Status.SUCCEEDED
+    assert payment_confirm_step_up(payment=payment, approved=True).pk == paid.pk
+
+
+def test_3155_failing_the_challenge_declines(user):
+    with pytest.raises(AuthenticationRequired) as info:
+        pay_new(user, "4000002500003155")
+    with pytest.raises(PaymentDeclined) as declined:
+        payment_confirm_step_up(payment=info.value.payment, approved=False)
+    assert declined.value.code == "authentication_failed"
+    assert declined.value.payment.status == Payment.Status.FAILED
+
+
+def test_1629_asks_for_authentication_then_declines(user):
+    with pytest.raises(AuthenticationRequired) as info:
+        pay_new(user, "4000008400001629")
+    with pytest.raises(PaymentDeclined):
+        payment_confirm_step_up(payment=info.value.payment, approved=True)
+
+
+def test_saved_step_up_card_asks_every_time(user):
+    card = CardFactory(owner=user, number="4000002500003155")
+    with pytest.raises(AuthenticationRequired) as info:
+        pay_saved(user, card)
+    payment_confirm_step_up(payment=info.value.payment, approved=True)
+    card.refresh_from_db()
+    assert card.last_used_at is not None
+
+
+def test_step_up_timeout_keeps_the_payment_waiting(user, gateway_fault):
+    with pytest.raises(AuthenticationRequired) as info:
+        pay_new(user, "4000002500003155")
+    gateway_fault("unreachable")
+    with pytest.raises(GatewayUnavailable):
+        payment_confirm_step_up(payment=info.value.payment, approved=True)
+    gateway_fault("")
+    assert Payment.objects.get().status == Payment.Status.REQUIRES_ACTION
+    assert payment_confirm_step_up(payment=info.value.payment, approved=True).status == "succeeded"
+
+
+# ---------------------------------------------------------------- idempotency
+
+
+def test_same_key_returns_the_same_payment_and_charges_once(user):
+    card = CardFactory(owner=user)
+    first = pay_saved(user, card, key="order-1-attempt-1")
+    again = pay_saved(user, card, key="order-1-attempt-1")
+    assert again.pk == first.pk
+    assert Payment.objects.count() == 1
+    assert SimulatedCharge.objects.count() == 1
+    assert WalletEvent.objects.filter(kind="payment").count() == 1
+
+
+def test_same_key_with_another_amount_is_rejected_and_charges_nothing(user):
+    card = CardFactory(owner=user)
+    pay_saved(user, card, key="k")
+    with pytest.raises(IdempotencyConflict):
+        pay_saved(user, card, key="k", amount=Decimal("1.00"))
+    with pytest.raises(IdempotencyConflict):
+        pay_saved(UserFactory(), card, key="k")
+    assert SimulatedCharge.objects.count() == 1
+    assert Payment.objects.get().amount == AMOUNT
+
+
+def test_retrying_a_declined_payment_replays_the_decline(user):
+    with pytest.raises(PaymentDeclined) as first:
+        pay_new(user, "4000000000000002", key="k")
+    with pytest.raises(PaymentDeclined) as again:
+        pay_new(user, "4000000000000002", key="k")
+    assert again.value.payment.pk == first.value.payment.pk
+    assert SimulatedCharge.objects.count() == 1
+
+
+def test_a_new_key_after_a_decline_is_a_new_attempt(user):
+    with pytest.raises(PaymentDeclined):
+        pay_new(user, "4000000000000002", key="attempt-1")
+    payment = pay_new(user, "4242424242424242", key="attempt-2")
+    assert payment.status == "succeeded"
+    assert Payment.objects.filter(reference="BZ-000001").count() == 2
+
+
+# ------------------------------------------------------- timeouts and reconcile
+
+
+def test_timeout_leaves_the_payment_processing_and_a_retry_settles_it(user, gateway_fault):
+    card = CardFactory(owner=user)
+    gateway_fault("timeout")
+    with pytest.raises(GatewayUnavailable) as info:
+        pay_saved(user, card, key="k")
+    assert info.value.payment.status == Payment.Status.PROCESSING
+    assert "couldn't reach" in info.value.message
+    assert SimulatedCharge.objects.count() == 1  # the processor did charge
+    gateway_fault("")
+    payment = pay_saved(user, card, key="k")
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert SimulatedCharge.objects.count() == 1
+
+
+def test_reconcile_settles_a_payment_the_processor_charged(user, gateway_fault):
+    gateway_fault("timeout")
+    with pytest.raises(GatewayUnavailable) as info:
+        pay_new(user, "4242424242424242")
+    gateway_fault("")
+    payment = payment_reconcile(payment=info.value.payment)
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert payment.gateway_charge_id == SimulatedCharge.objects.get().charge_id
+
+
+def test_reconcile_fails_a_payment_the_processor_never_received(user, gateway_fault):
+    gateway_fault("unreachable")
+    with pytest.raises(GatewayUnavailable):
+        pay_new(user, "4242424242424242")
+    gateway_fault("")
+    payment = payment_reconcile(payment=Payment.objects.get())
+    assert (payment.status, payment.decline_code) == ("failed", "no_response")
+    assert not SimulatedCharge.objects.exists()
+
+
+def test_reconcile_while_the_gateway_is_still_down_changes_nothing(user, gateway_fault):
+    gateway_fault("timeout")
+    with pytest.raises(GatewayUnavailable):
+        pay_new(user, "4242424242424242")
+    with pytest.raises(GatewayUnavailable):
+        payment_reconcile(payment=Payment.objects.get())
+    assert Payment.objects.get().status == Payment.Status.PROCESSING
+
+
+def test_reconcile_command_settles_old_pending_payments_only(user, gateway_fault):
+    gateway_fault("timeout")
+    for key in ("old", "fresh"):
+        with pytest.raises(GatewayUnavailable):
+            pay_new(user, "4242424242424242", key=key)
+    gateway_fault("")
+    Payment.objects.filter(idempotency_key="old").update(
+        updated_at=timezone.now() - timedelta(minutes=10)
+    )
+    out = StringIO()
+    call_command("reconcile_payments", "--older-than", "5", stdout=out)
+    assert Payment.objects.get(idempotency_key="old").status == "succeeded"
+    assert Payment.objects.get(idempotency_key="fresh").status == "processing"
+    assert "BZ-000001 payment" in out.getvalue()
+
+
+# ----------------------------------------------------------------- save card
+
+
+def test_saving_a_new_card_links_it_after_the_payment(user, address):
+    payment = pay_new(user, "5555 5555 5555 4444", save_card=True, payment_address=address)
+    card = Card.objects.get(owner=user)
+    assert payment.card == card
+    assert card.display == "Mastercard •••• 4444"
+    assert card.is_default  # the first card in the wallet
+    assert card.last_used_at is not None
+    assert payment.pending_card is None
+    assert WalletEvent.objects.get(kind="payment").card == card
+
+
+def test_saving_a_card_never_makes_it_default_when_one_exists(user, address):
+    default = CardFactory(owner=user)
+    pay_new(user, "5555555555554444", save_card=True, payment_address=address)
+    default.refresh_from_db()
+    assert default.is_default
+    assert Card.objects.filter(owner=user, is_default=True).count() == 1
+
+
+def test_card_is_not_saved_when_unticked(user):
+    pay_new(user, "4242424242424242")
+    assert not Card.objects.exists()
+    assert not SimulatedToken.objects.exists()
+
+
+def test_declined_payment_does_not_save_the_card(user, address):
+    with pytest.raises(PaymentDeclined):
+        pay_new(user, "4000000000009995", save_card=True, payment_address=address)
+    assert not Card.objects.exists()
+    assert Payment.objects.get().pending_card is None
+
+
+def test_card_declined_at_verification_fails_the_payment(user, address):
+    with pytest.raises(PaymentDeclined) as info:
+        pay_new(user, "4000000000000002", save_card=True, payment_address=address)
+    assert info.value.payment.status == "failed"
+    assert not SimulatedCharge.objects.exists()
+
+
+def test_step_up_card_is_saved_once_authentication_succeeds(user, address):
+    with pytest.raises(AuthenticationRequired) as info:
+        pay_new(user, "4000002500003155", save_card=True, payment_address=address)
+    assert not Card.objects.exists()
+    payment = payment_confirm_step_up(payment=info.value.payment, approved=True)
+    assert payment.card.last4 == "3155"
+
+
+def test_step_up_card_is_not_saved_when_authentication_fails(user, address, on_commit):
+    with pytest.raises(AuthenticationRequired) as info:
+        pay_new(user, "4000002500003155", save_card=True, payment_address=address)
+    token = info.value.payment.pending_card["token"]["token"]
+    with on_commit(), pytest.raises(PaymentDeclined):
+        payment_confirm_step_up(payment=info.value.payment, approved=False)
+    assert not Card.objects.exists()
+    assert SimulatedToken.objects.get(token=token).deleted_at is not None
+
+
+def test_full_wallet_refuses_save_card_before_charging(user, address, settings):
+    settings.WALLET_MAX_CARDS = 1
+    CardFactory(owner=user)
+    with pytest.raises(CardLimitReached):
+        pay_new(user, "5555555555554444", save_card=True, payment_address=address)
+    assert not Payment.objects.exists()
+
+
+def test_saving_an_already_saved_card_updates_it(user, address):
+    card = CardFactory(owner=user)
+    payment = pay_new(user, "4242424242424242", save_card=True, payment_address=address)
+    assert payment.card == card
+    assert Card.objects.filter(owner=user).count() == 1
+
+
+# ------------------------------------------------------------ unusable cards
+
+
+def test_cards_that_are_not_usable_are_refused_before_any_record(user, other_user):
+    theirs = CardFactory(owner=other_user)
+    removed = CardFactory(owner=user)
+    card_remove(card=removed)
+    disabled = CardFactory(owner=user, number="5555555555554444")
+    card_disable(card=disabled, by=UserFactory(is_staff=True), reason="fraud report")
+    for card in (theirs, removed, disabled):
+        with pytest.raises(CardNotUsable):
+            pay_saved(user, card, key=f"k{card.pk}")
+    assert not Payment.objects.exists()
+
+
+def test_an_expired_saved_card_is_refused(user):
+    card = CardFactory(owner=user)
+    Card.objects.filter(pk=card.pk).update(exp_year=2020)
+    with pytest.raises(CardNotUsable) as info:
+        pay_saved(user, card)
+    assert info.value.code == "card_expired"
+
+
+def test_floats_are_refused(user):
+    card = CardFactory(owner=user)
+    with pytest.raises(TypeError):
+        pay_saved(user, card, amount=42.5)
+    with pytest.raises(ValueError):
+        pay_saved(user, card, amount=Decimal("1.001"))
+
+
+# -------------------------------------------------------------- bank transfer
+
+
+def test_bank_transfer_waits_until_staff_mark_it_received(user):
+    staff = UserFactory(is_staff=True)
+    payment = payment_start_bank_transfer(
+        user=user, amount=AMOUNT, currency="USD", reference="BZ-000002", idempotency_key="bt"
+    )
+    assert payment.status == Payment.Status.PROCESSING and payment.is_pending
+    assert payment.method_display == "Bank transfer"
+    again = payment_start_bank_transfer(
+        user=user, amount=AMOUNT, currency="USD", reference="BZ-000002", idempotency_key="bt"
+    )
+    assert again.pk == payment.pk
+    paid = payment_mark_bank_transfer_received(payment=payment, by=staff)
+    assert paid.status == Payment.Status.SUCCEEDED and paid.confirmed_by == staff
+    assert payment_mark_bank_transfer_received(payment=payment, by=staff).pk == paid.pk
+    assert WalletEvent.objects.get(kind="payment").actor == staff
+
+
+def test_canceled_bank_transfer_cannot_be_marked_received(user):
+    payment = payment_start_bank_transfer(
+        user=user, amount=AMOUNT, currency="USD", reference="BZ-000002", idempotency_key="bt"
+    )
+    assert payment_cancel(payment=payment).status == Payment.Status.CANCELED
+    with pytest.raises(IllegalPaymentTransition):
+        payment_mark_bank_transfer_received(payment=payment, by=UserFactory(is_staff=True))
+    assert Payment.objects.get().status == Payment.Status.CANCELED
+
+
+def test_card_payment_is_not_marked_received_by_staff(user):
+    payment = pay_new(user, "4242424242424242")
+    with pytest.raises(IllegalPaymentTransition):
+        payment_mark_bank_transfer_received(payment=payment, by=UserFactory(is_staff=True))
+
+
+def test_cancel_stops_a_payment_waiting_for_step_up(user):
+    with pytest.raises(AuthenticationRequired) as info:
+        pay_new(user, "4000002500003155")
+    assert payment_cancel(payment=info.value.payment).status == Payment.Status.CANCELED
+    with pytest.raises(PaymentCanceled):
+        payment_confirm_step_up(payment=info.value.payment, approved=True)
+
+
+def test_cancel_leaves_a_succeeded_payment_alone(user):
+    payment = pay_new(user, "4242424242424242")
+    assert payment_cancel(payment=payment).status == Payment.Status.SUCCEEDED
+
+
+# ------------------------------------------------------------------- logging
+
+
+def test_payment_log_lines_start_with_the_reference(user, caplog, gateway_fault):
+    caplog.set_level(logging.DEBUG)
+    pay_new(user, "4242424242424242", key="a")
+    gateway_fault("timeout")
+    with pytest.raises(GatewayUnavailable):
+        pay_new(user, "4242424242424242", key="b")
+    lines = [r.getMessage() for r in caplog.records if r.name == "wallet.payments"]
+    assert lines
+    assert all(line.startswith("BZ-000001 ") for line in lines)
+    assert any("left processing" in line for line in lines)
+
+
+def test_payment_address_is_required_to_save_a_card(user):
+    with pytest.raises(ValidationError) as info:
+        pay_new(user, "4242424242424242", save_card=True, payment_address={})
+    assert {"line1", "city", "postal_code", "country"} <= set(info.value.message_dict)
+    assert not Payment.objects.exists()

@@ -1,0 +1,112 @@
+"""Selectors: ordering, other users' rows, query counts."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import CardFactory, UserFactory, card_data
+from wallet.models import Card, WalletEvent
+from wallet.selectors import (
+    activity_for_user,
+    card_default_for_user,
+    card_get_for_user,
+    card_list_for_user,
+    payment_get_for_user,
+    payments_for_reference,
+)
+from wallet.services import (
+    card_disable,
+    card_remove,
+    payment_charge_card,
+    payment_charge_new_card,
+    payment_refund,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_card_list_puts_default_first_then_recently_used(user):
+    default = CardFactory(owner=user)
+    old = CardFactory(owner=user, number="5555555555554444")
+    recent = CardFactory(owner=user, number="378282246310005")
+    never = CardFactory(owner=user, number="2200000000000004")
+    Card.objects.filter(pk=old.pk).update(last_used_at=timezone.now() - timedelta(days=9))
+    Card.objects.filter(pk=recent.pk).update(last_used_at=timezone.now())
+    assert list(card_list_for_user(user=user)) == [default, recent, old, never]
+    assert card_default_for_user(user=user) == default
+
+
+def test_card_list_leaves_out_removed_disabled_and_other_users_cards(user, other_user):
+    kept = CardFactory(owner=user)
+    removed = CardFactory(owner=user, number="5555555555554444")
+    disabled = CardFactory(owner=user, number="378282246310005")
+    CardFactory(owner=other_user)
+    card_remove(card=removed)
+    card_disable(card=disabled, by=UserFactory(is_staff=True), reason="fraud")
+    assert list(card_list_for_user(user=user)) == [kept]
+
+
+def test_card_get_for_user_raises_does_not_exist_for_others(user, other_user):
+    theirs = CardFactory(owner=other_user)
+    mine = CardFactory(owner=user)
+    assert card_get_for_user(user=user, card_id=mine.pk) == mine
+    with pytest.raises(Card.DoesNotExist):
+        card_get_for_user(user=user, card_id=theirs.pk)
+    card_remove(card=mine)
+    with pytest.raises(Card.DoesNotExist):
+        card_get_for_user(user=user, card_id=mine.pk)
+
+
+def test_payment_get_for_user_hides_other_users_payments(user, other_user):
+    payment = payment_charge_new_card(
+        user=user,
+        card_data=card_data("4242424242424242"),
+        amount=Decimal("5"),
+        currency="USD",
+        reference="BZ-1",
+        idempotency_key="k",
+    )
+    assert payment_get_for_user(user=user, payment_id=payment.pk) == payment
+    with pytest.raises(type(payment).DoesNotExist):
+        payment_get_for_user(user=other_user, payment_id=payment.pk)
+
+
+def test_activity_is_newest_first_and_filters_by_kind(user):
+    card = CardFactory(owner=user)
+    payment_charge_card(
+        user=user,
+        card=card,
+        amount=Decimal("5"),
+        currency="USD",
+        reference="BZ-1",
+        idempotency_key="k",
+    )
+    kinds = [event.kind for event in activity_for_user(user=user)]
+    assert kinds == ["payment", "card_linked"]
+    assert [e.kind for e in activity_for_user(user=user, kind="payment")] == ["payment"]
+
+
+def test_list_selectors_use_a_fixed_number_of_queries(user, django_assert_max_num_queries):
+    staff = UserFactory(is_staff=True)
+    for index, number in enumerate(["4242424242424242", "5555555555554444", "378282246310005"]):
+        card = CardFactory(owner=user, number=number)
+        payment = payment_charge_card(
+            user=user,
+            card=card,
+            amount=Decimal("9"),
+            currency="USD",
+            reference="BZ-7",
+            idempotency_key=f"k{index}",
+        )
+        payment_refund(payment=payment, amount=Decimal("1"), reason="r", by=staff)
+    with django_assert_max_num_queries(1):
+        for event in activity_for_user(user=user):
+            _ = (event.card and event.card.display, event.payment, event.refund, event.actor)
+    with django_assert_max_num_queries(2):
+        for payment in payments_for_reference(reference="BZ-7"):
+            _ = (payment.card.display, [refund.amount for refund in payment.refunds.all()])
+    with django_assert_max_num_queries(1):
+        list(card_list_for_user(user=user))
+    assert WalletEvent.objects.filter(user=user).count() == 9

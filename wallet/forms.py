@@ -1,0 +1,159 @@
+"""Card forms. Every form that takes a card uses ``CardForm`` (or inherits from it).
+
+The card number and CVC inputs never write a value back into the page, so a form shown
+again with errors asks for them afresh instead of echoing them into the HTML. Views that
+receive these forms should be decorated with
+``@method_decorator(sensitive_post_parameters("number", "cvc"), name="dispatch")`` so
+Django's error reports hide them too (prefix the names if the form has a prefix).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from wallet import cards
+from wallet.cards import CardData
+
+
+class SensitiveTextInput(forms.TextInput):
+    """A text input that never renders its value (like ``PasswordInput(render_value=False)``
+    but shown as text, so the shopper can check the digits while typing)."""
+
+    def format_value(self, value):
+        return None
+
+
+class ExpiryField(forms.CharField):
+    """One "MM/YY" box (``autocomplete="cc-exp"``); cleans to ``(month, four_digit_year)``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Expiry (MM/YY)")
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "autocomplete": "cc-exp",
+                    "inputmode": "numeric",
+                    "placeholder": "MM/YY",
+                    "maxlength": "7",
+                }
+            ),
+        )
+        kwargs.setdefault("error_messages", {"required": cards.MESSAGES["expiry_required"]})
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, tuple | list) and len(value) == 2:
+            return cards.format_expiry(int(value[0]), int(value[1]))
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        return cards.parse_expiry(value)
+
+
+class CardForm(forms.Form):
+    """Number, name on card, expiry (MM/YY) and CVC, checked by the rules in wallet.cards.
+
+    Usage::
+
+        form = CardForm(request.POST)
+        if form.is_valid():
+            card_data = form.card_data  # a CardData; pass it to a service, never store it
+
+    Errors carry the codes from ``wallet.cards.MESSAGES`` (e.g.
+    ``form.has_error("number", "invalid_number")``). Subclass or combine it with other
+    forms (``class AddCardForm(CardForm, AddressForm)``) to add fields.
+    """
+
+    number = forms.CharField(
+        label="Card number",
+        widget=SensitiveTextInput(
+            attrs={
+                "autocomplete": "cc-number",
+                "inputmode": "numeric",
+                "autocorrect": "off",
+                "spellcheck": "false",
+                "maxlength": "23",
+            }
+        ),
+        error_messages={"required": cards.MESSAGES["number_required"]},
+    )
+    name = forms.CharField(
+        label="Name on card",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "cc-name", "maxlength": str(cards.NAME_MAX_LENGTH)}
+        ),
+        error_messages={"required": cards.MESSAGES["name_required"]},
+    )
+    expiry = ExpiryField()
+    cvc = forms.CharField(
+        label="CVC",
+        widget=SensitiveTextInput(
+            attrs={
+                "autocomplete": "cc-csc",
+                "inputmode": "numeric",
+                "maxlength": "4",
+                "autocorrect": "off",
+                "spellcheck": "false",
+            }
+        ),
+        error_messages={"required": cards.MESSAGES["cvc_required"]},
+        help_text="3 digits on the back; 4 on the front for American Express.",
+    )
+
+    def clean_number(self) -> str:
+        digits, brand = cards.validate_number(self.cleaned_data["number"])
+        self.brand = brand
+        return digits
+
+    def clean_name(self) -> str:
+        return cards.validate_name(self.cleaned_data["name"])
+
+    def clean_cvc(self) -> str:
+        return cards.validate_cvc(self.cleaned_data["cvc"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("number") and cleaned.get("cvc"):
+            try:
+                cards.validate_cvc(cleaned["cvc"], getattr(self, "brand", None))
+            except ValidationError as exc:
+                self.add_error("cvc", exc)
+        return cleaned
+
+    @property
+    def card_data(self) -> CardData:
+        """The cleaned card as ``CardData``; only after ``is_valid()`` returned True."""
+        if not self.is_bound or self.errors:
+            raise ValueError("card_data needs a valid form.")
+        month, year = self.cleaned_data["expiry"]
+        return CardData(
+            number=self.cleaned_data["number"],
+            exp_month=month,
+            exp_year=year,
+            cvc=self.cleaned_data["cvc"],
+            name=self.cleaned_data["name"],
+        )
+
+
+class CardEditForm(forms.Form):
+    """What a saved card lets you change: name on card and expiry (a reissued card).
+    Pair it with ``accounts.forms.AddressForm`` for the payment address."""
+
+    name = CardForm.base_fields["name"]
+    expiry = ExpiryField()
+
+    def __init__(self, *args, card=None, **kwargs):
+        if card is not None:
+            kwargs.setdefault(
+                "initial",
+                {"name": card.name_on_card, "expiry": (card.exp_month, card.exp_year)},
+            )
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self) -> str:
+        return cards.validate_name(self.cleaned_data["name"])

@@ -1,0 +1,128 @@
+"""The payment gateway interface every processor adapter implements, and its registry.
+
+The wallet services are the only callers. They speak integer minor units (converted with
+``core.money.to_minor``/``from_minor`` before and after) and pass an idempotency key with
+every money movement, so a retried call never moves money twice.
+
+Contract (checked for every implementation by tests/wallet/test_gateway_contract.py):
+
+- ``tokenize`` verifies a card and returns a reusable token; a card the issuer refuses
+  raises ``PaymentDeclined``.
+- ``charge`` returns a ``ChargeResult`` whose status is ``succeeded``, ``requires_action``
+  (step-up authentication) or ``failed`` (a decline, with ``decline_code``). The same
+  idempotency key with the same parameters returns the stored result and charges nothing;
+  with other parameters it raises ``IdempotencyConflict``.
+- ``confirm_authentication`` settles a ``requires_action`` charge; it is idempotent.
+- ``refund`` never refunds more than captured minus already refunded
+  (``RefundExceedsCaptured``); it is idempotent by key like ``charge``.
+- ``retrieve_charge``/``retrieve_refund`` look a request up by idempotency key (``None`` if
+  it never reached the processor), for reconciliation after a timeout.
+- Transport failures raise ``GatewayUnavailable``: the outcome is unknown until a retry
+  with the same key or a retrieve tells.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from wallet.cards import CardData
+
+
+class ChargeStatus:
+    SUCCEEDED = "succeeded"
+    REQUIRES_ACTION = "requires_action"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+@dataclass(frozen=True)
+class TokenResult:
+    token: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    id: str
+    status: str
+    amount_minor: int
+    currency: str
+    brand: str = ""
+    last4: str = ""
+    decline_code: str = ""
+    # The processor's own wording, for logs and staff; shoppers get wallet.exceptions texts.
+    message: str = ""
+    captured: bool = False
+    amount_refunded_minor: int = 0
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    id: str
+    charge_id: str
+    amount_minor: int
+    currency: str
+    status: str = "succeeded"
+
+
+class PaymentGateway(abc.ABC):
+    """A card processor adapter. Implementations must be stateless between calls: any state
+    lives with the processor (or, for the simulated one, in the database)."""
+
+    @abc.abstractmethod
+    def tokenize(self, card: CardData) -> TokenResult:
+        """Verify ``card`` and store it at the processor; returns a reusable token."""
+
+    @abc.abstractmethod
+    def charge(
+        self,
+        *,
+        source: str | CardData,
+        amount_minor: int,
+        currency: str,
+        idempotency_key: str,
+        description: str = "",
+        reference: str = "",
+    ) -> ChargeResult:
+        """Charge a token (``str``) or a one-time card. Idempotent by ``idempotency_key``."""
+
+    @abc.abstractmethod
+    def confirm_authentication(self, *, charge_id: str, approved: bool) -> ChargeResult:
+        """Settle a ``requires_action`` charge after the shopper's step-up challenge."""
+
+    @abc.abstractmethod
+    def cancel_charge(self, *, charge_id: str) -> ChargeResult:
+        """Cancel a charge still waiting for authentication; a settled charge is returned
+        unchanged."""
+
+    @abc.abstractmethod
+    def retrieve_charge(self, *, idempotency_key: str) -> ChargeResult | None:
+        """The charge made with this key, or ``None`` if no such request reached us."""
+
+    @abc.abstractmethod
+    def refund(
+        self, *, charge_id: str, amount_minor: int, idempotency_key: str, reason: str = ""
+    ) -> RefundResult:
+        """Refund part or all of a captured charge. Idempotent by ``idempotency_key``."""
+
+    @abc.abstractmethod
+    def retrieve_refund(self, *, idempotency_key: str) -> RefundResult | None:
+        """The refund made with this key, or ``None``."""
+
+    @abc.abstractmethod
+    def delete_token(self, token: str) -> None:
+        """Forget a stored card. Deleting an unknown or deleted token is not an error."""
+
+
+def get_gateway() -> PaymentGateway:
+    """The gateway named by ``settings.PAYMENT_GATEWAY`` (a dotted path to a class)."""
+    gateway_class = import_string(settings.PAYMENT_GATEWAY)
+    return gateway_class()

@@ -1,0 +1,380 @@
+"""Wallet data: accounts, saved cards, payments, refunds and the activity feed.
+
+No table here ever holds a card number or CVC. A card is a gateway token plus what the
+shopper needs to recognise it (brand, last 4, expiry, name) and a keyed fingerprint to spot
+the same card linked twice. Payments and refunds are ledger rows: balances such as the
+refundable amount are derived (see selectors.py), never stored.
+
+Writes go through wallet/services; the only status entry point for payments is
+``Payment.TRANSITIONS`` + ``services.payments._payment_set_status``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
+from django.utils import timezone
+
+from wallet import cards
+from wallet.cards import CardBrand
+from wallet.exceptions import IllegalPaymentTransition
+
+EXPIRES_SOON_DAYS = 30
+
+
+class WalletAccount(models.Model):
+    """A shopper's wallet. Created on the first visit; usable once ``confirmed_at`` is set."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wallet_account"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Wallet of {self.user}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class CardQuerySet(models.QuerySet):
+    def active(self) -> CardQuerySet:
+        """Cards the shopper can see and pay with: not removed, not disabled by support."""
+        return self.filter(removed_at__isnull=True, disabled_at__isnull=True)
+
+
+class Card(models.Model):
+    """A saved card: a gateway token and what identifies it to its owner.
+
+    ``payment_address`` is a JSON snapshot of the billing address with the keys of
+    ``accounts.models.PostalAddress.FIELDS`` (full_name, line1, line2, city, region,
+    postal_code, country, phone): a copy, so later address-book edits don't change it.
+    Removal is soft (``removed_at``) so past payments still show which card paid.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cards"
+    )
+    gateway_token = models.CharField(max_length=100, unique=True)
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    brand = models.CharField(max_length=20, choices=CardBrand.choices)
+    last4 = models.CharField("last 4 digits", max_length=4)
+    exp_month = models.PositiveSmallIntegerField("expiry month")
+    exp_year = models.PositiveSmallIntegerField("expiry year")
+    name_on_card = models.CharField(max_length=cards.NAME_MAX_LENGTH)
+    payment_address = models.JSONField(default=dict, blank=True)
+    nickname = models.CharField(max_length=40, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    disabled_reason = models.CharField(max_length=255, blank=True)
+
+    objects = CardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_default", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=Q(is_default=True, removed_at__isnull=True),
+                name="wallet_card_one_default_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "fingerprint"],
+                condition=Q(removed_at__isnull=True),
+                name="wallet_card_unique_active_fingerprint",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_default=False)
+                | Q(removed_at__isnull=True, disabled_at__isnull=True),
+                name="wallet_card_default_is_active",
+            ),
+            models.CheckConstraint(
+                condition=Q(exp_month__gte=1, exp_month__lte=12),
+                name="wallet_card_exp_month_valid",
+            ),
+            models.CheckConstraint(
+                condition=Exact(Length("last4"), 4), name="wallet_card_last4_four_chars"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "removed_at"], name="wallet_card_owner_active")]
+
+    def __str__(self) -> str:
+        return self.display
+
+    @property
+    def display(self) -> str:
+        """ "Visa •••• 4242"."""
+        return f"{self.get_brand_display()} •••• {self.last4}"
+
+    @property
+    def expiry_display(self) -> str:
+        """ "12/28"."""
+        return cards.format_expiry(self.exp_month, self.exp_year)
+
+    @property
+    def expires_on(self):
+        return cards.expiry_last_day(self.exp_month, self.exp_year)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_on < timezone.localdate()
+
+    @property
+    def expires_soon(self) -> bool:
+        """Still valid, but not for more than ``EXPIRES_SOON_DAYS`` days."""
+        today = timezone.localdate()
+        return today <= self.expires_on <= today + timedelta(days=EXPIRES_SOON_DAYS)
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None and self.disabled_at is None
+
+    @property
+    def payment_address_lines(self) -> list[str]:
+        address = self.payment_address or {}
+        city_line = " ".join(p for p in [address.get("postal_code"), address.get("city")] if p)
+        parts = [
+            address.get("full_name"),
+            address.get("line1"),
+            address.get("line2"),
+            city_line,
+            address.get("region"),
+            address.get("country"),
+        ]
+        return [part for part in parts if part]
+
+
+class PaymentMethod(models.TextChoices):
+    CARD = "card", "Card"
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+
+
+class PaymentStatus(models.TextChoices):
+    PROCESSING = "processing", "Processing"
+    REQUIRES_ACTION = "requires_action", "Waiting for authentication"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+
+class Payment(models.Model):
+    """One attempt to take money for a reference (an order number). A ledger row.
+
+    ``card`` is set when a saved card paid (or a new card was saved after paying);
+    ``card_brand``/``card_last4`` are copied for every card payment, so a one-time card
+    still shows as "Visa •••• 4242".
+    """
+
+    Method = PaymentMethod
+    Status = PaymentStatus
+
+    # The one transition table. Final states have no way out.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        PaymentStatus.PROCESSING: frozenset(
+            {
+                PaymentStatus.REQUIRES_ACTION,
+                PaymentStatus.SUCCEEDED,
+                PaymentStatus.FAILED,
+                PaymentStatus.CANCELED,
+            }
+        ),
+        PaymentStatus.REQUIRES_ACTION: frozenset(
+            {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED}
+        ),
+        PaymentStatus.SUCCEEDED: frozenset(),
+        PaymentStatus.FAILED: frozenset(),
+        PaymentStatus.CANCELED: frozenset(),
+    }
+    FINAL_STATUSES = frozenset(
+        {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED}
+    )
+
+    reference = models.CharField(max_length=64, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+    )
+    method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    card = models.ForeignKey(
+        Card, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    card_brand = models.CharField(max_length=20, choices=CardBrand.choices, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PROCESSING
+    )
+    description = models.CharField(max_length=255, blank=True)
+    gateway_charge_id = models.CharField(max_length=100, blank=True)
+    decline_code = models.CharField(max_length=40, blank=True)
+    decline_message = models.CharField(max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    # A new card to save once this payment succeeds: its gateway token, brand, last 4,
+    # expiry, fingerprint, name and payment address (never the number or CVC). Cleared
+    # when the payment settles.
+    pending_card = models.JSONField(null=True, blank=True, editable=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Staff member who marked a bank transfer received.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=Decimal("0")), name="wallet_payment_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PaymentStatus.values), name="wallet_payment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(method=PaymentMethod.BANK_TRANSFER) | ~Q(card_last4=""),
+                name="wallet_payment_card_method_has_last4",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"], name="wallet_payment_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount} {self.currency} {self.status}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL_STATUSES
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION)
+
+    @property
+    def method_display(self) -> str:
+        """ "Visa •••• 4242" for card payments, "Bank transfer" otherwise."""
+        if self.method == PaymentMethod.CARD:
+            return f"{CardBrand(self.card_brand).label} •••• {self.card_last4}"
+        return self.get_method_display()
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    def check_transition(self, status: str) -> None:
+        """Raise ``IllegalPaymentTransition`` unless the table allows ``status`` from here."""
+        if not self.can_transition_to(status):
+            raise IllegalPaymentTransition(
+                f"Payment {self.pk} can't move from {self.status} to {status}."
+            )
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class Refund(models.Model):
+    """Money given back on a payment. Pending refunds count against the refundable amount
+    until they settle, so two refunds in flight can't exceed it together."""
+
+    Status = RefundStatus
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=20, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    gateway_refund_id = models.CharField(max_length=100, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    failure_message = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=Decimal("0")), name="wallet_refund_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} {self.currency} on {self.payment.reference}"
+
+
+class WalletEvent(models.Model):
+    """A line in the shopper's payment activity. ``actor`` is who did it when not the owner
+    (support staff)."""
+
+    class Kind(models.TextChoices):
+        CARD_LINKED = "card_linked", "Card linked"
+        CARD_UPDATED = "card_updated", "Card updated"
+        CARD_REMOVED = "card_removed", "Card removed"
+        CARD_DISABLED = "card_disabled", "Card disabled"
+        DEFAULT_CHANGED = "default_changed", "Default card changed"
+        PAYMENT = "payment", "Payment"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        REFUND = "refund", "Refund"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wallet_events"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    card = models.ForeignKey(
+        Card, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    refund = models.ForeignKey(
+        Refund, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    message = models.CharField(max_length=255)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="wallet_event_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"

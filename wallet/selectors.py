@@ -1,0 +1,108 @@
+"""Read-side queries for the wallet, with related rows already joined or prefetched."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import F, Prefetch, QuerySet, Sum
+from django.utils import timezone
+
+from wallet.models import (
+    Card,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    WalletAccount,
+    WalletEvent,
+)
+
+
+def wallet_account_for_user(*, user) -> WalletAccount | None:
+    return WalletAccount.objects.filter(user=user).first()
+
+
+def card_list_for_user(*, user) -> QuerySet[Card]:
+    """The user's usable cards (not removed, not disabled): default first, then most
+    recently used, then newest."""
+    return (
+        Card.objects.active()
+        .filter(owner=user)
+        .order_by("-is_default", F("last_used_at").desc(nulls_last=True), "-created_at", "-id")
+    )
+
+
+def card_get_for_user(*, user, card_id) -> Card:
+    """One of the user's usable cards. Raises ``Card.DoesNotExist`` for another user's,
+    a removed or a disabled card, so views answer 404 alike (``get_object_or_404``-style)."""
+    return card_list_for_user(user=user).get(pk=card_id)
+
+
+def card_default_for_user(*, user) -> Card | None:
+    return card_list_for_user(user=user).filter(is_default=True).first()
+
+
+def card_count_for_user(*, user) -> int:
+    return Card.objects.active().filter(owner=user).count()
+
+
+def payments_for_reference(*, reference: str) -> QuerySet[Payment]:
+    """Every attempt to pay for a reference (order number), oldest first, with card and
+    refunds loaded."""
+    return (
+        Payment.objects.filter(reference=reference)
+        .select_related("card")
+        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.order_by("created_at")))
+        .order_by("created_at", "id")
+    )
+
+
+def payment_get_for_user(*, user, payment_id) -> Payment:
+    """A payment of this user; ``Payment.DoesNotExist`` for anyone else's."""
+    return Payment.objects.select_related("card").get(pk=payment_id, user=user)
+
+
+def payment_refunded_amount(*, payment: Payment) -> Decimal:
+    """What has been refunded (succeeded refunds only)."""
+    total = payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(t=Sum("amount"))["t"]
+    return total or Decimal("0")
+
+
+def payment_refundable_amount(*, payment: Payment) -> Decimal:
+    """What can still be refunded: the amount of a succeeded payment minus refunds made or
+    pending. Zero for payments that didn't succeed."""
+    if payment.status != PaymentStatus.SUCCEEDED:
+        return Decimal("0")
+    total = payment.refunds.filter(
+        status__in=(RefundStatus.PENDING, RefundStatus.SUCCEEDED)
+    ).aggregate(t=Sum("amount"))["t"]
+    return payment.amount - (total or Decimal("0"))
+
+
+def activity_for_user(*, user, kind: str | None = None) -> QuerySet[WalletEvent]:
+    """The user's payment activity, newest first; ``kind`` filters to one
+    ``WalletEvent.Kind``."""
+    events = WalletEvent.objects.filter(user=user).select_related(
+        "card", "payment", "refund", "actor"
+    )
+    if kind:
+        events = events.filter(kind=kind)
+    return events.order_by("-created_at", "-id")
+
+
+def payments_needing_reconciliation(*, older_than: timedelta) -> QuerySet[Payment]:
+    """Card payments still ``processing`` (a gateway timeout) untouched for
+    ``older_than``."""
+    return Payment.objects.filter(
+        method=PaymentMethod.CARD,
+        status=PaymentStatus.PROCESSING,
+        updated_at__lt=timezone.now() - older_than,
+    ).order_by("created_at")
+
+
+def refunds_needing_reconciliation(*, older_than: timedelta) -> QuerySet[Refund]:
+    return Refund.objects.filter(
+        status=RefundStatus.PENDING, updated_at__lt=timezone.now() - older_than
+    ).order_by("created_at")

@@ -1,0 +1,200 @@
+"""Refunds: give money back on a succeeded payment, never more than is left to refund.
+
+Same pattern as payments: record the refund (``pending``) under the payment's row lock and
+commit, call the gateway with the refund's idempotency key and no lock held, then settle.
+Pending refunds count against the refundable amount, so two refunds racing each other
+can't give back more than was paid together.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from core.money import format_money, to_minor
+from wallet import cards as card_rules
+from wallet.exceptions import (
+    GatewayRequestError,
+    GatewayUnavailable,
+    IdempotencyConflict,
+    RefundError,
+    RefundExceedsCaptured,
+    RefundNotAllowed,
+)
+from wallet.gateways import get_gateway
+from wallet.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus, WalletEvent
+from wallet.services._common import clean_amount, event_record
+
+logger = logging.getLogger("wallet.payments")
+
+_COUNTED = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
+
+
+def _refundable(payment: Payment) -> Decimal:
+    if payment.status != PaymentStatus.SUCCEEDED:
+        return Decimal("0")
+    taken = payment.refunds.filter(status__in=_COUNTED).aggregate(total=Sum("amount"))["total"]
+    return payment.amount - (taken or Decimal("0"))
+
+
+def _refund_open(
+    *, payment: Payment, amount: Decimal, reason: str, by, idempotency_key: str
+) -> Refund:
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.payment_id != payment.pk or existing.amount != amount:
+                logger.error(
+                    "%s refund %s: idempotency key reused with other parameters",
+                    payment.reference,
+                    existing.pk,
+                )
+                raise IdempotencyConflict(refund=existing)
+            return existing
+        if payment.status != PaymentStatus.SUCCEEDED:
+            raise RefundNotAllowed(payment=payment)
+        refundable = _refundable(payment)
+        if amount > refundable:
+            raise RefundExceedsCaptured(
+                f"At most {format_money(refundable, payment.currency)} can be refunded.",
+                payment=payment,
+            )
+        return Refund.objects.create(
+            payment=payment,
+            amount=amount,
+            currency=payment.currency,
+            reason=reason,
+            created_by=by,
+            idempotency_key=idempotency_key,
+        )
+
+
+def _refund_settle(
+    refund: Refund, *, succeeded: bool, gateway_refund_id: str = "", failure: str = ""
+) -> Refund:
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("payment__user", "payment__card")
+            .get(pk=refund.pk)
+        )
+        if refund.status != RefundStatus.PENDING:
+            return refund
+        refund.status = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
+        refund.gateway_refund_id = gateway_refund_id
+        refund.failure_message = failure[:255]
+        refund.save(update_fields=["status", "gateway_refund_id", "failure_message", "updated_at"])
+        payment = refund.payment
+        if succeeded:
+            money = format_money(refund.amount, refund.currency)
+            event_record(
+                user=payment.user,
+                kind=WalletEvent.Kind.REFUND,
+                card=payment.card,
+                payment=payment,
+                refund=refund,
+                amount=refund.amount,
+                currency=refund.currency,
+                actor=refund.created_by,
+                message=f"Refund of {money} for {payment.reference} to {payment.method_display}.",
+            )
+    logger.info(
+        "%s refund %s: %s %s",
+        refund.payment.reference,
+        refund.pk,
+        refund.status,
+        refund.failure_message,
+    )
+    return refund
+
+
+def _refund_drive(refund: Refund) -> Refund:
+    payment = refund.payment
+    if payment.method == PaymentMethod.BANK_TRANSFER:
+        # Bank transfers are refunded by staff from the bank; the row is the ledger entry.
+        return _refund_settle(refund, succeeded=True)
+    try:
+        result = get_gateway().refund(
+            charge_id=payment.gateway_charge_id,
+            amount_minor=to_minor(refund.amount, refund.currency),
+            idempotency_key=refund.idempotency_key,
+            reason=refund.reason,
+        )
+    except GatewayUnavailable as exc:
+        logger.warning(
+            "%s refund %s: gateway unavailable; left pending until retried or reconciled",
+            payment.reference,
+            refund.pk,
+        )
+        raise GatewayUnavailable(payment=payment, refund=refund) from exc
+    except (RefundExceedsCaptured, GatewayRequestError) as exc:
+        logger.error("%s refund %s: gateway refused (%s)", payment.reference, refund.pk, exc.code)
+        refund = _refund_settle(refund, succeeded=False, failure=exc.message)
+        raise type(exc)(exc.message, payment=payment, refund=refund) from exc
+    return _refund_settle(refund, succeeded=True, gateway_refund_id=result.id)
+
+
+def payment_refund(
+    *,
+    payment: Payment,
+    amount: Decimal,
+    reason: str,
+    by=None,
+    idempotency_key: str | None = None,
+) -> Refund:
+    """Give ``amount`` back on a succeeded payment; ``by`` is who asked (staff, or None for
+    the system, e.g. a shopper cancelling a paid order). Returns the succeeded ``Refund``.
+
+    Never refunds more than the payment's amount minus refunds already made or pending
+    (``RefundExceedsCaptured``), checked under the payment's row lock. Idempotent when an
+    ``idempotency_key`` is given: the same key returns the same refund (and retries a
+    pending one); the same key with another amount raises ``IdempotencyConflict``.
+    A gateway timeout leaves the refund ``pending`` and raises ``GatewayUnavailable``
+    (retry with the same key, or ``refund_reconcile``). Bank-transfer payments get a
+    ledger row only: staff send the money back from the bank.
+
+    Raises ``RefundNotAllowed`` (payment not succeeded), ``RefundExceedsCaptured``,
+    ``RefundError`` (gateway refused; the refund is saved failed), ``ValueError`` for a
+    bad amount or an empty reason.
+    """
+    amount, _currency = clean_amount(amount, payment.currency)
+    reason = " ".join((reason or "").split())[:255]
+    if not reason:
+        raise ValueError("A refund needs a reason.")
+    if card_rules.contains_card_number(reason):
+        raise ValueError("A refund reason can't hold a card number.")
+    key = idempotency_key or f"refund-{uuid.uuid4().hex}"
+    refund = _refund_open(payment=payment, amount=amount, reason=reason, by=by, idempotency_key=key)
+    if refund.status == RefundStatus.PENDING:
+        logger.info(
+            "%s refund %s: refunding %s",
+            refund.payment.reference,
+            refund.pk,
+            format_money(amount, refund.currency),
+        )
+        refund = _refund_drive(refund)
+    if refund.status == RefundStatus.FAILED:
+        raise RefundError(refund.failure_message or None, payment=refund.payment, refund=refund)
+    return refund
+
+
+def refund_reconcile(*, refund: Refund) -> Refund:
+    """Settle a refund left ``pending`` by a gateway timeout by asking the gateway (by
+    idempotency key). One the gateway never received is marked failed, freeing the amount.
+    Raises ``GatewayUnavailable`` if the gateway can't be asked."""
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    if refund.status != RefundStatus.PENDING:
+        return refund
+    if refund.payment.method == PaymentMethod.BANK_TRANSFER:
+        return _refund_settle(refund, succeeded=True)
+    result = get_gateway().retrieve_refund(idempotency_key=refund.idempotency_key)
+    if result is None:
+        return _refund_settle(
+            refund, succeeded=False, failure="The gateway never received this refund."
+        )
+    return _refund_settle(refund, succeeded=True, gateway_refund_id=result.id)
