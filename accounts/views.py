@@ -1,5 +1,7 @@
 """Account pages: sign-up, Django's auth views wired to our namespace, the address book."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -28,7 +30,21 @@ from accounts.models import Address
 _MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-class SignUpView(auth_views.RedirectURLMixin, FormView):
+class _AuthPageRedirectMixin(auth_views.RedirectURLMixin):
+    """Ignore a `next` that points back at the login or sign-up page itself.
+
+    The header's "Log in" link carries the current page as `next`; followed from these
+    pages it would send a signed-in user in a circle (Django's LoginView even raises).
+    """
+
+    def get_redirect_url(self):
+        url = super().get_redirect_url()
+        if url and urlsplit(url).path in {reverse("accounts:login"), reverse("accounts:signup")}:
+            return ""
+        return url
+
+
+class SignUpView(_AuthPageRedirectMixin, FormView):
     form_class = SignUpForm
     template_name = "accounts/signup.html"
 
@@ -58,7 +74,7 @@ class SignUpView(auth_views.RedirectURLMixin, FormView):
         return HttpResponseRedirect(self.get_success_url())
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(_AuthPageRedirectMixin, auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True

@@ -213,3 +213,22 @@ def test_password_change_puts_strength_errors_under_the_new_password(user_client
     assert response.context["form"].has_error("new_password1", code="password_too_short")
     user.refresh_from_db()
     assert user.check_password(DEFAULT_PASSWORD)
+
+
+@pytest.mark.parametrize("url_name", ["accounts:login", "accounts:signup"])
+def test_signed_in_user_sent_to_an_auth_page_with_itself_as_next_goes_home(user_client, url_name):
+    url = reverse(url_name)
+
+    response = user_client.get(url, {"next": url})
+
+    assert response.status_code == 302
+    assert response.url == reverse("shop:home")
+
+
+def test_login_with_next_pointing_at_login_lands_home(client, user):
+    response = client.post(
+        LOGIN_URL,
+        {"username": user.email, "password": DEFAULT_PASSWORD, "next": LOGIN_URL},
+    )
+
+    assert response.url == reverse("shop:home")
