@@ -335,6 +335,15 @@ def test_saving_a_new_card_links_it_after_the_payment(user, address):
     assert WalletEvent.objects.get(kind="payment").card == card
 
 
+def test_retrying_a_paid_save_card_payment_returns_it(user, address):
+    first = pay_new(user, "5555555555554444", save_card=True, payment_address=address)
+    again = pay_new(user, "5555555555554444", save_card=True, payment_address=address)
+    assert again.pk == first.pk and again.card == first.card
+    assert SimulatedCharge.objects.count() == 1
+    with pytest.raises(IdempotencyConflict):
+        pay_new(user, "4242424242424242", save_card=True, payment_address=address)
+
+
 def test_saving_a_card_never_makes_it_default_when_one_exists(user, address):
     default = CardFactory(owner=user)
     pay_new(user, "5555555555554444", save_card=True, payment_address=address)

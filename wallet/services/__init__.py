@@ -6,7 +6,6 @@ Split by sub-domain (cards, payments, refunds); import from here::
 """
 
 from wallet.services.cards import (
-    card_attach,
     card_disable,
     card_link,
     card_remove,
@@ -25,7 +24,6 @@ from wallet.services.payments import (
 from wallet.services.refunds import payment_refund, refund_reconcile
 
 __all__ = [
-    "card_attach",
     "card_disable",
     "card_link",
     "card_remove",

@@ -12,7 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from accounts.countries import COUNTRIES
 from accounts.models import PostalAddress
@@ -75,7 +75,7 @@ def security_notice_send(*, user, subject: str, sentence: str, advice: str) -> N
 
     The text names the card by brand and last 4 digits only.
     """
-    when = timezone.localtime().strftime("%-d %B %Y at %H:%M %Z")
+    when = dateformat.format(timezone.localtime(), r"j F Y \a\t H:i T")
     body = render_to_string(
         "wallet/emails/security_notice.txt",
         {

@@ -112,7 +112,8 @@ def _payment_open(*, idempotency_key: str, **fields) -> tuple[Payment, bool]:
             if existing is None:
                 raise
     for name, value in fields.items():
-        if name in ("description",):
+        # A new-card payment (card=None) gains a card once it is saved: not a difference.
+        if name == "description" or (name == "card" and value is None):
             continue
         current = getattr(existing, f"{name}_id" if name in ("user", "card") else name)
         expected = getattr(value, "pk", value)
