@@ -372,6 +372,26 @@ def test_card_declined_at_verification_fails_the_payment(user, address):
     assert not SimulatedCharge.objects.exists()
 
 
+def test_processing_error_while_saving_the_card_fails_the_payment(user, address):
+    with pytest.raises(ProcessingError) as info:
+        pay_new(user, "4000000000000119", save_card=True, payment_address=address)
+    assert info.value.payment.status == "failed"
+    assert not SimulatedCharge.objects.exists()
+
+
+def test_timeout_while_saving_the_card_leaves_the_payment_for_reconciliation(
+    user, address, gateway_fault
+):
+    gateway_fault("timeout")
+    with pytest.raises(GatewayUnavailable) as info:
+        pay_new(user, "4242424242424242", save_card=True, payment_address=address)
+    assert info.value.payment.status == Payment.Status.PROCESSING
+    gateway_fault("")
+    payment = payment_reconcile(payment=info.value.payment)
+    assert (payment.status, payment.decline_code) == ("failed", "no_response")
+    assert not Card.objects.exists()
+
+
 def test_step_up_card_is_saved_once_authentication_succeeds(user, address):
     with pytest.raises(AuthenticationRequired) as info:
         pay_new(user, "4000002500003155", save_card=True, payment_address=address)

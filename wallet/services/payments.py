@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from decimal import Decimal
-from typing import NoReturn
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -279,11 +278,6 @@ def _payment_outcome(payment: Payment) -> Payment:
     raise PaymentDeclined(payment.decline_message, code=code, payment=payment)
 
 
-def _payment_raise_outcome(payment: Payment) -> NoReturn:
-    _payment_outcome(payment)
-    raise AssertionError(f"payment {payment.pk} is {payment.status}, expected a failure")
-
-
 def _payment_charge(payment: Payment, *, source: str | CardData) -> Payment:
     """Step 2 and 3 of the pattern: call the gateway (no lock held), then settle."""
     logger.info(
@@ -396,25 +390,28 @@ def payment_charge_card(
 
 def _payment_tokenize_for_saving(
     payment: Payment, card_data: CardData, address: dict[str, str]
-) -> str:
+) -> str | None:
     """Tokenize a new card the shopper wants saved, remember the token on the payment and
-    return it; the card is attached to the wallet only when the payment succeeds."""
+    return it; the card joins the wallet only when the payment succeeds. Returns None when
+    the card was refused here (the payment is then settled failed)."""
     payment.refresh_from_db(fields=["pending_card"])
     if payment.pending_card:
         return payment.pending_card["token"]["token"]
     try:
         token = get_gateway().tokenize(card_data)
-    except PaymentDeclined as exc:
-        _payment_raise_outcome(
-            _payment_settle(payment.pk, status=PaymentStatus.FAILED, decline_code=exc.code)
-        )
+    except (PaymentDeclined, ProcessingError) as exc:
+        # Nothing was charged: the charge call is never made for a refused card.
+        _payment_settle(payment.pk, status=PaymentStatus.FAILED, decline_code=exc.code)
+        return None
     except GatewayUnavailable as exc:
-        # Either the processor failed (processing_error) or it never answered; in both
-        # cases the charge call was never made, so nothing was charged.
-        code = "processing_error" if isinstance(exc, ProcessingError) else "no_response"
-        _payment_raise_outcome(
-            _payment_settle(payment.pk, status=PaymentStatus.FAILED, decline_code=code)
+        # Left processing like any timeout: a concurrent retry may still charge this
+        # payment, so only a retry or reconciliation may settle it.
+        logger.warning(
+            "%s payment %s: gateway unavailable while saving the card; left processing",
+            payment.reference,
+            payment.pk,
         )
+        raise GatewayUnavailable(payment=payment) from exc
     pending = {"token": asdict(token), "name": card_data.name, "address": address}
     stored = Payment.objects.filter(pk=payment.pk, pending_card__isnull=True).update(
         pending_card=pending
@@ -472,9 +469,11 @@ def payment_charge_new_card(
     )
     if payment.status != PaymentStatus.PROCESSING:
         return _payment_outcome(payment)
-    source: str | CardData = card_data
+    source: str | CardData | None = card_data
     if save_card or payment.pending_card:
         source = _payment_tokenize_for_saving(payment, card_data, address)
+        if source is None:
+            return _payment_outcome(Payment.objects.get(pk=payment.pk))
     return _payment_charge(payment, source=source)
 
 
