@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format serve-prod migrate seed venv browser-deps clean
+.PHONY: run test lint format serve-prod migrate seed venv browser-deps clean bench
 
 # Fresh machine: make the virtualenv and install pinned requirements (re-run when they change).
 $(STAMP): requirements.txt requirements-dev.txt
@@ -55,7 +55,7 @@ serve-prod: $(STAMP)
 	  $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=0 SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} ALLOWED_HOSTS=127.0.0.1,localhost \
 	  SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \
-	  $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+	  $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2}
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here).
 browser-deps:
@@ -63,3 +63,15 @@ browser-deps:
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Page latency and memory under gunicorn (DEBUG off) on port 8200; loopback only, bounded.
+bench: $(STAMP)
+	rm -f /tmp/bazaar-bench.pid
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/bench/bench.sqlite3} $(MAKE) -s seed >/dev/null
+	(DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/bench/bench.sqlite3} PORT=8200 \
+	  GUNICORN_CMD_ARGS="--pid /tmp/bazaar-bench.pid --access-logfile /dev/null" \
+	  $(MAKE) -s serve-prod >/tmp/bazaar-bench.log 2>&1 &) ; \
+	for i in $$(seq 1 30); do curl -s -o /dev/null http://127.0.0.1:8200/ && break; sleep 1; done; \
+	$(BIN)/python bench/pages.py --base http://127.0.0.1:8200 --requests $${BENCH_REQUESTS:-200} \
+	  --pid-file /tmp/bazaar-bench.pid; status=$$?; \
+	kill $$(cat /tmp/bazaar-bench.pid) 2>/dev/null; exit $$status
