@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class WalletConfig(AppConfig):
     name = "wallet"
     verbose_name = "Wallet"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from wallet.reauth import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="wallet.reauth_on_login")

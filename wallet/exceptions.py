@@ -3,6 +3,9 @@
 Hierarchy::
 
     WalletError
+    ├── WalletConfirmationError     shopper (wallet creation and its confirmation letter)
+    │   ├── ConfirmationLinkInvalid
+    │   └── ConfirmationRateLimited
     ├── CardError
     │   ├── CardLimitReached        shopper
     │   ├── CardNotUsable           shopper
@@ -210,3 +213,25 @@ class RefundExceedsCaptured(RefundError):
 
     default_message = "The refund is larger than the amount left to refund."
     code = "refund_exceeds_captured"
+
+
+class WalletConfirmationError(WalletError):
+    """Creating or confirming the wallet was refused. Message safe for the shopper."""
+
+    default_message = "Your wallet could not be confirmed."
+    code = "wallet_confirmation"
+
+
+class ConfirmationLinkInvalid(WalletConfirmationError):
+    """A confirmation link that is tampered with, expired, replaced by a newer letter,
+    already used or meant for another account. ``code`` says which; shopper may see it."""
+
+    default_message = "This confirmation link is not valid. Ask for a new letter below."
+    code = "invalid_link"
+
+
+class ConfirmationRateLimited(WalletConfirmationError):
+    """Too many confirmation letters asked for; ``message`` says when to try again."""
+
+    default_message = "You asked for letters too often. Please wait a little and try again."
+    code = "rate_limited"

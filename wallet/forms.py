@@ -9,8 +9,11 @@ Django's error reports hide them too (prefix the names if the form has a prefix)
 
 from __future__ import annotations
 
+from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
+from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from wallet import cards
 from wallet.cards import CardData
@@ -157,3 +160,76 @@ class CardEditForm(forms.Form):
 
     def clean_name(self) -> str:
         return cards.validate_name(self.cleaned_data["name"])
+
+
+# ------------------------------------------------------------------ wallet pages
+
+
+class WalletCaptchaInput(CaptchaTextInput):
+    """The CAPTCHA image with a described alt text, then the answer box."""
+
+    template_name = "wallet/_captcha_widget.html"
+
+
+class WalletCaptchaField(CaptchaField):
+    """django-simple-captcha's field, with its refusal coded ``invalid`` like Django's."""
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except ValidationError as exc:
+            if getattr(exc, "code", None):
+                raise
+            raise ValidationError(exc.messages[0], code="invalid") from exc
+
+
+class WalletCreateForm(forms.Form):
+    """Creating the wallet: a CAPTCHA made and checked locally (django-simple-captcha)."""
+
+    captcha = WalletCaptchaField(
+        label="Type the characters in the picture",
+        widget=WalletCaptchaInput(attrs={"class": "form-control", "maxlength": "20"}),
+        error_messages={
+            "invalid": "Those characters don't match the picture. Try the new picture.",
+            "required": "Type the characters you see in the picture.",
+        },
+    )
+
+
+class ConfirmPasswordForm(forms.Form):
+    """The signed-in shopper's password again, checked through ``authenticate`` so failed
+    tries count towards the login lockout (django-axes) like on the login page."""
+
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        error_messages={"required": "Enter your password."},
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        checked = authenticate(self.request, username=user.email, password=password)
+        if checked is None or checked.pk != user.pk:
+            raise ValidationError("That password isn't right. Try again.", code="wrong_password")
+        return password
+
+
+class AddressMode(models.TextChoices):
+    SAVED = "saved", "Use the saved address"
+    NEW = "new", "Use another address"
+
+
+class CardAddForm(CardForm):
+    """A new card for the wallet: the card fields, "Make this my default card", and which
+    payment address to use (the saved one, or another typed into an ``AddressForm``)."""
+
+    make_default = forms.BooleanField(label="Make this my default card", required=False)
+    address_mode = forms.ChoiceField(
+        choices=AddressMode.choices, initial=AddressMode.SAVED, widget=forms.HiddenInput
+    )

@@ -36,6 +36,10 @@ class WalletAccount(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The nonce of the one confirmation link that may still be used: a new letter replaces
+    # it, confirming clears it, so each link works once (wallet/services/account.py).
+    confirmation_nonce = models.CharField(max_length=64, blank=True, editable=False)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"Wallet of {self.user}"

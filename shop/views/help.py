@@ -1,8 +1,8 @@
-"""Help page. PLACEHOLDER until the FAQ lands; the URL name `shop:help` is in the footer."""
+"""Help page: a short FAQ on paying and on the wallet (templates/shop/help.html)."""
 
 from django.views.generic import TemplateView
 
 
 class HelpView(TemplateView):
-    template_name = "placeholder.html"
+    template_name = "shop/help.html"
     extra_context = {"title": "Help"}

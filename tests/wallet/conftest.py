@@ -6,8 +6,9 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
-from tests.factories import card_data, payment_address
+from tests.factories import AddressFactory, WalletAccountFactory, card_data, payment_address
 
 REQUIRE_POSTGRES_ENV = "REQUIRE_POSTGRES_TESTS"
 
@@ -95,3 +96,29 @@ def on_commit(django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return capture
+
+
+# ------------------------------------------------------------------ wallet pages
+
+
+@pytest.fixture
+def wallet_client(client, user):
+    """``user``, signed in (password just entered), with a confirmed wallet."""
+    WalletAccountFactory(user=user, confirmed_at=timezone.now())
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def saved_address(user):
+    """The address of the user's last order (the address book's default)."""
+    return AddressFactory(
+        user=user,
+        full_name="Grace Hopper",
+        line1="1 Navy Yard",
+        city="Arlington",
+        region="VA",
+        postal_code="22202",
+        country="US",
+        last_used_at=timezone.now(),
+    )

@@ -1,0 +1,296 @@
+"""Creating the wallet (CAPTCHA, confirmation letter), confirming it, re-authentication."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import SESSION_KEY
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.conftest import DEFAULT_PASSWORD
+from tests.factories import WalletAccountFactory
+from tests.wallet.pages import confirmation_link
+from wallet.models import WalletAccount
+from wallet.reauth import SESSION_KEY as REAUTH_KEY
+
+pytestmark = pytest.mark.django_db
+
+CAPTCHA_OK = {"captcha_0": "any-hashkey", "captcha_1": "PASSED"}
+WALLET_URLS = [
+    "/wallet/",
+    "/wallet/cards/",
+    "/wallet/cards/add/",
+    "/wallet/cards/1/",
+    "/wallet/cards/1/edit/",
+    "/wallet/cards/1/remove/",
+    "/wallet/activity/",
+    "/wallet/confirm-password/",
+    "/wallet/confirm/abc/",
+]
+
+
+def create_wallet(client, outbox, django_capture_on_commit_callbacks) -> str:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/wallet/", CAPTCHA_OK)
+    assert response.status_code == 302
+    return confirmation_link(outbox[-1])
+
+
+@pytest.mark.parametrize("url", WALLET_URLS)
+def test_anonymous_visitor_is_sent_to_login(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login") + "?next=")
+
+
+def test_first_visit_explains_the_wallet_and_asks_for_the_captcha(user_client):
+    response = user_client.get("/wallet/")
+
+    assert response.status_code == 200
+    assert "wallet/wallet_create.html" in [t.name for t in response.templates]
+    assert b'name="captcha_1"' in response.content
+    assert b"/captcha/image/" in response.content
+    assert not WalletAccount.objects.exists()
+
+
+def test_wrong_captcha_creates_nothing_and_says_so(user_client, outbox):
+    response = user_client.post("/wallet/", {"captcha_0": "nope", "captcha_1": "WRONG"})
+
+    assert response.status_code == 400
+    assert response.context["form"].has_error("captcha", "invalid")
+    assert "don&#x27;t match the picture" in response.content.decode()
+    assert not WalletAccount.objects.exists()
+    assert outbox == []
+
+
+def test_captcha_sends_a_letter_with_a_link_and_the_page_waits_for_it(
+    user_client, user, outbox, django_capture_on_commit_callbacks
+):
+    link = create_wallet(user_client, outbox, django_capture_on_commit_callbacks)
+
+    account = WalletAccount.objects.get(user=user)
+    assert not account.is_confirmed
+    assert outbox[0].to == [user.email]
+    assert "24 hours" in outbox[0].body
+    assert link.startswith("/wallet/confirm/")
+    page = user_client.get("/wallet/")
+    assert "wallet/wallet_pending.html" in [t.name for t in page.templates]
+    assert user.email in page.content.decode()
+    assert "Send the letter again" in page.content.decode()
+
+
+def test_confirmation_link_confirms_the_wallet_once(
+    user_client, user, outbox, django_capture_on_commit_callbacks
+):
+    link = create_wallet(user_client, outbox, django_capture_on_commit_callbacks)
+
+    response = user_client.get(link, follow=True)
+
+    assert WalletAccount.objects.get(user=user).is_confirmed
+    assert "Your wallet is confirmed" in response.content.decode()
+    assert "Add a card" in response.content.decode()
+    again = user_client.get(link, follow=True)
+    assert "already been used" in again.content.decode()
+    assert "wallet/wallet_home.html" in [t.name for t in again.templates]
+
+
+def test_expired_confirmation_link_is_refused(
+    user_client, user, outbox, django_capture_on_commit_callbacks
+):
+    link = create_wallet(user_client, outbox, django_capture_on_commit_callbacks)
+
+    with time_machine.travel(timezone.now() + timedelta(hours=24, minutes=1)):
+        response = user_client.get(link)
+
+    assert response.status_code == 400
+    assert "expired" in response.content.decode()
+    assert not WalletAccount.objects.get(user=user).is_confirmed
+
+
+def test_link_still_works_just_before_it_expires(
+    user_client, user, outbox, django_capture_on_commit_callbacks
+):
+    link = create_wallet(user_client, outbox, django_capture_on_commit_callbacks)
+
+    with time_machine.travel(timezone.now() + timedelta(hours=23, minutes=59)):
+        user_client.get(link)
+
+    assert WalletAccount.objects.get(user=user).is_confirmed
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        lambda token: "x" + token,
+        lambda token: "garbage",
+    ],
+)
+def test_tampered_confirmation_link_is_refused(
+    user_client, user, outbox, django_capture_on_commit_callbacks, tamper
+):
+    link = create_wallet(user_client, outbox, django_capture_on_commit_callbacks)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+
+    response = user_client.get(f"/wallet/confirm/{tamper(token)}/")
+
+    assert response.status_code == 400
+    assert "not valid" in response.content.decode()
+    assert not WalletAccount.objects.get(user=user).is_confirmed
+
+
+def test_a_new_letter_replaces_the_old_link(
+    user_client, user, outbox, django_capture_on_commit_callbacks
+):
+    first = create_wallet(user_client, outbox, django_capture_on_commit_callbacks)
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        with django_capture_on_commit_callbacks(execute=True):
+            user_client.post("/wallet/resend/")
+        second = confirmation_link(outbox[-1])
+
+        old = user_client.get(first)
+        assert old.status_code == 400
+        assert "older letter" in old.content.decode()
+        user_client.get(second)
+
+    assert len(outbox) == 2
+    assert WalletAccount.objects.get(user=user).is_confirmed
+
+
+def test_link_sent_to_another_account_does_not_confirm_either(
+    client, user, other_user, outbox, django_capture_on_commit_callbacks
+):
+    client.force_login(user)
+    link = create_wallet(client, outbox, django_capture_on_commit_callbacks)
+    client.force_login(other_user)
+
+    response = client.get(link)
+
+    assert response.status_code == 400
+    assert "belongs to another account" in response.content.decode()
+    assert not WalletAccount.objects.filter(confirmed_at__isnull=False).exists()
+
+
+def test_resending_is_limited_to_one_letter_a_minute(
+    user_client, outbox, django_capture_on_commit_callbacks
+):
+    create_wallet(user_client, outbox, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_client.post("/wallet/resend/", follow=True)
+
+    assert len(outbox) == 1
+    assert "less than a minute ago" in response.content.decode()
+
+
+def test_resending_is_limited_to_five_letters_a_day(
+    user_client, outbox, django_capture_on_commit_callbacks
+):
+    start = timezone.now()
+    create_wallet(user_client, outbox, django_capture_on_commit_callbacks)
+    for minute in range(2, 14, 2):
+        with (
+            time_machine.travel(start + timedelta(minutes=minute)),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = user_client.post("/wallet/resend/", follow=True)
+
+    assert len(outbox) == 5
+    assert "5 letters today" in response.content.decode()
+
+
+def test_confirmed_wallet_never_asks_again_after_logout_in_a_new_browser(
+    client, user, outbox, django_capture_on_commit_callbacks
+):
+    client.force_login(user)
+    client.get(create_wallet(client, outbox, django_capture_on_commit_callbacks))
+    client.post(reverse("accounts:logout"))
+
+    from django.test import Client
+
+    fresh = Client()
+    fresh.post(reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD})
+    response = fresh.get("/wallet/")
+
+    assert "wallet/wallet_home.html" in [t.name for t in response.templates]
+    assert b"captcha" not in response.content
+
+
+def test_wallet_home_offers_add_a_card_your_cards_and_activity(wallet_client):
+    response = wallet_client.get("/wallet/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Add a card" in html and "<svg" in html
+    assert "View your cards" in html
+    assert "Payment activity" in html
+
+
+@pytest.mark.parametrize("url", ["/wallet/cards/", "/wallet/cards/add/", "/wallet/activity/"])
+def test_wallet_pages_send_to_the_wallet_until_it_is_confirmed(user_client, user, url):
+    WalletAccountFactory(user=user)
+
+    response = user_client.get(url)
+
+    assert response.status_code == 302
+    assert response.url == "/wallet/"
+
+
+# ------------------------------------------------------------------ re-authentication
+
+
+def test_login_counts_as_entering_the_password(client, user):
+    WalletAccountFactory(user=user, confirmed_at=timezone.now())
+    client.post(reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD})
+
+    assert client.session.get(SESSION_KEY)
+    assert client.get("/wallet/cards/add/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/wallet/cards/add/", "/wallet/cards/{pk}/remove/"])
+def test_stale_password_asks_to_confirm_it_then_returns(wallet_client, user, url):
+    from tests.factories import CardFactory
+
+    card = CardFactory(owner=user)
+    url = url.format(pk=card.pk)
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        response = wallet_client.get(url)
+        assert response.status_code == 302
+        assert response.url == f"/wallet/confirm-password/?next={url.replace('/', '%2F')}"
+
+        wrong = wallet_client.post(response.url, {"password": "nope", "next": url})
+        assert wrong.status_code == 200
+        assert wrong.context["form"].has_error("password", "wrong_password")
+
+        right = wallet_client.post(response.url, {"password": DEFAULT_PASSWORD, "next": url})
+        assert right.status_code == 302
+        assert right.url == url
+        assert wallet_client.get(url).status_code == 200
+
+
+def test_stale_password_blocks_removing_by_post(wallet_client, user):
+    from tests.factories import CardFactory
+
+    card = CardFactory(owner=user)
+    session = wallet_client.session
+    session[REAUTH_KEY] = (timezone.now() - timedelta(minutes=15)).timestamp()
+    session.save()
+
+    response = wallet_client.post(f"/wallet/cards/{card.pk}/remove/")
+
+    assert response.status_code == 302
+    assert response.url.startswith("/wallet/confirm-password/")
+    card.refresh_from_db()
+    assert card.removed_at is None
+
+
+def test_confirm_password_ignores_an_outside_next(wallet_client):
+    response = wallet_client.post(
+        "/wallet/confirm-password/",
+        {"password": DEFAULT_PASSWORD, "next": "https://evil.example/steal"},
+    )
+
+    assert response.status_code == 302
+    assert response.url == "/wallet/"

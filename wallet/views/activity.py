@@ -1,0 +1,40 @@
+"""Payment activity: the shopper's wallet events, newest first, filterable by kind."""
+
+from __future__ import annotations
+
+from django.views.generic import ListView
+
+from wallet import selectors
+from wallet.models import WalletEvent
+from wallet.views.mixins import WalletRequiredMixin
+
+Kind = WalletEvent.Kind
+
+# The filters offered on the page (?kind=...): each groups the event kinds it shows.
+KIND_FILTERS = {
+    "payment": ("Payments", (Kind.PAYMENT, Kind.PAYMENT_FAILED)),
+    "refund": ("Refunds", (Kind.REFUND,)),
+    "card_linked": ("Cards linked", (Kind.CARD_LINKED,)),
+    "card_removed": ("Cards removed", (Kind.CARD_REMOVED, Kind.CARD_DISABLED)),
+}
+
+
+class ActivityView(WalletRequiredMixin, ListView):
+    template_name = "wallet/activity_list.html"
+    context_object_name = "events"
+    paginate_by = 20
+
+    def get_kind(self) -> str:
+        kind = self.request.GET.get("kind", "")
+        return kind if kind in KIND_FILTERS else ""
+
+    def get_queryset(self):
+        events = selectors.activity_for_user(user=self.request.user)
+        kind = self.get_kind()
+        if kind:
+            events = events.filter(kind__in=KIND_FILTERS[kind][1])
+        return events
+
+    def get_context_data(self, **kwargs):
+        filters = [(value, label) for value, (label, _kinds) in KIND_FILTERS.items()]
+        return super().get_context_data(kind=self.get_kind(), filters=filters, **kwargs)

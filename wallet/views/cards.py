@@ -1,0 +1,244 @@
+"""Your cards: add (with its payment address), view, edit, make default, remove."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import TemplateView
+
+from accounts.forms import AddressForm
+from accounts.selectors import address_default_for_user
+from wallet import selectors
+from wallet.exceptions import (
+    CardError,
+    GatewayUnavailable,
+    PaymentDeclined,
+    PaymentError,
+)
+from wallet.forms import AddressMode, CardAddForm, CardEditForm
+from wallet.services import card_link, card_remove, card_set_default, card_update
+from wallet.views.mixins import OwnCardMixin, RecentPasswordRequiredMixin, WalletRequiredMixin
+
+logger = logging.getLogger("wallet.views")
+
+ADDRESS_PREFIX = "address"
+# Decline codes that point at one field of the form.
+DECLINE_FIELDS = {"incorrect_cvc": "cvc", "expired_card": "expiry", "incorrect_number": "number"}
+SAVED_ADDRESS_INCOMPLETE = (
+    "Your saved address is incomplete, so it can't be the payment address. "
+    "Enter the card's payment address below."
+)
+
+
+def _add_service_errors(exc: ValidationError, *forms) -> list[str]:
+    """Put a service's field errors next to the matching field; return the rest."""
+    leftover = []
+    for field, errors in exc.message_dict.items():
+        form = next((f for f in forms if f is not None and field in f.fields), None)
+        if form is None:
+            leftover.extend(errors)
+        else:
+            for error in errors:
+                form.add_error(field, error)
+    return leftover
+
+
+class CardListView(WalletRequiredMixin, TemplateView):
+    template_name = "wallet/card_list.html"
+
+    def get_context_data(self, **kwargs):
+        cards = list(selectors.card_list_for_user(user=self.request.user))
+        return super().get_context_data(cards=cards, max_cards=settings.WALLET_MAX_CARDS, **kwargs)
+
+
+class CardDetailView(WalletRequiredMixin, OwnCardMixin, TemplateView):
+    """One card: where "Save the card" lands."""
+
+    template_name = "wallet/card_detail.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(card=self.get_card(), **kwargs)
+
+
+@method_decorator(sensitive_post_parameters("number", "cvc"), name="dispatch")
+class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
+    """Add a card with its payment address: the last order address (shown read-only), or
+    another one. "Use another address" is a link (?address=new) that wallet.js turns into
+    an in-page toggle; either way the hidden ``address_mode`` tells the server which."""
+
+    template_name = "wallet/card_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.saved_address = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.saved_address = address_default_for_user(user=request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def _mode(self, requested: str | None) -> str:
+        if self.saved_address is None or requested == AddressMode.NEW:
+            return AddressMode.NEW
+        return AddressMode.SAVED
+
+    def get(self, request):
+        mode = self._mode(request.GET.get("address"))
+        form = CardAddForm(initial={"address_mode": mode, "name": request.user.full_name})
+        return self._render(form, self._address_form(None), mode)
+
+    def post(self, request):
+        mode = self._mode(request.POST.get("address_mode"))
+        data = request.POST.copy()
+        data["address_mode"] = mode
+        form = CardAddForm(data)
+        address_form = self._address_form(request.POST if mode == AddressMode.NEW else None)
+        forms_valid = form.is_valid()
+        if address_form.is_bound:
+            forms_valid = address_form.is_valid() and forms_valid
+        if not forms_valid:
+            return self._render(form, address_form, mode, status=400)
+
+        payment_address = (
+            address_form.cleaned_data if mode == AddressMode.NEW else self.saved_address
+        )
+        try:
+            card, created = card_link(
+                user=request.user,
+                card_data=form.card_data,
+                payment_address=payment_address,
+                make_default=form.cleaned_data["make_default"],
+            )
+        except ValidationError as exc:
+            leftover = _add_service_errors(
+                exc, form, address_form if mode == AddressMode.NEW else None
+            )
+            if mode == AddressMode.SAVED and leftover:
+                # The saved address lacks something a payment address needs.
+                mode = AddressMode.NEW
+                form.data["address_mode"] = mode
+                address_form = self._address_form(None, initial=self.saved_address.as_dict())
+                leftover = [SAVED_ADDRESS_INCOMPLETE]
+            for error in leftover:
+                form.add_error(None, error)
+            return self._render(form, address_form, mode, status=400)
+        except PaymentDeclined as exc:
+            form.add_error(DECLINE_FIELDS.get(exc.code), exc.message)
+            return self._render(form, address_form, mode, status=400)
+        except GatewayUnavailable as exc:
+            logger.warning("wallet: linking a card for user %s: %s", request.user.pk, exc.code)
+            form.add_error(None, exc.message)
+            return self._render(form, address_form, mode, status=503)
+        except (CardError, PaymentError) as exc:
+            form.add_error(None, exc.message)
+            return self._render(form, address_form, mode, status=400)
+
+        if created:
+            messages.success(request, f"{card.display} is saved in your wallet.")
+        else:
+            messages.info(
+                request,
+                f"This card was already in your wallet ({card.display}); we updated its "
+                "expiry, name and payment address.",
+            )
+        return HttpResponseRedirect(reverse("wallet:card-detail", args=[card.pk]))
+
+    def _address_form(self, data, initial=None) -> AddressForm:
+        if initial is None and self.request.user.full_name:
+            initial = {"full_name": self.request.user.full_name}
+        return AddressForm(data=data, prefix=ADDRESS_PREFIX, initial=initial)
+
+    def _render(self, form, address_form, mode, status=200):
+        user = self.request.user
+        context = {
+            "form": form,
+            "address_form": address_form,
+            "address_mode": mode,
+            "saved_address": self.saved_address,
+            "at_limit": selectors.card_count_for_user(user=user) >= settings.WALLET_MAX_CARDS,
+            "max_cards": settings.WALLET_MAX_CARDS,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+class CardEditView(WalletRequiredMixin, OwnCardMixin, View):
+    """Edit expiry, name on card and payment address. The number can't change: a new
+    number is a new card."""
+
+    template_name = "wallet/card_edit.html"
+
+    def get(self, request, pk):
+        card = self.get_card()
+        form = CardEditForm(card=card)
+        address_form = AddressForm(prefix=ADDRESS_PREFIX, initial=card.payment_address)
+        return self._render(card, form, address_form)
+
+    def post(self, request, pk):
+        card = self.get_card()
+        form = CardEditForm(request.POST, card=card)
+        address_form = AddressForm(
+            request.POST, prefix=ADDRESS_PREFIX, initial=card.payment_address
+        )
+        if not (form.is_valid() & address_form.is_valid()):
+            return self._render(card, form, address_form, status=400)
+        month, year = form.cleaned_data["expiry"]
+        try:
+            card = card_update(
+                card=card,
+                exp_month=month,
+                exp_year=year,
+                name=form.cleaned_data["name"],
+                payment_address=address_form.cleaned_data,
+            )
+        except ValidationError as exc:
+            for error in _add_service_errors(exc, form, address_form):
+                form.add_error(None, error)
+            return self._render(card, form, address_form, status=400)
+        except CardError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("wallet:card-list"))
+        messages.success(request, f"{card.display} is updated.")
+        return HttpResponseRedirect(reverse("wallet:card-list"))
+
+    def _render(self, card, form, address_form, status=200):
+        context = {"card": card, "form": form, "address_form": address_form}
+        return render(self.request, self.template_name, context, status=status)
+
+
+class CardRemoveView(WalletRequiredMixin, RecentPasswordRequiredMixin, OwnCardMixin, View):
+    """A confirmation page (GET), then the removal (POST)."""
+
+    def get(self, request, pk):
+        card = self.get_card()
+        return render(request, "wallet/card_confirm_remove.html", {"card": card})
+
+    def post(self, request, pk):
+        card = self.get_card()
+        was_default = card.is_default
+        card = card_remove(card=card)
+        messages.success(request, f"{card.display} was removed from your wallet.")
+        if was_default:
+            successor = selectors.card_default_for_user(user=request.user)
+            if successor is not None:
+                messages.info(request, f"{successor.display} is now your default card.")
+        return HttpResponseRedirect(reverse("wallet:card-list"))
+
+
+class CardMakeDefaultView(WalletRequiredMixin, OwnCardMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        card = card_set_default(card=self.get_card())
+        messages.success(
+            request, f"{card.display} is now your default card: checkout picks it first."
+        )
+        return HttpResponseRedirect(reverse("wallet:card-list"))

@@ -1,0 +1,47 @@
+"""Access rules shared by the wallet pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from wallet import selectors
+from wallet.models import Card
+from wallet.reauth import password_entered_recently
+
+
+class WalletRequiredMixin(LoginRequiredMixin):
+    """Signed-in shoppers with a confirmed wallet; everyone else signed in goes to /wallet/,
+    which creates or confirms it."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.wallet = selectors.wallet_account_for_user(user=request.user)
+        if self.wallet is None or not self.wallet.is_confirmed:
+            return HttpResponseRedirect(reverse("wallet:home"))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class RecentPasswordRequiredMixin:
+    """Adding or removing a card needs the password typed in the last
+    ``WALLET_REAUTH_MINUTES``; otherwise the "Confirm your password" page, then back here."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not password_entered_recently(request):
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('wallet:confirm-password')}?{query}")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class OwnCardMixin:
+    """``self.card``: the URL's card if it is the shopper's and usable, else 404 (another
+    user's card looks exactly like one that does not exist)."""
+
+    def get_card(self) -> Card:
+        try:
+            return selectors.card_get_for_user(user=self.request.user, card_id=self.kwargs["pk"])
+        except Card.DoesNotExist as exc:
+            raise Http404("No such card in your wallet.") from exc
