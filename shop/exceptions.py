@@ -25,3 +25,22 @@ class InsufficientStock(CartError):
         super().__init__(message)
         self.product = product
         self.available = available
+
+
+class CheckoutError(ShopError):
+    """Accept and pay was refused before anything was written or charged (stock ran out,
+    the cart changed since the order page was shown, nothing left to order)."""
+
+
+class IllegalOrderTransition(ShopError):
+    """An order status move the transition table forbids; nothing was changed. The message
+    is for staff and logs; shoppers see a plainer sentence chosen by the view."""
+
+    def __init__(self, message: str, *, order=None, status: str = ""):
+        super().__init__(message)
+        self.order = order
+        self.status = status
+
+
+class OrderNotPayable(ShopError):
+    """The order no longer waits for payment (paid, cancelled or expired)."""

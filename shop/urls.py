@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shop.views import cart, catalog, checkout
+from shop.views import cart, catalog, checkout, orders
 from shop.views import help as help_views
 
 app_name = "shop"
@@ -26,7 +26,15 @@ urlpatterns = [
     ),
     # checkout and orders
     path("checkout/<slug:seller_slug>/", checkout.CheckoutView.as_view(), name="checkout"),
-    path("orders/", checkout.OrderListView.as_view(), name="order-list"),
+    path("orders/", orders.OrderListView.as_view(), name="order-list"),
+    path("orders/<str:number>/", orders.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<str:number>/pay/", orders.OrderPayView.as_view(), name="order-pay"),
+    path(
+        "orders/<str:number>/authenticate/",
+        orders.OrderAuthenticateView.as_view(),
+        name="order-authenticate",
+    ),
+    path("orders/<str:number>/cancel/", orders.OrderCancelView.as_view(), name="order-cancel"),
     # help
     path("help/", help_views.HelpView.as_view(), name="help"),
 ]

@@ -145,3 +145,63 @@ class WalletAccountFactory(factory.django.DjangoModelFactory):
         model = "wallet.WalletAccount"
 
     user = factory.SubFactory(UserFactory)
+
+
+# ------------------------------------------------------------------- shop: orders
+class OrderFactory(factory.django.DjangoModelFactory):
+    """An order row as the checkout leaves it (pending_payment, one line, an address),
+    made directly: for lists and admin pages. Use `order_placed` to go through checkout."""
+
+    class Meta:
+        model = "shop.Order"
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    seller = factory.SubFactory(SellerFactory)
+    currency = "USD"
+    subtotal = Decimal("10.00")
+    shipping_fee = Decimal("5.00")
+    total = Decimal("15.00")
+    checkout_token = factory.Sequence(lambda n: f"factory-token-{n}")
+
+    @factory.post_generation
+    def _number_lines_address(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        from shop.models import OrderLine, ShippingAddress
+        from shop.models.orders import order_number_for
+
+        obj.number = order_number_for(obj.pk)
+        obj.save(update_fields=["number"])
+        product = ProductFactory(seller=obj.seller, price=obj.subtotal)
+        OrderLine.objects.create(
+            order=obj,
+            product=product,
+            title=product.title,
+            unit_price=product.price,
+            currency=obj.currency,
+            quantity=1,
+        )
+        ShippingAddress.objects.create(order=obj, **payment_address())
+
+
+def order_placed(*, user=None, product=None, quantity: int = 1, address=None, token=None):
+    """An order placed through `shop.services.order_place` from a cart holding `quantity`
+    of `product` (made if not given), shipped to `address` (made if not given)."""
+    import uuid
+
+    from shop.services import cart_add_item, cart_get_or_create_for_user, order_place
+
+    user = user or UserFactory()
+    product = product or ProductFactory()
+    address = address or AddressFactory(user=user)
+    cart = cart_get_or_create_for_user(user=user)
+    cart_add_item(cart=cart, product=product, quantity=quantity)
+    order, _created = order_place(
+        user=user,
+        cart=cart,
+        seller=product.seller,
+        address=address,
+        token=token or uuid.uuid4().hex,
+    )
+    return order

@@ -5,5 +5,16 @@ Add a sub-domain (e.g. orders) as a new module here and import its models below.
 
 from shop.models.cart import Cart, CartLine
 from shop.models.catalog import Product, Seller
+from shop.models.orders import Order, OrderEvent, OrderLine, OrderStatus, ShippingAddress
 
-__all__ = ["Cart", "CartLine", "Product", "Seller"]
+__all__ = [
+    "Cart",
+    "CartLine",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "Product",
+    "Seller",
+    "ShippingAddress",
+]

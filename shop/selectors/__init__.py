@@ -18,15 +18,29 @@ from shop.selectors.catalog import (
     search_query_clean,
     seller_get,
 )
+from shop.selectors.orders import (
+    CardChoice,
+    OrderDetail,
+    card_choices_for_user,
+    order_get_detail,
+    order_get_for_user,
+    order_list_for_user,
+)
 
 __all__ = [
     "SEARCH_MAX_LENGTH",
+    "CardChoice",
     "CartLineView",
+    "OrderDetail",
     "SellerCartGroup",
+    "card_choices_for_user",
     "cart_get_anonymous",
     "cart_get_for_user",
     "cart_item_count",
     "cart_lines_by_seller",
+    "order_get_detail",
+    "order_get_for_user",
+    "order_list_for_user",
     "product_get_active",
     "product_list_active",
     "product_list_for_seller",

@@ -10,6 +10,28 @@ from shop.services.cart import (
     cart_merge_into_user,
     cart_remove_seller_lines,
 )
+from shop.services.checkout import (
+    checkout_lines_signature,
+    order_confirm_step_up,
+    order_pay,
+    order_pay_with_saved_card,
+    order_place,
+)
+from shop.services.orders import (
+    order_cancel,
+    order_event_note,
+    order_expire_if_due,
+    order_expire_unpaid,
+    order_mark_bank_transfer_received,
+    order_mark_delivered,
+    order_mark_shipped,
+    order_payment_deadline,
+    order_record_payment,
+    order_refund,
+    order_refunded_amount,
+    order_set_status,
+    order_sync_payments,
+)
 
 __all__ = [
     "MAX_LINE_QUANTITY",
@@ -20,4 +42,22 @@ __all__ = [
     "cart_line_set_quantity",
     "cart_merge_into_user",
     "cart_remove_seller_lines",
+    "checkout_lines_signature",
+    "order_cancel",
+    "order_confirm_step_up",
+    "order_event_note",
+    "order_expire_if_due",
+    "order_expire_unpaid",
+    "order_mark_bank_transfer_received",
+    "order_mark_delivered",
+    "order_mark_shipped",
+    "order_pay",
+    "order_pay_with_saved_card",
+    "order_payment_deadline",
+    "order_place",
+    "order_record_payment",
+    "order_refund",
+    "order_refunded_amount",
+    "order_set_status",
+    "order_sync_payments",
 ]

@@ -1,0 +1,190 @@
+"""Orders: what a shopper bought from one seller, the address it ships to, and the timeline.
+
+Status moves only through ``shop.services.orders.order_set_status``, checked against
+``Order.TRANSITIONS``. Money paid and refunded is not stored here: the wallet's ledger
+(``wallet.selectors.payments_for_reference(reference=order.number)``) is the truth, and
+"partly refunded" is derived from it.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from accounts.models import PostalAddress
+from shop.models.catalog import Product, Seller
+
+ORDER_NUMBER_PREFIX = "BZ-"
+
+
+def order_number_for(pk: int) -> str:
+    """BZ-000123: derived from the primary key, so it is unique without a second counter."""
+    return f"{ORDER_NUMBER_PREFIX}{pk:06d}"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", "Waiting for payment"
+    PAID = "paid", "Paid"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded"
+
+
+class Order(models.Model):
+    """One seller's part of a shopper's cart, bought at once.
+
+    Totals are a snapshot made by ``shop.pricing.seller_totals`` when the order is placed,
+    so later price or shipping changes never alter what the shopper agreed to pay.
+    """
+
+    Status = OrderStatus
+
+    # The one transition table. Refunds to "refunded" are full refunds; a partial refund
+    # leaves the status as it is (see Order.is_partly_refunded in the selectors).
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+        OrderStatus.PAID: frozenset(
+            {OrderStatus.SHIPPED, OrderStatus.CANCELLED, OrderStatus.REFUNDED}
+        ),
+        OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED}),
+        OrderStatus.DELIVERED: frozenset({OrderStatus.REFUNDED}),
+        OrderStatus.CANCELLED: frozenset(),
+        OrderStatus.REFUNDED: frozenset(),
+    }
+    # Orders in these states hold stock taken from the shelf.
+    STOCK_HOLDING = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PAID})
+
+    # NULL only inside the placing transaction, until the primary key gives the number
+    # (NULLs never collide in a unique index; "" would).
+    number = models.CharField(max_length=20, unique=True, null=True, editable=False)  # noqa: DJ001
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT
+    )
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_fee = models.DecimalField(max_digits=12, decimal_places=2)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    # The one-time token of the order page that placed this order: a resubmitted
+    # "Accept and pay" finds this order instead of placing a second one.
+    checkout_token = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The payment that paid the order (wallet ledger row). A second payment that succeeds
+    # for an order already paid (two tabs) is refunded, never kept.
+    paid_with = models.ForeignKey(
+        "wallet.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "checkout_token"], name="shop_order_unique_checkout_token"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="shop_order_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0) & Q(shipping_fee__gte=0) & Q(total__gt=0),
+                name="shop_order_amounts_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="shop_order_user_recent"),
+            models.Index(fields=["status", "created_at"], name="shop_order_status_age"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Order #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:order-detail", kwargs={"number": self.number})
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    @property
+    def is_waiting_for_payment(self) -> bool:
+        return self.status == OrderStatus.PENDING_PAYMENT
+
+    @property
+    def can_be_cancelled_by_shopper(self) -> bool:
+        """Paid and not shipped yet: the shopper may cancel for a full refund."""
+        return self.status == OrderStatus.PAID
+
+
+class OrderLine(models.Model):
+    """A product bought, with its title and price copied at purchase."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        Product, null=True, on_delete=models.SET_NULL, related_name="order_lines"
+    )
+    title = models.CharField(max_length=200)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="shop_orderline_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="shop_orderline_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.title}"
+
+    @property
+    def line_total(self) -> Decimal:
+        from shop.pricing import line_total
+
+        return line_total(
+            unit_price=self.unit_price, quantity=self.quantity, currency=self.currency
+        )
+
+
+class ShippingAddress(PostalAddress):
+    """The address an order ships to, copied from the address book when it was placed."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="shipping_address")
+
+    def __str__(self) -> str:
+        return f"Ship {self.order} to {self.full_name}, {self.city}"
+
+
+class OrderEvent(models.Model):
+    """A line in an order's timeline: a status change (or a note, when from = to), who made
+    it (None: the shopper's own action or the system) and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.from_status or '-'} -> {self.to_status}"

@@ -1,0 +1,139 @@
+"""Order reads: the shopper's history, one order with everything its page shows, and the
+Way of payment choices. Query counts stay fixed whatever the number of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from shop.models import Order, OrderEvent, OrderLine, OrderStatus
+from wallet.models import Card, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
+
+
+def order_list_for_user(*, user) -> QuerySet[Order]:
+    """The user's orders, newest first, with seller joined and the number of items."""
+    return (
+        Order.objects.filter(user=user)
+        .select_related("seller")
+        .annotate(line_count=Count("lines"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def order_get_for_user(*, user, number: str) -> Order:
+    """One of the user's own orders by number; Http404 for anyone else's or a bad number."""
+    order = (
+        Order.objects.filter(user=user, number=str(number)[:20])
+        .select_related("seller", "user", "paid_with")
+        .first()
+    )
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    """An order as its page (and its emails) show it."""
+
+    order: Order
+    lines: list[OrderLine]
+    address: object
+    events: list[OrderEvent]
+    payments: list[Payment]
+    refunds: list[Refund] = field(default_factory=list)
+
+    @property
+    def refunded_amount(self) -> Decimal:
+        return sum(
+            (r.amount for r in self.refunds if r.status == RefundStatus.SUCCEEDED),
+            Decimal("0.00"),
+        )
+
+    @property
+    def paid_payment(self) -> Payment | None:
+        return next((p for p in self.payments if p.pk == self.order.paid_with_id), None)
+
+    @property
+    def order_refunded_amount(self) -> Decimal:
+        paid = self.paid_payment
+        if paid is None:
+            return Decimal("0.00")
+        return sum(
+            (r.amount for r in paid.refunds.all() if r.status == RefundStatus.SUCCEEDED),
+            Decimal("0.00"),
+        )
+
+    @property
+    def is_partly_refunded(self) -> bool:
+        """Some, not all, of the order's payment was given back."""
+        return self.order.status != OrderStatus.REFUNDED and self.order_refunded_amount > 0
+
+    @property
+    def waiting_bank_transfer(self) -> Payment | None:
+        """The bank transfer the order waits for, if the shopper chose one."""
+        return next(
+            (
+                p
+                for p in self.payments
+                if p.method == PaymentMethod.BANK_TRANSFER and p.status == PaymentStatus.PROCESSING
+            ),
+            None,
+        )
+
+    @property
+    def waiting_step_up(self) -> Payment | None:
+        return next(
+            (p for p in reversed(self.payments) if p.status == PaymentStatus.REQUIRES_ACTION),
+            None,
+        )
+
+
+def order_get_detail(*, order_id: int) -> OrderDetail:
+    """Everything the order page shows, in a fixed number of queries."""
+    order = Order.objects.select_related("seller", "user", "shipping_address", "paid_with").get(
+        pk=order_id
+    )
+    payments = list(
+        Payment.objects.filter(reference=order.number, user=order.user)
+        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id")))
+        .order_by("created_at", "id")
+    )
+    refunds = [refund for payment in payments for refund in payment.refunds.all()]
+    return OrderDetail(
+        order=order,
+        lines=list(order.lines.all()),
+        address=getattr(order, "shipping_address", None),
+        events=list(order.events.select_related("actor").order_by("created_at", "id")),
+        payments=payments,
+        refunds=refunds,
+    )
+
+
+@dataclass(frozen=True)
+class CardChoice:
+    """A saved card as a Way of payment option."""
+
+    card: Card
+
+    @property
+    def value(self) -> str:
+        return f"card-{self.card.pk}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.card.display}, expires {self.card.expiry_display}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.card.is_expired
+
+
+def card_choices_for_user(*, user) -> list[CardChoice]:
+    """The user's usable saved cards, default first (expired ones included, marked)."""
+    from wallet.selectors import card_list_for_user
+
+    return [CardChoice(card=card) for card in card_list_for_user(user=user)]

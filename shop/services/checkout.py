@@ -1,0 +1,325 @@
+"""Checkout: place an order from one seller's part of the cart, then pay for it.
+
+``order_place`` makes the order (and its number) first, in one transaction; paying comes
+after it commits, so a declined or interrupted charge leaves a real order to retry on and
+no lock is ever held across a gateway call.
+
+Payment outcomes follow the wallet: the pay services return the order once it is paid
+(or, for a bank transfer, waiting for it); otherwise they raise the wallet's
+``PaymentError`` subclasses (``AuthenticationRequired``, ``PaymentDeclined``,
+``GatewayUnavailable``...) carrying ``.payment``, and the order stays pending_payment with
+its stock reserved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.views.decorators.debug import sensitive_variables
+
+from accounts.models import Address, User
+from accounts.services import address_create, address_mark_used
+from shop.exceptions import CheckoutError, OrderNotPayable
+from shop.models import (
+    Cart,
+    CartLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Product,
+    Seller,
+    ShippingAddress,
+)
+from shop.models.orders import order_number_for
+from shop.pricing import seller_totals
+from shop.services.orders import order_expire_if_due, order_record_payment
+from wallet import services as wallet_services
+from wallet.cards import CardData
+from wallet.models import Card, Payment, PaymentStatus
+
+logger = logging.getLogger("shop.orders")
+
+MAX_TOKEN_LENGTH = 64
+
+
+def checkout_lines_signature(items: Iterable[tuple[int, int, Decimal]]) -> str:
+    """What the order page showed, as "product:quantity:price,...": Accept and pay refuses
+    to place an order that differs from it (cart changed in another tab, tampered form)."""
+    return ",".join(f"{pk}:{quantity}:{price}" for pk, quantity, price in sorted(items))
+
+
+def _clean_token(token: str) -> str:
+    token = (token or "").strip()
+    if not token or len(token) > MAX_TOKEN_LENGTH or not token.replace("-", "").isalnum():
+        raise CheckoutError("This order page is out of date. Please check it and try again.")
+    return token
+
+
+def _place(
+    *,
+    user: User,
+    cart: Cart,
+    seller: Seller,
+    address: Address | None,
+    new_address: Mapping[str, str] | None,
+    token: str,
+    expected_lines: str | None,
+) -> tuple[Order, bool]:
+    with transaction.atomic():
+        # The cart lock serialises two submits of one cart (double click, two tabs).
+        list(Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk"))
+        existing = Order.objects.filter(user=user, checkout_token=token).first()
+        if existing is not None:
+            return existing, False
+        lines = list(
+            CartLine.objects.filter(cart=cart, product__seller=seller).order_by("product_id")
+        )
+        if not lines:
+            raise CheckoutError(f"There is nothing from {seller.name} in your cart any more.")
+        # Lock the products in id order so two checkouts never wait on each other in a cycle.
+        products = {
+            p.pk: p
+            for p in Product.objects.select_for_update()
+            .filter(pk__in=[line.product_id for line in lines])
+            .order_by("pk")
+        }
+        signature = checkout_lines_signature(
+            (line.product_id, line.quantity, products[line.product_id].price) for line in lines
+        )
+        if expected_lines is not None and expected_lines != signature:
+            raise CheckoutError(
+                "Your cart changed since this page was shown. Check the order and press "
+                "Accept and pay again. Nothing was charged."
+            )
+        for line in lines:
+            product = products[line.product_id]
+            if not product.is_active or product.stock <= 0:
+                raise CheckoutError(
+                    f"Sorry, {product.title} has just sold out. Nothing was charged and your "
+                    "cart is unchanged: remove it from your cart to order the rest."
+                )
+            if line.quantity > product.stock:
+                raise CheckoutError(
+                    f"Sorry, only {product.stock} of {product.title} left now. Nothing was "
+                    "charged and your cart is unchanged: lower the quantity to order."
+                )
+        totals = seller_totals(
+            seller=seller,
+            items=[(products[line.product_id].price, line.quantity) for line in lines],
+        )
+        if totals.total <= 0:
+            raise CheckoutError("There is nothing to pay for in this order.")
+        if new_address is not None:
+            address = address_create(user=user, **dict(new_address))
+        if address is None or address.user_id != user.pk:
+            raise CheckoutError("Choose where to ship the order.")
+
+        order = Order.objects.create(
+            user=user,
+            seller=seller,
+            currency=totals.currency,
+            subtotal=totals.subtotal,
+            shipping_fee=totals.shipping_fee,
+            total=totals.total,
+            checkout_token=token,
+        )
+        # Derived from the primary key: unique however many checkouts run at once.
+        order.number = order_number_for(order.pk)
+        order.save(update_fields=["number"])
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                product=products[line.product_id],
+                title=products[line.product_id].title,
+                unit_price=products[line.product_id].price,
+                currency=products[line.product_id].currency,
+                quantity=line.quantity,
+            )
+            for line in lines
+        )
+        ShippingAddress.objects.create(order=order, **address.as_dict())
+        for line in lines:
+            Product.objects.filter(pk=line.product_id).update(stock=F("stock") - line.quantity)
+        CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
+        address_mark_used(address=address)
+        OrderEvent.objects.create(
+            order=order, to_status=OrderStatus.PENDING_PAYMENT, reason="Order placed."
+        )
+    logger.info("%s: placed by user %s, %s %s", order.number, user.pk, order.total, order.currency)
+    return order, True
+
+
+def order_place(
+    *,
+    user: User,
+    cart: Cart,
+    seller: Seller,
+    token: str,
+    address: Address | None = None,
+    new_address: Mapping[str, str] | None = None,
+    expected_lines: str | None = None,
+) -> tuple[Order, bool]:
+    """Turn ``seller``'s lines of ``cart`` into an order waiting for payment; ``(order,
+    created)``.
+
+    One transaction: locks the cart row, then the products (by id); checks stock; creates
+    the order (number ``BZ-000123`` from its primary key) with prices, totals (from
+    ``shop.pricing.seller_totals``) and the ship-to address copied; takes the stock with
+    ``F()`` updates; removes those lines from the cart; marks the address used (a
+    ``new_address`` mapping is added to the address book first).
+
+    Idempotent by ``token`` (the order page's one-time token): the same token returns the
+    order it already placed, ``created=False``, and places nothing.
+
+    Raises ``CheckoutError`` (stock ran out, cart changed from ``expected_lines``, nothing
+    to order, no address) or ``ValidationError`` for a bad ``new_address``; then nothing is
+    written and the cart is intact.
+    """
+    token = _clean_token(token)
+    try:
+        return _place(
+            user=user,
+            cart=cart,
+            seller=seller,
+            address=address,
+            new_address=new_address,
+            token=token,
+            expected_lines=expected_lines,
+        )
+    except IntegrityError:
+        # A concurrent submit with this token won the unique constraint: use its order.
+        existing = Order.objects.filter(user=user, checkout_token=token).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _payable(order: Order, idempotency_key: str = "") -> Order:
+    """The order, fresh, if it can be paid now; a replay of the request that paid it is
+    returned as it is (a double submit); otherwise ``OrderNotPayable``."""
+    order = order_expire_if_due(order=Order.objects.select_related("paid_with").get(pk=order.pk))
+    if idempotency_key and order.paid_with and order.paid_with.idempotency_key == idempotency_key:
+        return order
+    if order.status == OrderStatus.CANCELLED:
+        raise OrderNotPayable(
+            f"Order {order.number} was not paid in time and has been cancelled; its items "
+            "went back on sale."
+        )
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise OrderNotPayable(f"Order {order.number} is already paid.")
+    return order
+
+
+def _description(order: Order) -> str:
+    return f"Bazaar order {order.number}"
+
+
+def order_pay_with_saved_card(*, order: Order, card: Card, idempotency_key: str) -> Order:
+    """Charge ``card`` (the shopper's saved card) for the order's total; returns the paid
+    order. Idempotent by ``idempotency_key``: a retry replays the first outcome and never
+    charges twice. Never changes which card is the default.
+
+    Raises ``OrderNotPayable`` (paid, expired or cancelled), the wallet's ``CardNotUsable``
+    (another user's, removed or expired card) before charging, and the wallet's
+    ``PaymentError`` subclasses after (order stays pending_payment).
+    """
+    order = _payable(order, idempotency_key)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return order
+    payment = wallet_services.payment_charge_card(
+        user=order.user,
+        card=card,
+        amount=order.total,
+        currency=order.currency,
+        reference=order.number,
+        idempotency_key=idempotency_key,
+        description=_description(order),
+    )
+    return order_record_payment(order=order, payment=payment)
+
+
+@sensitive_variables("card_data")
+def order_pay(
+    *,
+    order: Order,
+    method: str,
+    idempotency_key: str,
+    card: Card | None = None,
+    card_data: CardData | None = None,
+    save_card: bool = False,
+) -> Order:
+    """Pay for a waiting order from the payment page. ``method``:
+
+    - ``"saved_card"`` with ``card``: as ``order_pay_with_saved_card``;
+    - ``"new_card"`` with ``card_data``: a one-time card; with ``save_card`` it joins the
+      wallet after a successful payment, its payment address copied from the order's
+      ship-to address (never made default unless it is the first card);
+    - ``"bank_transfer"``: records a transfer the shopper will make, quoting the order
+      number; the order stays pending_payment until staff mark it received. One per order.
+
+    Returns the order (paid, or waiting for a transfer). Raises like
+    ``order_pay_with_saved_card``, plus the wallet's ``ValidationError`` for bad card data
+    and ``CardLimitReached`` when saving into a full wallet.
+    """
+    if method == "saved_card":
+        if card is None:
+            raise ValueError("Pick a saved card.")
+        return order_pay_with_saved_card(order=order, card=card, idempotency_key=idempotency_key)
+    order = _payable(order, idempotency_key)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return order
+    if method == "new_card":
+        if card_data is None:
+            raise ValueError("Card data is required.")
+        payment = wallet_services.payment_charge_new_card(
+            user=order.user,
+            card_data=card_data,
+            amount=order.total,
+            currency=order.currency,
+            reference=order.number,
+            idempotency_key=idempotency_key,
+            description=_description(order),
+            save_card=save_card,
+            payment_address=order.shipping_address if save_card else None,
+        )
+        return order_record_payment(order=order, payment=payment)
+    if method == "bank_transfer":
+        payment = wallet_services.payment_start_bank_transfer(
+            user=order.user,
+            amount=order.total,
+            currency=order.currency,
+            reference=order.number,
+            idempotency_key=f"{order.number}:bank-transfer",
+            description=_description(order),
+        )
+        if payment.status == PaymentStatus.SUCCEEDED:
+            return order_record_payment(order=order, payment=payment)
+        return order
+    raise ValueError(f"Unknown way of paying {method!r}.")
+
+
+def order_confirm_step_up(*, order: Order, approved: bool) -> Order:
+    """Finish the payment the shopper's bank asked to confirm: ``approved`` is what they
+    answered on the challenge page. Returns the paid order, or raises the wallet's
+    ``PaymentDeclined`` (``authentication_failed``) and the order keeps waiting.
+    Idempotent: an order already paid is returned as it is. Raises ``OrderNotPayable``
+    when nothing waits for confirmation."""
+    order = Order.objects.get(pk=order.pk)
+    if order.status == OrderStatus.PAID:
+        return order
+    payment = (
+        Payment.objects.filter(
+            reference=order.number, user=order.user, status=PaymentStatus.REQUIRES_ACTION
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if payment is None:
+        raise OrderNotPayable("There is no payment waiting for your bank's confirmation.")
+    payment = wallet_services.payment_confirm_step_up(payment=payment, approved=approved)
+    return order_record_payment(order=order, payment=payment)

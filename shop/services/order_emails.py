@@ -1,0 +1,46 @@
+"""Order emails (plain text + HTML), queued with ``transaction.on_commit`` so a rolled-back
+change never mails the shopper. They name a card by brand and last 4 digits at most."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+
+logger = logging.getLogger("shop.orders")
+
+_SUBJECTS = {
+    "confirmation": "Your Bazaar order {number} is confirmed",
+    "cancelled": "Your Bazaar order {number} was cancelled",
+    "refund": "A refund for your Bazaar order {number}",
+}
+
+
+def _send(order_id: int, kind: str) -> None:
+    from shop.selectors.orders import order_get_detail
+
+    try:
+        detail = order_get_detail(order_id=order_id)
+        context = {"order": detail.order, "detail": detail}
+        text = render_to_string(f"shop/emails/order_{kind}.txt", context)
+        html = render_to_string(f"shop/emails/order_{kind}.html", context)
+        message = EmailMultiAlternatives(
+            _SUBJECTS[kind].format(number=detail.order.number),
+            text,
+            None,
+            [detail.order.user.email],
+        )
+        message.attach_alternative(html, "text/html")
+        message.send()
+    except Exception:  # an email must never undo the order change it reports
+        logger.exception("order %s: %s email failed", order_id, kind)
+
+
+def order_email_on_commit(*, order, kind: str) -> None:
+    """Queue the ``kind`` email ("confirmation", "cancelled", "refund") for ``order``."""
+    if kind not in _SUBJECTS:
+        raise ValueError(f"Unknown order email {kind!r}.")
+    order_id = order.pk
+    transaction.on_commit(lambda: _send(order_id, kind))

@@ -1,0 +1,254 @@
+"""Order pages: history, detail, payment page, the bank's step-up challenge, cancelling.
+
+Only the owner sees an order: another user's number is a 404 (the selector filters by
+user). Viewing or paying an order first runs the lazy expiry check."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import TemplateView
+
+from core.money import format_money
+from shop import selectors, services
+from shop.exceptions import IllegalOrderTransition, OrderNotPayable
+from shop.models import Order, OrderStatus
+from shop.order_forms import BANK_TRANSFER, NEW_CARD, PaymentMethodForm, new_token
+from wallet.exceptions import (
+    AuthenticationRequired,
+    CardError,
+    CardLimitReached,
+    GatewayUnavailable,
+    IdempotencyConflict,
+    PaymentDeclined,
+    PaymentError,
+)
+from wallet.forms import CardForm
+
+logger = logging.getLogger("shop.orders")
+
+ORDERS_PER_PAGE = 10
+
+
+def payment_error_response(request: HttpRequest, order: Order, error: Exception) -> HttpResponse:
+    """Where a payment that did not complete sends the shopper, with what message."""
+    if isinstance(error, AuthenticationRequired):
+        return redirect("shop:order-authenticate", number=order.number)
+    if isinstance(error, OrderNotPayable):
+        messages.info(request, str(error))
+        return redirect(order)
+    if isinstance(error, GatewayUnavailable) and not isinstance(error, PaymentDeclined):
+        logger.warning("%s: payment left open by the gateway (%s)", order.number, error.code)
+        if error.code != "processing_error":
+            messages.warning(request, error.message)
+            return redirect(order)
+    if isinstance(error, IdempotencyConflict):
+        logger.error("%s: idempotency conflict on payment", order.number)
+        messages.error(request, "That payment could not be made. Please try again.")
+    else:
+        messages.error(request, error.message if hasattr(error, "message") else str(error))
+    return redirect("shop:order-pay", number=order.number)
+
+
+def _owned_order(request: HttpRequest, number: str) -> Order:
+    order = selectors.order_get_for_user(user=request.user, number=number)
+    return services.order_expire_if_due(order=order)
+
+
+class OrderListView(LoginRequiredMixin, TemplateView):
+    template_name = "shop/order_list.html"
+
+    def get_context_data(self, **kwargs):
+        orders = selectors.order_list_for_user(user=self.request.user)
+        page_obj = Paginator(orders, ORDERS_PER_PAGE).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page_obj=page_obj, **kwargs)
+
+
+class OrderDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "shop/order_detail.html"
+
+    def get_context_data(self, **kwargs):
+        order = _owned_order(self.request, self.kwargs["number"])
+        detail = selectors.order_get_detail(order_id=order.pk)
+        deadline = services.order_payment_deadline(
+            order=order, waiting_bank_transfer=detail.waiting_bank_transfer is not None
+        )
+        return super().get_context_data(
+            order=detail.order, detail=detail, payment_deadline=deadline, **kwargs
+        )
+
+
+@method_decorator(sensitive_post_parameters("number", "cvc"), name="dispatch")
+class OrderPayView(LoginRequiredMixin, View):
+    template_name = "shop/order_pay.html"
+
+    def _forms(self, request: HttpRequest, data=None):
+        cards = selectors.card_choices_for_user(user=request.user)
+        usable = [c for c in cards if not c.is_expired]
+        method_form = PaymentMethodForm(
+            data=data,
+            cards=cards,
+            initial={"token": new_token(), "method": usable[0].value if usable else NEW_CARD},
+        )
+        wants_new_card = data is not None and data.get("method") == NEW_CARD
+        card_form = CardForm(data=data if wants_new_card else None)
+        return method_form, card_form, cards
+
+    def _render(self, request, order, method_form, card_form, cards, status=200):
+        detail = selectors.order_get_detail(order_id=order.pk)
+        context = {
+            "order": detail.order,
+            "detail": detail,
+            "method_form": method_form,
+            "card_form": card_form,
+            "card_choices": cards,
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def _not_payable(self, request, order) -> HttpResponse | None:
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            return None
+        if order.status == OrderStatus.CANCELLED:
+            messages.info(request, f"Order {order.number} is cancelled and can't be paid.")
+        else:
+            messages.info(request, f"Order {order.number} is already paid.")
+        return redirect(order)
+
+    def get(self, request: HttpRequest, number: str) -> HttpResponse:
+        order = _owned_order(request, number)
+        blocked = self._not_payable(request, order)
+        if blocked:
+            return blocked
+        return self._render(request, order, *self._forms(request))
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        order = _owned_order(request, number)
+        blocked = self._not_payable(request, order)
+        if blocked:
+            return blocked
+        method_form, card_form, cards = self._forms(request, data=request.POST)
+        method_valid = method_form.is_valid()
+        method = method_form.cleaned_data.get("method") if method_valid else None
+        if not method_valid or (method == NEW_CARD and not card_form.is_valid()):
+            return self._render(request, order, method_form, card_form, cards)
+        key = f"{order.number}:pay:{method_form.cleaned_data['token']}"
+        try:
+            if method == NEW_CARD:
+                order = services.order_pay(
+                    order=order,
+                    method="new_card",
+                    card_data=card_form.card_data,
+                    save_card=method_form.cleaned_data["save_card"],
+                    idempotency_key=key,
+                )
+            elif method == BANK_TRANSFER:
+                order = services.order_pay(order=order, method="bank_transfer", idempotency_key=key)
+            else:
+                order = services.order_pay(
+                    order=order,
+                    method="saved_card",
+                    card=method_form.chosen_card,
+                    idempotency_key=key,
+                )
+        except CardLimitReached as error:
+            method_form.add_error("save_card", error.message)
+            return self._render(request, order, method_form, CardForm(), cards)
+        except ValidationError as error:
+            card_form.add_error(None, error)
+            return self._render(request, order, method_form, card_form, cards)
+        except (PaymentError, CardError, OrderNotPayable) as error:
+            return payment_error_response(request, order, error)
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            messages.info(
+                request,
+                f"Thank you. Order {order.number} is reserved for you until your bank transfer "
+                "arrives; the details are below.",
+            )
+        else:
+            messages.success(request, f"Thank you! Order {order.number} is paid.")
+        return redirect(order)
+
+
+class OrderAuthenticateView(LoginRequiredMixin, View):
+    """The bank's step-up challenge for a payment waiting for confirmation."""
+
+    template_name = "shop/order_authenticate.html"
+
+    def _waiting(self, request: HttpRequest, number: str):
+        order = _owned_order(request, number)
+        detail = selectors.order_get_detail(order_id=order.pk)
+        return order, detail, detail.waiting_step_up
+
+    def get(self, request: HttpRequest, number: str) -> HttpResponse:
+        order, detail, payment = self._waiting(request, number)
+        if payment is None:
+            return redirect(order)
+        return render(
+            request, self.template_name, {"order": order, "detail": detail, "payment": payment}
+        )
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        order, _detail, payment = self._waiting(request, number)
+        if payment is None:
+            return redirect(order)
+        approved = request.POST.get("decision") == "approve"
+        try:
+            order = services.order_confirm_step_up(order=order, approved=approved)
+        except (PaymentError, OrderNotPayable) as error:
+            return payment_error_response(request, order, error)
+        messages.success(request, f"Thank you! Order {order.number} is paid.")
+        return redirect(order)
+
+
+class OrderCancelView(LoginRequiredMixin, View):
+    """Cancel a paid order that has not shipped: a confirmation page, then a full refund."""
+
+    template_name = "shop/order_cancel.html"
+
+    def _cancellable(self, request: HttpRequest, number: str):
+        order = _owned_order(request, number)
+        if order.can_be_cancelled_by_shopper:
+            return order, None
+        messages.info(request, f"Order {order.number} can no longer be cancelled here.")
+        return order, redirect(order)
+
+    def get(self, request: HttpRequest, number: str) -> HttpResponse:
+        order, refused = self._cancellable(request, number)
+        if refused:
+            return refused
+        detail = selectors.order_get_detail(order_id=order.pk)
+        return render(request, self.template_name, {"order": detail.order, "detail": detail})
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        order, refused = self._cancellable(request, number)
+        if refused:
+            return refused
+        try:
+            order = services.order_cancel(
+                order=order, by=request.user, reason="Cancelled by the shopper."
+            )
+        except IllegalOrderTransition:
+            messages.info(request, f"Order {order.number} can no longer be cancelled here.")
+            return redirect(order)
+        except PaymentError as error:
+            logger.warning("%s: cancel refund failed (%s)", order.number, error.code)
+            messages.error(
+                request,
+                "We couldn't refund the payment just now, so the order is unchanged. "
+                "Please try again in a few minutes.",
+            )
+            return redirect(order)
+        money = format_money(order.total, order.currency)
+        messages.success(
+            request, f"Order {order.number} is cancelled. We are refunding {money} to you."
+        )
+        return redirect(order)

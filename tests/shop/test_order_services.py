@@ -1,0 +1,519 @@
+"""Order services with the real simulated gateway: placing, paying, the state machine,
+cancelling, refunds, bank transfers and expiry."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import Address
+from shop.exceptions import CheckoutError, IllegalOrderTransition, OrderNotPayable
+from shop.models import CartLine, Order, OrderEvent, OrderStatus, Product
+from shop.services import (
+    cart_add_item,
+    cart_get_or_create_for_user,
+    checkout_lines_signature,
+    order_cancel,
+    order_confirm_step_up,
+    order_expire_if_due,
+    order_mark_bank_transfer_received,
+    order_mark_delivered,
+    order_mark_shipped,
+    order_pay,
+    order_pay_with_saved_card,
+    order_place,
+    order_refund,
+    order_set_status,
+)
+from tests.factories import (
+    AddressFactory,
+    CardFactory,
+    ProductFactory,
+    SellerFactory,
+    UserFactory,
+    card_data,
+    order_placed,
+)
+from wallet.exceptions import AuthenticationRequired, CardNotUsable, PaymentDeclined
+from wallet.gateways.models import SimulatedCharge
+from wallet.models import Card, Payment, PaymentStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def shopper():
+    return UserFactory()
+
+
+@pytest.fixture
+def seller():
+    return SellerFactory(shipping_fee=Decimal("5.00"), free_shipping_threshold=Decimal("100.00"))
+
+
+@pytest.fixture
+def mug(seller):
+    return ProductFactory(seller=seller, title="Mug", price=Decimal("12.50"), stock=3)
+
+
+def _cart_with(user, product, quantity=1):
+    cart = cart_get_or_create_for_user(user=user)
+    cart_add_item(cart=cart, product=product, quantity=quantity)
+    return cart
+
+
+def test_placing_an_order_snapshots_prices_reserves_stock_and_empties_those_cart_lines(
+    shopper, mug, seller
+):
+    other_seller_product = ProductFactory(title="Lamp")
+    cart = _cart_with(shopper, mug, 2)
+    cart_add_item(cart=cart, product=other_seller_product, quantity=1)
+    address = AddressFactory(user=shopper)
+
+    order, created = order_place(
+        user=shopper, cart=cart, seller=seller, address=address, token="tok-1"
+    )
+
+    assert created
+    assert re.fullmatch(r"BZ-\d{6}", order.number)
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert (order.subtotal, order.shipping_fee, order.total) == (
+        Decimal("25.00"),
+        Decimal("5.00"),
+        Decimal("30.00"),
+    )
+    line = order.lines.get()
+    assert (line.title, line.unit_price, line.quantity) == ("Mug", Decimal("12.50"), 2)
+    assert order.shipping_address.line1 == address.line1
+    mug.refresh_from_db()
+    assert mug.stock == 1
+    assert list(CartLine.objects.filter(cart=cart).values_list("product", flat=True)) == [
+        other_seller_product.pk
+    ]
+    address.refresh_from_db()
+    assert address.last_used_at is not None
+    assert OrderEvent.objects.get(order=order).to_status == OrderStatus.PENDING_PAYMENT
+
+
+def test_later_price_and_address_changes_do_not_touch_a_placed_order(shopper, mug):
+    order = order_placed(user=shopper, product=mug)
+    Product.objects.filter(pk=mug.pk).update(price=Decimal("99.00"), title="Renamed")
+    Address.objects.filter(user=shopper).update(line1="Elsewhere 1")
+
+    order.refresh_from_db()
+    line = order.lines.get()
+    assert (line.title, line.unit_price) == ("Mug", Decimal("12.50"))
+    assert order.shipping_address.line1 != "Elsewhere 1"
+
+
+def test_order_numbers_are_unique_and_follow_the_pattern(shopper, mug):
+    numbers = {order_placed(user=shopper, product=mug).number for _ in range(3)}
+    assert len(numbers) == 3
+    assert all(re.fullmatch(r"BZ-\d{6}", n) for n in numbers)
+
+
+def test_the_same_checkout_token_places_one_order(shopper, mug, seller):
+    cart = _cart_with(shopper, mug)
+    address = AddressFactory(user=shopper)
+    first, created = order_place(user=shopper, cart=cart, seller=seller, address=address, token="t")
+    again, created_again = order_place(
+        user=shopper, cart=cart, seller=seller, address=address, token="t"
+    )
+    assert created and not created_again
+    assert first.pk == again.pk
+    assert Order.objects.count() == 1
+
+
+def test_stock_running_out_before_accept_and_pay_changes_nothing(shopper, mug, seller):
+    cart = _cart_with(shopper, mug, 2)
+    Product.objects.filter(pk=mug.pk).update(stock=1)
+
+    with pytest.raises(CheckoutError, match="only 1 of Mug left"):
+        order_place(
+            user=shopper, cart=cart, seller=seller, address=AddressFactory(user=shopper), token="t"
+        )
+
+    assert Order.objects.count() == 0
+    assert CartLine.objects.get(cart=cart).quantity == 2
+    assert Product.objects.get(pk=mug.pk).stock == 1
+
+
+def test_sold_out_product_is_refused_with_a_clear_message(shopper, mug, seller):
+    cart = _cart_with(shopper, mug)
+    Product.objects.filter(pk=mug.pk).update(stock=0)
+    with pytest.raises(CheckoutError, match="Mug has just sold out"):
+        order_place(
+            user=shopper, cart=cart, seller=seller, address=AddressFactory(user=shopper), token="t"
+        )
+    assert Order.objects.count() == 0
+
+
+def test_a_cart_changed_since_the_page_was_shown_is_refused(shopper, mug, seller):
+    cart = _cart_with(shopper, mug, 1)
+    shown = checkout_lines_signature([(mug.pk, 1, mug.price)])
+    CartLine.objects.filter(cart=cart).update(quantity=2)
+
+    with pytest.raises(CheckoutError, match="cart changed"):
+        order_place(
+            user=shopper,
+            cart=cart,
+            seller=seller,
+            address=AddressFactory(user=shopper),
+            token="t",
+            expected_lines=shown,
+        )
+    assert Order.objects.count() == 0
+
+
+def test_another_users_address_is_refused(shopper, mug, seller):
+    cart = _cart_with(shopper, mug)
+    with pytest.raises(CheckoutError):
+        order_place(user=shopper, cart=cart, seller=seller, address=AddressFactory(), token="t")
+    assert Order.objects.count() == 0
+    assert Product.objects.get(pk=mug.pk).stock == 3
+
+
+def test_a_new_address_joins_the_address_book_and_becomes_the_default(shopper, mug, seller):
+    cart = _cart_with(shopper, mug)
+    new = {
+        "full_name": "Ada Lovelace",
+        "line1": "1 New Street",
+        "line2": "",
+        "city": "Berlin",
+        "region": "",
+        "postal_code": "10115",
+        "country": "DE",
+        "phone": "",
+    }
+    order, _ = order_place(user=shopper, cart=cart, seller=seller, new_address=new, token="t")
+    assert order.shipping_address.line1 == "1 New Street"
+    assert Address.objects.get(user=shopper).last_used_at is not None
+
+
+# ------------------------------------------------------------------------- paying
+
+
+def test_paying_with_a_saved_card_marks_the_order_paid_and_emails_a_confirmation(
+    shopper, mug, django_capture_on_commit_callbacks, mailoutbox
+):
+    card = CardFactory(owner=shopper)
+    order = order_placed(user=shopper, product=mug)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_pay_with_saved_card(order=order, card=card, idempotency_key="k1")
+
+    assert order.status == OrderStatus.PAID
+    assert order.paid_with.status == PaymentStatus.SUCCEEDED
+    assert [m.subject for m in mailoutbox] == [f"Your Bazaar order {order.number} is confirmed"]
+    body = mailoutbox[0].body + mailoutbox[0].alternatives[0][0]
+    assert "Visa •••• 4242" in body
+    assert "4242424242424242" not in body and "4242 4242" not in body
+
+
+def test_paying_twice_with_the_same_key_charges_once(shopper, mug):
+    card = CardFactory(owner=shopper)
+    order = order_placed(user=shopper, product=mug)
+    order_pay_with_saved_card(order=order, card=card, idempotency_key="k1")
+    order_pay_with_saved_card(order=order, card=card, idempotency_key="k1")
+    assert SimulatedCharge.objects.count() == 1
+    assert Payment.objects.filter(reference=order.number).count() == 1
+
+
+def test_paying_with_another_saved_card_keeps_the_default(shopper, mug):
+    default = CardFactory(owner=shopper)
+    other = CardFactory(owner=shopper, number="5555555555554444")
+    order = order_placed(user=shopper, product=mug)
+    order_pay_with_saved_card(order=order, card=other, idempotency_key="k")
+    assert Card.objects.get(is_default=True, owner=shopper) == default
+    assert Order.objects.get(pk=order.pk).paid_with.card == other
+
+
+def test_another_users_card_is_refused_before_any_charge(shopper, mug):
+    stranger_card = CardFactory()
+    order = order_placed(user=shopper, product=mug)
+    with pytest.raises(CardNotUsable):
+        order_pay_with_saved_card(order=order, card=stranger_card, idempotency_key="k")
+    assert Payment.objects.count() == 0
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [
+        ("4000000000000002", "generic_decline"),
+        ("4000000000009995", "insufficient_funds"),
+        ("4000000000000069", "expired_card"),
+        ("4000000000000127", "incorrect_cvc"),
+        ("4000000000009987", "lost_card"),
+        ("4000000000009979", "stolen_card"),
+        ("4000000000006975", "card_velocity_exceeded"),
+    ],
+)
+def test_each_decline_keeps_the_order_waiting_with_its_stock(shopper, mug, number, code):
+    order = order_placed(user=shopper, product=mug)
+    with pytest.raises(PaymentDeclined) as caught:
+        order_pay(order=order, method="new_card", card_data=card_data(number), idempotency_key="k")
+    assert caught.value.payment.decline_code == code
+    assert "4000" not in caught.value.message
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert Product.objects.get(pk=mug.pk).stock == 2
+
+
+def test_a_card_that_links_but_declines_every_charge_leaves_the_order_waiting(shopper, mug):
+    card = CardFactory(owner=shopper, number="4000000000000341")
+    order = order_placed(user=shopper, product=mug)
+    with pytest.raises(PaymentDeclined):
+        order_pay_with_saved_card(order=order, card=card, idempotency_key="k")
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+
+
+def test_step_up_approved_pays_the_order(shopper, mug):
+    card = CardFactory(owner=shopper, number="4000002500003155")
+    order = order_placed(user=shopper, product=mug)
+    with pytest.raises(AuthenticationRequired):
+        order_pay_with_saved_card(order=order, card=card, idempotency_key="k")
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+
+    order = order_confirm_step_up(order=order, approved=True)
+    assert order.status == OrderStatus.PAID
+
+
+def test_step_up_failed_keeps_the_order_waiting(shopper, mug):
+    card = CardFactory(owner=shopper, number="4000002500003155")
+    order = order_placed(user=shopper, product=mug)
+    with pytest.raises(AuthenticationRequired):
+        order_pay_with_saved_card(order=order, card=card, idempotency_key="k")
+    with pytest.raises(PaymentDeclined) as caught:
+        order_confirm_step_up(order=order, approved=False)
+    assert caught.value.code == "authentication_failed"
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+
+
+def test_new_card_with_save_card_ticked_joins_the_wallet_with_the_order_address(shopper, mug):
+    order = order_placed(user=shopper, product=mug)
+    order_pay(
+        order=order,
+        method="new_card",
+        card_data=card_data("5555555555554444"),
+        save_card=True,
+        idempotency_key="k",
+    )
+    card = Card.objects.get(owner=shopper)
+    assert card.last4 == "4444"
+    assert card.payment_address["line1"] == order.shipping_address.line1
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+
+
+def test_new_card_with_save_card_unticked_is_not_kept(shopper, mug):
+    order = order_placed(user=shopper, product=mug)
+    order_pay(order=order, method="new_card", card_data=card_data(), idempotency_key="k")
+    assert not Card.objects.filter(owner=shopper).exists()
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+
+
+def test_bank_transfer_waits_until_staff_mark_it_received(shopper, mug):
+    staff = UserFactory(is_staff=True)
+    order = order_placed(user=shopper, product=mug)
+    order = order_pay(order=order, method="bank_transfer", idempotency_key="ignored")
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    transfer = Payment.objects.get(reference=order.number)
+    assert transfer.status == PaymentStatus.PROCESSING
+
+    order = order_mark_bank_transfer_received(order=order, by=staff)
+    assert order.status == OrderStatus.PAID
+    assert order.events.last().actor == staff
+
+
+def test_card_payment_after_choosing_bank_transfer_cancels_the_transfer(shopper, mug):
+    order = order_placed(user=shopper, product=mug)
+    order_pay(order=order, method="bank_transfer", idempotency_key="x")
+    order_pay(order=order, method="new_card", card_data=card_data(), idempotency_key="k")
+    transfer = Payment.objects.get(reference=order.number, method="bank_transfer")
+    assert transfer.status == PaymentStatus.CANCELED
+
+
+def test_a_paid_order_is_not_payable_again(shopper, mug):
+    card = CardFactory(owner=shopper)
+    order = order_placed(user=shopper, product=mug)
+    order_pay_with_saved_card(order=order, card=card, idempotency_key="k1")
+    with pytest.raises(OrderNotPayable):
+        order_pay_with_saved_card(order=order, card=card, idempotency_key="k2")
+    assert SimulatedCharge.objects.count() == 1
+
+
+# --------------------------------------------------------------- state machine etc.
+
+
+def _paid_order(shopper, mug):
+    card = CardFactory(owner=shopper)
+    order = order_placed(user=shopper, product=mug)
+    return order_pay_with_saved_card(order=order, card=card, idempotency_key=f"k-{order.pk}")
+
+
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [
+        ("pending_payment", "shipped"),
+        ("pending_payment", "refunded"),
+        ("paid", "pending_payment"),
+        ("paid", "delivered"),
+        ("shipped", "cancelled"),
+        ("cancelled", "paid"),
+        ("refunded", "paid"),
+        ("delivered", "shipped"),
+    ],
+)
+def test_illegal_transitions_raise_and_change_nothing(start, target):
+    from tests.factories import OrderFactory
+
+    order = OrderFactory(status=start)
+    stock = order.lines.get().product.stock
+    with pytest.raises(IllegalOrderTransition):
+        order_set_status(order=order, status=target)
+    order.refresh_from_db()
+    assert order.status == start
+    assert order.events.count() == 0
+    assert order.lines.get().product.stock == stock
+
+
+def test_the_happy_path_records_each_step_on_the_timeline(shopper, mug):
+    staff = UserFactory(is_staff=True)
+    order = _paid_order(shopper, mug)
+    order_mark_shipped(order=order, by=staff)
+    order_mark_delivered(order=order, by=staff)
+    steps = list(order.events.values_list("from_status", "to_status"))
+    assert steps == [
+        ("", "pending_payment"),
+        ("pending_payment", "paid"),
+        ("paid", "shipped"),
+        ("shipped", "delivered"),
+    ]
+
+
+def test_cancelling_a_paid_order_refunds_in_full_and_returns_stock(
+    shopper, mug, django_capture_on_commit_callbacks, mailoutbox
+):
+    order = _paid_order(shopper, mug)
+    assert Product.objects.get(pk=mug.pk).stock == 2
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = order_cancel(order=order, by=shopper, reason="Changed my mind.")
+
+    assert order.status == OrderStatus.CANCELLED
+    assert Product.objects.get(pk=mug.pk).stock == 3
+    refund = order.paid_with.refunds.get()
+    assert refund.amount == order.total
+    assert [m.subject for m in mailoutbox] == [f"Your Bazaar order {order.number} was cancelled"]
+    assert "refunded $17.50" in mailoutbox[0].body
+
+
+def test_cancelling_twice_refunds_once(shopper, mug):
+    order = _paid_order(shopper, mug)
+    order_cancel(order=order, reason="x")
+    with pytest.raises(IllegalOrderTransition):
+        order_cancel(order=order, reason="x")
+    assert order.paid_with.refunds.count() == 1
+
+
+def test_a_shipped_order_cannot_be_cancelled(shopper, mug):
+    order = _paid_order(shopper, mug)
+    order_mark_shipped(order=order)
+    with pytest.raises(IllegalOrderTransition):
+        order_cancel(order=order)
+    assert not order.paid_with.refunds.exists()
+
+
+def test_a_partial_refund_keeps_the_status_and_a_full_one_makes_it_refunded(shopper, mug):
+    staff = UserFactory(is_staff=True)
+    order = _paid_order(shopper, mug)
+    order_mark_shipped(order=order, by=staff)
+
+    order_refund(order=order, amount=Decimal("5.00"), reason="Dented", by=staff)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED
+    assert "Partly refunded $5.00" in order.events.last().reason
+
+    order_refund(order=order, amount=Decimal("12.50"), reason="Returned", by=staff)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+
+
+def test_an_unpaid_order_cannot_be_refunded(shopper, mug):
+    order = order_placed(user=shopper, product=mug)
+    with pytest.raises(IllegalOrderTransition):
+        order_refund(order=order, amount=Decimal("1.00"), reason="x")
+
+
+# ------------------------------------------------------------------------- expiry
+
+
+def test_an_unpaid_order_expires_after_the_timeout_and_releases_stock(shopper, mug, settings):
+    settings.ORDER_PAYMENT_TIMEOUT_MINUTES = 30
+    order = order_placed(user=shopper, product=mug)
+    assert order_expire_if_due(order=order).status == OrderStatus.PENDING_PAYMENT
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        order = order_expire_if_due(order=order)
+
+    assert order.status == OrderStatus.CANCELLED
+    assert Product.objects.get(pk=mug.pk).stock == 3
+
+
+def test_expire_unpaid_orders_command_cancels_only_overdue_unpaid_orders(shopper, mug, capsys):
+    old = order_placed(user=shopper, product=mug)
+    paid = _paid_order(shopper, mug)
+    with time_machine.travel(timezone.now() + timedelta(minutes=45)):
+        fresh = order_placed(user=shopper, product=mug)
+        call_command("expire_unpaid_orders")
+
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert statuses == {
+        old.pk: OrderStatus.CANCELLED,
+        paid.pk: OrderStatus.PAID,
+        fresh.pk: OrderStatus.PENDING_PAYMENT,
+    }
+    assert "1" in capsys.readouterr().out
+
+
+def test_an_expired_order_cannot_be_paid(shopper, mug):
+    card = CardFactory(owner=shopper)
+    order = order_placed(user=shopper, product=mug)
+    with (
+        time_machine.travel(timezone.now() + timedelta(hours=1)),
+        pytest.raises(OrderNotPayable, match="not paid in time"),
+    ):
+        order_pay_with_saved_card(order=order, card=card, idempotency_key="k")
+    assert SimulatedCharge.objects.count() == 0
+
+
+def test_a_waiting_bank_transfer_keeps_the_order_past_the_card_timeout(shopper, mug):
+    order = order_placed(user=shopper, product=mug)
+    order_pay(order=order, method="bank_transfer", idempotency_key="x")
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert order_expire_if_due(order=order).status == OrderStatus.PENDING_PAYMENT
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        assert order_expire_if_due(order=order).status == OrderStatus.CANCELLED
+    assert Payment.objects.get(reference=order.number).status == PaymentStatus.CANCELED
+
+
+def test_a_step_up_waiting_when_the_order_expires_is_cancelled_with_it(shopper, mug):
+    card = CardFactory(owner=shopper, number="4000002500003155")
+    order = order_placed(user=shopper, product=mug)
+    with pytest.raises(AuthenticationRequired):
+        order_pay_with_saved_card(order=order, card=card, idempotency_key="k")
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        order = order_expire_if_due(order=order)
+    assert order.status == OrderStatus.CANCELLED
+    assert Payment.objects.get().status == PaymentStatus.CANCELED
