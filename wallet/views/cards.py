@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 
 from accounts.forms import AddressForm
 from accounts.selectors import address_default_for_user
+from wallet import cards as card_rules
 from wallet import selectors
 from wallet.exceptions import (
     CardError,
@@ -39,16 +40,28 @@ SAVED_ADDRESS_INCOMPLETE = (
 )
 
 
-def _add_service_errors(exc: ValidationError, *forms) -> list[str]:
-    """Put a service's field errors next to the matching field; return the rest."""
+def _scrub_card_numbers(*forms) -> None:
+    """Blank any typed value that holds a card number (a number pasted into the name or an
+    address line) so a page shown again with errors never echoes it. The number and CVC
+    inputs never render their value anyway (``SensitiveTextInput``)."""
+    for form in forms:
+        if form is None or not form.is_bound:
+            continue
+        for key, value in list(form.data.items()):
+            if isinstance(value, str) and card_rules.contains_card_number(value):
+                form.data[key] = ""
+
+
+def _add_service_errors(exc: ValidationError, *forms) -> list[ValidationError]:
+    """Put a service's field errors (with their codes) next to the matching field; return
+    the ones no form has a field for."""
     leftover = []
-    for field, errors in exc.message_dict.items():
+    for field, errors in exc.error_dict.items():
         form = next((f for f in forms if f is not None and field in f.fields), None)
         if form is None:
             leftover.extend(errors)
         else:
-            for error in errors:
-                form.add_error(field, error)
+            form.add_error(field, errors)
     return leftover
 
 
@@ -101,7 +114,7 @@ class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
         data = request.POST.copy()
         data["address_mode"] = mode
         form = CardAddForm(data)
-        address_form = self._address_form(request.POST if mode == AddressMode.NEW else None)
+        address_form = self._address_form(request.POST.copy() if mode == AddressMode.NEW else None)
         forms_valid = form.is_valid()
         if address_form.is_bound:
             forms_valid = address_form.is_valid() and forms_valid
@@ -158,6 +171,7 @@ class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
         return AddressForm(data=data, prefix=ADDRESS_PREFIX, initial=initial)
 
     def _render(self, form, address_form, mode, status=200):
+        _scrub_card_numbers(form, address_form)
         user = self.request.user
         context = {
             "form": form,
@@ -184,9 +198,9 @@ class CardEditView(WalletRequiredMixin, OwnCardMixin, View):
 
     def post(self, request, pk):
         card = self.get_card()
-        form = CardEditForm(request.POST, card=card)
+        form = CardEditForm(request.POST.copy(), card=card)
         address_form = AddressForm(
-            request.POST, prefix=ADDRESS_PREFIX, initial=card.payment_address
+            request.POST.copy(), prefix=ADDRESS_PREFIX, initial=card.payment_address
         )
         if not (form.is_valid() & address_form.is_valid()):
             return self._render(card, form, address_form, status=400)
@@ -210,6 +224,7 @@ class CardEditView(WalletRequiredMixin, OwnCardMixin, View):
         return HttpResponseRedirect(reverse("wallet:card-list"))
 
     def _render(self, card, form, address_form, status=200):
+        _scrub_card_numbers(form, address_form)
         context = {"card": card, "form": form, "address_form": address_form}
         return render(self.request, self.template_name, context, status=status)
 

@@ -1,0 +1,415 @@
+"""Card pages: add (with its payment address), view, edit, make default, remove."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import CardFactory, UserFactory
+from wallet.models import Card, WalletEvent
+
+pytestmark = pytest.mark.django_db
+
+YEAR = (timezone.now().year + 3) % 100
+VISA = "4242 4242 4242 4242"
+MASTERCARD = "5555 5555 5555 4444"
+
+
+def card_post(number=VISA, **overrides):
+    return {
+        "number": number,
+        "name": "Ada Lovelace",
+        "expiry": f"12/{YEAR:02d}",
+        "cvc": "735",
+        "address_mode": "saved",
+        **overrides,
+    }
+
+
+NEW_ADDRESS = {
+    "address-full_name": "Ada Lovelace",
+    "address-line1": "12 Analytical Row",
+    "address-line2": "",
+    "address-city": "London",
+    "address-region": "",
+    "address-postal_code": "n1 9gu",
+    "address-country": "GB",
+    "address-phone": "",
+}
+
+
+# ------------------------------------------------------------------------- add
+
+
+def test_add_page_shows_the_last_order_address_read_only(wallet_client, saved_address):
+    response = wallet_client.get("/wallet/cards/add/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "1 Navy Yard" in html
+    assert "Use another address" in html
+    assert 'href="?address=new"' in html
+    assert 'name="address_mode" value="saved"' in html
+    assert "Save the card" in html
+    assert "Make this my default card" in html
+    for token in ("cc-number", "cc-name", "cc-exp", "cc-csc"):
+        assert f'autocomplete="{token}"' in html
+
+
+def test_use_another_address_link_works_without_javascript(wallet_client, saved_address):
+    response = wallet_client.get("/wallet/cards/add/?address=new")
+
+    html = response.content.decode()
+    assert 'name="address_mode" value="new"' in html
+    assert 'name="address-line1"' in html
+    assert 'class="bz-new-address"' in html  # shown, not d-none
+
+
+def test_saving_with_the_saved_address_shows_the_saved_card(
+    wallet_client, user, saved_address, outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = wallet_client.post("/wallet/cards/add/", card_post())
+
+    card = Card.objects.get(owner=user)
+    assert response.status_code == 302
+    assert response.url == reverse("wallet:card-detail", args=[card.pk])
+    assert card.payment_address["line1"] == "1 Navy Yard"
+    assert card.is_default  # the first card
+    page = wallet_client.get(response.url)
+    html = page.content.decode()
+    assert "•••• 4242" in html
+    assert 'class="bz-card-badge visa"' in html
+    assert f"12/{YEAR:02d}" in html
+    assert 'href="/wallet/"' in html and 'href="/cart/"' in html
+    assert "is saved in your wallet" in html
+    assert "4242424242424242" not in html
+
+
+def test_saving_with_another_address_uses_the_typed_one(wallet_client, user, saved_address):
+    data = {**card_post(), "address_mode": "new", **NEW_ADDRESS}
+
+    wallet_client.post("/wallet/cards/add/", data)
+
+    card = Card.objects.get(owner=user)
+    assert card.payment_address["line1"] == "12 Analytical Row"
+    assert card.payment_address["postal_code"] == "N1 9GU"
+
+
+def test_without_a_saved_address_the_address_fields_are_required(wallet_client, user):
+    get = wallet_client.get("/wallet/cards/add/")
+    assert 'name="address-line1"' in get.content.decode()
+
+    response = wallet_client.post("/wallet/cards/add/", card_post())
+
+    assert response.status_code == 400
+    assert response.context["address_form"].has_error("line1", "required")
+    assert not Card.objects.exists()
+
+
+def test_make_this_my_default_card_moves_the_default(wallet_client, user, saved_address):
+    first = CardFactory(owner=user)
+
+    wallet_client.post("/wallet/cards/add/", card_post(MASTERCARD, make_default="on"))
+
+    first.refresh_from_db()
+    assert not first.is_default
+    assert Card.objects.get(owner=user, last4="4444").is_default
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("number", "", "required"),
+        ("number", "4242 4242 4242 4241", "invalid_number"),
+        ("number", "4242-abcd-4242-4242", "number_characters"),
+        ("number", "4242 4242", "number_length"),
+        ("number", "9999 9999 9999 9995", "unsupported_brand"),
+        ("expiry", "", "required"),
+        ("expiry", "13/30", "invalid_month"),
+        ("expiry", "ab/cd", "invalid_expiry"),
+        ("expiry", "01/20", "expired"),
+        ("cvc", "", "required"),
+        ("cvc", "12", "cvc_length"),
+        ("cvc", "12a", "cvc_characters"),
+        ("name", "", "required"),
+        ("name", "Ada 4242424242424242", "name_has_number"),
+    ],
+)
+def test_each_card_error_is_shown_next_to_its_field_without_echoing_the_number(
+    wallet_client, saved_address, field, value, code
+):
+    response = wallet_client.post("/wallet/cards/add/", card_post(**{field: value}))
+
+    form = response.context["form"]
+    assert response.status_code == 400
+    assert form.has_error(field, code), form.errors.as_data()
+    assert f'id="id_{field}_error"' in response.content.decode()
+    html = response.content.decode()
+    assert "4242 4242 4242" not in html and "4242424242424242" not in html
+    assert 'value="735"' not in html
+    assert not Card.objects.exists()
+
+
+def test_declined_card_is_not_saved_and_says_why(wallet_client, saved_address):
+    response = wallet_client.post("/wallet/cards/add/", card_post("4000 0000 0000 0002"))
+
+    assert response.status_code == 400
+    assert "Your card was declined" in response.content.decode()
+    assert not Card.objects.exists()
+
+
+def test_the_same_card_twice_updates_the_existing_one(wallet_client, user, saved_address):
+    wallet_client.post("/wallet/cards/add/", card_post())
+    first_token = Card.objects.get().gateway_token
+
+    response = wallet_client.post(
+        "/wallet/cards/add/",
+        card_post(name="Ada King", expiry="11/" + f"{YEAR + 1:02d}"),
+        follow=True,
+    )
+
+    card = Card.objects.get(owner=user)
+    assert card.name_on_card == "Ada King"
+    assert card.exp_month == 11
+    assert card.gateway_token != first_token
+    assert "already in your wallet" in response.content.decode()
+
+
+def test_a_full_wallet_refuses_another_card_with_a_clear_message(
+    wallet_client, user, saved_address, settings
+):
+    settings.WALLET_MAX_CARDS = 2
+    CardFactory(owner=user, number="4242424242424242")
+    CardFactory(owner=user, number="5555555555554444")
+
+    page = wallet_client.get("/wallet/cards/add/")
+    response = wallet_client.post("/wallet/cards/add/", card_post("2200 0000 0000 0004"))
+
+    assert "the most it can" in page.content.decode()
+    assert response.status_code == 400
+    assert "Remove one first" in response.content.decode()
+    assert Card.objects.filter(owner=user).count() == 2
+
+
+def test_a_saved_address_missing_a_postal_code_asks_for_another(wallet_client, user):
+    from tests.factories import AddressFactory
+
+    AddressFactory(user=user, postal_code="", last_used_at=timezone.now())
+
+    response = wallet_client.post("/wallet/cards/add/", card_post())
+
+    assert response.status_code == 400
+    assert response.context["address_mode"] == "new"
+    assert "saved address is incomplete" in response.content.decode()
+    assert not Card.objects.exists()
+
+
+# ------------------------------------------------------------------- your cards
+
+
+def test_your_cards_lists_each_card_masked_with_brand_expiry_address_and_actions(
+    wallet_client, user
+):
+    CardFactory(owner=user, number="4242424242424242")
+    CardFactory(owner=user, number="5555555555554444")
+
+    response = wallet_client.get("/wallet/cards/")
+
+    html = response.content.decode()
+    assert "•••• 4242" in html and "•••• 4444" in html
+    assert "Visa" in html and "Mastercard" in html
+    assert "12 Analytical Row" in html
+    assert html.count(">Default</span>") == 1
+    assert html.count(">Remove</a>") == 2
+    assert html.count(">Edit</a>") == 2
+    assert html.count(">Make default</button>") == 1
+
+
+def test_expired_and_soon_expiring_cards_are_flagged(wallet_client, user):
+    import time_machine
+
+    with time_machine.travel(date(2030, 1, 10)):
+        CardFactory(owner=user, number="4242424242424242", exp_month=2, exp_year=2030)
+        CardFactory(owner=user, number="5555555555554444", exp_month=6, exp_year=2031)
+    with time_machine.travel(date(2030, 2, 5)):
+        wallet_client.force_login(user)
+        soon = wallet_client.get("/wallet/cards/").content.decode()
+    with time_machine.travel(date(2030, 3, 5)):
+        wallet_client.force_login(user)
+        later = wallet_client.get("/wallet/cards/").content.decode()
+
+    assert "Expires soon" in soon and "Expired" not in soon
+    assert ">Expired</span>" in later
+
+
+def test_card_list_query_count_does_not_grow_with_cards(
+    wallet_client, user, django_assert_max_num_queries
+):
+    for number in ("4242424242424242", "5555555555554444", "2200000000000004"):
+        CardFactory(owner=user, number=number)
+
+    with django_assert_max_num_queries(6):
+        wallet_client.get("/wallet/cards/")
+
+
+def test_make_default_moves_the_badge(wallet_client, user):
+    first = CardFactory(owner=user, number="4242424242424242")
+    second = CardFactory(owner=user, number="5555555555554444")
+
+    response = wallet_client.post(f"/wallet/cards/{second.pk}/default/", follow=True)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.is_default and not first.is_default
+    assert "is now your default card" in response.content.decode()
+    assert wallet_client.get(f"/wallet/cards/{second.pk}/default/").status_code == 405
+
+
+def test_remove_asks_for_confirmation_first(wallet_client, user):
+    card = CardFactory(owner=user)
+
+    response = wallet_client.get(f"/wallet/cards/{card.pk}/remove/")
+
+    assert response.status_code == 200
+    assert "Remove this card?" in response.content.decode()
+    card.refresh_from_db()
+    assert card.removed_at is None
+
+
+def test_removing_the_default_card_makes_another_the_default(wallet_client, user):
+    first = CardFactory(owner=user, number="4242424242424242")
+    second = CardFactory(owner=user, number="5555555555554444")
+    assert first.is_default
+
+    response = wallet_client.post(f"/wallet/cards/{first.pk}/remove/", follow=True)
+
+    second.refresh_from_db()
+    assert second.is_default
+    html = response.content.decode()
+    assert "Visa •••• 4242 was removed" in html
+    assert "Mastercard •••• 4444 is now your default card" in html
+    assert 'aria-label="Visa •••• 4242"' not in html
+    assert 'aria-label="Mastercard •••• 4444"' in html
+
+
+def test_removing_the_last_card_shows_the_empty_state(wallet_client, user):
+    card = CardFactory(owner=user)
+
+    response = wallet_client.post(f"/wallet/cards/{card.pk}/remove/", follow=True)
+
+    html = response.content.decode()
+    assert "You have no linked cards" in html
+    assert "Add a card" in html
+    assert not Card.objects.active().filter(owner=user).exists()
+
+
+def test_edit_changes_expiry_name_and_address_but_keeps_number_and_token(wallet_client, user):
+    card = CardFactory(owner=user)
+    token, last4 = card.gateway_token, card.last4
+    page = wallet_client.get(f"/wallet/cards/{card.pk}/edit/")
+    assert 'name="number"' not in page.content.decode()
+
+    response = wallet_client.post(
+        f"/wallet/cards/{card.pk}/edit/",
+        {
+            "name": "Ada King",
+            "expiry": f"10/{YEAR + 2:02d}",
+            **NEW_ADDRESS,
+            "address-line1": "7 New Street",
+        },
+    )
+
+    assert response.status_code == 302
+    card.refresh_from_db()
+    assert (card.gateway_token, card.last4) == (token, last4)
+    assert card.name_on_card == "Ada King"
+    assert card.exp_month == 10
+    assert card.payment_address["line1"] == "7 New Street"
+    assert WalletEvent.objects.filter(card=card, kind=WalletEvent.Kind.CARD_UPDATED).exists()
+
+
+def test_edit_shows_errors_next_to_fields(wallet_client, user):
+    card = CardFactory(owner=user)
+
+    response = wallet_client.post(
+        f"/wallet/cards/{card.pk}/edit/", {"name": "", "expiry": "01/20", **NEW_ADDRESS}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].has_error("expiry", "expired")
+    assert response.context["form"].has_error("name", "required")
+
+
+# ------------------------------------------------------------------------ IDOR
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/wallet/cards/{pk}/"),
+        ("get", "/wallet/cards/{pk}/edit/"),
+        ("post", "/wallet/cards/{pk}/edit/"),
+        ("get", "/wallet/cards/{pk}/remove/"),
+        ("post", "/wallet/cards/{pk}/remove/"),
+        ("post", "/wallet/cards/{pk}/default/"),
+    ],
+)
+def test_another_users_card_is_not_found(wallet_client, method, url):
+    stranger_card = CardFactory(owner=UserFactory())
+
+    response = getattr(wallet_client, method)(url.format(pk=stranger_card.pk))
+
+    assert response.status_code == 404
+    stranger_card.refresh_from_db()
+    assert stranger_card.removed_at is None and stranger_card.is_default
+
+
+@pytest.mark.parametrize("url", ["/wallet/cards/{pk}/", "/wallet/cards/{pk}/edit/"])
+def test_own_card_pages_answer_to_the_owner(wallet_client, user, url):
+    card = CardFactory(owner=user)
+
+    assert wallet_client.get(url.format(pk=card.pk)).status_code == 200
+
+
+def test_a_removed_card_is_not_found_any_more(wallet_client, user):
+    card = CardFactory(owner=user)
+    wallet_client.post(f"/wallet/cards/{card.pk}/remove/")
+
+    assert wallet_client.get(f"/wallet/cards/{card.pk}/edit/").status_code == 404
+
+
+# --------------------------------------------------------------- security notices
+
+
+def test_linking_and_removing_send_notices_without_the_card_number(
+    wallet_client, user, saved_address, outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        wallet_client.post("/wallet/cards/add/", card_post())
+    card = Card.objects.get(owner=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        wallet_client.post(f"/wallet/cards/{card.pk}/remove/")
+
+    assert [m.to for m in outbox] == [[user.email], [user.email]]
+    assert "card ending 4242 was linked" in outbox[0].body
+    assert "card ending 4242 was removed" in outbox[1].body
+    for message in outbox:
+        assert "4242424242424242" not in message.body
+        assert "4242 4242 4242 4242" not in message.body
+        assert "735" not in message.body
+
+
+def test_a_card_number_typed_into_an_address_line_is_refused_and_not_echoed(
+    wallet_client, saved_address
+):
+    data = {**card_post(), "address_mode": "new", **NEW_ADDRESS}
+    data["address-line2"] = "5555 5555 5555 4444"
+
+    response = wallet_client.post("/wallet/cards/add/", data)
+
+    assert response.status_code == 400
+    assert response.context["address_form"].has_error("line2", "card_number")
+    assert "5555 5555 5555 4444" not in response.content.decode()
+    assert not Card.objects.exists()
