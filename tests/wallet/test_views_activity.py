@@ -1,0 +1,136 @@
+"""Payment activity: every kind of event, newest first, filterable, paginated, linked to
+orders; and the help page."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+from tests.factories import CardFactory
+from wallet.models import WalletEvent
+from wallet.services import card_remove, card_set_default, payment_charge_card, payment_refund
+
+pytestmark = pytest.mark.django_db
+
+
+def order_path(reference: str) -> str:
+    try:
+        return reverse("shop:order-detail", args=[reference])
+    except NoReverseMatch:
+        return f"/orders/{reference}/"
+
+
+@pytest.fixture
+def history(user):
+    """Link two cards, make the second default, pay, refund part, remove the first."""
+    visa = CardFactory(owner=user, number="4242424242424242")
+    mastercard = CardFactory(owner=user, number="5555555555554444")
+    card_set_default(card=mastercard)
+    payment = payment_charge_card(
+        user=user,
+        card=mastercard,
+        amount=Decimal("25.00"),
+        currency="USD",
+        reference="BZ-000042",
+        idempotency_key="test-BZ-000042-1",
+    )
+    payment_refund(payment=payment, amount=Decimal("5.00"), reason="Damaged item")
+    card_remove(card=visa)
+    return payment
+
+
+def test_activity_lists_each_action_newest_first(wallet_client, history):
+    response = wallet_client.get("/wallet/activity/")
+
+    kinds = [event.kind for event in response.context["events"]]
+    assert kinds[0] == WalletEvent.Kind.CARD_REMOVED
+    assert {
+        WalletEvent.Kind.CARD_LINKED,
+        WalletEvent.Kind.DEFAULT_CHANGED,
+        WalletEvent.Kind.PAYMENT,
+        WalletEvent.Kind.REFUND,
+        WalletEvent.Kind.CARD_REMOVED,
+    } <= set(kinds)
+    created = [event.created_at for event in response.context["events"]]
+    assert created == sorted(created, reverse=True)
+    html = response.content.decode()
+    assert f'href="{order_path("BZ-000042")}"' in html
+    assert "$25.00" in html or "25.00" in html
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("payment", {WalletEvent.Kind.PAYMENT}),
+        ("refund", {WalletEvent.Kind.REFUND}),
+        ("card_linked", {WalletEvent.Kind.CARD_LINKED}),
+        ("card_removed", {WalletEvent.Kind.CARD_REMOVED}),
+    ],
+)
+def test_activity_filters_by_kind(wallet_client, history, kind, expected):
+    response = wallet_client.get(f"/wallet/activity/?kind={kind}")
+
+    assert {event.kind for event in response.context["events"]} == expected
+    assert 'aria-current="page"' in response.content.decode()
+
+
+def test_an_unknown_kind_shows_everything(wallet_client, history):
+    response = wallet_client.get("/wallet/activity/?kind=<script>")
+
+    assert response.status_code == 200
+    assert response.context["kind"] == ""
+    assert len(response.context["events"]) >= 5
+
+
+def test_activity_is_paginated_and_keeps_the_filter(wallet_client, user):
+    for number in range(25):
+        WalletEvent.objects.create(user=user, kind=WalletEvent.Kind.REFUND, message=f"r{number}")
+
+    first = wallet_client.get("/wallet/activity/?kind=refund")
+    second = wallet_client.get("/wallet/activity/?kind=refund&page=2")
+
+    assert len(first.context["events"]) == 20
+    assert len(second.context["events"]) == 5
+    assert "kind=refund&amp;page=2" in first.content.decode()
+    assert wallet_client.get("/wallet/activity/?page=99").status_code == 404
+
+
+def test_activity_shows_only_my_events(wallet_client, other_user):
+    CardFactory(owner=other_user)
+
+    response = wallet_client.get("/wallet/activity/")
+
+    assert list(response.context["events"]) == []
+    assert "No activity" in response.content.decode()
+
+
+def test_activity_query_count_does_not_grow_with_events(
+    wallet_client, history, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(7):
+        wallet_client.get("/wallet/activity/")
+
+
+def test_wallet_home_shows_the_default_card_and_the_card_count(wallet_client, user, history):
+    response = wallet_client.get("/wallet/")
+
+    html = response.content.decode()
+    assert response.context["default_card"].last4 == "4444"
+    assert response.context["card_count"] == 1
+    assert "•••• 4444" in html
+
+
+def test_help_page_answers_card_questions_and_ends_with_the_wallet_link(client):
+    response = client.get("/help/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for question in (
+        "How do I pay",
+        "How do I save a card",
+        "How do I change a card",
+        "How do I remove a card",
+    ):
+        assert question in html
+    assert '<a class="fw-semibold" href="/wallet/">Go to your wallet</a>' in html
+    assert html.rindex('href="/wallet/"') > html.rindex("How do I remove a card")
