@@ -1,0 +1,331 @@
+"""Order pages: list, detail, payment page, step-up challenge and cancelling."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from shop.models import Order, OrderStatus, Product
+from shop.services import order_mark_shipped, order_pay, order_pay_with_saved_card
+from tests.factories import (
+    CardFactory,
+    OrderFactory,
+    ProductFactory,
+    UserFactory,
+    card_data,
+    order_placed,
+)
+from wallet.gateways.models import SimulatedCharge
+from wallet.models import Card, Payment, PaymentStatus
+
+pytestmark = pytest.mark.django_db
+
+VISA = "4242 4242 4242 4242"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def mug():
+    return ProductFactory(title="Stoneware Mug", price=Decimal("18.50"), stock=5)
+
+
+@pytest.fixture
+def order(user, mug):
+    return order_placed(user=user, product=mug)
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def _pay_token(client, order) -> str:
+    page = client.get(reverse("shop:order-pay", args=[order.number])).content.decode()
+    return re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
+
+
+def _pay(client, order, **fields):
+    data = {"token": _pay_token(client, order), **fields}
+    return client.post(reverse("shop:order-pay", args=[order.number]), data)
+
+
+def _new_card(number=VISA, **extra):
+    return {
+        "method": "new",
+        "number": number,
+        "name": "Ada Lovelace",
+        "expiry": "12/39",
+        "cvc": "7351" if number.startswith("3") else "123",
+        **extra,
+    }
+
+
+# ---------------------------------------------------------------- payment page
+
+
+def test_payment_page_offers_every_way_to_pay(user_client, user, order):
+    card = CardFactory(owner=user)
+    page = user_client.get(reverse("shop:order-pay", args=[order.number])).content.decode()
+    for field in (
+        'autocomplete="cc-number"',
+        'autocomplete="cc-name"',
+        'autocomplete="cc-exp"',
+        'autocomplete="cc-csc"',
+    ):
+        assert field in page
+    assert re.search(r'<input[^>]*name="save_card"(?![^>]*checked)[^>]*>', page)
+    assert ">Save card</label>" in page
+    assert f'value="card-{card.pk}"' in page
+    assert 'value="bank_transfer"' in page
+    assert ">Pay</button>" in page
+    # Save card sits right under the card data: after the CVC, before bank transfer.
+    assert (
+        page.index('autocomplete="cc-csc"') < page.index("Save card") < page.index("Bank transfer")
+    )
+
+
+def test_save_card_ticked_links_the_card_to_the_wallet(user_client, user, order):
+    response = _pay(user_client, order, **_new_card("5555 5555 5555 4444", save_card="on"))
+    assert response.url == order.get_absolute_url()
+    card = Card.objects.get(owner=user)
+    assert card.last4 == "4444"
+    assert card.payment_address["line1"] == order.shipping_address.line1
+
+
+def test_save_card_unticked_keeps_no_card(user_client, user, order):
+    _pay(user_client, order, **_new_card())
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+    assert not Card.objects.filter(owner=user).exists()
+
+
+def test_paying_with_another_saved_card_never_changes_the_default(user_client, user, order):
+    default = CardFactory(owner=user)
+    other = CardFactory(owner=user, number="5555555555554444")
+    _pay(user_client, order, method=f"card-{other.pk}")
+    assert Order.objects.get(pk=order.pk).paid_with.card == other
+    assert Card.objects.get(owner=user, is_default=True) == default
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("4000 0000 0000 0002", "Your card was declined."),
+        ("4000 0000 0000 9995", "insufficient funds"),
+        ("4000 0000 0000 0069", "Your card has expired."),
+        ("4000 0000 0000 0127", "The security code (CVC) is incorrect."),
+        ("4000 0000 0000 9987", "Your card was declined."),
+        ("4000 0000 0000 9979", "Your card was declined."),
+        ("4000 0000 0000 6975", "tried too many times"),
+        ("4000 0000 0000 0119", "no money was taken"),
+    ],
+)
+def test_a_decline_shows_its_reason_and_never_echoes_the_card(
+    user_client, order, mug, number, message
+):
+    response = _pay(user_client, order, **_new_card(number))
+    assert response.url == reverse("shop:order-pay", args=[order.number])
+    page = user_client.get(response.url)
+    content = page.content.decode()
+    assert any(message in m for m in _messages(page))
+    digits = number.replace(" ", "")
+    assert digits not in content and number not in content
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+    assert Product.objects.get(pk=mug.pk).stock == 4
+
+
+def test_card_form_errors_are_shown_without_echoing_number_or_cvc(user_client, order):
+    response = _pay(user_client, order, **_new_card("4242 4242 4242 4241", cvc="999"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert response.context["card_form"].errors["number"]
+    assert "4242 4242 4242 4241" not in content and 'value="999"' not in content
+    assert Payment.objects.count() == 0
+
+
+def test_step_up_challenge_approve_and_fail(user_client, user, mug):
+    order = order_placed(user=user, product=mug)
+    response = _pay(user_client, order, **_new_card("4000 0025 0000 3155"))
+    challenge = reverse("shop:order-authenticate", args=[order.number])
+    assert response.url == challenge
+    response = user_client.post(challenge, {"decision": "fail"})
+    assert response.url == reverse("shop:order-pay", args=[order.number])
+    assert (
+        "Your bank could not confirm this payment." in _messages(user_client.get(response.url))[0]
+    )
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+
+    response = _pay(user_client, order, **_new_card("4000 0025 0000 3155"))
+    response = user_client.post(challenge, {"decision": "approve"})
+    assert response.url == order.get_absolute_url()
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+
+
+def test_step_up_then_declined_card_keeps_the_order_waiting(user_client, order):
+    _pay(user_client, order, **_new_card("4000 0084 0000 1629"))
+    response = user_client.post(
+        reverse("shop:order-authenticate", args=[order.number]), {"decision": "approve"}
+    )
+    assert response.url == reverse("shop:order-pay", args=[order.number])
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+
+
+def test_bank_transfer_shows_instructions_with_the_reference(user_client, order):
+    response = _pay(user_client, order, method="bank_transfer")
+    assert response.url == order.get_absolute_url()
+    page = user_client.get(response.url).content.decode()
+    assert "Bank transfer details" in page
+    assert f'data-testid="transfer-reference">{order.number}<' in page
+    assert "Waiting for your bank transfer" in page
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+
+
+def test_double_submit_of_pay_charges_once(user_client, order):
+    data = {"token": _pay_token(user_client, order), **_new_card()}
+    url = reverse("shop:order-pay", args=[order.number])
+    first = user_client.post(url, data)
+    second = user_client.post(url, data)
+    assert first.url == second.url == order.get_absolute_url()
+    assert SimulatedCharge.objects.count() == 1
+    assert Payment.objects.filter(status=PaymentStatus.SUCCEEDED).count() == 1
+
+
+def test_another_users_card_on_the_payment_page_is_refused(user_client, order):
+    stranger = CardFactory(owner=UserFactory())
+    response = _pay(user_client, order, method=f"card-{stranger.pk}")
+    assert response.status_code == 200
+    assert response.context["method_form"].has_error("method", "invalid_choice")
+    assert Payment.objects.count() == 0
+
+
+def test_a_paid_order_payment_page_sends_to_the_order(user_client, user, order):
+    order_pay(
+        order=order,
+        method="new_card",
+        card_data=card_data(),
+        idempotency_key="k",
+    )
+    response = user_client.get(reverse("shop:order-pay", args=[order.number]))
+    assert response.url == order.get_absolute_url()
+
+
+# ------------------------------------------------------------------- list, detail
+
+
+def test_another_users_order_is_a_404_on_every_page(client, order):
+    client.force_login(UserFactory())
+    for name in ("order-detail", "order-pay", "order-authenticate", "order-cancel"):
+        assert client.get(reverse(f"shop:{name}", args=[order.number])).status_code == 404
+    assert client.post(reverse("shop:order-cancel", args=[order.number])).status_code == 404
+
+
+def test_order_pages_need_login(client, order):
+    for url in (reverse("shop:order-list"), order.get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_order_list_is_newest_first_and_paginated(user_client, user):
+    orders = [OrderFactory(user=user) for _ in range(12)]
+    page = user_client.get(reverse("shop:order-list"))
+    shown = [o.number for o in page.context["page_obj"]]
+    assert shown == [o.number for o in reversed(orders)][:10]
+    page2 = user_client.get(reverse("shop:order-list") + "?page=2")
+    assert [o.number for o in page2.context["page_obj"]] == [orders[1].number, orders[0].number]
+
+
+def test_order_list_query_count_does_not_grow_with_orders(
+    user_client, user, django_assert_max_num_queries
+):
+    OrderFactory(user=user)
+    with django_assert_max_num_queries(8):
+        user_client.get(reverse("shop:order-list"))
+    for _ in range(9):
+        OrderFactory(user=user)
+    with django_assert_max_num_queries(8):
+        user_client.get(reverse("shop:order-list"))
+
+
+def test_order_page_query_count_does_not_grow_with_lines_or_payments(
+    user_client, user, django_assert_max_num_queries
+):
+    card = CardFactory(owner=user)
+    products = [ProductFactory() for _ in range(1)]
+    order = order_placed(user=user, product=products[0], quantity=3)
+    order_pay_with_saved_card(order=order, card=card, idempotency_key="a")
+    with django_assert_max_num_queries(16):
+        response = user_client.get(order.get_absolute_url())
+    content = response.content.decode()
+    assert "Visa •••• 4242" in content
+    assert "Paid" in content
+
+
+def test_order_page_shows_status_timeline_lines_address_and_payments(user_client, user, mug):
+    card = CardFactory(owner=user)
+    order = order_placed(user=user, product=mug, quantity=2)
+    order_pay_with_saved_card(order=order, card=card, idempotency_key="a")
+    order_mark_shipped(order=order)
+    content = user_client.get(order.get_absolute_url()).content.decode()
+    assert 'data-testid="order-status">Shipped<' in content
+    assert "Stoneware Mug" in content and "× 2" in content  # noqa: RUF001
+    assert order.shipping_address.line1 in content
+    assert "Visa •••• 4242" in content
+    timeline = content.split('data-testid="order-timeline"')[1]
+    steps = [timeline.index(step) for step in ("Waiting for payment", "Paid", "Shipped")]
+    assert steps == sorted(steps)
+    assert "Cancel order" not in content
+
+
+def test_viewing_an_overdue_unpaid_order_expires_it(user_client, order, mug):
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        content = user_client.get(order.get_absolute_url()).content.decode()
+    assert 'data-testid="order-status">Cancelled<' in content
+    assert Product.objects.get(pk=mug.pk).stock == 5
+
+
+# -------------------------------------------------------------------- cancelling
+
+
+def test_cancel_order_asks_first_then_refunds_and_returns_stock(
+    user_client, user, mug, django_capture_on_commit_callbacks, mailoutbox
+):
+    card = CardFactory(owner=user)
+    order = order_placed(user=user, product=mug)
+    order = order_pay_with_saved_card(order=order, card=card, idempotency_key="a")
+    detail = user_client.get(order.get_absolute_url()).content.decode()
+    assert "Cancel order" in detail
+
+    confirm = user_client.get(reverse("shop:order-cancel", args=[order.number]))
+    assert confirm.status_code == 200
+    assert "refund <strong>$23.50</strong> to Visa •••• 4242" in confirm.content.decode()
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_client.post(reverse("shop:order-cancel", args=[order.number]))
+
+    assert response.url == order.get_absolute_url()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert order.paid_with.refunds.get().amount == Decimal("23.50")
+    assert Product.objects.get(pk=mug.pk).stock == 5
+    assert len(mailoutbox) == 1 and "cancelled" in mailoutbox[0].subject
+    page = user_client.get(order.get_absolute_url()).content.decode()
+    assert "Refund" in page and "−$23.50" in page  # noqa: RUF001
+
+
+def test_a_shipped_order_cannot_be_cancelled_by_the_shopper(user_client, user, mug):
+    card = CardFactory(owner=user)
+    order = order_placed(user=user, product=mug)
+    order = order_pay_with_saved_card(order=order, card=card, idempotency_key="a")
+    order_mark_shipped(order=order)
+    response = user_client.post(reverse("shop:order-cancel", args=[order.number]))
+    assert response.url == order.get_absolute_url()
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.SHIPPED
+    assert not order.paid_with.refunds.exists()
