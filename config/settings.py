@@ -180,7 +180,7 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # ----------------------------------------------------------------------- email
-_email_url = env_str("EMAIL_URL", default="consolemail://" if DEBUG else "")
+_email_url = env_str("EMAIL_URL", default="console://" if DEBUG else "")
 if _email_url:
     vars().update(dj_email_url.parse(_email_url))
 else:
