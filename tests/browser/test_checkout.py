@@ -1,0 +1,121 @@
+"""Checkout in Chromium: two steps with a saved card, three without, and Other payment
+methods while the saved default card stays linked. Screenshots: test-artifacts/."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from shop.models import Order, OrderStatus
+from shop.services import cart_add_item, cart_get_or_create_for_user
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AddressFactory,
+    CardFactory,
+    ProductFactory,
+    SellerFactory,
+    UserFactory,
+)
+from wallet.models import Card
+
+ORDER_URL = re.compile(r"/orders/BZ-\d{6}/$")
+PAY_URL = re.compile(r"/orders/BZ-\d{6}/pay/$")
+
+
+@pytest.fixture
+def shopper(transactional_db):
+    user = UserFactory(email="ada@example.com", full_name="Ada Lovelace")
+    AddressFactory(user=user, full_name="Ada Lovelace", line1="12 Analytical Row")
+    seller = SellerFactory(
+        name="Nordic Home Goods",
+        slug="nordic-home-goods",
+        shipping_fee=Decimal("6.90"),
+        free_shipping_threshold=Decimal("60.00"),
+    )
+    mug = ProductFactory(seller=seller, title="Stoneware Coffee Mug", price=Decimal("18.50"))
+    cart_add_item(cart=cart_get_or_create_for_user(user=user), product=mug, quantity=2)
+    return user
+
+
+def _to_order_page(page, login, screenshot, user):
+    login(user.email, DEFAULT_PASSWORD)
+    page.goto("/cart/")
+    page.get_by_role("link", name="Order from this seller").click()  # step 1
+    expect(page.get_by_role("heading", name="Way of payment")).to_be_visible()
+    screenshot(page, "order-page")
+
+
+def _fill_card(page, number: str) -> None:
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Name on card").fill("Ada Lovelace")
+    page.get_by_label("Expiry (MM/YY)").fill("12/39")
+    page.get_by_label("CVC").fill("123")
+
+
+def test_two_steps_from_cart_to_a_paid_order_with_a_saved_card(page, login, screenshot, shopper):
+    card = CardFactory(owner=shopper)
+    _to_order_page(page, login, screenshot, shopper)
+    default = page.get_by_label(f"Visa •••• 4242, expires {card.expiry_display}")
+    expect(default).to_be_checked()
+
+    page.get_by_role("button", name="Accept and pay").click()  # step 2
+
+    expect(page).to_have_url(ORDER_URL)
+    order = Order.objects.get()
+    expect(page.get_by_text(f"Thank you! Order {order.number} is paid.")).to_be_visible()
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    screenshot(page, "paid-order")
+    assert order.status == OrderStatus.PAID
+
+
+def test_three_steps_without_a_saved_card_and_save_card_links_it(page, login, screenshot, shopper):
+    _to_order_page(page, login, screenshot, shopper)
+    expect(page.get_by_text("You'll enter your card on the next page.")).to_be_visible()
+    page.get_by_role("button", name="Accept and pay").click()  # step 2
+
+    expect(page).to_have_url(PAY_URL)
+    save = page.get_by_label("Save card")
+    expect(save).not_to_be_checked()
+    _fill_card(page, "5555 5555 5555 4444")
+    save.check()
+    screenshot(page, "payment-page")
+    page.get_by_role("button", name="Pay", exact=True).click()  # step 3
+
+    expect(page).to_have_url(ORDER_URL)
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    screenshot(page, "paid-order")
+    card = Card.objects.get(owner=shopper)
+    assert card.display == "Mastercard •••• 4444"
+    assert card.is_default
+
+
+def test_other_payment_methods_while_the_saved_default_card_stays_linked(
+    page, login, screenshot, shopper
+):
+    saved = CardFactory(owner=shopper)
+    _to_order_page(page, login, screenshot, shopper)
+    page.get_by_label("Other payment methods").check()
+    page.get_by_role("button", name="Accept and pay").click()
+
+    expect(page).to_have_url(PAY_URL)
+    page.get_by_label("A new card").check()
+    _fill_card(page, "4000 0000 0000 9995")
+    page.get_by_role("button", name="Pay", exact=True).click()
+    expect(page).to_have_url(PAY_URL)
+    expect(page.get_by_text("Your card has insufficient funds.")).to_be_visible()
+    expect(page.get_by_label("Card number")).to_have_value("")
+    screenshot(page, "declined")
+
+    page.get_by_label("A new card").check()
+    _fill_card(page, "3782 822463 10005")
+    page.get_by_label("CVC").fill("7351")
+    page.get_by_role("button", name="Pay", exact=True).click()
+
+    expect(page).to_have_url(ORDER_URL)
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    expect(page.get_by_text("American Express •••• 0005").first).to_be_visible()
+    screenshot(page, "paid-another-way")
+    saved.refresh_from_db()
+    assert saved.is_active and saved.is_default
+    assert Card.objects.filter(owner=shopper).count() == 1
