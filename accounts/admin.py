@@ -1,12 +1,33 @@
-"""Admin for the email-login user and its address book (basic; support refines it)."""
+"""Admin for the email-login user and its address book.
 
+Superusers manage accounts fully. Support staff (view permission only) get a customer view:
+contact details, links to the customer's orders, cards, payments and wallet activity, the
+address book, and failed logins / lockouts; never the password hash, groups or permissions.
+"""
+
+from axes.models import AccessAttempt, AccessFailureLog
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
 
 from accounts.models import Address, User
 from accounts.services import DUPLICATE_EMAIL_MESSAGE
+from support.admin_tools import AuditedAdminMixin
+
+# (label, admin changelist URL name, field that points at the user, related manager)
+CUSTOMER_LINKS = (
+    ("Orders", "admin:shop_order_changelist", "user__id__exact", "orders"),
+    ("Payments", "admin:wallet_payment_changelist", "user__id__exact", "payments"),
+    ("Cards", "admin:wallet_card_changelist", "owner__id__exact", "cards"),
+    ("Wallet activity", "admin:wallet_walletevent_changelist", "user__id__exact", "wallet_events"),
+)
 
 
 class UserCreationAdminForm(auth_forms.AdminUserCreationForm):
@@ -37,18 +58,28 @@ class UserChangeAdminForm(auth_forms.UserChangeForm):
 class AddressInline(admin.TabularInline):
     model = Address
     extra = 0
+    verbose_name_plural = "address book"
     fields = ("full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ("email",)
     list_display = ("email", "full_name", "is_active", "is_staff", "date_joined", "last_login")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("email", "full_name")
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "customer_links", "failed_logins", "lockouts")
+    customer_fieldset = (
+        "Customer",
+        {"fields": ("customer_links", "failed_logins", "lockouts")},
+    )
+    support_fieldsets = (
+        (None, {"fields": ("email", "full_name")}),
+        customer_fieldset,
+        ("Account", {"fields": ("is_active", "is_staff", "last_login", "date_joined")}),
+    )
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Personal info", {"fields": ("full_name",)}),
@@ -72,3 +103,66 @@ class UserAdmin(DjangoUserAdmin):
     def get_inlines(self, request, obj=None):
         # A user being created has no address book yet; keep the add form to the login.
         return self.inlines if obj is not None else []
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        if not request.user.is_superuser:
+            # Support: no password hash, no groups or permissions, nothing to edit.
+            return self.support_fieldsets
+        return (*self.fieldsets[:2], self.customer_fieldset, *self.fieldsets[2:])
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            readonly += ["email", "full_name", "is_active", "is_staff"]
+        return readonly
+
+    @admin.display(description="Records")
+    def customer_links(self, user: User):
+        links = []
+        for label, url_name, lookup, related in CUSTOMER_LINKS:
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:  # that admin isn't registered (yet)
+                continue
+            count = getattr(user, related).count()
+            links.append((f"{url}?{lookup}={user.pk}", label, count))
+        return format_html(
+            '<ul class="bz-customer-links">{}</ul>',
+            format_html_join("", '<li><a href="{}">{}</a> ({})</li>', links),
+        )
+
+    @admin.display(description="Failed logins")
+    def failed_logins(self, user: User):
+        username = user.email.lower()
+        logged = AccessFailureLog.objects.filter(username=username).count()
+        current = (
+            AccessAttempt.objects.filter(username=username).aggregate(
+                n=Sum("failures_since_start")
+            )["n"]
+            or 0
+        )
+        return format_html(
+            "{} in total; {} since the last successful login", max(logged, current), current
+        )
+
+    @admin.display(description="Lockouts")
+    def lockouts(self, user: User):
+        username = user.email.lower()
+        count = AccessFailureLog.objects.filter(username=username, locked_out=True).count()
+        locked_now = AccessAttempt.objects.filter(
+            username=username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        ).exists()
+        if locked_now:
+            return format_html("{} (<strong>locked out now</strong>)", count)
+        return count
+
+
+# Group edits by superusers land in the audit log like every other admin change.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
+    pass

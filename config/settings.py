@@ -53,6 +53,7 @@ LOCAL_APPS = [
     "shop",
     "wallet",
     "wallet.gateways",
+    "support",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -150,6 +151,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
+# Keep every failed login (with whether it locked the account out) for support's customer
+# view; AccessAttempt rows are reset by a successful login.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # ---------------------------------------------------------------- i18n & static
 LANGUAGE_CODE = "en-us"

@@ -42,3 +42,28 @@ def user_client(client, user):
 @pytest.fixture
 def outbox():
     return mail.outbox
+
+
+# ------------------------------------------------------------------- support staff
+@pytest.fixture
+def support_user(db):
+    """A support agent: staff, not superuser, in the "Support" group made by migrations."""
+    from django.contrib.auth.models import Group
+
+    from support.permissions import SUPPORT_GROUP
+
+    agent = UserFactory(email="agent@example.com", is_staff=True)
+    agent.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+    return agent
+
+
+@pytest.fixture
+def support_client(client, support_user):
+    client.force_login(support_user)
+    return client
+
+
+@pytest.fixture
+def superuser_client(client, db):
+    client.force_login(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
+    return client

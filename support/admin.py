@@ -1,0 +1,71 @@
+"""The audit log in the admin: read-only for everyone."""
+
+from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from support.admin_tools import LedgerAdminMixin
+from support.models import AuditEntry
+
+
+def _order_change_url(number: str) -> str | None:
+    try:
+        return reverse("admin:shop_order_changelist") + f"?q={number}"
+    except NoReverseMatch:
+        return None
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "actor_email", "action", "target_link", "order_link", "reason"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["order_number", "actor_email", "target_repr", "reason", "summary"]
+    list_select_related = ["target_type"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "actor_email",
+        "action",
+        "target_link",
+        "order_link",
+        "summary",
+        "reason",
+        "details",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="object")
+    def target_link(self, entry: AuditEntry):
+        if entry.target_type is None:
+            return entry.target_repr
+        try:
+            url = reverse(
+                f"admin:{entry.target_type.app_label}_{entry.target_type.model}_change",
+                args=[entry.target_id],
+            )
+        except NoReverseMatch:
+            return entry.target_repr
+        return format_html('<a href="{}">{}</a>', url, entry.target_repr)
+
+    @admin.display(description="order", ordering="order_number")
+    def order_link(self, entry: AuditEntry):
+        url = _order_change_url(entry.order_number) if entry.order_number else None
+        if not url:
+            return entry.order_number
+        return format_html('<a href="{}">{}</a>', url, entry.order_number)
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    """Django's own record of admin edits, listed for superusers."""
+
+    list_display = ["action_time", "user", "content_type", "object_repr", "action_flag", "message"]
+    list_filter = ["action_flag", "content_type", "action_time"]
+    search_fields = ["object_repr", "change_message", "user__email"]
+    list_select_related = ["user", "content_type"]
+    date_hierarchy = "action_time"
+
+    @admin.display(description="change")
+    def message(self, entry: LogEntry) -> str:
+        return entry.get_change_message()

@@ -1,0 +1,90 @@
+"""Building blocks shared by every app's admin: audited edits, read-only ledgers, badges."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from support.models import AuditAction
+from support.services import audit_record
+
+
+class AuditedAdminMixin:
+    """Every add, change and delete made through this ModelAdmin also lands in the audit
+    log (Django's LogEntry keeps recording them for the History pages as usual)."""
+
+    def _audit(self, request, obj, action: str, log_entry) -> None:
+        summary = log_entry.get_change_message() if log_entry is not None else ""
+        audit_record(
+            actor=request.user,
+            action=action,
+            target=obj,
+            summary=summary or AuditAction(action).label,
+            admin_log=False,
+        )
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        self._audit(request, obj, AuditAction.ADMIN_ADD, entry)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        self._audit(request, obj, AuditAction.ADMIN_CHANGE, entry)
+        return entry
+
+    def log_deletions(self, request, queryset):
+        entries = super().log_deletions(request, queryset)
+        for obj in queryset:
+            self._audit(request, obj, AuditAction.ADMIN_DELETE, None)
+        return entries
+
+
+class LedgerAdminMixin:
+    """Read-only for everyone, superusers included: rows are written by services only."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(LedgerAdminMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+
+BADGE_COLOURS = {
+    # order statuses
+    "pending_payment": ("#8a6d00", "#fff3cd"),
+    "paid": ("#0a5c36", "#d1f2e0"),
+    "shipped": ("#084298", "#cfe2ff"),
+    "delivered": ("#14532d", "#bbf7d0"),
+    "cancelled": ("#41464b", "#e2e3e5"),
+    "refunded": ("#6f1d78", "#f3d9fa"),
+    # payment / refund statuses
+    "processing": ("#8a6d00", "#fff3cd"),
+    "requires_action": ("#8a4b00", "#ffe5c2"),
+    "succeeded": ("#0a5c36", "#d1f2e0"),
+    "failed": ("#842029", "#f8d7da"),
+    "canceled": ("#41464b", "#e2e3e5"),
+    "pending": ("#8a6d00", "#fff3cd"),
+}
+
+
+def status_badge(value: str, label: str):
+    """A coloured pill for a status value (colours chosen to pass WCAG AA contrast)."""
+    colour, background = BADGE_COLOURS.get(value, ("#212529", "#e9ecef"))
+    return format_html(
+        '<span class="bz-status bz-status-{}" style="display:inline-block;padding:2px 8px;'
+        'border-radius:10px;font-weight:600;color:{};background:{}">{}</span>',
+        value,
+        colour,
+        background,
+        label,
+    )

@@ -1,0 +1,28 @@
+"""The support dashboard on the admin index page."""
+
+from django import template
+
+from support import selectors
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def support_dashboard(context) -> dict:
+    """Today's orders, payments awaiting action and failed payments (last 24 h), each only
+    for staff allowed to view them. Lists are cut to ``DASHBOARD_ROWS``; counts are full."""
+    user = context["request"].user
+    rows = selectors.DASHBOARD_ROWS
+    dashboard: dict = {}
+    if user.has_perm("shop.view_order"):
+        orders = selectors.orders_today()
+        dashboard["orders_today"] = list(orders[:rows])
+        dashboard["orders_today_count"] = orders.count()
+    if user.has_perm("wallet.view_payment"):
+        awaiting = selectors.payments_awaiting_action()
+        failed = selectors.payments_failed_recently(hours=24)
+        dashboard["awaiting"] = list(awaiting[:rows])
+        dashboard["awaiting_count"] = awaiting.count()
+        dashboard["failed"] = list(failed[:rows])
+        dashboard["failed_count"] = failed.count()
+    return dashboard

@@ -1,0 +1,108 @@
+"""The audit log: written for staff actions and admin edits, read-only for everyone."""
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from support.models import AuditAction, AuditEntry
+from support.services import audit_record
+from tests.factories import ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_audit_record_keeps_who_what_when_and_why_and_writes_the_admin_history():
+    staff = UserFactory(email="staff@example.com", is_staff=True)
+    target = UserFactory(email="customer@example.com")
+
+    entry = audit_record(
+        actor=staff,
+        action=AuditAction.CARD_DISABLE,
+        target=target,
+        reason="  Reported   stolen ",
+        summary="Disabled a card.",
+        order_number="BZ-000001",
+    )
+
+    assert entry.actor_email == "staff@example.com"
+    assert entry.reason == "Reported stolen"
+    assert entry.created_at is not None
+    assert entry.target_repr == "customer@example.com"
+    log = LogEntry.objects.get(object_id=str(target.pk))
+    assert log.user == staff
+    assert "Reported stolen" in log.get_change_message()
+
+
+def test_actions_that_move_money_need_a_reason_in_the_service_and_the_database():
+    staff = UserFactory(is_staff=True)
+
+    with pytest.raises(ValueError):
+        audit_record(actor=staff, action=AuditAction.ORDER_REFUND, reason="   ")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEntry.objects.create(actor_email="x@example.com", action=AuditAction.ORDER_CANCEL)
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_superuser_edit_in_the_admin_is_audited(superuser_client):
+    product = ProductFactory(title="Old title", stock=3)
+    url = reverse("admin:shop_product_change", args=[product.pk])
+    data = {
+        "seller": product.seller_id,
+        "title": "New title",
+        "slug": product.slug,
+        "description": product.description,
+        "price": "10.00",
+        "currency": "USD",
+        "stock": "3",
+        "is_active": "on",
+    }
+
+    response = superuser_client.post(url, data)
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action=AuditAction.ADMIN_CHANGE)
+    assert entry.actor_email == "root@example.com"
+    assert entry.target_repr == "New title"
+    assert "Title" in entry.summary
+
+
+def test_audit_log_is_read_only_even_for_superusers(superuser_client):
+    entry = audit_record(
+        actor=UserFactory(is_staff=True), action=AuditAction.ORDER_SHIPPED, summary="x"
+    )
+
+    assert superuser_client.get(reverse("admin:support_auditentry_changelist")).status_code == 200
+    assert superuser_client.get(reverse("admin:support_auditentry_add")).status_code == 403
+    delete = reverse("admin:support_auditentry_delete", args=[entry.pk])
+    assert superuser_client.post(delete, {"post": "yes"}).status_code == 403
+    change = reverse("admin:support_auditentry_change", args=[entry.pk])
+    assert superuser_client.post(change, {"reason": "rewritten"}).status_code == 403
+    assert AuditEntry.objects.get().summary == "x"
+
+
+def test_support_can_read_and_search_the_audit_log(support_client):
+    staff = UserFactory(email="someone@example.com", is_staff=True)
+    audit_record(
+        actor=staff,
+        action=AuditAction.ORDER_REFUND,
+        order_number="BZ-000007",
+        reason="Broken handle",
+        admin_log=False,
+    )
+    audit_record(
+        actor=staff,
+        action=AuditAction.ORDER_CANCEL,
+        order_number="BZ-000008",
+        reason="Duplicate order",
+        admin_log=False,
+    )
+
+    response = support_client.get(
+        reverse("admin:support_auditentry_changelist"), {"q": "BZ-000007"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Broken handle" in html
+    assert "Duplicate order" not in html

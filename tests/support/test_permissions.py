@@ -1,0 +1,98 @@
+"""The Support group: exactly what support needs, and nothing that edits people or money."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from support.permissions import SUPPORT_GROUP, SUPPORT_PERMISSIONS, support_group_sync
+
+pytestmark = pytest.mark.django_db
+
+
+def _codes(permissions) -> set[str]:
+    return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+
+
+def test_migrations_create_the_support_group_with_exactly_its_permissions():
+    group = Group.objects.get(name=SUPPORT_GROUP)
+
+    assert _codes(group.permissions.select_related("content_type")) == {
+        f"{app}.{code}" for app, code in SUPPORT_PERMISSIONS
+    }
+
+
+def test_support_permissions_are_view_only_plus_the_support_actions():
+    for app, code in SUPPORT_PERMISSIONS:
+        assert code.startswith("view_") or app == "support", f"{app}.{code}"
+    assert not {code for _app, code in SUPPORT_PERMISSIONS} & {
+        "delete_order",
+        "delete_payment",
+        "change_user",
+        "change_permission",
+        "change_group",
+        "add_user",
+    }
+
+
+def test_group_sync_restores_a_tampered_group_and_is_idempotent():
+    group = Group.objects.get(name=SUPPORT_GROUP)
+    group.permissions.add(Permission.objects.get(codename="delete_user"))
+    group.permissions.remove(Permission.objects.get(codename="view_card"))
+
+    support_group_sync()
+    support_group_sync()
+
+    assert Group.objects.filter(name=SUPPORT_GROUP).count() == 1
+    assert _codes(group.permissions.select_related("content_type")) == {
+        f"{app}.{code}" for app, code in SUPPORT_PERMISSIONS
+    }
+
+
+def test_support_user_is_staff_but_not_superuser_and_cannot_delete_or_grant(support_user):
+    assert support_user.is_staff and not support_user.is_superuser
+    for perm in [
+        "shop.delete_order",
+        "shop.change_order",
+        "wallet.delete_payment",
+        "wallet.change_payment",
+        "wallet.delete_refund",
+        "wallet.change_card",
+        "accounts.change_user",
+        "auth.change_group",
+        "auth.change_permission",
+        "shop.change_product",
+    ]:
+        assert not support_user.has_perm(perm), perm
+    assert support_user.has_perm("support.refund_order")
+    assert support_user.has_perm("wallet.view_payment")
+
+
+def test_a_shopper_cannot_reach_the_admin(user_client):
+    for url in ["/admin/", "/admin/wallet/payment/", "/admin/accounts/user/"]:
+        response = user_client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_support_cannot_open_group_or_permission_editing(support_client):
+    assert support_client.get(reverse("admin:auth_group_changelist")).status_code == 403
+    group = Group.objects.get(name=SUPPORT_GROUP)
+    assert (
+        support_client.get(reverse("admin:auth_group_change", args=[group.pk])).status_code == 403
+    )
+
+
+def test_support_sees_the_catalog_read_only(support_client):
+    from tests.factories import ProductFactory
+
+    product = ProductFactory(title="Read Only Lamp")
+    url = reverse("admin:shop_product_change", args=[product.pk])
+
+    page = support_client.get(url)
+    post = support_client.post(url, {"title": "Renamed", "seller": product.seller_id})
+
+    assert page.status_code == 200
+    assert "Read Only Lamp" in page.content.decode()
+    assert 'name="title"' not in page.content.decode()
+    assert post.status_code == 403
+    assert support_client.get(reverse("admin:shop_product_add")).status_code == 403

@@ -1,0 +1,385 @@
+"""The wallet in the admin: a read-only ledger of payments and refunds (no add, change or
+delete for anyone, superusers included), saved cards shown masked, with one action,
+**Disable card**, for fraud reports. There is no card number to show: only brand, last 4
+and expiry are stored."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from core.money import format_money
+from support.admin_tools import LedgerAdminMixin, ReadOnlyInline, status_badge
+from support.forms import ReasonForm
+from support.services import support_card_disable
+from wallet.models import Card, Payment, Refund, WalletAccount, WalletEvent
+
+
+def _user_link(user):
+    if user is None:
+        return "-"
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    return format_html('<a href="{}">{}</a>', url, user.email)
+
+
+def _order_link(reference: str):
+    """Payments are made for an order number: link to that order in the admin."""
+    try:
+        url = reverse("admin:shop_order_changelist")
+    except NoReverseMatch:
+        return reference
+    return format_html('<a href="{}?q={}">{}</a>', url, reference, reference)
+
+
+# --------------------------------------------------------------------------- cards
+class CardStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Active"), ("removed", "Removed"), ("disabled", "Disabled")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.active()
+        if self.value() == "removed":
+            return queryset.filter(removed_at__isnull=False)
+        if self.value() == "disabled":
+            return queryset.filter(disabled_at__isnull=False)
+        return queryset
+
+
+@admin.register(Card)
+class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "masked_number",
+        "brand",
+        "expiry",
+        "owner_link",
+        "is_default",
+        "created_at",
+        "removed_at",
+        "disabled_at",
+    ]
+    list_filter = [CardStateFilter, "brand", "is_default"]
+    search_fields = ["owner__email", "=last4", "name_on_card"]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    actions = ["disable_cards"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "masked_number",
+                    "brand",
+                    "expiry",
+                    "name_on_card",
+                    "nickname",
+                    "owner_link",
+                    "is_default",
+                    "payment_address_display",
+                ]
+            },
+        ),
+        ("Dates", {"fields": ["created_at", "last_used_at", "removed_at"]}),
+        ("Disabled by support", {"fields": ["disabled_at", "disabled_by", "disabled_reason"]}),
+    ]
+    readonly_fields = [
+        "masked_number",
+        "brand",
+        "expiry",
+        "name_on_card",
+        "nickname",
+        "owner_link",
+        "is_default",
+        "payment_address_display",
+        "created_at",
+        "last_used_at",
+        "removed_at",
+        "disabled_at",
+        "disabled_by",
+        "disabled_reason",
+    ]
+
+    @admin.display(description="card", ordering="last4")
+    def masked_number(self, card: Card) -> str:
+        return card.display
+
+    @admin.display(description="expires")
+    def expiry(self, card: Card) -> str:
+        return card.expiry_display
+
+    @admin.display(description="owner", ordering="owner__email")
+    def owner_link(self, card: Card):
+        return _user_link(card.owner)
+
+    @admin.display(description="payment address")
+    def payment_address_display(self, card: Card):
+        return format_html_join(
+            mark_safe("<br>"), "{}", ((line,) for line in card.payment_address_lines)
+        )
+
+    def has_disable_permission(self, request) -> bool:
+        return request.user.has_perm("support.disable_card")
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<path:object_id>/disable/",
+                self.admin_site.admin_view(self.disable_view),
+                name="wallet_card_disable",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_disable_card": self.has_disable_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _disable(self, request, cards, reason: str) -> int:
+        done = 0
+        for card in cards:
+            if card.disabled_at is not None:
+                continue
+            support_card_disable(card=card, by=request.user, reason=reason)
+            done += 1
+        return done
+
+    def _confirmation(self, request, cards, form, *, single: bool):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Disable card" if single else "Disable cards",
+            "opts": self.model._meta,
+            "cards": cards,
+            "form": form,
+            "single": single,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/wallet/card/disable_confirmation.html", context)
+
+    def disable_view(self, request, object_id):
+        """One card's **Disable card** page: a reason, then the card is disabled."""
+        if not self.has_disable_permission(request):
+            raise PermissionDenied
+        card = get_object_or_404(Card.objects.select_related("owner"), pk=object_id)
+        change_url = reverse("admin:wallet_card_change", args=[card.pk])
+        if card.disabled_at is not None:
+            self.message_user(request, f"{card.display} is already disabled.", messages.WARNING)
+            return HttpResponseRedirect(change_url)
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                self._disable(request, [card], form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.add_error("reason", exc.messages[0])
+            else:
+                self.message_user(
+                    request,
+                    f"{card.display} of {card.owner.email} is disabled; the owner was notified.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        return self._confirmation(request, [card], form, single=True)
+
+    @admin.action(description="Disable card", permissions=["disable"])
+    def disable_cards(self, request, queryset):
+        """List action: asks for one reason, then disables every selected active card."""
+        cards = list(queryset.select_related("owner"))
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            try:
+                done = self._disable(request, cards, form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.add_error("reason", exc.messages[0])
+            else:
+                self.message_user(
+                    request,
+                    f"{done} card(s) disabled; their owners were notified.",
+                    messages.SUCCESS,
+                )
+                return None
+        return self._confirmation(request, cards, form, single=False)
+
+
+# ------------------------------------------------------------------ payments/refunds
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["amount", "currency", "status", "reason", "created_by", "created_at"]
+    readonly_fields = fields
+    ordering = ["created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+
+@admin.register(Payment)
+class PaymentAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "user_email",
+        "method_column",
+        "amount_column",
+        "status_badge",
+        "decline_code",
+        "created_at",
+        "settled_at",
+    ]
+    list_filter = ["status", "method", "decline_code", "created_at"]
+    search_fields = [
+        "=reference",
+        "user__email",
+        "=card_last4",
+        "=gateway_charge_id",
+    ]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    inlines = [RefundInline]
+    fields = [
+        "order_link",
+        "user_link",
+        "method_column",
+        "amount_column",
+        "status_badge",
+        "description",
+        "decline_code",
+        "decline_message",
+        "gateway_charge_id",
+        "confirmed_by",
+        "created_at",
+        "updated_at",
+        "settled_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="customer", ordering="user__email")
+    def user_email(self, payment: Payment) -> str:
+        return payment.user.email
+
+    @admin.display(description="customer")
+    def user_link(self, payment: Payment):
+        return _user_link(payment.user)
+
+    @admin.display(description="order", ordering="reference")
+    def order_link(self, payment: Payment):
+        return _order_link(payment.reference)
+
+    @admin.display(description="method")
+    def method_column(self, payment: Payment) -> str:
+        return payment.method_display
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_column(self, payment: Payment) -> str:
+        return format_money(payment.amount, payment.currency)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, payment: Payment):
+        return status_badge(payment.status, payment.get_status_display())
+
+
+@admin.register(Refund)
+class RefundAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "customer",
+        "amount_column",
+        "status_badge",
+        "reason",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "payment__method", "payment__decline_code", "created_at"]
+    search_fields = [
+        "=payment__reference",
+        "payment__user__email",
+        "=payment__card_last4",
+        "=gateway_refund_id",
+        "=payment__gateway_charge_id",
+    ]
+    list_select_related = ["payment__user", "created_by"]
+    date_hierarchy = "created_at"
+    fields = [
+        "order_link",
+        "payment_link",
+        "customer",
+        "amount_column",
+        "status_badge",
+        "reason",
+        "created_by",
+        "gateway_refund_id",
+        "failure_message",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="order", ordering="payment__reference")
+    def reference(self, refund: Refund) -> str:
+        return refund.payment.reference
+
+    @admin.display(description="order")
+    def order_link(self, refund: Refund):
+        return _order_link(refund.payment.reference)
+
+    @admin.display(description="payment")
+    def payment_link(self, refund: Refund):
+        url = reverse("admin:wallet_payment_change", args=[refund.payment_id])
+        return format_html('<a href="{}">{}</a>', url, refund.payment.method_display)
+
+    @admin.display(description="customer", ordering="payment__user__email")
+    def customer(self, refund: Refund) -> str:
+        return refund.payment.user.email
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_column(self, refund: Refund) -> str:
+        return format_money(refund.amount, refund.currency)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, refund: Refund):
+        return status_badge(refund.status, refund.get_status_display())
+
+
+# ------------------------------------------------------------ accounts and activity
+@admin.register(WalletAccount)
+class WalletAccountAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "created_at", "confirmed_at"]
+    list_filter = [("confirmed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    fields = ["user_link", "created_at", "confirmed_at", "activity_link"]
+    readonly_fields = fields
+
+    @admin.display(description="owner")
+    def user_link(self, account: WalletAccount):
+        return _user_link(account.user)
+
+    @admin.display(description="payment activity")
+    def activity_link(self, account: WalletAccount):
+        url = reverse("admin:wallet_walletevent_changelist")
+        return format_html(
+            '<a href="{}?user__id__exact={}">Wallet activity</a>', url, account.user_id
+        )
+
+
+@admin.register(WalletEvent)
+class WalletEventAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "message", "amount_column", "actor"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["user__email", "message", "=payment__reference"]
+    list_select_related = ["user", "actor"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "user", "kind", "message", "amount_column", "actor", "card", "payment"]
+    readonly_fields = fields
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_column(self, event: WalletEvent) -> str:
+        return format_money(event.amount, event.currency) if event.amount is not None else ""
