@@ -31,6 +31,8 @@ from wallet.services import (
 pytestmark = pytest.mark.django_db
 
 EVERY_CARD = [*TEST_CARDS, "4111111111111111", "6011111111111117", "3566002020360505"]
+# Columns whose names look like card data but are not (the order number "BZ-000123").
+NOT_CARD_FIELDS = {"shop.Order.number"}
 SENSITIVE_FIELD = re.compile(r"cvc|cvv|csc|security_code|card_number|^pan$|^number$", re.I)
 
 
@@ -165,7 +167,10 @@ def test_no_card_number_or_cvc_is_stored_logged_or_mailed(
 
     for model in apps.get_models(include_auto_created=True):
         for field in model._meta.get_fields():
-            assert not SENSITIVE_FIELD.search(field.name), f"{model._meta.label}.{field.name}"
+            label = f"{model._meta.label}.{field.name}"
+            if label in NOT_CARD_FIELDS:
+                continue
+            assert not SENSITIVE_FIELD.search(field.name), label
     assert not re.search(r"['\"](cvc|cvv|csc)['\"]", database)
     # The CVCs used (735, Amex 7351) in any free-text column of the wallet and gateway
     # tables (names, addresses, messages, reasons); ids, tokens and hashes are left out.
