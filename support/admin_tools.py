@@ -82,7 +82,7 @@ def status_badge(value: str, label: str):
     colour, background = BADGE_COLOURS.get(value, ("#212529", "#e9ecef"))
     return format_html(
         '<span class="bz-status bz-status-{}" style="display:inline-block;padding:2px 8px;'
-        'border-radius:10px;font-weight:600;color:{};background:{}">{}</span>',
+        'border-radius:10px;font-weight:600;white-space:nowrap;color:{};background:{}">{}</span>',
         value,
         colour,
         background,

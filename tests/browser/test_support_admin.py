@@ -1,0 +1,133 @@
+"""Support in a real browser: find an order by the customer's email, refund part of it
+with a reason, cancel another, mark a bank transfer received; the shopper sees each."""
+
+import re
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from playwright.sync_api import expect
+
+from shop.services import order_pay
+from support.permissions import SUPPORT_GROUP
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    ProductFactory,
+    SellerFactory,
+    UserFactory,
+    card_data,
+    order_placed,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def support_agent():
+    agent = UserFactory(email="support@example.com", full_name="Sky Support", is_staff=True)
+    agent.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+    return agent
+
+
+@pytest.fixture
+def shopper():
+    from django.utils import timezone
+
+    from tests.factories import WalletAccountFactory
+
+    ada = UserFactory(email="ada@example.com", full_name="Ada Lovelace")
+    WalletAccountFactory(user=ada, confirmed_at=timezone.now())
+    return ada
+
+
+def _order(shopper, *, title, method="new_card"):
+    seller = SellerFactory(shipping_fee=Decimal("0.00"))
+    product = ProductFactory(seller=seller, title=title, price=Decimal("40.00"), stock=5)
+    order = order_placed(user=shopper, product=product)
+    extra = {"card_data": card_data("4242424242424242")} if method == "new_card" else {}
+    return order_pay(order=order, method=method, idempotency_key=uuid.uuid4().hex, **extra)
+
+
+def _admin_login(page, email):
+    page.goto("/admin/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Support dashboard")).to_be_visible()
+
+
+def _find_order(page, term, number):
+    page.goto("/admin/shop/order/")
+    page.locator("#searchbar").fill(term)
+    page.locator("#searchbar").press("Enter")
+    page.get_by_role("link", name=number, exact=True).click()
+    expect(page.get_by_role("heading", name=re.compile(number))).to_be_visible()
+
+
+def _switch_to_shopper(page, login, shopper):
+    page.context.clear_cookies()
+    login(shopper.email, DEFAULT_PASSWORD)
+
+
+def test_support_finds_an_order_by_email_and_refunds_part_the_shopper_sees_it(
+    page, screenshot, login, support_agent, shopper
+):
+    order = _order(shopper, title="Stoneware Teapot")
+
+    _admin_login(page, "support@example.com")
+    screenshot(page, "dashboard")
+    _find_order(page, "ada@example.com", order.number)
+    refund = page.get_by_role("form", name="Refund")
+    refund.get_by_label("Amount (USD)").fill("15.00")
+    refund.get_by_label("Reason").fill("Lid arrived chipped")
+    screenshot(page, "refund-filled")
+    refund.get_by_role("button", name="Refund").click()
+
+    expect(page.locator(".messagelist")).to_contain_text(f"Refunded $15.00 on {order.number}.")
+    audit = page.locator("#bz-audit")
+    expect(audit).to_contain_text("support@example.com")
+    expect(audit).to_contain_text("Lid arrived chipped")
+    expect(page.locator("#bz-refunds")).to_contain_text("$25.00 left to refund")
+    screenshot(page, "refunded")
+
+    _switch_to_shopper(page, login, shopper)
+    page.goto(f"/orders/{order.number}/")
+    refund_row = page.get_by_test_id("refund-row")
+    expect(refund_row).to_contain_text("Lid arrived chipped")
+    expect(refund_row).to_contain_text("$15.00")
+    screenshot(page, "shopper-order")
+    page.goto("/wallet/activity/")
+    expect(page.locator("body")).to_contain_text("Refund of $15.00")
+
+
+def test_support_cancels_one_order_and_marks_a_transfer_received_both_on_record(
+    page, screenshot, login, support_agent, shopper
+):
+    paid = _order(shopper, title="Oak Lamp")
+    transfer = _order(shopper, title="Wool Throw", method="bank_transfer")
+
+    _admin_login(page, "support@example.com")
+    _find_order(page, paid.number, paid.number)
+    cancel = page.get_by_role("form", name="Cancel order")
+    cancel.get_by_label("Reason").fill("Customer called: ordered twice")
+    cancel.get_by_role("button", name="Cancel order").click()
+    expect(page.locator(".messagelist")).to_contain_text(f"{paid.number} is cancelled.")
+
+    _find_order(page, "ada@example.com", transfer.number)
+    page.get_by_role("button", name="Mark bank transfer received").click()
+    expect(page.locator(".messagelist")).to_contain_text(
+        f"Bank transfer received: {transfer.number} is paid."
+    )
+
+    page.goto("/admin/support/auditentry/")
+    log = page.locator("#result_list")
+    expect(log).to_contain_text("Customer called: ordered twice")
+    expect(log).to_contain_text("Mark bank transfer received")
+    screenshot(page, "audit-log")
+
+    _switch_to_shopper(page, login, shopper)
+    page.goto(f"/orders/{paid.number}/")
+    expect(page.locator("main")).to_contain_text("Cancelled")
+    page.goto(f"/orders/{transfer.number}/")
+    expect(page.locator("main")).to_contain_text("Paid")
