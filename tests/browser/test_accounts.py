@@ -101,3 +101,36 @@ def test_account_pages_pass_axe_accessibility_checks(page, login):
     expect(page.get_by_role("button", name="Account")).to_be_visible()
     for url in ["/accounts/addresses/", "/accounts/addresses/add/", "/accounts/password_change/"]:
         assert violations(url) == [], url
+
+
+def test_forgotten_password_is_reset_through_the_emailed_link(page, screenshot, login, outbox):
+    user = User.objects.create_user(email="forgetful@example.com", password=PASSWORD)
+    new_password = "harbour-violet-73-compass"
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill("Forgetful@Example.com")
+    page.get_by_role("button", name="Send reset link").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+
+    assert len(outbox) == 1
+    assert outbox[0].to == ["forgetful@example.com"]
+    link = re.search(r"https?://\S+/accounts/reset/\S+", outbox[0].body).group(0)
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    page.get_by_label("New password", exact=True).fill("short")
+    page.get_by_label("Confirm new password").fill("short")
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.get_by_text("too short", exact=False)).to_be_visible()
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("Confirm new password").fill(new_password)
+    screenshot(page, "new-password")
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.get_by_role("heading", name="Your password has been set")).to_be_visible()
+
+    login("forgetful@example.com", new_password)
+    expect(page.get_by_role("button", name="Account")).to_be_visible()
+    user.refresh_from_db()
+    assert user.check_password(new_password)
+    # The link was spent: opening it again explains that instead of showing the form.
+    page.goto(link)
+    expect(page.get_by_role("heading", name="This link no longer works")).to_be_visible()
