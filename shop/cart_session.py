@@ -40,11 +40,13 @@ def request_cart_count(request: HttpRequest) -> int:
 
 def merge_session_cart_into_user(request: HttpRequest | None, user) -> Cart | None:
     """At login: move the session's anonymous cart into the user's. Returns the user's cart
-    when something was merged."""
+    when the anonymous cart brought lines with it (an empty one is merged away silently)."""
     if request is None or not hasattr(request, "session"):
         return None
     cart_id = request.session.pop(SESSION_CART_KEY, None)
     anonymous = selectors.cart_get_anonymous(cart_id=cart_id)
     if anonymous is None:
         return None
-    return services.cart_merge_into_user(anonymous_cart=anonymous, user=user)
+    had_lines = anonymous.lines.exists()
+    cart = services.cart_merge_into_user(anonymous_cart=anonymous, user=user)
+    return cart if had_lines else None
