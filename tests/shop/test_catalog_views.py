@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -132,3 +134,15 @@ def test_search_query_count_is_pinned(client, db, django_assert_max_num_queries)
     with django_assert_max_num_queries(2):
         response = client.get(reverse("shop:search"), {"q": "mug"})
     assert response.context["page_obj"].paginator.count == 20
+
+
+def test_a_long_catalog_shows_a_short_row_of_page_links(client, db):
+    ProductFactory.create_batch(12 * 40)
+
+    response = client.get(reverse("shop:home"), {"page": 20})
+
+    html = response.content.decode()
+    links = set(re.findall(r'href="\?page=(\d+)"', html))
+    assert links == {"1", "18", "19", "21", "22", "40"}
+    assert 'aria-current="page"><span class="page-link">20<' in html
+    assert html.count("&hellip;") == 2
