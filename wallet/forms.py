@@ -195,6 +195,14 @@ class WalletCreateForm(forms.Form):
         },
     )
 
+    def full_clean(self):
+        super().full_clean()
+        if "captcha" in self.errors:
+            # Red box, and the error read out with the field (the template's #captcha_error).
+            self.fields["captcha"].widget.attrs.update(
+                {"class": "form-control is-invalid", "aria-describedby": "captcha_error"}
+            )
+
 
 class ConfirmPasswordForm(forms.Form):
     """The signed-in shopper's password again, checked through ``authenticate`` so failed

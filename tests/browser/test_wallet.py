@@ -1,17 +1,61 @@
 """A new shopper creates the wallet, confirms it by email, links two cards (one with
-another payment address), makes the second default and removes both, in Chromium."""
+another payment address), makes the second default and removes both, in Chromium; the
+wallet stays confirmed in a new browser; "Use another address" without JavaScript; the
+password re-check; and an axe accessibility pass over every wallet page."""
 
 import re
+from datetime import timedelta
 
+from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.factories import DEFAULT_PASSWORD, AddressFactory, UserFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AddressFactory,
+    CardFactory,
+    UserFactory,
+    WalletAccountFactory,
+)
 from tests.wallet.pages import confirmation_link
 from wallet.models import Card, WalletAccount
+from wallet.reauth import SESSION_KEY as REAUTH_KEY
 
 EXPIRY = f"08/{(timezone.now().year + 4) % 100:02d}"
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Account")).to_be_visible()
+
+
+def new_browser_page(browser, live_server, **options):
+    """A page in a fresh browser context: no cookies, nothing shared with ``page``."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, **options
+    )
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+def confirmed_shopper(email: str):
+    user = UserFactory(email=email, full_name="Wanda Wallet")
+    WalletAccountFactory(user=user, confirmed_at=timezone.now())
+    AddressFactory(
+        user=user,
+        full_name="Wanda Wallet",
+        line1="500 Market Street",
+        city="San Francisco",
+        region="CA",
+        postal_code="94105",
+        country="US",
+        last_used_at=timezone.now(),
+    )
+    return user
 
 
 def add_card(page, number: str, cvc: str = "123") -> None:
@@ -21,7 +65,9 @@ def add_card(page, number: str, cvc: str = "123") -> None:
     page.get_by_label("CVC").fill(cvc)
 
 
-def test_create_wallet_link_two_cards_make_default_and_remove_both(page, screenshot, login):
+def test_create_wallet_link_two_cards_make_default_and_remove_both(
+    page, screenshot, login, browser, live_server
+):
     user = UserFactory(email="wanda@example.com", full_name="Wanda Wallet")
     AddressFactory(
         user=user,
@@ -107,3 +153,170 @@ def test_create_wallet_link_two_cards_make_default_and_remove_both(page, screens
     assert not Card.objects.active().filter(owner=user).exists()
     # Linked twice, removed twice: four security notices after the letter.
     assert len(mail.outbox) == 5
+    notices = [message.body for message in mail.outbox[1:]]
+    assert any("A card ending 4242 was linked" in body for body in notices)
+    assert any("A card ending 4444 was removed" in body for body in notices)
+    assert all("If this wasn't you" in body for body in notices)
+
+    # Once confirmed, never asked again: log out, then a new browser.
+    page.get_by_role("button", name="Account").click()
+    page.get_by_role("button", name="Log out").click()
+    page.goto("/wallet/")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    fresh = new_browser_page(browser, live_server)
+    log_in(fresh, user.email)
+    fresh.get_by_role("link", name="Wallet", exact=True).first.click()
+    expect(fresh.get_by_role("heading", name="Your wallet")).to_be_visible()
+    expect(fresh.get_by_role("link", name="Add a card")).to_be_visible()
+    expect(fresh.get_by_label("Type the characters in the picture")).to_have_count(0)
+    screenshot(fresh, "09-new-browser-no-questions")
+    assert len(mail.outbox) == 5  # no new letter
+    fresh.context.close()
+
+
+def test_use_another_address_works_without_javascript(browser, live_server, screenshot):
+    user = confirmed_shopper("nojs@example.com")
+    page = new_browser_page(browser, live_server, java_script_enabled=False)
+    log_in(page, user.email)
+
+    page.goto("/wallet/cards/add/")
+    expect(page.get_by_text("500 Market Street")).to_be_visible()
+    expect(page.get_by_label("Address line 1")).to_be_hidden()
+    page.get_by_role("link", name="Use another address").click()
+    expect(page).to_have_url(re.compile(r"/wallet/cards/add/\?address=new$"))
+    expect(page.get_by_label("Address line 1")).to_be_visible()
+    add_card(page, "5555 5555 5555 4444")
+    page.get_by_label("Full name").fill("Nora Nojs")
+    page.get_by_label("Address line 1").fill("7 Plain HTML Street")
+    page.get_by_label("City").fill("Portland")
+    page.get_by_label("State / region").fill("OR")
+    page.get_by_label("ZIP / postal code").fill("97201")
+    screenshot(page, "01-another-address-no-js")
+    page.get_by_role("button", name="Save the card").click()
+
+    expect(page.get_by_test_id("saved-card").get_by_text("•••• 4444")).to_be_visible()
+    expect(page.get_by_text("7 Plain HTML Street")).to_be_visible()
+    card = Card.objects.get(owner=user)
+    assert card.payment_address["line1"] == "7 Plain HTML Street"
+    assert card.payment_address["full_name"] == "Nora Nojs"
+
+    # And back: the saved address again, still without JavaScript.
+    page.goto("/wallet/cards/add/?address=new")
+    page.get_by_role("link", name="Use the address of your last order").click()
+    expect(page.get_by_text("500 Market Street")).to_be_visible()
+    expect(page.get_by_label("Address line 1")).to_be_hidden()
+    add_card(page, "4242 4242 4242 4242")
+    page.get_by_role("button", name="Save the card").click()
+    expect(page.get_by_test_id("saved-card").get_by_text("•••• 4242")).to_be_visible()
+    assert Card.objects.get(owner=user, last4="4242").payment_address["line1"] == (
+        "500 Market Street"
+    )
+    page.context.close()
+
+
+def _password_typed(page, minutes_ago: int) -> None:
+    """Pretend the password was last typed ``minutes_ago`` (edits the server session)."""
+    key = next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+    session = SessionStore(session_key=key)
+    session[REAUTH_KEY] = (timezone.now() - timedelta(minutes=minutes_ago)).timestamp()
+    session.save()
+
+
+def test_after_15_minutes_adding_or_removing_asks_for_the_password_then_goes_back(page, screenshot):
+    user = confirmed_shopper("reauth@example.com")
+    CardFactory(owner=user, number="4242424242424242")
+    log_in(page, user.email)
+
+    _password_typed(page, minutes_ago=16)
+    page.goto("/wallet/")
+    page.get_by_role("link", name="Add a card").click()
+    expect(page.get_by_role("heading", name="Confirm your password")).to_be_visible()
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("That password isn't right")).to_be_visible()
+    screenshot(page, "01-confirm-password")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(r"/wallet/cards/add/$"))
+    expect(page.get_by_role("button", name="Save the card")).to_be_visible()
+
+    _password_typed(page, minutes_ago=14)
+    page.goto("/wallet/cards/")
+    page.get_by_role("article", name="Visa •••• 4242").get_by_role("link", name="Remove").click()
+    expect(page.get_by_role("heading", name="Remove this card?")).to_be_visible()
+
+    _password_typed(page, minutes_ago=15)
+    page.get_by_role("button", name="Remove").click()  # the POST itself is re-checked
+    expect(page.get_by_role("heading", name="Confirm your password")).to_be_visible()
+    expect(page.get_by_text("Nothing was changed yet")).to_be_visible()
+    assert Card.objects.active().filter(owner=user).count() == 1
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Remove this card?")).to_be_visible()
+    page.get_by_role("button", name="Remove").click()
+    expect(page.get_by_text("You have no linked cards")).to_be_visible()
+
+
+def test_wallet_pages_have_no_serious_accessibility_violations(browser, live_server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    checked: dict[str, list[str]] = {}
+
+    def serious(page, label: str) -> None:
+        found = axe.run(page).response["violations"]
+        checked[label] = [
+            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in found
+            if v["impact"] in {"serious", "critical"}
+        ]
+
+    # Creation: the CAPTCHA page (also with its error), the letter page, a bad link.
+    newcomer = UserFactory(email="a11y-new@example.com")
+    page = new_browser_page(browser, live_server)
+    log_in(page, newcomer.email)
+    page.goto("/wallet/")
+    serious(page, "create")
+    page.get_by_label("Type the characters in the picture").fill("WRONG")
+    page.get_by_role("button", name="Create my wallet").click()
+    serious(page, "create, wrong CAPTCHA")
+    page.get_by_label("Type the characters in the picture").fill("PASSED")
+    page.get_by_role("button", name="Create my wallet").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    serious(page, "letter sent")
+    page.goto("/wallet/confirm/not-a-token/")
+    serious(page, "bad link")
+    page.context.close()
+
+    # A confirmed wallet with cards, a payment and every page.
+    user = confirmed_shopper("a11y@example.com")
+    visa = CardFactory(owner=user, number="4242424242424242")
+    now = timezone.now()  # expiring this month: the "Expires soon" badge is checked too
+    CardFactory(owner=user, number="5555555555554444", exp_month=now.month, exp_year=now.year)
+    page = new_browser_page(browser, live_server)
+    log_in(page, user.email)
+    for label, url in [
+        ("home", "/wallet/"),
+        ("add", "/wallet/cards/add/"),
+        ("add, another address", "/wallet/cards/add/?address=new"),
+        ("cards", "/wallet/cards/"),
+        ("saved card", f"/wallet/cards/{visa.pk}/"),
+        ("edit", f"/wallet/cards/{visa.pk}/edit/"),
+        ("remove", f"/wallet/cards/{visa.pk}/remove/"),
+        ("activity", "/wallet/activity/"),
+        ("activity, filtered", "/wallet/activity/?kind=card_linked"),
+        ("confirm password", "/wallet/confirm-password/?next=/wallet/cards/add/"),
+        ("help", "/help/"),
+    ]:
+        page.goto(url)
+        serious(page, label)
+    page.goto("/wallet/cards/add/")
+    page.get_by_role("button", name="Save the card").click()  # every field in error
+    serious(page, "add, errors")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/wallet/cards/")
+    serious(page, "cards, 390 px")
+    page.context.close()
+
+    assert {label: found for label, found in checked.items() if found} == {}
+    assert len(checked) == 17

@@ -61,8 +61,49 @@ def test_wrong_captcha_creates_nothing_and_says_so(user_client, outbox):
     assert response.status_code == 400
     assert response.context["form"].has_error("captcha", "invalid")
     assert "don&#x27;t match the picture" in response.content.decode()
+    assert 'class="form-control is-invalid"' in response.content.decode()
+    assert 'aria-describedby="captcha_error"' in response.content.decode()
     assert not WalletAccount.objects.exists()
     assert outbox == []
+
+
+def test_resending_without_a_wallet_or_after_confirming_sends_nothing(
+    user_client, user, outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        none_yet = user_client.post("/wallet/resend/")
+    assert none_yet.status_code == 302 and none_yet.url == "/wallet/"
+    assert outbox == []
+
+    link = create_wallet(user_client, outbox, django_capture_on_commit_callbacks)
+    user_client.get(link)
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=5)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        user_client.post("/wallet/resend/")
+
+    assert len(outbox) == 1
+    assert user_client.get("/wallet/resend/").status_code == 405
+
+
+def test_link_opened_while_logged_out_confirms_after_logging_in(
+    client, user, outbox, django_capture_on_commit_callbacks
+):
+    client.force_login(user)
+    link = create_wallet(client, outbox, django_capture_on_commit_callbacks)
+    client.post(reverse("accounts:logout"))
+
+    to_login = client.get(link)
+    assert to_login.status_code == 302
+    logged_in = client.post(
+        to_login.url,
+        {"username": user.email, "password": DEFAULT_PASSWORD},
+        follow=True,
+    )
+
+    assert WalletAccount.objects.get(user=user).is_confirmed
+    assert "Your wallet is confirmed" in logged_in.content.decode()
 
 
 def test_captcha_sends_a_letter_with_a_link_and_the_page_waits_for_it(
@@ -284,6 +325,8 @@ def test_stale_password_blocks_removing_by_post(wallet_client, user):
     assert response.url.startswith("/wallet/confirm-password/")
     card.refresh_from_db()
     assert card.removed_at is None
+    page = wallet_client.get(response.url).content.decode()
+    assert "Nothing was changed yet: confirm your password, then try again." in page
 
 
 def test_confirm_password_ignores_an_outside_next(wallet_client):

@@ -57,6 +57,37 @@ def test_add_page_shows_the_last_order_address_read_only(wallet_client, saved_ad
         assert f'autocomplete="{token}"' in html
 
 
+def test_add_page_prefers_the_last_order_address_to_a_newer_unused_one(wallet_client, user):
+    from tests.factories import AddressFactory
+
+    ordered = AddressFactory(user=user, line1="1 Ordered Lane")
+    AddressFactory(user=user, line1="2 Newer Unused Road")
+    # Placing an order marks its address used (shop.services.checkout does exactly this).
+    from accounts.services import address_mark_used
+
+    address_mark_used(address=ordered)
+
+    html = wallet_client.get("/wallet/cards/add/").content.decode()
+
+    assert "The address of your last order:" in html
+    assert "1 Ordered Lane" in html
+    assert "2 Newer Unused Road" not in html
+
+
+def test_add_page_without_an_order_calls_the_saved_address_what_it_is(wallet_client, user):
+    from tests.factories import AddressFactory
+
+    AddressFactory(user=user, line1="3 Address Book Street", last_used_at=None)
+
+    html = wallet_client.get("/wallet/cards/add/").content.decode()
+    new = wallet_client.get("/wallet/cards/add/?address=new").content.decode()
+
+    assert "3 Address Book Street" in html
+    assert "Your saved address:" in html
+    assert "last order" not in html
+    assert "Use your saved address" in new
+
+
 def test_use_another_address_link_works_without_javascript(wallet_client, saved_address):
     response = wallet_client.get("/wallet/cards/add/?address=new")
 
@@ -294,15 +325,46 @@ def test_removing_the_default_card_makes_another_the_default(wallet_client, user
     assert 'aria-label="Mastercard •••• 4444"' in html
 
 
+def test_removing_the_default_card_makes_the_most_recently_used_one_the_default(
+    wallet_client, user
+):
+    from decimal import Decimal
+
+    from wallet.services import payment_charge_card
+
+    default = CardFactory(owner=user, number="4242424242424242")
+    used = CardFactory(owner=user, number="5555555555554444")
+    newest = CardFactory(owner=user, number="2200000000000004")
+    payment_charge_card(
+        user=user,
+        card=used,
+        amount=Decimal("9.99"),
+        currency="USD",
+        reference="BZ-000007",
+        idempotency_key="test-BZ-000007-1",
+    )
+
+    response = wallet_client.post(f"/wallet/cards/{default.pk}/remove/", follow=True)
+
+    used.refresh_from_db()
+    newest.refresh_from_db()
+    assert used.is_default and not newest.is_default
+    assert "Mastercard •••• 4444 is now your default card" in response.content.decode()
+
+
 def test_removing_the_last_card_shows_the_empty_state(wallet_client, user):
     card = CardFactory(owner=user)
+    confirm = wallet_client.get(f"/wallet/cards/{card.pk}/remove/").content.decode()
 
     response = wallet_client.post(f"/wallet/cards/{card.pk}/remove/", follow=True)
 
     html = response.content.decode()
+    assert "becomes the default" not in confirm  # no other card to promote
     assert "You have no linked cards" in html
     assert "Add a card" in html
+    assert "is now your default card" not in html
     assert not Card.objects.active().filter(owner=user).exists()
+    assert not Card.objects.filter(owner=user, is_default=True).exists()
 
 
 def test_edit_changes_expiry_name_and_address_but_keeps_number_and_token(wallet_client, user):
@@ -340,6 +402,28 @@ def test_edit_shows_errors_next_to_fields(wallet_client, user):
     assert response.status_code == 400
     assert response.context["form"].has_error("expiry", "expired")
     assert response.context["form"].has_error("name", "required")
+
+
+def test_edit_refuses_a_card_number_in_an_address_line_and_says_why(wallet_client, user):
+    card = CardFactory(owner=user)
+
+    response = wallet_client.post(
+        f"/wallet/cards/{card.pk}/edit/",
+        {
+            "name": "",
+            "expiry": f"10/{YEAR:02d}",
+            **NEW_ADDRESS,
+            "address-line2": "5555 5555 5555 4444",
+        },
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert response.context["address_form"].has_error("line2", "card_number")
+    assert "looks like a card number" in html
+    assert "5555 5555 5555 4444" not in html
+    card.refresh_from_db()
+    assert card.payment_address["line2"] == ""
 
 
 # ------------------------------------------------------------------------ IDOR

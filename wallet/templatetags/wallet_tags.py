@@ -3,6 +3,7 @@
 from urllib.parse import quote
 
 from django import template
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 register = template.Library()
@@ -26,3 +27,9 @@ def page_query(context, page_number) -> str:
     query = context["request"].GET.copy()
     query["page"] = page_number
     return query.urlencode()
+
+
+@register.simple_tag
+def wallet_reauth_minutes() -> int:
+    """How long a typed password lets the shopper add or remove cards (for help texts)."""
+    return settings.WALLET_REAUTH_MINUTES

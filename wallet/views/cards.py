@@ -34,6 +34,9 @@ logger = logging.getLogger("wallet.views")
 ADDRESS_PREFIX = "address"
 # Decline codes that point at one field of the form.
 DECLINE_FIELDS = {"incorrect_cvc": "cvc", "expired_card": "expiry", "incorrect_number": "number"}
+# Fields whose typed value is the card itself (never rendered back, never flagged).
+CARD_SECRET_FIELDS = frozenset({"number", "cvc"})
+CARD_NUMBER_MISPLACED = "This looks like a card number; it doesn't belong here."
 SAVED_ADDRESS_INCOMPLETE = (
     "Your saved address is incomplete, so it can't be the payment address. "
     "Enter the card's payment address below."
@@ -42,14 +45,27 @@ SAVED_ADDRESS_INCOMPLETE = (
 
 def _scrub_card_numbers(*forms) -> None:
     """Blank any typed value that holds a card number (a number pasted into the name or an
-    address line) so a page shown again with errors never echoes it. The number and CVC
-    inputs never render their value anyway (``SensitiveTextInput``)."""
+    address line) so a page shown again with errors never echoes it, and say so next to the
+    field when nothing else is said there (otherwise the value would vanish unexplained).
+    The number and CVC inputs never render their value anyway (``SensitiveTextInput``)."""
     for form in forms:
         if form is None or not form.is_bound:
             continue
+        field_by_key = {form.add_prefix(name): name for name in form.fields}
         for key, value in list(form.data.items()):
-            if isinstance(value, str) and card_rules.contains_card_number(value):
-                form.data[key] = ""
+            if not (isinstance(value, str) and card_rules.contains_card_number(value)):
+                continue
+            form.data[key] = ""
+            name = field_by_key.get(key)
+            if name and name not in CARD_SECRET_FIELDS and name not in form.errors:
+                form.add_error(name, ValidationError(CARD_NUMBER_MISPLACED, code="card_number"))
+
+
+def _payment_address_form(data=None, *, initial=None) -> AddressForm:
+    """The address book's form, prefixed, worded for a card's payment address."""
+    form = AddressForm(data=data, prefix=ADDRESS_PREFIX, initial=initial)
+    form.fields["phone"].help_text = ""  # the address book's "for the courier" note
+    return form
 
 
 def _add_service_errors(exc: ValidationError, *forms) -> list[ValidationError]:
@@ -168,7 +184,7 @@ class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
     def _address_form(self, data, initial=None) -> AddressForm:
         if initial is None and self.request.user.full_name:
             initial = {"full_name": self.request.user.full_name}
-        return AddressForm(data=data, prefix=ADDRESS_PREFIX, initial=initial)
+        return _payment_address_form(data, initial=initial)
 
     def _render(self, form, address_form, mode, status=200):
         _scrub_card_numbers(form, address_form)
@@ -193,15 +209,13 @@ class CardEditView(WalletRequiredMixin, OwnCardMixin, View):
     def get(self, request, pk):
         card = self.get_card()
         form = CardEditForm(card=card)
-        address_form = AddressForm(prefix=ADDRESS_PREFIX, initial=card.payment_address)
+        address_form = _payment_address_form(initial=card.payment_address)
         return self._render(card, form, address_form)
 
     def post(self, request, pk):
         card = self.get_card()
         form = CardEditForm(request.POST.copy(), card=card)
-        address_form = AddressForm(
-            request.POST.copy(), prefix=ADDRESS_PREFIX, initial=card.payment_address
-        )
+        address_form = _payment_address_form(request.POST.copy(), initial=card.payment_address)
         if not (form.is_valid() & address_form.is_valid()):
             return self._render(card, form, address_form, status=400)
         month, year = form.cleaned_data["expiry"]
@@ -234,7 +248,11 @@ class CardRemoveView(WalletRequiredMixin, RecentPasswordRequiredMixin, OwnCardMi
 
     def get(self, request, pk):
         card = self.get_card()
-        return render(request, "wallet/card_confirm_remove.html", {"card": card})
+        context = {
+            "card": card,
+            "other_cards": selectors.card_count_for_user(user=request.user) > 1,
+        }
+        return render(request, "wallet/card_confirm_remove.html", context)
 
     def post(self, request, pk):
         card = self.get_card()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -31,6 +32,10 @@ class RecentPasswordRequiredMixin:
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not password_entered_recently(request):
+            if request.method == "POST":
+                messages.warning(
+                    request, "Nothing was changed yet: confirm your password, then try again."
+                )
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse('wallet:confirm-password')}?{query}")
         return super().dispatch(request, *args, **kwargs)
