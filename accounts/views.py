@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
 from django.views.generic import FormView, ListView, TemplateView
@@ -81,7 +81,15 @@ class LoginView(_AuthPageRedirectMixin, auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """POST only (Django's LogoutView refuses GET with 405)."""
+    """POST only. A GET (a typed or bookmarked URL) still gets the 405, but as a page with
+    a Log out button instead of a blank screen."""
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        if request.method != "GET":
+            return super().http_method_not_allowed(request, *args, **kwargs)
+        response = render(request, "accounts/logout_confirm.html", status=405)
+        response["Allow"] = ", ".join(m.upper() for m in self._allowed_methods())
+        return response
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)

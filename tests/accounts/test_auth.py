@@ -86,7 +86,11 @@ def test_logout_by_get_is_not_allowed(user_client):
     response = user_client.get(reverse("accounts:logout"))
 
     assert response.status_code == 405
+    assert "POST" in response["Allow"]
     assert get_user(user_client).is_authenticated
+    # Not a blank page: it offers the real (POST) button.
+    assert "Log out of Bazaar?" in response.content.decode()
+    assert f'action="{reverse("accounts:logout")}"' in response.content.decode()
 
 
 def test_password_change_needs_login(client):
