@@ -69,8 +69,12 @@ class OrderDetail:
 
     @property
     def is_partly_refunded(self) -> bool:
-        """Some, not all, of the order's payment was given back."""
-        return self.order.status != OrderStatus.REFUNDED and self.order_refunded_amount > 0
+        """Some, not all, of the order's payment was given back (a cancelled order refunded
+        in full is not "partly" refunded, whatever its status)."""
+        paid = self.paid_payment
+        if paid is None or self.order.status == OrderStatus.REFUNDED:
+            return False
+        return Decimal("0.00") < self.order_refunded_amount < paid.amount
 
     @property
     def waiting_bank_transfer(self) -> Payment | None:
