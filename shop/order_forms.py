@@ -52,7 +52,16 @@ class CheckoutForm(_TokenMixin):
             "invalid_choice": "Choose a way of payment.",
         },
     )
-    lines = forms.CharField(widget=forms.HiddenInput, required=False)
+    # What the page showed; a form without it (tampered or from an old page) is refused
+    # rather than ordering whatever the cart holds now.
+    lines = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=2000,
+        error_messages={
+            "required": "This page is out of date. Please try again.",
+            "max_length": "This page is out of date. Please try again.",
+        },
+    )
 
     def __init__(self, *args, addresses=(), cards: list[CardChoice] = (), **kwargs):
         super().__init__(*args, **kwargs)

@@ -44,9 +44,11 @@ class CheckoutView(LoginRequiredMixin, View):
         signature = services.checkout_lines_signature(
             (item.product.pk, item.quantity, item.product.price) for item in group.lines
         )
-        if not form.is_bound:
-            form.initial["lines"] = signature
         context = {
+            # A page shown again (errors) gets a fresh token and what it shows now: nothing
+            # was placed with the old one, and a tampered value must not stick.
+            "page_token": new_token() if form.is_bound else form.initial["token"],
+            "lines_signature": signature,
             "seller": seller,
             "group": group,
             "form": form,

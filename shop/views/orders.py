@@ -106,6 +106,9 @@ class OrderPayView(LoginRequiredMixin, View):
     def _render(self, request, order, method_form, card_form, cards, status=200):
         detail = selectors.order_get_detail(order_id=order.pk)
         context = {
+            # Shown again with errors: nothing was charged with the posted token, and a
+            # corrected card must not replay (or conflict with) the refused attempt.
+            "page_token": new_token() if method_form.is_bound else method_form.initial["token"],
             "order": detail.order,
             "detail": detail,
             "method_form": method_form,

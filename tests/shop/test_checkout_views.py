@@ -287,6 +287,34 @@ def test_a_bad_token_is_refused(client, shopper, seller):
     assert Order.objects.count() == 0
 
 
+def test_a_form_without_what_the_page_showed_is_refused(client, shopper, seller, mug):
+    client.force_login(shopper)
+    _response, fields = _open_order_page(client, seller)
+    del fields["lines"]
+    response = client.post(reverse("shop:checkout", args=[seller.slug]), fields)
+    assert response.status_code == 200
+    assert "This page is out of date" in response.content.decode()
+    assert Order.objects.count() == 0
+    assert Product.objects.get(pk=mug.pk).stock == 5
+
+
+def test_the_page_shown_again_after_a_bad_token_can_be_submitted(client, shopper, seller):
+    CardFactory(owner=shopper)
+    client.force_login(shopper)
+    _response, fields = _open_order_page(client, seller)
+    response = client.post(
+        reverse("shop:checkout", args=[seller.slug]), {**fields, "token": "<script>"}
+    )
+    assert "This page is out of date" in response.content.decode()
+    again = _page_fields(response.content.decode())
+    assert re.fullmatch(r"[0-9a-f]{32}", again["token"]) and again["lines"] == fields["lines"]
+
+    response = client.post(reverse("shop:checkout", args=[seller.slug]), again)
+
+    assert Order.objects.get().status == OrderStatus.PAID
+    assert SimulatedCharge.objects.count() == 1
+
+
 def test_a_new_address_typed_inline_is_used_and_saved(client, shopper, seller):
     client.force_login(shopper)
     _response, fields = _open_order_page(client, seller)
@@ -345,13 +373,46 @@ def test_a_step_up_card_at_checkout_goes_to_the_bank_challenge(client, shopper, 
     assert order.status == OrderStatus.PAID
 
 
-def test_a_declined_saved_card_lands_on_the_payment_page_with_the_reason(client, shopper, seller):
-    CardFactory(owner=shopper, number="4000000000009995")
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("4000000000009995", "Your card has insufficient funds. Please use another card."),
+        ("4000000000000341", "Your card was declined. Please use another card or way of paying."),
+    ],
+)
+def test_a_declined_saved_card_lands_on_the_payment_page_with_the_reason(
+    client, shopper, seller, mug, number, message
+):
+    card = CardFactory(owner=shopper, number=number)
     client.force_login(shopper)
     response, fields = _open_order_page(client, seller)
     response = client.post(reverse("shop:checkout", args=[seller.slug]), fields)
     order = Order.objects.get()
     assert response.url == reverse("shop:order-pay", args=[order.number])
     page = client.get(response.url)
-    assert "Your card has insufficient funds. Please use another card." in _messages(page)
+    assert message in _messages(page)
     assert order.status == OrderStatus.PENDING_PAYMENT
+    assert Product.objects.get(pk=mug.pk).stock == 3
+    # The shopper tries another way on the same page: the declined card stays linked.
+    assert f'value="card-{card.pk}"' in page.content.decode()
+    assert 'value="bank_transfer"' in page.content.decode()
+
+
+def test_a_step_up_failed_at_checkout_keeps_the_order_waiting_for_another_way(
+    client, shopper, seller, mug
+):
+    CardFactory(owner=shopper, number="4000002500003155")
+    client.force_login(shopper)
+    response, fields = _open_order_page(client, seller)
+    response = client.post(reverse("shop:checkout", args=[seller.slug]), fields)
+    order = Order.objects.get()
+
+    response = client.post(response.url, {"decision": "fail"})
+
+    assert response.url == reverse("shop:order-pay", args=[order.number])
+    page = client.get(response.url)
+    assert any("Your bank could not confirm this payment." in m for m in _messages(page))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert Product.objects.get(pk=mug.pk).stock == 3
+    assert not Payment.objects.filter(status="succeeded").exists()

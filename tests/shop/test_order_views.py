@@ -140,6 +140,26 @@ def test_a_decline_shows_its_reason_and_never_echoes_the_card(
     assert Product.objects.get(pk=mug.pk).stock == 4
 
 
+def test_a_card_that_links_fine_but_declines_every_charge_on_the_payment_page(
+    user_client, user, order, mug
+):
+    saved = CardFactory(owner=user, number="4000000000000341")
+    response = _pay(user_client, order, method=f"card-{saved.pk}")
+    assert response.url == reverse("shop:order-pay", args=[order.number])
+    page = user_client.get(response.url)
+    assert "Your card was declined. Please use another card or way of paying." in _messages(page)
+
+    # Typed again as a new card with Save card ticked: declined, and not kept twice.
+    response = _pay(user_client, order, **_new_card("4000 0000 0000 0341", save_card="on"))
+    assert response.url == reverse("shop:order-pay", args=[order.number])
+    assert "Your card was declined. Please use another card or way of paying." in _messages(
+        user_client.get(response.url)
+    )
+    assert list(Card.objects.filter(owner=user)) == [saved]
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+    assert Product.objects.get(pk=mug.pk).stock == 4
+
+
 def test_card_form_errors_are_shown_without_echoing_number_or_cvc(user_client, order):
     response = _pay(user_client, order, **_new_card("4242 4242 4242 4241", cvc="999"))
     assert response.status_code == 200
@@ -147,6 +167,20 @@ def test_card_form_errors_are_shown_without_echoing_number_or_cvc(user_client, o
     assert response.context["card_form"].errors["number"]
     assert "4242 4242 4242 4241" not in content and 'value="999"' not in content
     assert Payment.objects.count() == 0
+
+
+def test_the_payment_page_shown_again_with_errors_can_be_paid(user_client, order):
+    url = reverse("shop:order-pay", args=[order.number])
+    response = user_client.post(url, {"token": "bad", **_new_card(cvc="")})
+    content = response.content.decode()
+    assert response.context["method_form"].has_error("token")
+    assert response.context["card_form"].has_error("cvc", "required")
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', content).group(1)
+
+    response = user_client.post(url, {"token": token, **_new_card()})
+
+    assert response.url == order.get_absolute_url()
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
 
 
 def test_step_up_challenge_approve_and_fail(user_client, user, mug):
