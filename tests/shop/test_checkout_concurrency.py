@@ -13,7 +13,7 @@ from shop.services import cart_add_item, cart_get_or_create_for_user, order_plac
 from tests.factories import AddressFactory, CardFactory, ProductFactory, UserFactory
 from tests.wallet.conftest import requires_postgres, run_concurrently  # noqa: F401
 from wallet.gateways.models import SimulatedCharge
-from wallet.models import Payment
+from wallet.models import Card, Payment
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
@@ -78,3 +78,34 @@ def test_double_submit_of_accept_and_pay_places_one_order_and_charges_once(requi
     assert SimulatedCharge.objects.count() == 1
     assert Payment.objects.count() == 1
     assert Product.objects.get(pk=product.pk).stock == 3
+
+
+def test_double_submit_of_pay_with_a_new_card_charges_once(requires_postgres):  # noqa: F811
+    product = ProductFactory(stock=5)
+    user, cart, address = _shopper_with(product, 1)
+    order, _created = order_place(
+        user=user, cart=cart, seller=product.seller, address=address, token="a" * 32
+    )
+    url = reverse("shop:order-pay", args=[order.number])
+    first = Client()
+    first.force_login(user)
+    page = first.get(url).content.decode()
+    fields = {
+        "token": re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1),
+        "method": "new",
+        "number": "4242 4242 4242 4242",
+        "name": "Ada Lovelace",
+        "expiry": "12/39",
+        "cvc": "123",
+        "save_card": "on",
+    }
+    second = Client()
+    second.force_login(user)
+
+    outcomes = run_concurrently(lambda: first.post(url, fields), lambda: second.post(url, fields))
+
+    assert [error for _result, error in outcomes] == [None, None]
+    assert Order.objects.get().status == "paid"
+    assert SimulatedCharge.objects.filter(status="succeeded").count() == 1
+    assert Payment.objects.filter(status="succeeded").count() == 1
+    assert Card.objects.filter(owner=user).count() == 1

@@ -146,11 +146,14 @@ def test_two_steps_from_cart_to_a_paid_order_with_a_saved_card(client, shopper, 
 def test_three_steps_without_a_saved_card(client, shopper, seller):
     client.force_login(shopper)
     checkout_url = reverse("shop:checkout", args=[seller.slug])
-    response, fields = _open_order_page(client, seller)  # 1
-    response = client.post(checkout_url, fields)  # 2
+    actions = []
+    response, fields = _open_order_page(client, seller)  # 1: Order from this seller
+    actions.append(response.status_code)
+    response = client.post(checkout_url, fields)  # 2: Accept and pay
+    actions.append(response.status_code)
     order = Order.objects.get()
     assert response.url == reverse("shop:order-pay", args=[order.number])
-    response = client.get(response.url)
+    response = client.get(response.url)  # the browser follows the redirect: no click
     assert "Save card" in response.content.decode()
     token = re.search(r'name="token" value="([0-9a-f]+)"', response.content.decode()).group(1)
     response = client.post(  # 3: Pay
@@ -164,7 +167,8 @@ def test_three_steps_without_a_saved_card(client, shopper, seller):
             "cvc": "123",
         },
     )
-    assert response.status_code == 302
+    actions.append(response.status_code)
+    assert actions == [200, 302, 302]
     assert response.url == reverse("shop:order-detail", args=[order.number])
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
