@@ -257,6 +257,37 @@ def test_after_15_minutes_adding_or_removing_asks_for_the_password_then_goes_bac
     expect(page.get_by_text("You have no linked cards")).to_be_visible()
 
 
+def test_a_removed_card_disappears_from_checkout_at_once(page):
+    from shop.services import cart_add_item, cart_get_or_create_for_user
+    from tests.factories import ProductFactory
+
+    user = confirmed_shopper("checkout-after-remove@example.com")
+    visa = CardFactory(owner=user, number="4242424242424242")
+    mastercard = CardFactory(owner=user, number="5555555555554444")
+    product = ProductFactory(title="Enamel Teapot")
+    cart_add_item(cart=cart_get_or_create_for_user(user=user), product=product, quantity=1)
+    log_in(page, user.email)
+
+    def to_checkout() -> None:
+        page.goto("/cart/")
+        page.get_by_role("link", name="Order from this seller").click()
+        expect(page.get_by_role("heading", name="Way of payment")).to_be_visible()
+
+    to_checkout()
+    expect(page.get_by_label(f"Visa •••• 4242, expires {visa.expiry_display}")).to_be_checked()
+
+    page.goto("/wallet/cards/")
+    page.get_by_role("article", name="Visa •••• 4242").get_by_role("link", name="Remove").click()
+    page.get_by_role("button", name="Remove").click()
+    expect(page.get_by_text("Visa •••• 4242 was removed from your wallet")).to_be_visible()
+
+    to_checkout()
+    expect(page.get_by_text("•••• 4242")).to_have_count(0)
+    expect(
+        page.get_by_label(f"Mastercard •••• 4444, expires {mastercard.expiry_display}")
+    ).to_be_checked()
+
+
 def test_wallet_pages_have_no_serious_accessibility_violations(browser, live_server):
     from axe_playwright_python.sync_playwright import Axe
 

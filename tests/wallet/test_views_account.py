@@ -45,6 +45,26 @@ def test_anonymous_visitor_is_sent_to_login(client, url):
     assert response.url.startswith(reverse("accounts:login") + "?next=")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/wallet/",
+        "/wallet/resend/",
+        "/wallet/cards/add/",
+        "/wallet/cards/1/default/",
+        "/wallet/cards/1/remove/",
+        "/wallet/cards/1/edit/",
+    ],
+)
+def test_anonymous_posts_are_sent_to_login_and_change_nothing(client, url, outbox):
+    response = client.post(url, CAPTCHA_OK)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login") + "?next=")
+    assert not WalletAccount.objects.exists()
+    assert outbox == []
+
+
 def test_first_visit_explains_the_wallet_and_asks_for_the_captcha(user_client):
     response = user_client.get("/wallet/")
 
