@@ -6,7 +6,7 @@ the same card linked twice. Payments and refunds are ledger rows: balances such 
 refundable amount are derived (see selectors.py), never stored.
 
 Writes go through wallet/services; the only status entry point for payments is
-``Payment.TRANSITIONS`` + ``services.payments._payment_set_status``.
+``Payment.TRANSITIONS`` + ``services.payments._ledger._payment_set_status``.
 """
 
 from __future__ import annotations

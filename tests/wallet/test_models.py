@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from tests.factories import CardFactory
 from wallet.exceptions import IllegalPaymentTransition
 from wallet.models import Card, Payment, PaymentStatus, WalletAccount
-from wallet.services.payments import _payment_set_status
+from wallet.services.payments._ledger import _payment_set_status
 
 pytestmark = pytest.mark.django_db
 

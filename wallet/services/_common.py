@@ -19,6 +19,7 @@ from accounts.models import PostalAddress
 from core.money import quantize
 from wallet import cards as card_rules
 from wallet.cards import CardData
+from wallet.gateways import get_gateway
 from wallet.models import Card, Payment, Refund, WalletEvent
 
 logger = logging.getLogger("wallet")
@@ -36,6 +37,21 @@ def lock_user(user) -> None:
     changes for one user run one at a time (card limit, one default, dedupe by fingerprint).
     """
     list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+
+
+def token_delete_on_commit(token: str) -> None:
+    """Delete a gateway token once the transaction commits (at once outside one).
+
+    A failure is logged, not raised: a leftover token is harmless once no card uses it.
+    """
+
+    def _delete() -> None:
+        try:
+            get_gateway().delete_token(token)
+        except Exception:
+            logger.exception("wallet: could not delete a gateway token; delete it by hand")
+
+    transaction.on_commit(_delete)
 
 
 def event_record(

@@ -1,0 +1,55 @@
+"""Bank transfers: recorded at once, settled when staff see the money arrive."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from wallet.exceptions import IllegalPaymentTransition
+from wallet.models import Payment, PaymentMethod, PaymentStatus
+from wallet.services._common import clean_amount, clean_reference
+from wallet.services.payments._ledger import _default_description, _payment_open, _payment_settle
+
+logger = logging.getLogger("wallet.payments")
+
+
+def payment_start_bank_transfer(
+    *,
+    user,
+    amount: Decimal,
+    currency: str,
+    reference: str,
+    idempotency_key: str,
+    description: str = "",
+) -> Payment:
+    """Record a bank transfer the shopper will make; the payment stays ``processing`` until
+    staff call ``payment_mark_bank_transfer_received`` (or it is canceled). Quote
+    ``payment.reference`` as the transfer reference. Idempotent by key; returns the
+    payment in whatever state it is. No gateway call."""
+    amount, currency = clean_amount(amount, currency)
+    reference = clean_reference(reference)
+    payment, created = _payment_open(
+        idempotency_key=idempotency_key,
+        user=user,
+        method=PaymentMethod.BANK_TRANSFER,
+        card=None,
+        card_brand="",
+        card_last4="",
+        amount=amount,
+        currency=currency,
+        reference=reference,
+        description=_default_description(reference, description),
+    )
+    if created:
+        logger.info("%s payment %s: waiting for a bank transfer", reference, payment.pk)
+    return payment
+
+
+def payment_mark_bank_transfer_received(*, payment: Payment, by) -> Payment:
+    """Staff confirm a bank transfer arrived: the payment succeeds, recording who did it
+    (``confirmed_by`` and the event's actor). Atomic under the payment row lock;
+    idempotent for a payment already succeeded. Raises ``IllegalPaymentTransition`` for a
+    card payment or a canceled transfer."""
+    if payment.method != PaymentMethod.BANK_TRANSFER:
+        raise IllegalPaymentTransition("Only bank transfers are marked received by staff.")
+    return _payment_settle(payment.pk, status=PaymentStatus.SUCCEEDED, actor=by, strict=True)
