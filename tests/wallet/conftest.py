@@ -3,9 +3,11 @@ concurrency tests."""
 
 import os
 import threading
+import time
+from contextlib import contextmanager
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from tests.factories import AddressFactory, WalletAccountFactory, card_data, payment_address
@@ -65,6 +67,60 @@ def run_concurrently(*calls):
     for thread in threads:
         thread.join(timeout=60)
     return outcomes
+
+
+def wait_all_inside(monkeypatch, owner, name: str, parties: int, timeout: float = 20) -> None:
+    """Make ``owner.name`` (e.g. a gateway method) wait until ``parties`` calls are inside it
+    at once before any goes on, so a race test can't pass by its threads running one after
+    another. If the code under test held a lock across that call, the others could never get
+    there: the calls then fail with ``threading.BrokenBarrierError``."""
+    barrier = threading.Barrier(parties, timeout=timeout)
+    real = getattr(owner, name)
+
+    def gated(*args, **kwargs):
+        barrier.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, gated)
+
+
+@contextmanager
+def all_waiting_for_row_lock(queryset, waiters: int, timeout: float = 20):
+    """Hold ``SELECT ... FOR UPDATE`` on ``queryset``'s rows; on leaving the block, wait until
+    ``waiters`` other database sessions are blocked behind that lock, then release it. Start
+    the racing calls inside the block: they then demonstrably run at the same time and all
+    compete for the lock the moment it is released. PostgreSQL only."""
+    with transaction.atomic():
+        list(queryset.select_for_update().values_list("pk"))
+        yield
+        deadline = time.monotonic() + timeout
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                )
+                (blocked,) = cursor.fetchone()
+                if blocked >= waiters:
+                    break
+                if time.monotonic() > deadline:
+                    pytest.fail(f"only {blocked} of {waiters} calls ever waited for the lock")
+                time.sleep(0.01)
+
+
+def start_concurrently(*calls):
+    """Like ``run_concurrently`` but returns at once; call the result to join the threads
+    and get the outcomes."""
+    box = {}
+    thread = threading.Thread(target=lambda: box.setdefault("outcomes", run_concurrently(*calls)))
+    thread.start()
+
+    def join():
+        thread.join(timeout=90)
+        return box["outcomes"]
+
+    return join
 
 
 @pytest.fixture

@@ -1,13 +1,25 @@
-"""Races between real threads with real transactions (PostgreSQL; see conftest)."""
+"""Races between real threads with real transactions (PostgreSQL; see conftest).
+
+Each race is forced, not left to the scheduler: the calls are held at one point (behind the
+lock they compete for, or inside the gateway call) until all of them are there, so a test
+can't pass because its threads happened to run one after another.
+"""
 
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from tests.factories import CardFactory, UserFactory, card_data, payment_address
-from tests.wallet.conftest import run_concurrently
+from tests.wallet.conftest import (
+    all_waiting_for_row_lock,
+    run_concurrently,
+    start_concurrently,
+    wait_all_inside,
+)
 from wallet.exceptions import CardLimitReached, RefundExceedsCaptured
 from wallet.gateways.models import SimulatedCharge, SimulatedRefund
+from wallet.gateways.simulated import SimulatedGateway
 from wallet.models import Card, Payment, WalletEvent
 from wallet.services import (
     card_link,
@@ -26,19 +38,27 @@ def test_two_concurrent_set_default_calls_leave_exactly_one_default(requires_pos
         CardFactory(owner=user, number=number)
         for number in ("4242424242424242", "5555555555554444", "378282246310005")
     ]
+    owner_row = get_user_model().objects.filter(pk=user.pk)
     for _ in range(5):
-        outcomes = run_concurrently(
-            lambda: card_set_default(card=cards[1]), lambda: card_set_default(card=cards[2])
-        )
+        # Both calls start while the owner's row (card_set_default's first lock) is held
+        # here, and both are queued behind it before it is released.
+        with all_waiting_for_row_lock(owner_row, waiters=2):
+            join = start_concurrently(
+                lambda: card_set_default(card=cards[1]), lambda: card_set_default(card=cards[2])
+            )
+        outcomes = join()
         assert [error for _result, error in outcomes] == [None, None]
         defaults = Card.objects.filter(owner=user, is_default=True)
         assert defaults.count() == 1
         assert defaults.get() in (cards[1], cards[2])
 
 
-def test_concurrent_double_charge_with_the_same_key_charges_once(requires_postgres):
+def test_concurrent_double_charge_with_the_same_key_charges_once(requires_postgres, monkeypatch):
     user = UserFactory()
     card = CardFactory(owner=user)
+    # All three requests must be at the gateway at once (so none holds a lock across the
+    # call, and the gateway itself sees the same key three times concurrently).
+    wait_all_inside(monkeypatch, SimulatedGateway, "charge", parties=3)
 
     def pay():
         return payment_charge_card(
@@ -59,8 +79,11 @@ def test_concurrent_double_charge_with_the_same_key_charges_once(requires_postgr
     assert WalletEvent.objects.filter(kind="payment").count() == 1
 
 
-def test_concurrent_double_submit_saving_a_new_card_charges_and_saves_once(requires_postgres):
+def test_concurrent_double_submit_saving_a_new_card_charges_and_saves_once(
+    requires_postgres, monkeypatch
+):
     user = UserFactory()
+    wait_all_inside(monkeypatch, SimulatedGateway, "charge", parties=2)
 
     def pay():
         return payment_charge_new_card(
