@@ -2,14 +2,22 @@
 
 To add an adapter, add a ``GatewayHarness`` to ``HARNESSES``: its dotted path, the test
 card numbers that produce each scenario in its sandbox, and how to force a timeout.
-Every test below then runs against it.
+Every test below then runs against it. Two checks at the end keep that true: every concrete
+``PaymentGateway`` in ``wallet.gateways`` (and the configured one) has a harness, and every
+contract test takes the ``harness`` (or ``gateway``) fixture.
 """
 
+import importlib
+import inspect
+import pkgutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings as django_settings
 
+import wallet.gateways
 from tests.factories import card_data
 from wallet.exceptions import (
     GatewayRequestError,
@@ -261,3 +269,46 @@ def test_after_a_timeout_the_outcome_can_be_looked_up_by_key(harness, gateway, k
     assert retried.status == ChargeStatus.SUCCEEDED
     if found is not None:
         assert found.id == retried.id
+
+
+# ------------------------------------------------------- the contract covers everything
+
+
+def _gateway_implementations() -> set[str]:
+    """Dotted paths of every concrete ``PaymentGateway`` defined in ``wallet.gateways``."""
+    for module in pkgutil.walk_packages(wallet.gateways.__path__, "wallet.gateways."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
+    found, pending = set(), [PaymentGateway]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not inspect.isabstract(cls) and cls.__module__.startswith("wallet.gateways."):
+            found.add(f"{cls.__module__}.{cls.__qualname__}")
+    return found
+
+
+HARNESS_PATHS = {param.values[0].path for param in HARNESSES}
+META_CHECKS = {
+    "test_every_gateway_implementation_has_a_harness",
+    "test_every_contract_check_runs_against_every_harness",
+}
+
+
+def test_every_gateway_implementation_has_a_harness():
+    implementations = _gateway_implementations()
+    assert "wallet.gateways.simulated.SimulatedGateway" in implementations
+    assert implementations <= HARNESS_PATHS, "add a GatewayHarness for each new gateway"
+    assert django_settings.PAYMENT_GATEWAY in HARNESS_PATHS
+
+
+def test_every_contract_check_runs_against_every_harness():
+    checks = {
+        name: function
+        for name, function in vars(sys.modules[__name__]).items()
+        if name.startswith("test_") and callable(function) and name not in META_CHECKS
+    }
+    assert len(checks) >= 15
+    for name, function in checks.items():
+        parameters = inspect.signature(function).parameters
+        assert "harness" in parameters or "gateway" in parameters, name
