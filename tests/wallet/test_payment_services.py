@@ -456,6 +456,29 @@ def test_floats_are_refused(user):
         pay_saved(user, card, amount=Decimal("1.001"))
 
 
+@pytest.mark.parametrize("key", ["", "   ", "k" * 201])
+def test_an_empty_or_over_long_idempotency_key_is_refused_before_any_record(user, key):
+    card = CardFactory(owner=user)
+    with pytest.raises(ValueError):
+        pay_saved(user, card, key=key)
+    with pytest.raises(ValueError):
+        payment_charge_new_card(
+            user=user,
+            card_data=card_data("4242424242424242"),
+            amount=AMOUNT,
+            currency="USD",
+            reference="BZ-000001",
+            idempotency_key=key,
+        )
+    with pytest.raises(ValueError):
+        payment_start_bank_transfer(
+            user=user, amount=AMOUNT, currency="USD", reference="BZ-000001", idempotency_key=key
+        )
+    assert not Payment.objects.exists()
+    assert not SimulatedCharge.objects.exists()
+    assert pay_saved(user, card, key="k" * 200).status == Payment.Status.SUCCEEDED
+
+
 # -------------------------------------------------------------- bank transfer
 
 

@@ -141,3 +141,6 @@ def test_refund_needs_a_positive_amount_and_a_reason(payment, staff):
         payment_refund(payment=payment, amount=Decimal("0"), reason="x", by=staff)
     with pytest.raises(ValueError):
         payment_refund(payment=payment, amount=Decimal("1"), reason="  ", by=staff)
+    with pytest.raises(ValueError):
+        payment_refund(payment=payment, amount=Decimal("1"), reason="x", idempotency_key="")
+    assert not Refund.objects.exists()

@@ -191,6 +191,19 @@ def clean_amount(amount: Decimal, currency: str) -> tuple[Decimal, str]:
     return quantize(value, currency), currency
 
 
+IDEMPOTENCY_KEY_MAX_LENGTH = 200  # Payment/Refund.idempotency_key
+
+
+def clean_idempotency_key(key: str) -> str:
+    """A non-empty key that fits the column. ``ValueError`` otherwise: an empty key would
+    make unrelated requests replay each other, a long one fail in the database."""
+    if not isinstance(key, str) or not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise ValueError(
+            f"An idempotency key must be a string of 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters."
+        )
+    return key
+
+
 def clean_reference(reference: str) -> str:
     value = (reference or "").strip()
     if not value or len(value) > 64:

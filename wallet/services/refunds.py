@@ -27,7 +27,7 @@ from wallet.exceptions import (
 )
 from wallet.gateways import get_gateway
 from wallet.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus, WalletEvent
-from wallet.services._common import clean_amount, event_record
+from wallet.services._common import clean_amount, clean_idempotency_key, event_record
 
 logger = logging.getLogger("wallet.payments")
 
@@ -160,7 +160,7 @@ def payment_refund(
 
     Raises ``RefundNotAllowed`` (payment not succeeded), ``RefundExceedsCaptured``,
     ``RefundError`` (gateway refused; the refund is saved failed), ``ValueError`` for a
-    bad amount or an empty reason.
+    bad amount, an empty reason or an empty or over-long key.
     """
     amount, _currency = clean_amount(amount, payment.currency)
     reason = " ".join((reason or "").split())[:255]
@@ -168,7 +168,9 @@ def payment_refund(
         raise ValueError("A refund needs a reason.")
     if card_rules.contains_card_number(reason):
         raise ValueError("A refund reason can't hold a card number.")
-    key = idempotency_key or f"refund-{uuid.uuid4().hex}"
+    key = clean_idempotency_key(
+        f"refund-{uuid.uuid4().hex}" if idempotency_key is None else idempotency_key
+    )
     refund = _refund_open(payment=payment, amount=amount, reason=reason, by=by, idempotency_key=key)
     if refund.status == RefundStatus.PENDING:
         logger.info(

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from wallet.exceptions import IllegalPaymentTransition
 from wallet.models import Payment, PaymentMethod, PaymentStatus
-from wallet.services._common import clean_amount, clean_reference
+from wallet.services._common import clean_amount, clean_idempotency_key, clean_reference
 from wallet.services.payments._ledger import _default_description, _payment_open, _payment_settle
 
 logger = logging.getLogger("wallet.payments")
@@ -28,6 +28,7 @@ def payment_start_bank_transfer(
     payment in whatever state it is. No gateway call."""
     amount, currency = clean_amount(amount, currency)
     reference = clean_reference(reference)
+    idempotency_key = clean_idempotency_key(idempotency_key)
     payment, created = _payment_open(
         idempotency_key=idempotency_key,
         user=user,

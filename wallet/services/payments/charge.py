@@ -27,6 +27,7 @@ from wallet.models import Card, Payment, PaymentMethod, PaymentStatus
 from wallet.services._common import (
     clean_amount,
     clean_card_data,
+    clean_idempotency_key,
     clean_payment_address,
     clean_reference,
     token_delete_on_commit,
@@ -119,6 +120,7 @@ def payment_charge_card(
     """
     amount, currency = clean_amount(amount, currency)
     reference = clean_reference(reference)
+    idempotency_key = clean_idempotency_key(idempotency_key)
     if not Payment.objects.filter(idempotency_key=idempotency_key).exists():
         fresh = Card.objects.filter(pk=card.pk).first()
         if fresh is None or fresh.owner_id != user.pk or not fresh.is_active:
@@ -210,6 +212,7 @@ def payment_charge_new_card(
     card_data = clean_card_data(card_data)
     amount, currency = clean_amount(amount, currency)
     reference = clean_reference(reference)
+    idempotency_key = clean_idempotency_key(idempotency_key)
     address = clean_payment_address(payment_address) if save_card else None
     if save_card and not Payment.objects.filter(idempotency_key=idempotency_key).exists():
         _link_precheck(user=user, fingerprint=card_data.fingerprint)
