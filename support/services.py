@@ -10,7 +10,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
+from support.exceptions import ActionAlreadyDone
 from support.models import REASON_REQUIRED, AuditAction, AuditEntry
+from wallet.models import Refund
 
 
 def _json_safe(details: dict[str, Any] | None) -> dict[str, Any]:
@@ -92,7 +94,10 @@ def support_card_disable(*, card, by, reason: str):
 # ------------------------------------------------------------------- order actions
 # Each wraps one shop service (which owns the state machine and the money) and, once it
 # has succeeded, records the action. A refused action raises before anything changes, so
-# nothing is logged for it.
+# nothing is logged for it. Actions that call the payment gateway (refund, cancel of a
+# paid order) can't share one transaction with their audit row: the gateway call is not
+# rolled back, so the row is written right after, in its own transaction. The others run
+# in one transaction with their audit row: both are saved or neither is.
 
 
 def _order_audit(*, order, by, action: str, reason: str, summary: str, **details) -> None:
@@ -109,15 +114,26 @@ def _order_audit(*, order, by, action: str, reason: str, summary: str, **details
 
 def support_order_refund(*, order, amount, reason: str, by, idempotency_key: str | None = None):
     """Refund ``amount`` of ``order`` through ``shop.services.order_refund`` (the wallet
-    refund: never more than is left) and record it. Raises what ``order_refund`` raises:
+    refund: never more than is left, checked under the payment's row lock) and record it
+    afterwards. Idempotent per ``idempotency_key`` at the wallet (a replay refunds nothing
+    more; it is logged again). Raises what ``order_refund`` raises:
     ``IllegalOrderTransition``, ``wallet.exceptions.RefundError`` (incl.
-    ``RefundExceedsCaptured``), ``GatewayUnavailable``, ``ValueError``."""
+    ``RefundExceedsCaptured``), ``GatewayUnavailable``, ``ValueError``; and
+    ``support.exceptions.ActionAlreadyDone`` when ``idempotency_key`` was already used."""
     from core.money import format_money
     from shop.services import order_refund
 
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValueError("A refund needs a reason.")
+    if idempotency_key and Refund.objects.filter(idempotency_key=idempotency_key).exists():
+        # The same refund form sent again: the wallet would only replay the first refund,
+        # but the order would get a second note and the log a second entry. (Two copies
+        # racing past this check still refund once: the wallet dedupes under its lock.)
+        raise ActionAlreadyDone(
+            f"This refund on {order.number} was already made (the form was sent twice); "
+            "nothing more was refunded."
+        )
     order = order_refund(
         order=order, amount=amount, reason=reason, by=by, idempotency_key=idempotency_key
     )
@@ -135,7 +151,7 @@ def support_order_refund(*, order, amount, reason: str, by, idempotency_key: str
 
 def support_order_cancel(*, order, reason: str, by):
     """Cancel ``order`` (a paid one is refunded in full first) through
-    ``shop.services.order_cancel`` and record it. Raises ``IllegalOrderTransition`` once
+    ``shop.services.order_cancel`` and record it afterwards. Raises ``IllegalOrderTransition`` once
     shipped or closed, ``GatewayUnavailable``, ``ValueError`` without a reason."""
     from shop.services import order_cancel
 
@@ -156,43 +172,52 @@ def support_order_cancel(*, order, reason: str, by):
 
 
 def support_order_mark_bank_transfer_received(*, order, by, reason: str = ""):
-    """Confirm the order's bank transfer arrived (the order becomes paid) and record it."""
+    """Confirm the order's bank transfer arrived (the payment succeeds, the order becomes
+    paid) and record it, atomically. Raises ``IllegalOrderTransition`` when no transfer
+    waits, ``wallet.exceptions.IllegalPaymentTransition`` for a cancelled one."""
     from shop.services import order_mark_bank_transfer_received
 
-    order = order_mark_bank_transfer_received(order=order, by=by)
-    _order_audit(
-        order=order,
-        by=by,
-        action=AuditAction.BANK_TRANSFER_RECEIVED,
-        reason=reason,
-        summary=f"Bank transfer for {order.number} received.",
-    )
+    with transaction.atomic():
+        order = order_mark_bank_transfer_received(order=order, by=by)
+        _order_audit(
+            order=order,
+            by=by,
+            action=AuditAction.BANK_TRANSFER_RECEIVED,
+            reason=reason,
+            summary=f"Bank transfer for {order.number} received.",
+        )
     return order
 
 
 def support_order_mark_shipped(*, order, by, reason: str = ""):
+    """Mark a paid order shipped (the order state machine refuses any other move with
+    ``IllegalOrderTransition``) and record it, atomically."""
     from shop.services import order_mark_shipped
 
-    order = order_mark_shipped(order=order, by=by, reason=reason)
-    _order_audit(
-        order=order,
-        by=by,
-        action=AuditAction.ORDER_SHIPPED,
-        reason=reason,
-        summary=f"{order.number} marked shipped.",
-    )
+    with transaction.atomic():
+        order = order_mark_shipped(order=order, by=by, reason=reason)
+        _order_audit(
+            order=order,
+            by=by,
+            action=AuditAction.ORDER_SHIPPED,
+            reason=reason,
+            summary=f"{order.number} marked shipped.",
+        )
     return order
 
 
 def support_order_mark_delivered(*, order, by, reason: str = ""):
+    """Mark a shipped order delivered (the order state machine refuses any other move with
+    ``IllegalOrderTransition``) and record it, atomically."""
     from shop.services import order_mark_delivered
 
-    order = order_mark_delivered(order=order, by=by, reason=reason)
-    _order_audit(
-        order=order,
-        by=by,
-        action=AuditAction.ORDER_DELIVERED,
-        reason=reason,
-        summary=f"{order.number} marked delivered.",
-    )
+    with transaction.atomic():
+        order = order_mark_delivered(order=order, by=by, reason=reason)
+        _order_audit(
+            order=order,
+            by=by,
+            action=AuditAction.ORDER_DELIVERED,
+            reason=reason,
+            summary=f"{order.number} marked delivered.",
+        )
     return order
