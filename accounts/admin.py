@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.models import Address, User
 from accounts.services import DUPLICATE_EMAIL_MESSAGE
-from support.admin_tools import AuditedAdminMixin
+from support.admin_tools import AuditedAdminMixin, compact_datetime
 
 # (label, admin changelist URL name, field that points at the user, related manager)
 CUSTOMER_LINKS = (
@@ -67,7 +67,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     ordering = ("email",)
-    list_display = ("email", "full_name", "is_active", "is_staff", "date_joined", "last_login")
+    list_display = ("email", "full_name", "is_active", "is_staff", "joined", "last_seen")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("email", "full_name")
     readonly_fields = ("last_login", "date_joined", "customer_links", "failed_logins", "lockouts")
@@ -117,6 +117,14 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         if obj is not None and not request.user.is_superuser:
             readonly += ["email", "full_name", "is_active", "is_staff"]
         return readonly
+
+    @admin.display(description="joined", ordering="date_joined")
+    def joined(self, user: User):
+        return compact_datetime(user.date_joined)
+
+    @admin.display(description="last login", ordering="last_login")
+    def last_seen(self, user: User):
+        return compact_datetime(user.last_login)
 
     @admin.display(description="Records")
     def customer_links(self, user: User):

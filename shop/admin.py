@@ -17,7 +17,15 @@ from shop.exceptions import IllegalOrderTransition
 from shop.models import Cart, CartLine, Order, OrderLine, Product, Seller
 from shop.selectors.orders import order_get_detail
 from shop.services import order_refunded_amount
-from support.admin_tools import AuditedAdminMixin, LedgerAdminMixin, ReadOnlyInline, status_badge
+from support.admin_tools import (
+    AuditedAdminMixin,
+    LedgerAdminMixin,
+    ReadOnlyInline,
+    breakable_email,
+    compact_datetime,
+    status_badge,
+)
+from support.exceptions import ActionAlreadyDone
 from support.forms import OptionalReasonForm, ReasonForm, RefundForm
 from support.selectors import audit_entries_for_order
 from support.services import (
@@ -48,12 +56,16 @@ class SellerAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "seller", "price", "currency", "stock", "is_active", "created_at"]
+    list_display = ["title", "seller", "price", "currency", "stock", "is_active", "created"]
     list_filter = ["is_active", "seller"]
     list_select_related = ["seller"]
     search_fields = ["title", "slug", "description"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["seller"]
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, product: Product):
+        return compact_datetime(product.created_at)
 
 
 class CartLineInline(admin.TabularInline):
@@ -143,8 +155,8 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
         "seller",
         "status_badge",
         "total_column",
-        "created_at",
-        "paid_at",
+        "created_column",
+        "paid_column",
     ]
     list_display_links = ["number"]
     list_filter = ["status", "seller", PaymentMethodFilter, "created_at"]
@@ -191,8 +203,8 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
 
     # ----------------------------------------------------------------- columns
     @admin.display(description="customer", ordering="user__email")
-    def customer_email(self, order: Order) -> str:
-        return order.user.email
+    def customer_email(self, order: Order):
+        return breakable_email(order.user.email)
 
     @admin.display(description="customer")
     def customer_link(self, order: Order):
@@ -206,6 +218,14 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
     @admin.display(description="total", ordering="total")
     def total_column(self, order: Order) -> str:
         return format_money(order.total, order.currency)
+
+    @admin.display(description="created", ordering="created_at")
+    def created_column(self, order: Order):
+        return compact_datetime(order.created_at)
+
+    @admin.display(description="paid", ordering="paid_at")
+    def paid_column(self, order: Order):
+        return compact_datetime(order.paid_at)
 
     @admin.display(description="subtotal")
     def subtotal_column(self, order: Order) -> str:
@@ -326,6 +346,9 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
                 kwargs["idempotency_key"] = f"{order.number}:staff-refund:{token}"
         try:
             order = service(**kwargs)
+        except ActionAlreadyDone as exc:
+            self.message_user(request, str(exc), messages.WARNING)
+            return HttpResponseRedirect(change_url)
         except (IllegalOrderTransition, WalletError, ValidationError, ValueError) as exc:
             self.message_user(
                 request, f"{label} on {order.number}: {_refusal(exc)}", messages.ERROR

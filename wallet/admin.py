@@ -15,7 +15,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from core.money import format_money
-from support.admin_tools import LedgerAdminMixin, ReadOnlyInline, status_badge
+from support.admin_tools import (
+    LedgerAdminMixin,
+    ReadOnlyInline,
+    breakable_email,
+    compact_datetime,
+    status_badge,
+)
 from support.forms import ReasonForm
 from support.services import support_card_disable
 from wallet.models import Card, Payment, Refund, WalletAccount, WalletEvent
@@ -63,9 +69,9 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
         "expiry",
         "owner_link",
         "is_default",
-        "created_at",
-        "removed_at",
-        "disabled_at",
+        "linked",
+        "removed",
+        "disabled",
     ]
     list_filter = [CardStateFilter, "brand", "is_default"]
     search_fields = ["owner__email", "=last4", "name_on_card"]
@@ -111,6 +117,18 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
     @admin.display(description="card", ordering="last4")
     def masked_number(self, card: Card) -> str:
         return card.display
+
+    @admin.display(description="linked", ordering="created_at")
+    def linked(self, card: Card):
+        return compact_datetime(card.created_at)
+
+    @admin.display(description="removed", ordering="removed_at")
+    def removed(self, card: Card):
+        return compact_datetime(card.removed_at)
+
+    @admin.display(description="disabled", ordering="disabled_at")
+    def disabled(self, card: Card):
+        return compact_datetime(card.disabled_at)
 
     @admin.display(description="expires")
     def expiry(self, card: Card) -> str:
@@ -231,8 +249,8 @@ class PaymentAdmin(LedgerAdminMixin, admin.ModelAdmin):
         "amount_column",
         "status_badge",
         "decline_code",
-        "created_at",
-        "settled_at",
+        "created",
+        "settled",
     ]
     list_filter = ["status", "method", "decline_code", "created_at"]
     search_fields = [
@@ -262,8 +280,16 @@ class PaymentAdmin(LedgerAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
 
     @admin.display(description="customer", ordering="user__email")
-    def user_email(self, payment: Payment) -> str:
-        return payment.user.email
+    def user_email(self, payment: Payment):
+        return breakable_email(payment.user.email)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, payment: Payment):
+        return compact_datetime(payment.created_at)
+
+    @admin.display(description="settled", ordering="settled_at")
+    def settled(self, payment: Payment):
+        return compact_datetime(payment.settled_at)
 
     @admin.display(description="customer")
     def user_link(self, payment: Payment):
@@ -295,7 +321,7 @@ class RefundAdmin(LedgerAdminMixin, admin.ModelAdmin):
         "status_badge",
         "reason",
         "created_by",
-        "created_at",
+        "created",
     ]
     list_filter = ["status", "payment__method", "payment__decline_code", "created_at"]
     search_fields = [
@@ -336,8 +362,12 @@ class RefundAdmin(LedgerAdminMixin, admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, refund.payment.method_display)
 
     @admin.display(description="customer", ordering="payment__user__email")
-    def customer(self, refund: Refund) -> str:
-        return refund.payment.user.email
+    def customer(self, refund: Refund):
+        return breakable_email(refund.payment.user.email)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, refund: Refund):
+        return compact_datetime(refund.created_at)
 
     @admin.display(description="amount", ordering="amount")
     def amount_column(self, refund: Refund) -> str:
@@ -372,13 +402,17 @@ class WalletAccountAdmin(LedgerAdminMixin, admin.ModelAdmin):
 
 @admin.register(WalletEvent)
 class WalletEventAdmin(LedgerAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "user", "kind", "message", "amount_column", "actor"]
+    list_display = ["when", "user", "kind", "message", "amount_column", "actor"]
     list_filter = ["kind", "created_at"]
     search_fields = ["user__email", "message", "=payment__reference"]
     list_select_related = ["user", "actor"]
     date_hierarchy = "created_at"
     fields = ["created_at", "user", "kind", "message", "amount_column", "actor", "card", "payment"]
     readonly_fields = fields
+
+    @admin.display(description="when", ordering="created_at")
+    def when(self, event: WalletEvent):
+        return compact_datetime(event.created_at)
 
     @admin.display(description="amount", ordering="amount")
     def amount_column(self, event: WalletEvent) -> str:

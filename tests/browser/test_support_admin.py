@@ -90,6 +90,11 @@ def test_support_finds_an_order_by_email_and_refunds_part_the_shopper_sees_it(
     expect(audit).to_contain_text("Lid arrived chipped")
     expect(page.locator("#bz-refunds")).to_contain_text("$25.00 left to refund")
     screenshot(page, "refunded")
+    page.goto("/admin/support/auditentry/")
+    entry = page.locator("#result_list tbody tr").filter(has_text=order.number)
+    expect(entry).to_contain_text("Refund")
+    expect(entry).to_contain_text("Lid arrived chipped")
+    expect(entry).to_contain_text("support@example.com")
 
     _switch_to_shopper(page, login, shopper)
     page.goto(f"/orders/{order.number}/")
@@ -121,9 +126,11 @@ def test_support_cancels_one_order_and_marks_a_transfer_received_both_on_record(
     )
 
     page.goto("/admin/support/auditentry/")
-    log = page.locator("#result_list")
-    expect(log).to_contain_text("Customer called: ordered twice")
-    expect(log).to_contain_text("Mark bank transfer received")
+    rows = page.locator("#result_list tbody tr")
+    cancelled = rows.filter(has_text=paid.number)
+    expect(cancelled).to_contain_text("Cancel order")
+    expect(cancelled).to_contain_text("Customer called: ordered twice")
+    expect(rows.filter(has_text=transfer.number)).to_contain_text("Mark bank transfer received")
     screenshot(page, "audit-log")
 
     _switch_to_shopper(page, login, shopper)
@@ -131,3 +138,39 @@ def test_support_cancels_one_order_and_marks_a_transfer_received_both_on_record(
     expect(page.locator("main")).to_contain_text("Cancelled")
     page.goto(f"/orders/{transfer.number}/")
     expect(page.locator("main")).to_contain_text("Paid")
+    page.goto("/wallet/activity/")
+    activity = page.locator("main")
+    expect(activity).to_contain_text(f"Refund of $40.00 for {paid.number}")
+    expect(activity).to_contain_text(f"Paid $40.00 for {transfer.number} by bank transfer")
+    screenshot(page, "shopper-activity")
+
+
+def _results_overflow(page) -> int:
+    """How far the order list reaches past its box (0: no sideways scrolling)."""
+    return page.evaluate(
+        "() => { const r = document.querySelector('#changelist .results');"
+        " return r.scrollWidth - r.clientWidth; }"
+    )
+
+
+def test_the_order_list_fits_1280_px_with_the_sidebar_closed_or_open(
+    page, screenshot, support_agent, shopper
+):
+    for title in ["Oak Lamp", "Wool Throw", "Linen Apron"]:
+        _order(shopper, title=title)
+    _order(shopper, title="Clay Mug", method="bank_transfer")
+    long_email = UserFactory(email="maximilian.featherstonehaugh@correspondence.example.com")
+    _order(long_email, title="Brass Bell")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _admin_login(page, "support@example.com")
+    page.goto("/admin/shop/order/")
+    expect(page.get_by_role("columnheader", name="Paid")).to_be_visible()
+    expect(page.locator("#main")).not_to_have_class(re.compile(r"\bshifted\b"))
+    assert _results_overflow(page) == 0
+    screenshot(page, "order-list-1280")
+
+    page.get_by_role("button", name="Toggle navigation").click()
+    expect(page.locator("#nav-sidebar")).to_be_visible()
+    assert _results_overflow(page) == 0
+    screenshot(page, "order-list-1280-sidebar-open")
