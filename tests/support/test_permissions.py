@@ -21,6 +21,33 @@ def test_migrations_create_the_support_group_with_exactly_its_permissions():
     }
 
 
+def test_the_support_group_holds_exactly_these_permissions():
+    # Written out by hand (not read from SUPPORT_PERMISSIONS) so that widening the group
+    # is a deliberate change to this list too.
+    group = Group.objects.get(name=SUPPORT_GROUP)
+
+    assert _codes(group.permissions.select_related("content_type")) == {
+        "accounts.view_user",
+        "accounts.view_address",
+        "shop.view_order",
+        "shop.view_orderline",
+        "shop.view_orderevent",
+        "shop.view_seller",
+        "shop.view_product",
+        "wallet.view_payment",
+        "wallet.view_refund",
+        "wallet.view_card",
+        "wallet.view_walletaccount",
+        "wallet.view_walletevent",
+        "support.view_auditentry",
+        "support.refund_order",
+        "support.cancel_order",
+        "support.fulfil_order",
+        "support.confirm_bank_transfer",
+        "support.disable_card",
+    }
+
+
 def test_support_permissions_are_view_only_plus_the_support_actions():
     for app, code in SUPPORT_PERMISSIONS:
         assert code.startswith("view_") or app == "support", f"{app}.{code}"
@@ -68,10 +95,38 @@ def test_support_user_is_staff_but_not_superuser_and_cannot_delete_or_grant(supp
 
 
 def test_a_shopper_cannot_reach_the_admin(user_client):
-    for url in ["/admin/", "/admin/wallet/payment/", "/admin/accounts/user/"]:
+    for url in [
+        "/admin/",
+        "/admin/shop/order/",
+        "/admin/wallet/payment/",
+        "/admin/accounts/user/",
+        "/admin/support/auditentry/",
+    ]:
         response = user_client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_a_shopper_cannot_log_in_to_the_admin(client, user):
+    from tests.factories import DEFAULT_PASSWORD
+
+    response = client.post(
+        reverse("admin:login"), {"username": user.email, "password": DEFAULT_PASSWORD}
+    )
+
+    assert response.status_code == 200
+    assert "staff account" in response.content.decode()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_support_cannot_open_a_users_password_form(support_client, user):
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+
+    assert support_client.get(url).status_code == 403
+    assert (
+        support_client.post(url, {"password1": "x1y2z3w4v5", "password2": "x1y2z3w4v5"}).status_code
+        == 403
+    )
 
 
 def test_support_cannot_open_group_or_permission_editing(support_client):
