@@ -149,7 +149,15 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The client address: REMOTE_ADDR, unless the app runs behind TRUSTED_PROXY_COUNT reverse
+# proxies (load balancers) that append to X-Forwarded-For; without this, behind a balancer
+# every visitor would share its address and the lockout would be per account only.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
 # Keep every failed login (with whether it locked the account out) for support's customer
 # view; AccessAttempt rows are reset by a successful login.
@@ -232,6 +240,9 @@ WALLET_MAX_CARDS = 10
 WALLET_REAUTH_MINUTES = 15
 WALLET_CONFIRMATION_MAX_AGE = 60 * 60 * 24
 CURRENCY = "USD"
+# The site's public origin, for links in emails (core/links.py: absolute_url). DEVELOPMENT
+# DEFAULT: set SITE_URL (e.g. https://bazaar.example) in every other deployment.
+SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000")
 
 # The CAPTCHA accepts "PASSED" only when the environment says so (tests, local e2e runs).
 CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", default=False)

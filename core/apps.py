@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """Small pieces every app uses: money formatting and minor-unit conversion."""
+    """Small pieces every app uses: money formatting, minor-unit conversion, absolute links."""
 
     name = "core"
     verbose_name = "Core"

@@ -1,5 +1,6 @@
 """Order emails (plain text + HTML), queued with ``transaction.on_commit`` so a rolled-back
-change never mails the shopper. They name a card by brand and last 4 digits at most."""
+change never mails the shopper. They name a card by brand and last 4 digits at most, and
+link to the order page by its absolute address (``core.links.absolute_url``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import logging
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+
+from core.links import absolute_url
 
 logger = logging.getLogger("shop.orders")
 
@@ -23,7 +26,11 @@ def _send(order_id: int, kind: str) -> None:
 
     try:
         detail = order_get_detail(order_id=order_id)
-        context = {"order": detail.order, "detail": detail}
+        context = {
+            "order": detail.order,
+            "detail": detail,
+            "order_url": absolute_url(detail.order.get_absolute_url()),
+        }
         text = render_to_string(f"shop/emails/order_{kind}.txt", context)
         html = render_to_string(f"shop/emails/order_{kind}.html", context)
         message = EmailMultiAlternatives(

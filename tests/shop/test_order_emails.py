@@ -1,6 +1,7 @@
 """Order emails as the shopper reads them: plain text and HTML, no card number, and the
 partly-refunded badge on the order page."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -127,3 +128,52 @@ def test_a_partial_refund_is_shown_as_partly_refunded(client, shopper, paid_orde
     content = client.get(reverse("shop:order-detail", args=[paid_order.number])).content.decode()
     assert 'data-testid="order-status">Shipped<' in content
     assert "Partly refunded" in content
+
+
+# ------------------------------------------------------------------ absolute links
+
+SITE = "https://shop.bazaar.example"
+
+
+def _pay_token(client, order) -> str:
+    page = client.get(reverse("shop:order-pay", args=[order.number])).content.decode()
+    return re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
+
+
+def test_every_order_letter_links_to_the_order_on_the_public_site(
+    client, shopper, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = SITE + "/"  # a trailing slash must not double up
+    card = CardFactory(owner=shopper)
+    order = order_placed(user=shopper, product=ProductFactory(price=Decimal("20.00"), stock=5))
+    client.force_login(shopper)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("shop:order-pay", args=[order.number]),
+            {"token": _pay_token(client, order), "method": f"card-{card.pk}"},
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        order_mark_shipped(order=order)
+        order_refund(order=order, amount=Decimal("5.00"), reason="Dented")  # staff's action
+
+    other = order_placed(user=shopper, product=ProductFactory(stock=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        order_pay_with_saved_card(order=other, card=card, idempotency_key="other")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("shop:order-cancel", args=[other.number]))
+
+    assert [m.subject for m in mailoutbox] == [
+        f"Your Bazaar order {order.number} is confirmed",
+        f"A refund for your Bazaar order {order.number}",
+        f"Your Bazaar order {other.number} is confirmed",
+        f"Your Bazaar order {other.number} was cancelled",
+    ]
+    for message, number in zip(
+        mailoutbox, (order.number, order.number, other.number, other.number), strict=True
+    ):
+        text, html = _parts(message)
+        expected = f"{SITE}/orders/{number}/"
+        assert expected in text
+        assert f'<a href="{expected}">' in html
+        assert "//orders" not in text

@@ -220,6 +220,23 @@ def test_a_new_letter_replaces_the_old_link(
     assert WalletAccount.objects.get(user=user).is_confirmed
 
 
+def test_letters_link_to_the_public_site_whatever_host_the_request_used(
+    user_client, outbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://shop.bazaar.example"
+    create_wallet(user_client, outbox, django_capture_on_commit_callbacks)
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=2)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        user_client.post("/wallet/resend/")
+
+    assert len(outbox) == 2
+    for letter in outbox:
+        assert "\nhttps://shop.bazaar.example/wallet/confirm/" in letter.body
+        assert "testserver" not in letter.body
+
+
 def test_link_sent_to_another_account_does_not_confirm_either(
     client, user, other_user, outbox, django_capture_on_commit_callbacks
 ):

@@ -497,3 +497,18 @@ def test_a_card_number_typed_into_an_address_line_is_refused_and_not_echoed(
     assert response.context["address_form"].has_error("line2", "card_number")
     assert "5555 5555 5555 4444" not in response.content.decode()
     assert not Card.objects.exists()
+
+
+def test_security_notices_link_to_your_cards_on_the_public_site(
+    wallet_client, user, saved_address, outbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://shop.bazaar.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        wallet_client.post("/wallet/cards/add/", card_post())
+    card = Card.objects.get(owner=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        wallet_client.post(f"/wallet/cards/{card.pk}/remove/")
+
+    assert len(outbox) == 2
+    for message in outbox:
+        assert "Your cards: https://shop.bazaar.example/wallet/cards/\n" in message.body

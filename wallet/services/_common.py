@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from accounts.countries import COUNTRIES
 from accounts.models import PostalAddress
+from core.links import absolute_url
 from core.money import quantize
 from wallet import cards as card_rules
 from wallet.cards import CardData
@@ -79,17 +80,11 @@ def event_record(
     )
 
 
-def _wallet_cards_url() -> str:
-    try:
-        return reverse("wallet:card-list")
-    except NoReverseMatch:
-        return "/wallet/cards/"
-
-
 def security_notice_send(*, user, subject: str, sentence: str, advice: str) -> None:
     """Queue a security notice email to ``user`` for after the transaction commits.
 
-    The text names the card by brand and last 4 digits only.
+    The text names the card by brand and last 4 digits only and links to the shopper's
+    cards by their absolute address.
     """
     when = dateformat.format(timezone.localtime(), r"j F Y \a\t H:i T")
     body = render_to_string(
@@ -98,7 +93,7 @@ def security_notice_send(*, user, subject: str, sentence: str, advice: str) -> N
             "user": user,
             "sentence": sentence.format(when=when),
             "advice": advice,
-            "cards_url": _wallet_cards_url(),
+            "cards_url": absolute_url(reverse("wallet:card-list")),
         },
     )
     recipient = user.email

@@ -1,8 +1,9 @@
 """The wallet account: creating it and confirming it by a signed link sent by email.
 
 A wallet is created (after a CAPTCHA, checked by the view) and a letter goes to the
-account's email with a link signed by ``django.core.signing`` (salted, time-stamped, valid
-for ``settings.WALLET_CONFIRMATION_MAX_AGE`` seconds). The link carries a nonce that is also
+account's email with a link on ``settings.SITE_URL`` (``core.links.absolute_url``) signed by
+``django.core.signing`` (salted, time-stamped, valid for
+``settings.WALLET_CONFIRMATION_MAX_AGE`` seconds). The link carries a nonce that is also
 stored on the account: a newer letter replaces it and confirming clears it, so each link
 works once and only the latest letter counts. Letters are rate-limited through the cache
 (shared by every web process): one a minute and ``LETTERS_PER_DAY`` a day per user.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 
 from django.conf import settings
 from django.core import signing
@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from core.links import absolute_url
 from wallet.exceptions import ConfirmationLinkInvalid, ConfirmationRateLimited
 from wallet.models import WalletAccount
 
@@ -43,10 +44,6 @@ LINK_MESSAGES = {
     "wrong_account": "This confirmation link belongs to another account. Log in with the "
     "account it was sent to.",
 }
-
-# Resolves a path such as "/wallet/confirm/<token>/" to the absolute URL put in the letter
-# (views pass ``request.build_absolute_uri``).
-UrlBuilder = Callable[[str], str]
 
 
 def _rate_limit_letter(*, user) -> None:
@@ -74,14 +71,14 @@ def wallet_confirmation_token(*, account: WalletAccount) -> str:
     return signing.dumps({"a": account.pk, "n": account.confirmation_nonce}, salt=CONFIRMATION_SALT)
 
 
-def _letter_send(*, account: WalletAccount, build_url: UrlBuilder) -> None:
+def _letter_send(*, account: WalletAccount) -> None:
     """New nonce, then the letter after commit. Caller holds the account row lock."""
     _rate_limit_letter(user=account.user)
     account.confirmation_nonce = secrets.token_urlsafe(24)
     account.confirmation_sent_at = timezone.now()
     account.save(update_fields=["confirmation_nonce", "confirmation_sent_at"])
     token = wallet_confirmation_token(account=account)
-    url = build_url(reverse("wallet:confirm", kwargs={"token": token}))
+    url = absolute_url(reverse("wallet:confirm", kwargs={"token": token}))
     hours = settings.WALLET_CONFIRMATION_MAX_AGE // 3600
     body = render_to_string(
         "wallet/emails/wallet_confirm.txt",
@@ -100,7 +97,7 @@ def _letter_send(*, account: WalletAccount, build_url: UrlBuilder) -> None:
     logger.info("wallet: confirmation letter queued for user %s", user_pk)
 
 
-def wallet_create(*, user, build_url: UrlBuilder) -> WalletAccount:
+def wallet_create(*, user) -> WalletAccount:
     """Create ``user``'s wallet (unconfirmed) and send the confirmation letter.
 
     Idempotent: an existing wallet is returned; a confirmed one gets no letter, an
@@ -114,11 +111,11 @@ def wallet_create(*, user, build_url: UrlBuilder) -> WalletAccount:
         )
         if account.is_confirmed:
             return account
-        _letter_send(account=account, build_url=build_url)
+        _letter_send(account=account)
     return account
 
 
-def wallet_confirmation_resend(*, user, build_url: UrlBuilder) -> WalletAccount:
+def wallet_confirmation_resend(*, user) -> WalletAccount:
     """Send a new confirmation letter; the earlier links stop working.
 
     Atomic; locks the account row. Raises ``WalletAccount.DoesNotExist`` (no wallet yet)
@@ -129,7 +126,7 @@ def wallet_confirmation_resend(*, user, build_url: UrlBuilder) -> WalletAccount:
         account = WalletAccount.objects.select_for_update().select_related("user").get(user=user)
         if account.is_confirmed:
             return account
-        _letter_send(account=account, build_url=build_url)
+        _letter_send(account=account)
     return account
 
 

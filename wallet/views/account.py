@@ -52,7 +52,7 @@ class WalletHomeView(LoginRequiredMixin, View):
         if not form.is_valid():
             return self._render_create(form, status=400)
         try:
-            wallet_create(user=request.user, build_url=request.build_absolute_uri)
+            wallet_create(user=request.user)
         except ConfirmationRateLimited as exc:
             messages.error(request, exc.message)
         else:
@@ -79,9 +79,7 @@ class WalletResendView(LoginRequiredMixin, View):
 
     def post(self, request):
         try:
-            account = wallet_confirmation_resend(
-                user=request.user, build_url=request.build_absolute_uri
-            )
+            account = wallet_confirmation_resend(user=request.user)
         except WalletAccount.DoesNotExist:
             return HttpResponseRedirect(reverse("wallet:home"))
         except ConfirmationRateLimited as exc:
