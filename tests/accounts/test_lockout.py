@@ -103,3 +103,36 @@ def test_password_reset_lifts_the_lockout(client, user, outbox):
 
     assert response.status_code == 302
     assert get_user(client).pk == user.pk
+
+
+def test_behind_a_trusted_proxy_the_lockout_keys_on_the_forwarded_client_address(
+    client, user, settings
+):
+    # TRUSTED_PROXY_COUNT=1: every request arrives from the balancer's address.
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    balancer = "10.0.0.2"
+    for _ in range(5):
+        client.post(
+            LOGIN_URL,
+            {"username": user.email, "password": "wrong-password"},
+            REMOTE_ADDR=balancer,
+            HTTP_X_FORWARDED_FOR=f"{ATTACKER_IP}, {balancer}",
+        )
+
+    attacker = client.post(
+        LOGIN_URL,
+        {"username": user.email, "password": DEFAULT_PASSWORD},
+        REMOTE_ADDR=balancer,
+        HTTP_X_FORWARDED_FOR=f"{ATTACKER_IP}, {balancer}",
+    )
+    shopper = client.post(
+        LOGIN_URL,
+        {"username": user.email, "password": DEFAULT_PASSWORD},
+        REMOTE_ADDR=balancer,
+        HTTP_X_FORWARDED_FOR=f"198.51.100.20, {balancer}",
+    )
+
+    assert attacker.status_code == 429
+    assert shopper.status_code == 302
+    assert get_user(client).pk == user.pk
