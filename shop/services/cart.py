@@ -4,6 +4,9 @@ A cart reserves nothing: stock is checked here so the shopper hears about it ear
 checked again (and decremented) by the checkout.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -154,3 +157,12 @@ def cart_merge_into_user(*, anonymous_cart: Cart, user: User) -> Cart:
     anonymous.delete()
     _touch(cart.pk)
     return cart
+
+
+def cart_delete_abandoned() -> int:
+    """Delete anonymous carts no session can reach any more: untouched for longer than a
+    session lives (``SESSION_COOKIE_AGE``). Users' carts are kept. Returns how many carts
+    went; their lines go with them. Idempotent; run it from cron (``clear_stale_carts``)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    _total, per_model = Cart.objects.filter(user__isnull=True, updated_at__lt=cutoff).delete()
+    return per_model.get(Cart._meta.label, 0)
