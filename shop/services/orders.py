@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from core.money import format_money
@@ -317,14 +317,35 @@ def order_expire_if_due(*, order: Order) -> Order:
         return order
 
 
-def order_expire_unpaid() -> int:
-    """Expire every unpaid order past its deadline; returns how many were cancelled.
-    Safe to run from cron while shoppers pay (each order is settled under its own lock)."""
-    cutoff = timezone.now() - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
+def order_expire_unpaid(*, user=None) -> int:
+    """Expire every unpaid order past its deadline (only ``user``'s when given); returns how
+    many were cancelled. Safe to run from cron while shoppers pay, and before listing a
+    shopper's orders (each order is settled under its own lock).
+
+    One query when nothing is due: orders still inside their bank-transfer wait (and with
+    no settled payment to apply) are left out by the query itself, so a list page doesn't
+    recheck them one by one.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
+    payments = Payment.objects.filter(reference=OuterRef("number"), user=OuterRef("user"))
+    transfer_waiting = payments.filter(
+        method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PROCESSING
+    )
+    succeeded = payments.filter(status=PaymentStatus.SUCCEEDED)
+    due = (
+        Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, created_at__lt=cutoff)
+        .exclude(
+            Exists(transfer_waiting),
+            ~Exists(succeeded),
+            created_at__gte=now - timedelta(days=BANK_TRANSFER_WAIT_DAYS),
+        )
+        .order_by("id")
+    )
+    if user is not None:
+        due = due.filter(user=user)
     expired = 0
-    for order in Order.objects.filter(
-        status=OrderStatus.PENDING_PAYMENT, created_at__lt=cutoff
-    ).order_by("id"):
+    for order in due:
         if order_expire_if_due(order=order).status == OrderStatus.CANCELLED:
             expired += 1
     return expired

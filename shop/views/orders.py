@@ -1,7 +1,7 @@
 """Order pages: history, detail, payment page, the bank's step-up challenge, cancelling.
 
 Only the owner sees an order: another user's number is a 404 (the selector filters by
-user). Viewing or paying an order first runs the lazy expiry check."""
+user). Listing, viewing or paying orders first runs the lazy expiry check."""
 
 from __future__ import annotations
 
@@ -68,6 +68,8 @@ class OrderListView(LoginRequiredMixin, TemplateView):
     template_name = "shop/order_list.html"
 
     def get_context_data(self, **kwargs):
+        # The lazy expiry, for the whole list at once: no overdue order shows as waiting.
+        services.order_expire_unpaid(user=self.request.user)
         orders = selectors.order_list_for_user(user=self.request.user)
         page_obj = Paginator(orders, ORDERS_PER_PAGE).get_page(self.request.GET.get("page"))
         return super().get_context_data(page_obj=page_obj, **kwargs)

@@ -20,6 +20,7 @@ from shop.services import (
     order_cancel,
     order_confirm_step_up,
     order_expire_if_due,
+    order_expire_unpaid,
     order_mark_bank_transfer_received,
     order_mark_delivered,
     order_mark_shipped,
@@ -38,9 +39,15 @@ from tests.factories import (
     card_data,
     order_placed,
 )
-from wallet.exceptions import AuthenticationRequired, CardNotUsable, PaymentDeclined
+from wallet.exceptions import (
+    AuthenticationRequired,
+    CardNotUsable,
+    GatewayUnavailable,
+    PaymentDeclined,
+)
 from wallet.gateways.models import SimulatedCharge
 from wallet.models import Card, Payment, PaymentStatus
+from wallet.services import payment_reconcile
 
 pytestmark = pytest.mark.django_db
 
@@ -517,3 +524,29 @@ def test_a_step_up_waiting_when_the_order_expires_is_cancelled_with_it(shopper, 
         order = order_expire_if_due(order=order)
     assert order.status == OrderStatus.CANCELLED
     assert Payment.objects.get().status == PaymentStatus.CANCELED
+
+
+def test_expiry_sweep_for_one_shopper_skips_waiting_transfers_and_applies_settled_payments(
+    shopper, mug, settings
+):
+    card = CardFactory(owner=shopper)
+    waiting = order_placed(user=shopper, product=mug)
+    order_pay(order=waiting, method="bank_transfer", idempotency_key="bt-1")
+    settled = order_placed(user=shopper, product=mug)
+    settings.SIMULATED_GATEWAY_FAULT = "timeout"
+    with pytest.raises(GatewayUnavailable):
+        order_pay_with_saved_card(order=settled, card=card, idempotency_key="card-1")
+    order_pay(order=settled, method="bank_transfer", idempotency_key="bt-2")
+    settings.SIMULATED_GATEWAY_FAULT = ""
+    payment_reconcile(payment=Payment.objects.get(idempotency_key="card-1"))
+    others = order_placed(user=UserFactory(), product=mug)
+
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert order_expire_unpaid(user=shopper) == 0
+
+    statuses = dict(Order.objects.values_list("pk", "status"))
+    assert statuses == {
+        waiting.pk: OrderStatus.PENDING_PAYMENT,
+        settled.pk: OrderStatus.PAID,
+        others.pk: OrderStatus.PENDING_PAYMENT,
+    }

@@ -284,6 +284,16 @@ def test_order_list_query_count_does_not_grow_with_orders(
         OrderFactory(user=user)
     with django_assert_max_num_queries(8):
         user_client.get(reverse("shop:order-list"))
+    # Orders past the card-payment timeout but inside their bank-transfer wait are not
+    # rechecked one by one by the lazy expiry.
+    for order in Order.objects.filter(user=user):
+        order_pay(order=order, method="bank_transfer", idempotency_key=f"{order.number}:bt")
+    with (
+        time_machine.travel(timezone.now() + timedelta(hours=1)),
+        django_assert_max_num_queries(8),
+    ):
+        page = user_client.get(reverse("shop:order-list"))
+    assert page.content.decode().count("Waiting for payment") == 10
 
 
 def test_order_page_query_count_does_not_grow_with_lines_or_payments(
@@ -321,6 +331,43 @@ def test_viewing_an_overdue_unpaid_order_expires_it(user_client, order, mug):
         content = user_client.get(order.get_absolute_url()).content.decode()
     assert 'data-testid="order-status">Cancelled<' in content
     assert Product.objects.get(pk=mug.pk).stock == 5
+
+
+def _listed_statuses(client) -> dict[str, str]:
+    page = client.get(reverse("shop:order-list")).content.decode()
+    rows = page.split('data-testid="order-row"')[1:]
+    return {
+        re.search(r"BZ-\d+", row).group(0): re.search(
+            r'data-testid="order-status">([^<]+)<', row
+        ).group(1)
+        for row in rows
+    }
+
+
+def test_order_list_expires_overdue_unpaid_orders_before_listing_them(user_client, user, mug):
+    overdue = order_placed(user=user, product=mug)
+    transfer = order_placed(user=user, product=mug)
+    _pay(user_client, transfer, method="bank_transfer")
+    strangers = order_placed(user=UserFactory(), product=mug)
+    assert Product.objects.get(pk=mug.pk).stock == 2
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        fresh = order_placed(user=user, product=mug)
+        statuses = _listed_statuses(user_client)
+
+    assert statuses == {
+        fresh.number: "Waiting for payment",
+        transfer.number: "Waiting for payment",
+        overdue.number: "Cancelled",
+    }
+    assert Order.objects.get(pk=overdue.pk).status == OrderStatus.CANCELLED
+    # Another shopper's overdue order waits for its own owner (or the cron job).
+    assert Order.objects.get(pk=strangers.pk).status == OrderStatus.PENDING_PAYMENT
+    assert Product.objects.get(pk=mug.pk).stock == 2  # 1 back from overdue, 1 to fresh
+
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        statuses = _listed_statuses(user_client)
+    assert statuses[transfer.number] == "Cancelled"
 
 
 # -------------------------------------------------------------------- cancelling
