@@ -95,6 +95,34 @@ def test_order_page_shows_lines_address_shipping_total_and_the_default_card(
     assert fields["payment"] == f"card-{default.pk}"
 
 
+def _ship_to_badges(content: str) -> dict[str, bool]:
+    """Each address choice on the order page (by its first line) and whether it says Last used."""
+    choices = content.split('data-testid="address-choices"')[1].split('id="address-new"')[0]
+    return {
+        re.search(r"<br>\s*([^,<]+)", label).group(1).strip(): "Last used" in label
+        for label in choices.split('class="form-check-label small"')[1:]
+    }
+
+
+def test_last_used_shows_only_on_an_address_that_was_used(client, shopper, seller, mug):
+    AddressFactory(user=shopper, full_name="Ada Lovelace", line1="2 Newer Rd")
+    client.force_login(shopper)
+
+    response, fields = _open_order_page(client, seller)
+    assert _ship_to_badges(response.content.decode()) == {"2 Newer Rd": False, "1 Main St": False}
+
+    client.post(
+        reverse("shop:checkout", args=[seller.slug]),
+        {**fields, "address": str(shopper.addresses.get(line1="1 Main St").pk)},
+    )
+    assert Order.objects.get().shipping_address.line1 == "1 Main St"
+    cart_add_item(cart=cart_get_or_create_for_user(user=shopper), product=mug, quantity=1)
+
+    response, fields = _open_order_page(client, seller)
+    assert _ship_to_badges(response.content.decode()) == {"1 Main St": True, "2 Newer Rd": False}
+    assert fields["address"] == str(shopper.addresses.get(line1="1 Main St").pk)
+
+
 def test_order_page_without_saved_cards_says_the_card_comes_next(client, shopper, seller):
     client.force_login(shopper)
     response, fields = _open_order_page(client, seller)
