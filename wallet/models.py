@@ -348,6 +348,8 @@ class WalletEvent(models.Model):
         CARD_DISABLED = "card_disabled", "Card disabled"
         DEFAULT_CHANGED = "default_changed", "Default card changed"
         PAYMENT = "payment", "Payment"
+        PAYMENT_PENDING = "payment_pending", "Awaiting payment"
+        PAYMENT_CANCELED = "payment_canceled", "Payment called off"
         PAYMENT_FAILED = "payment_failed", "Payment failed"
         REFUND = "refund", "Refund"
 

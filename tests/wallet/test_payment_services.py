@@ -497,6 +497,8 @@ def test_bank_transfer_waits_until_staff_mark_it_received(user):
     assert paid.status == Payment.Status.SUCCEEDED and paid.confirmed_by == staff
     assert payment_mark_bank_transfer_received(payment=payment, by=staff).pk == paid.pk
     assert WalletEvent.objects.get(kind="payment").actor == staff
+    awaiting = WalletEvent.objects.get(kind=WalletEvent.Kind.PAYMENT_PENDING)  # one, not two
+    assert awaiting.payment == payment and awaiting.amount == AMOUNT and awaiting.actor is None
 
 
 def test_canceled_bank_transfer_cannot_be_marked_received(user):
@@ -507,6 +509,10 @@ def test_canceled_bank_transfer_cannot_be_marked_received(user):
     with pytest.raises(IllegalPaymentTransition):
         payment_mark_bank_transfer_received(payment=payment, by=UserFactory(is_staff=True))
     assert Payment.objects.get().status == Payment.Status.CANCELED
+    assert list(WalletEvent.objects.order_by("id").values_list("kind", flat=True)) == [
+        WalletEvent.Kind.PAYMENT_PENDING,
+        WalletEvent.Kind.PAYMENT_CANCELED,
+    ]
 
 
 def test_card_payment_is_not_marked_received_by_staff(user):

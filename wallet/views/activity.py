@@ -12,7 +12,10 @@ Kind = WalletEvent.Kind
 
 # The filters offered on the page (?kind=...): each groups the event kinds it shows.
 KIND_FILTERS = {
-    "payment": ("Payments", (Kind.PAYMENT, Kind.PAYMENT_FAILED)),
+    "payment": (
+        "Payments",
+        (Kind.PAYMENT, Kind.PAYMENT_PENDING, Kind.PAYMENT_CANCELED, Kind.PAYMENT_FAILED),
+    ),
     "refund": ("Refunds", (Kind.REFUND,)),
     "card_linked": ("Cards linked", (Kind.CARD_LINKED,)),
     "card_removed": ("Cards removed", (Kind.CARD_REMOVED, Kind.CARD_DISABLED)),

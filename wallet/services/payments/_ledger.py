@@ -181,6 +181,17 @@ def _payment_settle(
                 actor=actor,
                 message=f"Paid {money} for {payment.reference} {how}.",
             )
+        elif status == PaymentStatus.CANCELED and payment.method == PaymentMethod.BANK_TRANSFER:
+            # Closes the "Awaiting payment" line, so nobody sends money for it any more.
+            event_record(
+                user=payment.user,
+                kind=WalletEvent.Kind.PAYMENT_CANCELED,
+                payment=payment,
+                amount=payment.amount,
+                currency=payment.currency,
+                message=f"Bank transfer of {money} for {payment.reference} is no longer "
+                "expected: please do not send it.",
+            )
         elif status == PaymentStatus.FAILED:
             event_record(
                 user=payment.user,

@@ -5,9 +5,17 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from django.db import transaction
+
+from core.money import format_money
 from wallet.exceptions import IllegalPaymentTransition
-from wallet.models import Payment, PaymentMethod, PaymentStatus
-from wallet.services._common import clean_amount, clean_idempotency_key, clean_reference
+from wallet.models import Payment, PaymentMethod, PaymentStatus, WalletEvent
+from wallet.services._common import (
+    clean_amount,
+    clean_idempotency_key,
+    clean_reference,
+    event_record,
+)
 from wallet.services.payments._ledger import _default_description, _payment_open, _payment_settle
 
 logger = logging.getLogger("wallet.payments")
@@ -24,23 +32,35 @@ def payment_start_bank_transfer(
 ) -> Payment:
     """Record a bank transfer the shopper will make; the payment stays ``processing`` until
     staff call ``payment_mark_bank_transfer_received`` (or it is canceled). Quote
-    ``payment.reference`` as the transfer reference. Idempotent by key; returns the
-    payment in whatever state it is. No gateway call."""
+    ``payment.reference`` as the transfer reference. The shopper's payment activity gets an
+    "Awaiting payment" event with the payment. Atomic; idempotent by key (one payment, one
+    event); returns the payment in whatever state it is. No gateway call."""
     amount, currency = clean_amount(amount, currency)
     reference = clean_reference(reference)
     idempotency_key = clean_idempotency_key(idempotency_key)
-    payment, created = _payment_open(
-        idempotency_key=idempotency_key,
-        user=user,
-        method=PaymentMethod.BANK_TRANSFER,
-        card=None,
-        card_brand="",
-        card_last4="",
-        amount=amount,
-        currency=currency,
-        reference=reference,
-        description=_default_description(reference, description),
-    )
+    with transaction.atomic():
+        payment, created = _payment_open(
+            idempotency_key=idempotency_key,
+            user=user,
+            method=PaymentMethod.BANK_TRANSFER,
+            card=None,
+            card_brand="",
+            card_last4="",
+            amount=amount,
+            currency=currency,
+            reference=reference,
+            description=_default_description(reference, description),
+        )
+        if created:
+            money = format_money(amount, currency)
+            event_record(
+                user=user,
+                kind=WalletEvent.Kind.PAYMENT_PENDING,
+                payment=payment,
+                amount=amount,
+                currency=currency,
+                message=f"Bank transfer of {money} for {reference} awaiting your payment.",
+            )
     if created:
         logger.info("%s payment %s: waiting for a bank transfer", reference, payment.pk)
     return payment
