@@ -40,6 +40,12 @@ def card_get_for_user(*, user, card_id) -> Card:
     return card_list_for_user(user=user).get(pk=card_id)
 
 
+def card_is_removed_for_user(*, user, card_id) -> bool:
+    """Whether ``card_id`` is one of the user's own cards that they removed (another user's
+    card, or one that never existed, is ``False``)."""
+    return Card.objects.filter(owner=user, pk=card_id, removed_at__isnull=False).exists()
+
+
 def card_default_for_user(*, user) -> Card | None:
     return card_list_for_user(user=user).filter(is_default=True).first()
 

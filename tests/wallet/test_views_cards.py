@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tests.factories import CardFactory, UserFactory
 from wallet.models import Card, WalletEvent
+from wallet.services import card_remove
 
 pytestmark = pytest.mark.django_db
 
@@ -462,6 +463,37 @@ def test_a_removed_card_is_not_found_any_more(wallet_client, user):
     wallet_client.post(f"/wallet/cards/{card.pk}/remove/")
 
     assert wallet_client.get(f"/wallet/cards/{card.pk}/edit/").status_code == 404
+
+
+def test_removing_a_card_twice_goes_back_to_your_cards_saying_it_is_gone(
+    wallet_client, user, outbox, django_capture_on_commit_callbacks
+):
+    card = CardFactory(owner=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = wallet_client.post(f"/wallet/cards/{card.pk}/remove/")
+        second = wallet_client.post(f"/wallet/cards/{card.pk}/remove/", follow=True)
+    back = wallet_client.get(f"/wallet/cards/{card.pk}/remove/", follow=True)
+
+    assert first.status_code == 302
+    assert second.redirect_chain == [("/wallet/cards/", 302)]
+    assert [str(m) for m in second.context["messages"]] == [
+        "Visa •••• 4242 was removed from your wallet.",
+        "That card was already removed.",
+    ]
+    assert "That card was already removed." in back.content.decode()
+    assert back.redirect_chain == [("/wallet/cards/", 302)]
+    assert WalletEvent.objects.filter(kind=WalletEvent.Kind.CARD_REMOVED).count() == 1
+    assert len(outbox) == 1  # one security notice
+
+
+def test_another_users_removed_card_is_still_not_found(wallet_client):
+    stranger = UserFactory()
+    stranger_card = CardFactory(owner=stranger)
+    card_remove(card=stranger_card)
+
+    for method in ("get", "post"):
+        response = getattr(wallet_client, method)(f"/wallet/cards/{stranger_card.pk}/remove/")
+        assert response.status_code == 404
 
 
 # --------------------------------------------------------------- security notices

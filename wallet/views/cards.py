@@ -7,7 +7,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -244,7 +244,18 @@ class CardEditView(WalletRequiredMixin, OwnCardMixin, View):
 
 
 class CardRemoveView(WalletRequiredMixin, RecentPasswordRequiredMixin, OwnCardMixin, View):
-    """A confirmation page (GET), then the removal (POST)."""
+    """A confirmation page (GET), then the removal (POST). The owner's card that is already
+    removed (a double click, the back button) goes back to the list with a note; another
+    user's card is still a 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except Http404:
+            if not selectors.card_is_removed_for_user(user=request.user, card_id=kwargs["pk"]):
+                raise
+            messages.info(request, "That card was already removed.")
+            return HttpResponseRedirect(reverse("wallet:card-list"))
 
     def get(self, request, pk):
         card = self.get_card()
