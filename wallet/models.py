@@ -49,6 +49,11 @@ class WalletAccount(models.Model):
         return self.confirmed_at is not None
 
 
+# "Most recently used first": last payment, then newest linked. Checkout and Your cards
+# list cards in this order (after the default), and the default's successor is its first.
+CARD_RECENT_FIRST = (models.F("last_used_at").desc(nulls_last=True), "-created_at", "-id")
+
+
 class CardQuerySet(models.QuerySet):
     def active(self) -> CardQuerySet:
         """Cards the shopper can see and pay with: not removed, not disabled by support."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import F, Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from wallet.models import (
+    CARD_RECENT_FIRST,
     Card,
     Payment,
     PaymentMethod,
@@ -27,11 +28,7 @@ def wallet_account_for_user(*, user) -> WalletAccount | None:
 def card_list_for_user(*, user) -> QuerySet[Card]:
     """The user's usable cards (not removed, not disabled): default first, then most
     recently used, then newest."""
-    return (
-        Card.objects.active()
-        .filter(owner=user)
-        .order_by("-is_default", F("last_used_at").desc(nulls_last=True), "-created_at", "-id")
-    )
+    return Card.objects.active().filter(owner=user).order_by("-is_default", *CARD_RECENT_FIRST)
 
 
 def card_get_for_user(*, user, card_id) -> Card:

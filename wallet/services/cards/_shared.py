@@ -5,9 +5,7 @@ Callers hold the user lock (``lock_user``) before calling any of these.
 
 from __future__ import annotations
 
-from django.db.models import F
-
-from wallet.models import Card, WalletEvent
+from wallet.models import CARD_RECENT_FIRST, Card, WalletEvent
 from wallet.services._common import event_record
 
 
@@ -22,12 +20,7 @@ def _default_set(*, user, card: Card) -> None:
 def _default_promote_successor(*, user) -> Card | None:
     """After the default card left, make the most recently used active card the default
     (by last use, then newest linked). Caller holds the user lock."""
-    successor = (
-        Card.objects.active()
-        .filter(owner=user)
-        .order_by(F("last_used_at").desc(nulls_last=True), "-created_at", "-id")
-        .first()
-    )
+    successor = Card.objects.active().filter(owner=user).order_by(*CARD_RECENT_FIRST).first()
     if successor is not None:
         _default_set(user=user, card=successor)
         event_record(

@@ -41,6 +41,16 @@ LINKED_ADVICE = (
 )
 
 
+def _linked_notice_send(*, user, card: Card) -> None:
+    """The security notice for a card linked (or linked again) to ``user``'s wallet."""
+    security_notice_send(
+        user=user,
+        subject="A card was added to your Bazaar wallet",
+        sentence=f"A card ending {card.last4} was linked to your wallet on {{when}}.",
+        advice=LINKED_ADVICE,
+    )
+
+
 def _link_precheck(*, user, fingerprint: str) -> None:
     """Refuse early (before any gateway call) what the locked check would refuse anyway."""
     same = Card.objects.filter(owner=user, fingerprint=fingerprint, removed_at__isnull=True)
@@ -99,12 +109,7 @@ def card_attach(
             card=existing,
             message=f"{existing.display} was added again; its details were updated.",
         )
-        security_notice_send(
-            user=user,
-            subject="A card was added to your Bazaar wallet",
-            sentence=f"A card ending {existing.last4} was linked to your wallet on {{when}}.",
-            advice=LINKED_ADVICE,
-        )
+        _linked_notice_send(user=user, card=existing)
         logger.info("wallet: user %s re-linked card %s", user.pk, existing.pk)
         return existing, False
 
@@ -133,12 +138,7 @@ def card_attach(
         card=card,
         message=f"{card.display} (expires {card.expiry_display}) was added to your wallet.",
     )
-    security_notice_send(
-        user=user,
-        subject="A card was added to your Bazaar wallet",
-        sentence=f"A card ending {card.last4} was linked to your wallet on {{when}}.",
-        advice=LINKED_ADVICE,
-    )
+    _linked_notice_send(user=user, card=card)
     logger.info("wallet: user %s linked card %s (%s)", user.pk, card.pk, card.display)
     return card, True
 
