@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.money import format_money
@@ -174,14 +174,18 @@ def order_sync_payments(*, order: Order) -> Order:
     return order_record_payment(order=order, payment=payment)
 
 
+def _transfers_waiting(reference) -> QuerySet[Payment]:
+    """The bank transfers started for order ``reference`` (a number or an ``OuterRef``)
+    that staff have not marked received yet."""
+    return Payment.objects.filter(
+        reference=reference, method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PROCESSING
+    )
+
+
 def order_mark_bank_transfer_received(*, order: Order, by) -> Order:
     """Staff confirm the shopper's bank transfer arrived: the payment succeeds (recording
     ``by``) and the order is paid. Raises ``IllegalOrderTransition`` when no transfer waits."""
-    transfer = Payment.objects.filter(
-        reference=order.number,
-        method=PaymentMethod.BANK_TRANSFER,
-        status=PaymentStatus.PROCESSING,
-    ).first()
+    transfer = _transfers_waiting(order.number).first()
     if transfer is None:
         raise IllegalOrderTransition(
             f"Order {order.number} has no bank transfer waiting.", order=order
@@ -292,9 +296,7 @@ def order_payment_deadline(*, order: Order, waiting_bank_transfer: bool = False)
 
 
 def _waits_for_bank_transfer(order: Order) -> bool:
-    return Payment.objects.filter(
-        reference=order.number, method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PROCESSING
-    ).exists()
+    return _transfers_waiting(order.number).exists()
 
 
 def order_expire_if_due(*, order: Order) -> Order:
@@ -328,11 +330,10 @@ def order_expire_unpaid(*, user=None) -> int:
     """
     now = timezone.now()
     cutoff = now - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
-    payments = Payment.objects.filter(reference=OuterRef("number"), user=OuterRef("user"))
-    transfer_waiting = payments.filter(
-        method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PROCESSING
+    transfer_waiting = _transfers_waiting(OuterRef("number"))
+    succeeded = Payment.objects.filter(
+        reference=OuterRef("number"), user=OuterRef("user"), status=PaymentStatus.SUCCEEDED
     )
-    succeeded = payments.filter(status=PaymentStatus.SUCCEEDED)
     due = (
         Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, created_at__lt=cutoff)
         .exclude(
