@@ -24,6 +24,7 @@ from support.admin_tools import (
     breakable_email,
     compact_datetime,
     status_badge,
+    user_admin_link,
 )
 from support.exceptions import ActionAlreadyDone
 from support.forms import OptionalReasonForm, ReasonForm, RefundForm
@@ -208,8 +209,7 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="customer")
     def customer_link(self, order: Order):
-        url = reverse("admin:accounts_user_change", args=[order.user_id])
-        return format_html('<a href="{}">{}</a>', url, order.user.email)
+        return user_admin_link(order.user)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, order: Order):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
@@ -114,6 +115,14 @@ def compact_datetime(value):
 
 
 EMAIL_PIECE = 12  # longest run of an address without a line-break opportunity
+
+
+def user_admin_link(user):
+    """The user's email, linked to their page in the admin (the customer view); "-" for none."""
+    if user is None:
+        return "-"
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    return format_html('<a href="{}">{}</a>', url, user.email)
 
 
 def breakable_email(email: str):

@@ -21,17 +21,11 @@ from support.admin_tools import (
     breakable_email,
     compact_datetime,
     status_badge,
+    user_admin_link,
 )
 from support.forms import ReasonForm
 from support.services import support_card_disable
 from wallet.models import Card, Payment, Refund, WalletAccount, WalletEvent
-
-
-def _user_link(user):
-    if user is None:
-        return "-"
-    url = reverse("admin:accounts_user_change", args=[user.pk])
-    return format_html('<a href="{}">{}</a>', url, user.email)
 
 
 def _order_link(reference: str):
@@ -136,7 +130,7 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="owner", ordering="owner__email")
     def owner_link(self, card: Card):
-        return _user_link(card.owner)
+        return user_admin_link(card.owner)
 
     @admin.display(description="payment address")
     def payment_address_display(self, card: Card):
@@ -293,7 +287,7 @@ class PaymentAdmin(LedgerAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="customer")
     def user_link(self, payment: Payment):
-        return _user_link(payment.user)
+        return user_admin_link(payment.user)
 
     @admin.display(description="order", ordering="reference")
     def order_link(self, payment: Payment):
@@ -390,7 +384,7 @@ class WalletAccountAdmin(LedgerAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="owner")
     def user_link(self, account: WalletAccount):
-        return _user_link(account.user)
+        return user_admin_link(account.user)
 
     @admin.display(description="payment activity")
     def activity_link(self, account: WalletAccount):
