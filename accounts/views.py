@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -24,6 +25,7 @@ from accounts.forms import (
     SignUpForm,
 )
 from accounts.models import Address
+from core.ratelimit import ratelimit_hit
 
 # Several authentication backends are configured (django-axes first), so login() after
 # sign-up must say which one vouches for the new user.
@@ -107,6 +109,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+# Password reset letters: at most this many an hour to one email / from one client address.
+RESET_LIMIT_PER_EMAIL = 3
+RESET_LIMIT_PER_ADDRESS = 20
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
@@ -116,6 +123,26 @@ class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self):
         return {"valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)}
+
+    def form_valid(self, form):
+        # A flood of reset letters to one inbox, or from one address, is refused. The page
+        # answers the same whether or not the email has an account (no account probing):
+        # past the per-email limit the letter is silently not sent.
+        client = get_client_ip_address(self.request) or ""
+        if not ratelimit_hit(
+            f"password-reset:ip:{client}", limit=RESET_LIMIT_PER_ADDRESS, window_seconds=3600
+        ):
+            form.add_error(
+                None,
+                "Too many password reset requests from your network. Please try again in an hour.",
+            )
+            return self.form_invalid(form)
+        email = form.cleaned_data["email"].strip().lower()
+        if not ratelimit_hit(
+            f"password-reset:email:{email}", limit=RESET_LIMIT_PER_EMAIL, window_seconds=3600
+        ):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

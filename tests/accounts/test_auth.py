@@ -236,3 +236,24 @@ def test_login_with_next_pointing_at_login_lands_home(client, user):
     )
 
     assert response.url == reverse("shop:home")
+
+
+def test_password_reset_letters_to_one_inbox_stop_after_three_an_hour(client, user, outbox):
+    responses = [_request_reset(client, user.email) for _ in range(5)]
+
+    # The page answers the same every time (no hint whether the account exists)...
+    assert {r.status_code for r in responses} == {302}
+    assert {r.url for r in responses} == {reverse("accounts:password_reset_done")}
+    # ...but only three letters went out.
+    assert len(outbox) == 3
+
+
+def test_password_reset_requests_from_one_address_are_refused_past_the_limit(client, outbox):
+    for n in range(20):
+        _request_reset(client, f"nobody{n}@example.com")
+
+    response = _request_reset(client, "one-more@example.com")
+
+    assert response.status_code == 200
+    assert "Too many password reset requests" in response.content.decode()
+    assert outbox == []
