@@ -16,7 +16,6 @@ import secrets
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from core.links import absolute_url
+from core.ratelimit import ratelimit_hit
 from wallet.exceptions import ConfirmationLinkInvalid, ConfirmationRateLimited
 from wallet.models import WalletAccount
 
@@ -48,22 +48,20 @@ LINK_MESSAGES = {
 
 def _rate_limit_letter(*, user) -> None:
     """Count one letter for ``user`` or raise ``ConfirmationRateLimited``."""
-    day_key = f"wallet:letters:day:{user.pk}"
-    if (cache.get(day_key) or 0) >= LETTERS_PER_DAY:
-        raise ConfirmationRateLimited(
-            f"You have asked for {LETTERS_PER_DAY} letters today, the most we send in a day. "
-            "Please check your spam folder, or try again tomorrow."
-        )
-    if not cache.add(f"wallet:letters:recent:{user.pk}", 1, LETTER_INTERVAL_SECONDS):
+    if not ratelimit_hit(
+        f"wallet-letters:minute:{user.pk}", limit=1, window_seconds=LETTER_INTERVAL_SECONDS
+    ):
         raise ConfirmationRateLimited(
             "We sent you a letter less than a minute ago. Please wait a minute before asking "
             "for another one."
         )
-    cache.add(day_key, 0, 60 * 60 * 24)
-    try:
-        cache.incr(day_key)
-    except ValueError:  # the key expired between add and incr
-        cache.set(day_key, 1, 60 * 60 * 24)
+    if not ratelimit_hit(
+        f"wallet-letters:day:{user.pk}", limit=LETTERS_PER_DAY, window_seconds=60 * 60 * 24
+    ):
+        raise ConfirmationRateLimited(
+            f"You have asked for {LETTERS_PER_DAY} letters today, the most we send in a day. "
+            "Please check your spam folder, or try again tomorrow."
+        )
 
 
 def wallet_confirmation_token(*, account: WalletAccount) -> str:
