@@ -2,12 +2,13 @@
 has view permissions only), carts (superusers) and orders (support's main tool: search,
 filters, the order page with its payments, refunds, timeline, audit log and actions)."""
 
+import copy
 import uuid
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -286,6 +287,13 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         order = self.get_object(request, object_id)
         context = dict(extra_context or {})
+        # A refused action's bound form (see _refused_page): its typed values and errors
+        # go back into that action's box, the other boxes start empty.
+        refused_action, refused_form = context.pop("refused", (None, None))
+
+        def form_for(name):
+            return refused_form if name == refused_action else None
+
         if order is not None:
             detail = order_get_detail(order_id=order.pk)
             refundable = (
@@ -299,9 +307,11 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
                 refundable=refundable,
                 can_refund=available["refund"],
                 can_cancel=available["cancel"],
-                # one-click actions: (url slug, button label)
+                refund_form=form_for("refund"),
+                cancel_form=form_for("cancel"),
+                # one-click actions: (url slug, button label, refused form or None)
                 simple_actions=[
-                    (name, ORDER_ACTIONS[name][1])
+                    (name, ORDER_ACTIONS[name][1], form_for(name))
                     for name in ("bank-transfer-received", "shipped", "delivered")
                     if available[name]
                 ],
@@ -310,6 +320,15 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
                 audit_entries=list(audit_entries_for_order(number=order.number or "")),
             )
         return super().change_view(request, object_id, form_url, context)
+
+    def _refused_page(self, request, object_id, *, action: str, form):
+        """The order page again, as a GET, with the refused action's bound form: what staff
+        typed and why it was refused stay on screen (a redirect would lose them). The
+        refused POST never reaches the change form's own POST handling."""
+        page_request = copy.copy(request)
+        page_request.method = "GET"
+        page_request.POST = QueryDict()
+        return self.change_view(page_request, object_id, extra_context={"refused": (action, form)})
 
     def order_action_view(self, request, object_id, action):
         """POST only: run one action on one order, then back to the order page with a
@@ -337,7 +356,7 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
         if not form.is_valid():
             errors = [str(e) for field in form.errors.values() for e in field]
             self.message_user(request, f"{label}: {' '.join(errors)}", messages.ERROR)
-            return HttpResponseRedirect(change_url)
+            return self._refused_page(request, object_id, action=action, form=form)
         kwargs = {"order": order, "by": request.user, "reason": form.cleaned_data["reason"]}
         if action == "refund":
             kwargs["amount"] = form.cleaned_data["amount"]
@@ -353,7 +372,11 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
             self.message_user(
                 request, f"{label} on {order.number}: {_refusal(exc)}", messages.ERROR
             )
-            return HttpResponseRedirect(change_url)
+            if isinstance(exc, GatewayUnavailable):
+                # A refund may already be on its way: the form comes back empty, not primed
+                # for a repeat.
+                return HttpResponseRedirect(change_url)
+            return self._refused_page(request, object_id, action=action, form=form)
         done = {
             "refund": lambda: (
                 f"Refunded {format_money(kwargs['amount'], order.currency)} on {order.number}."

@@ -258,6 +258,71 @@ def test_refund_with_bad_input_gets_a_clear_message(support_client, data, expect
     assert not Refund.objects.exists()
 
 
+def test_a_refused_refund_keeps_the_typed_amount_and_reason_next_to_the_error(support_client):
+    order = paid_order(price="40.00")
+    action(support_client, order, "refund", amount="30.00", reason="Part")
+
+    response = action(support_client, order, "refund", amount="10.01", reason="Lid & handle")
+
+    html = response.content.decode()
+    refund_box = html.split('aria-label="Refund"')[1].split("</form>")[0]
+    assert response.status_code == 200
+    assert response.redirect_chain == []
+    assert 'name="amount" id="bz-refund-amount" required value="10.01"' in refund_box
+    assert ">Lid &amp; handle</textarea>" in refund_box
+    assert "$10.01 is more than is left to refund ($10.00); nothing was refunded." in refund_box
+    assert 'aria-invalid="true"' in refund_box
+    assert Refund.objects.count() == 1
+    assert AuditEntry.objects.filter(action=AuditAction.ORDER_REFUND).count() == 1
+    assert payment_refundable_amount(payment=order.paid_with) == Decimal("10.00")
+
+
+def test_a_refund_without_a_reason_keeps_the_amount_and_asks_for_the_reason(support_client):
+    order = paid_order(price="40.00")
+
+    response = action(support_client, order, "refund", amount="12.50", reason=" ")
+
+    refund_box = response.content.decode().split('aria-label="Refund"')[1].split("</form>")[0]
+    assert 'value="12.50"' in refund_box
+    assert "Give a reason: it goes into the audit log." in refund_box
+    assert not Refund.objects.exists()
+
+
+def test_a_refund_refused_by_the_wallet_keeps_the_typed_values(support_client, monkeypatch):
+    from support import forms
+
+    monkeypatch.setattr(forms.RefundForm, "clean_amount", lambda self: self.cleaned_data["amount"])
+    order = paid_order(price="40.00")
+
+    response = action(support_client, order, "refund", amount="40.01", reason="Whole lot")
+
+    refund_box = response.content.decode().split('aria-label="Refund"')[1].split("</form>")[0]
+    assert 'value="40.01"' in refund_box and ">Whole lot</textarea>" in refund_box
+    assert "At most $40.00 can be refunded." in messages_of(response)[0]
+    assert not Refund.objects.exists()
+
+
+def test_a_reason_with_a_card_number_is_not_echoed_back(support_client):
+    order = paid_order()
+
+    response = action(support_client, order, "refund", amount="5", reason="card 4242424242424242")
+
+    html = response.content.decode()
+    assert "4242424242424242" not in html
+    assert 'value="5"' in html.split('aria-label="Refund"')[1].split("</form>")[0]
+    assert not Refund.objects.exists()
+
+
+def test_a_cancel_without_a_reason_is_refused_on_the_order_page(support_client):
+    order = paid_order()
+
+    response = action(support_client, order, "cancel", reason="")
+
+    cancel_box = response.content.decode().split('aria-label="Cancel order"')[1]
+    assert "Give a reason: it goes into the audit log." in cancel_box.split("</form>")[0]
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+
+
 def test_a_double_submitted_refund_form_refunds_once_and_logs_once(support_client):
     order = paid_order(price="40.00")
 
