@@ -1,24 +1,7 @@
-"""A simulated card processor that behaves like a real one, with its state in the database.
+"""The simulated processor's ``PaymentGateway``: tokens, charges, step-up and refunds.
 
-Outcomes follow the test card table in DESIGN.md (``TEST_CARDS`` below). Linking a card
-(``tokenize``) runs a zero-amount verification, as real processors do when a card is
-attached: cards that decline for a reason tied to the card itself (generic, expired,
-incorrect CVC, lost, stolen, velocity) are refused there with their code, while
-4000 0000 0000 9995 (insufficient funds: a zero-amount check needs no funds) and
-4000 0000 0000 0341 (links fine) link and then decline on every charge. Step-up cards link
-fine and ask for authentication on every charge.
-
-Any other Luhn-valid number of a supported brand succeeds. A one-time card that fails the
-card rules (Luhn, brand length, expiry, CVC length) is declined with ``incorrect_number``,
-``expired_card`` or ``incorrect_cvc``.
-
-Fault injection (``settings.SIMULATED_GATEWAY_FAULT``, read on every call, for tests):
-
-- ``"timeout"``: ``charge``, ``confirm_authentication``, ``cancel_charge`` and ``refund`` do
-  their work and record it, then the answer is "lost" and ``GatewayUnavailable`` is raised,
-  as when a real processor times out after charging; the other calls raise before doing
-  anything. A retry with the same key, or ``retrieve_charge``, finds what happened.
-- ``"unreachable"``: every call raises ``GatewayUnavailable`` before doing anything.
+Outcomes come from the test card table (``cards.py``); faults from ``faults.py``. All state
+lives in the gateways tables (``wallet.gateways.models``).
 """
 
 from __future__ import annotations
@@ -27,18 +10,13 @@ import hashlib
 import json
 import logging
 import secrets
-from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from wallet import cards
 from wallet.cards import CardData
 from wallet.exceptions import (
     GatewayRequestError,
-    GatewayUnavailable,
     IdempotencyConflict,
     PaymentDeclined,
     ProcessingError,
@@ -52,63 +30,10 @@ from wallet.gateways.models import (
     SimulatedRefund,
     SimulatedToken,
 )
+from wallet.gateways.simulated.cards import card_problem, scenario_for
+from wallet.gateways.simulated.faults import fail_after, fail_before
 
-logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CardScenario:
-    """What a test card number does."""
-
-    label: str
-    outcome: Outcome = Outcome.SUCCESS
-    decline_code: str = ""
-    links: bool = True
-    behaviour: Behaviour = Behaviour.STANDARD
-
-
-SUCCESS = CardScenario("success")
-
-# The test card table from DESIGN.md, number -> scenario.
-TEST_CARDS: dict[str, CardScenario] = {
-    "4242424242424242": CardScenario("success (Visa)"),
-    "5555555555554444": CardScenario("success (Mastercard)"),
-    "378282246310005": CardScenario("success (American Express)"),
-    "2200000000000004": CardScenario("success (Mir)"),
-    "4000000000000002": CardScenario(
-        "declined (generic)", Outcome.DECLINE, "generic_decline", links=False
-    ),
-    "4000000000009995": CardScenario(
-        "declined: insufficient funds", Outcome.DECLINE, "insufficient_funds", links=True
-    ),
-    "4000000000000069": CardScenario(
-        "declined: expired card", Outcome.DECLINE, "expired_card", links=False
-    ),
-    "4000000000000127": CardScenario(
-        "declined: incorrect CVC", Outcome.DECLINE, "incorrect_cvc", links=False
-    ),
-    "4000002500003155": CardScenario("requires authentication", Outcome.REQUIRES_AUTH),
-    "4000000000000119": CardScenario("processing error", Outcome.PROCESSING_ERROR),
-    "4000000000009987": CardScenario(
-        "declined: lost card", Outcome.DECLINE, "lost_card", links=False
-    ),
-    "4000000000009979": CardScenario(
-        "declined: stolen card", Outcome.DECLINE, "stolen_card", links=False
-    ),
-    "4000000000006975": CardScenario(
-        "declined: too many attempts", Outcome.DECLINE, "card_velocity_exceeded", links=False
-    ),
-    "4000000000000341": CardScenario(
-        "links fine, every later charge is declined",
-        Outcome.DECLINE,
-        "generic_decline",
-        links=True,
-        behaviour=Behaviour.DECLINE_AFTER_LINK,
-    ),
-    "4000008400001629": CardScenario(
-        "requires authentication, then declined", Outcome.REQUIRES_AUTH_THEN_DECLINE
-    ),
-}
+logger = logging.getLogger("wallet.gateways.simulated")
 
 PROCESSOR_MESSAGES = {
     Outcome.SUCCESS: "Approved.",
@@ -117,49 +42,8 @@ PROCESSOR_MESSAGES = {
 }
 
 
-def scenario_for(digits: str) -> CardScenario:
-    return TEST_CARDS.get(digits, SUCCESS)
-
-
-def _fault() -> str:
-    return getattr(settings, "SIMULATED_GATEWAY_FAULT", "") or ""
-
-
-def _fail_before(operation: str) -> None:
-    """Raise at once when the fault setting says the processor can't be reached."""
-    fault = _fault()
-    if fault == "unreachable" or (fault == "timeout" and operation in _TIMES_OUT_BEFORE):
-        logger.warning("simulated gateway: %s failed before reaching the processor", operation)
-        raise GatewayUnavailable(code="timeout")
-
-
-def _fail_after(operation: str) -> None:
-    """Raise after the work is recorded: the processor acted but its answer was lost."""
-    if _fault() == "timeout":
-        logger.warning("simulated gateway: %s timed out after the processor acted", operation)
-        raise GatewayUnavailable(code="timeout")
-
-
-_TIMES_OUT_BEFORE = {"tokenize", "retrieve_charge", "retrieve_refund", "delete_token"}
-
-
 def _hash(params: dict) -> str:
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
-
-
-def _card_problem(card: CardData) -> str:
-    """The decline code for a card that breaks the card rules, or ""."""
-    try:
-        _digits, brand = cards.validate_number(card.number)
-    except ValidationError:
-        return "incorrect_number"
-    if not 1 <= card.exp_month <= 12 or cards.is_expired(card.exp_month, card.exp_year):
-        return "expired_card"
-    try:
-        cards.validate_cvc(card.cvc, brand)
-    except ValidationError:
-        return "incorrect_cvc"
-    return ""
 
 
 class SimulatedGateway(PaymentGateway):
@@ -168,8 +52,8 @@ class SimulatedGateway(PaymentGateway):
     # ------------------------------------------------------------------ tokens
 
     def tokenize(self, card: CardData) -> TokenResult:
-        _fail_before("tokenize")
-        problem = _card_problem(card)
+        fail_before("tokenize")
+        problem = card_problem(card)
         if problem:
             raise PaymentDeclined(code=problem)
         scenario = scenario_for(card.number)
@@ -199,7 +83,7 @@ class SimulatedGateway(PaymentGateway):
         )
 
     def delete_token(self, token: str) -> None:
-        _fail_before("delete_token")
+        fail_before("delete_token")
         SimulatedToken.objects.filter(token=token, deleted_at__isnull=True).update(
             deleted_at=timezone.now()
         )
@@ -216,7 +100,7 @@ class SimulatedGateway(PaymentGateway):
         description: str = "",
         reference: str = "",
     ) -> ChargeResult:
-        _fail_before("charge")
+        fail_before("charge")
         if not isinstance(amount_minor, int) or amount_minor <= 0:
             raise GatewayRequestError(code="invalid_amount")
         if not idempotency_key:
@@ -260,7 +144,7 @@ class SimulatedGateway(PaymentGateway):
                 )
         if charge.request_hash != request_hash:
             raise IdempotencyConflict()
-        _fail_after("charge")
+        fail_after("charge")
         return self._result(charge, raise_processing_error=True)
 
     @staticmethod
@@ -295,7 +179,7 @@ class SimulatedGateway(PaymentGateway):
                 "brand": source.brand or "",
                 "last4": source.last4,
             }
-            problem = _card_problem(source)
+            problem = card_problem(source)
             scenario = scenario_for(source.number)
             if problem:
                 outcome, decline_code = Outcome.DECLINE, problem
@@ -322,7 +206,7 @@ class SimulatedGateway(PaymentGateway):
         }
 
     def confirm_authentication(self, *, charge_id: str, approved: bool) -> ChargeResult:
-        _fail_before("confirm_authentication")
+        fail_before("confirm_authentication")
         with transaction.atomic():
             charge = self._locked_charge(charge_id)
             if charge.status == SimulatedCharge.Status.REQUIRES_ACTION:
@@ -339,20 +223,20 @@ class SimulatedGateway(PaymentGateway):
                     approved,
                     charge.status,
                 )
-        _fail_after("confirm_authentication")
+        fail_after("confirm_authentication")
         return self._result(charge)
 
     def cancel_charge(self, *, charge_id: str) -> ChargeResult:
-        _fail_before("cancel_charge")
+        fail_before("cancel_charge")
         with transaction.atomic():
             charge = self._locked_charge(charge_id)
             if charge.status == SimulatedCharge.Status.REQUIRES_ACTION:
                 self._settle(charge, SimulatedCharge.Status.CANCELED, "")
-        _fail_after("cancel_charge")
+        fail_after("cancel_charge")
         return self._result(charge)
 
     def retrieve_charge(self, *, idempotency_key: str) -> ChargeResult | None:
-        _fail_before("retrieve_charge")
+        fail_before("retrieve_charge")
         charge = SimulatedCharge.objects.filter(idempotency_key=idempotency_key).first()
         return self._result(charge) if charge else None
 
@@ -392,7 +276,7 @@ class SimulatedGateway(PaymentGateway):
     def refund(
         self, *, charge_id: str, amount_minor: int, idempotency_key: str, reason: str = ""
     ) -> RefundResult:
-        _fail_before("refund")
+        fail_before("refund")
         if not isinstance(amount_minor, int) or amount_minor <= 0:
             raise GatewayRequestError(code="invalid_amount")
         request_hash = _hash({"charge": charge_id, "amount_minor": amount_minor})
@@ -434,11 +318,11 @@ class SimulatedGateway(PaymentGateway):
             )
         if refund.request_hash != request_hash:
             raise IdempotencyConflict()
-        _fail_after("refund")
+        fail_after("refund")
         return self._refund_result(refund)
 
     def retrieve_refund(self, *, idempotency_key: str) -> RefundResult | None:
-        _fail_before("retrieve_refund")
+        fail_before("retrieve_refund")
         refund = (
             SimulatedRefund.objects.select_related("charge")
             .filter(idempotency_key=idempotency_key)
