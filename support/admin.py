@@ -35,6 +35,10 @@ class AuditEntryAdmin(LedgerAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
 
+    def changelist_view(self, request, extra_context=None):
+        # The page is the audit log; its rows, and the counter under them, are audit entries.
+        return super().changelist_view(request, {"title": "Audit log", **(extra_context or {})})
+
     @admin.display(description="object")
     def target_link(self, entry: AuditEntry):
         if entry.target_type is None:

@@ -55,7 +55,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         verbose_name = "audit entry"
-        verbose_name_plural = "audit log"
+        verbose_name_plural = "audit entries"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(

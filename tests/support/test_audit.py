@@ -106,3 +106,20 @@ def test_support_can_read_and_search_the_audit_log(support_client):
     assert response.status_code == 200
     assert "Broken handle" in html
     assert "Duplicate order" not in html
+
+
+def test_audit_log_page_counts_its_rows_as_audit_entries(support_client):
+    staff = UserFactory(is_staff=True)
+    url = reverse("admin:support_auditentry_changelist")
+    audit_record(actor=staff, action=AuditAction.ORDER_SHIPPED, summary="x", admin_log=False)
+
+    one = support_client.get(url).content.decode()
+    for _ in range(2):
+        audit_record(actor=staff, action=AuditAction.ORDER_SHIPPED, summary="x", admin_log=False)
+    three = support_client.get(url).content.decode()
+
+    paginator = three.split('<p class="paginator">')[1].split("</p>")[0]
+    assert " ".join(paginator.split()) == "3 audit entries"
+    assert "1 audit entry\n" in one.split('<p class="paginator">')[1]
+    assert "<h1>Audit log</h1>" in three and "<title>Audit log |" in three
+    assert "Audit entries" in support_client.get(reverse("admin:index")).content.decode()
