@@ -38,9 +38,10 @@ def request_cart_count(request: HttpRequest) -> int:
     return selectors.cart_item_count(cart_id=cart_id)
 
 
-def merge_session_cart_into_user(request: HttpRequest | None, user) -> Cart | None:
-    """At login: move the session's anonymous cart into the user's. Returns the user's cart
-    when the anonymous cart brought lines with it (an empty one is merged away silently)."""
+def merge_session_cart_into_user(request: HttpRequest | None, user) -> services.CartMerge | None:
+    """At login: move the session's anonymous cart into the user's. Returns what the merge
+    did (the user's cart, the lines dropped or capped) when the anonymous cart brought lines
+    with it; an empty one is merged away silently."""
     if request is None or not hasattr(request, "session"):
         return None
     cart_id = request.session.pop(SESSION_CART_KEY, None)
@@ -48,5 +49,5 @@ def merge_session_cart_into_user(request: HttpRequest | None, user) -> Cart | No
     if anonymous is None:
         return None
     had_lines = anonymous.lines.exists()
-    cart = services.cart_merge_into_user(anonymous_cart=anonymous, user=user)
-    return cart if had_lines else None
+    merge = services.cart_merge_into_user(anonymous_cart=anonymous, user=user)
+    return merge if had_lines else None

@@ -1,14 +1,36 @@
-"""Signal receivers: each one only hands over to a service."""
+"""Signal receivers: each one only hands over to a service, and tells the shopper."""
 
 from django.contrib import messages
 
 from shop.cart_session import merge_session_cart_into_user
+from shop.services import CartMergeCapped, CartMergeDropped
 
 
 def merge_cart_on_login(sender, request, user, **kwargs) -> None:
-    """The cart filled before logging in joins the account's cart."""
-    cart = merge_session_cart_into_user(request, user)
-    if cart is not None and cart.lines.exists():
+    """The cart filled before logging in joins the account's cart; what could not come
+    along in full (sold out, delisted, fewer left) is said, one message a product."""
+    merge = merge_session_cart_into_user(request, user)
+    if merge is None:
+        return
+    if merge.cart.lines.exists():
         messages.info(
             request, "Items you added before logging in are in your cart.", fail_silently=True
         )
+    for dropped in merge.dropped:
+        messages.warning(request, _dropped_message(dropped), fail_silently=True)
+    for capped in merge.capped:
+        messages.warning(request, _capped_message(capped), fail_silently=True)
+
+
+def _dropped_message(dropped: CartMergeDropped) -> str:
+    if dropped.reason == CartMergeDropped.SOLD_OUT:
+        return f"{dropped.product.title} is sold out and was not added to your cart."
+    return f"{dropped.product.title} is no longer available and was not added to your cart."
+
+
+def _capped_message(capped: CartMergeCapped) -> str:
+    title, limit, quantity = capped.product.title, capped.limit, capped.quantity
+    if not capped.by_stock:
+        return f"You can order at most {limit} of {title}; your cart has {quantity}."
+    verb = "was" if limit == 1 else "were"
+    return f"Only {limit} of {title} {verb} available; your cart has {quantity}."

@@ -2,6 +2,9 @@
 
 from shop.services.cart import (
     MAX_LINE_QUANTITY,
+    CartMerge,
+    CartMergeCapped,
+    CartMergeDropped,
     cart_add_item,
     cart_create_anonymous,
     cart_delete_abandoned,
@@ -36,6 +39,9 @@ from shop.services.orders import (
 
 __all__ = [
     "MAX_LINE_QUANTITY",
+    "CartMerge",
+    "CartMergeCapped",
+    "CartMergeDropped",
     "cart_add_item",
     "cart_create_anonymous",
     "cart_delete_abandoned",

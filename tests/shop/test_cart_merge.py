@@ -88,6 +88,49 @@ def test_items_sold_out_meanwhile_are_dropped_at_login(client, user):
     assert list(user.cart.lines.values_list("product_id", flat=True)) == [kept.pk]
 
 
+def test_login_says_which_items_sold_out_or_were_delisted_meanwhile(client, user, product):
+    delisted, kept = ProductFactory(title="Linen Apron"), ProductFactory(stock=3)
+    for item in (product, delisted, kept):
+        _add_and_see_the_cart(client, item, 1)
+    Product.objects.filter(pk=product.pk).update(stock=0)
+    Product.objects.filter(pk=delisted.pk).update(is_active=False)
+
+    response = _login_and_follow(client, user.email)
+
+    assert messages_of(response) == [
+        MERGED_MESSAGE,
+        "Stoneware Mug is sold out and was not added to your cart.",
+        "Linen Apron is no longer available and was not added to your cart.",
+    ]
+    assert list(user.cart.lines.values_list("product_id", flat=True)) == [kept.pk]
+    page = response.content.decode()
+    assert "alert-warning" in page and "Stoneware Mug is sold out" in page
+
+
+def test_login_says_how_many_were_left_when_the_quantity_was_capped(client, user, product):
+    CartLineFactory(cart=CartFactory(user=user), product=product, quantity=1)
+    _add_and_see_the_cart(client, product, 3)
+    Product.objects.filter(pk=product.pk).update(stock=2)
+
+    response = _login_and_follow(client, user.email)
+
+    assert messages_of(response) == [
+        MERGED_MESSAGE,
+        "Only 2 of Stoneware Mug were available; your cart has 2.",
+    ]
+    assert user.cart.lines.get().quantity == 2
+
+
+def test_a_cart_whose_only_item_sold_out_says_so_and_nothing_else(client, user, product):
+    _add_and_see_the_cart(client, product, 2)
+    Product.objects.filter(pk=product.pk).update(stock=0)
+
+    response = _login_and_follow(client, user.email)
+
+    assert messages_of(response) == ["Stoneware Mug is sold out and was not added to your cart."]
+    assert not user.cart.lines.exists()
+
+
 def test_logging_out_leaves_the_account_cart_for_next_time(client, user):
     product = ProductFactory(stock=5)
     _login(client, user.email)
@@ -103,3 +146,8 @@ def _login_and_follow(client, email, password=DEFAULT_PASSWORD):
     return client.post(
         reverse("accounts:login"), {"username": email, "password": password}, follow=True
     )
+
+
+def _add_and_see_the_cart(client, product, quantity):
+    """Adds as a visitor and follows to the page, so the "Added" message is read then."""
+    client.post(reverse("shop:cart-add", args=[product.pk]), {"quantity": quantity}, follow=True)

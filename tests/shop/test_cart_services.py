@@ -4,6 +4,7 @@ from shop.exceptions import InsufficientStock, InvalidQuantity, ProductUnavailab
 from shop.models import Cart, CartLine
 from shop.services import (
     MAX_LINE_QUANTITY,
+    CartMergeDropped,
     cart_add_item,
     cart_create_anonymous,
     cart_get_or_create_for_user,
@@ -77,12 +78,38 @@ def test_merge_adds_quantities_caps_at_stock_and_deletes_the_anonymous_cart(db):
     CartLine.objects.create(cart=anonymous, product=mug, quantity=4)
     CartLine.objects.create(cart=anonymous, product=board, quantity=1)
 
-    merged = cart_merge_into_user(anonymous_cart=anonymous, user=user)
+    merge = cart_merge_into_user(anonymous_cart=anonymous, user=user)
 
-    assert merged == user_cart
-    quantities = dict(merged.lines.values_list("product_id", "quantity"))
+    assert merge.cart == user_cart
+    quantities = dict(merge.cart.lines.values_list("product_id", "quantity"))
     assert quantities == {lamp.pk: 3, mug.pk: 4}
     assert not Cart.objects.filter(pk=anonymous.pk).exists()
+    assert [(d.product, d.quantity, d.reason) for d in merge.dropped] == [
+        (board, 1, CartMergeDropped.SOLD_OUT)
+    ]
+    assert [(c.product, c.wanted, c.quantity, c.limit, c.by_stock) for c in merge.capped] == [
+        (lamp, 4, 3, 3, True)
+    ]
+
+
+def test_merge_reports_delisted_lines_and_the_per_line_maximum(db):
+    user = UserFactory()
+    delisted, plenty = ProductFactory(stock=5, is_active=False), ProductFactory(stock=500)
+    CartLine.objects.create(
+        cart=cart_get_or_create_for_user(user=user), product=plenty, quantity=MAX_LINE_QUANTITY
+    )
+    anonymous = cart_create_anonymous()
+    CartLine.objects.create(cart=anonymous, product=delisted, quantity=2)
+    CartLine.objects.create(cart=anonymous, product=plenty, quantity=1)
+
+    merge = cart_merge_into_user(anonymous_cart=anonymous, user=user)
+
+    assert [(d.product, d.reason) for d in merge.dropped] == [
+        (delisted, CartMergeDropped.UNAVAILABLE)
+    ]
+    assert [(c.product, c.quantity, c.limit, c.by_stock) for c in merge.capped] == [
+        (plenty, MAX_LINE_QUANTITY, MAX_LINE_QUANTITY, False)
+    ]
 
 
 def test_merging_the_same_cart_twice_changes_nothing_the_second_time(db):
@@ -90,8 +117,9 @@ def test_merging_the_same_cart_twice_changes_nothing_the_second_time(db):
     anonymous = cart_create_anonymous()
     CartLine.objects.create(cart=anonymous, product=product, quantity=2)
     cart_merge_into_user(anonymous_cart=anonymous, user=user)
-    cart = cart_merge_into_user(anonymous_cart=anonymous, user=user)
-    assert cart.lines.get().quantity == 2
+    again = cart_merge_into_user(anonymous_cart=anonymous, user=user)
+    assert again.cart.lines.get().quantity == 2
+    assert again.dropped == [] and again.capped == []
 
 
 def test_removing_a_sellers_lines_keeps_other_sellers(db):
