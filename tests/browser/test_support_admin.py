@@ -174,3 +174,24 @@ def test_the_order_list_fits_1280_px_with_the_sidebar_closed_or_open(
     expect(page.locator("#nav-sidebar")).to_be_visible()
     assert _results_overflow(page) == 0
     screenshot(page, "order-list-1280-sidebar-open")
+
+
+def test_a_refund_refused_because_another_agent_refunded_meanwhile_keeps_what_was_typed(
+    page, screenshot, support_agent, shopper
+):
+    from shop.services import order_refund
+
+    order = _order(shopper, title="Stoneware Jug")
+    _admin_login(page, "support@example.com")
+    _find_order(page, "ada@example.com", order.number)
+    order_refund(order=order, amount=Decimal("30.00"), reason="Other agent", by=support_agent)
+    refund = page.get_by_role("form", name="Refund")
+    refund.get_by_label("Amount (USD)").fill("25.00")
+    refund.get_by_label("Reason").fill("Handle came off")
+    refund.get_by_role("button", name="Refund").click()
+
+    refund = page.get_by_role("form", name="Refund")
+    expect(refund).to_contain_text("$25.00 is more than is left to refund ($10.00)")
+    expect(refund.get_by_label("Amount (USD)")).to_have_value("25.00")
+    expect(refund.get_by_label("Reason")).to_have_value("Handle came off")
+    screenshot(page, "refund-refused")
