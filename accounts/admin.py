@@ -19,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.models import Address, User
 from accounts.services import DUPLICATE_EMAIL_MESSAGE
-from support.admin_tools import AuditedAdminMixin, compact_datetime
+from support.admin_tools import AuditedAdminMixin, datetime_column
 
 # (label, admin changelist URL name, field that points at the user, related manager)
 CUSTOMER_LINKS = (
@@ -118,13 +118,9 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             readonly += ["email", "full_name", "is_active", "is_staff"]
         return readonly
 
-    @admin.display(description="joined", ordering="date_joined")
-    def joined(self, user: User):
-        return compact_datetime(user.date_joined)
+    joined = datetime_column("date_joined", description="joined")
 
-    @admin.display(description="last login", ordering="last_login")
-    def last_seen(self, user: User):
-        return compact_datetime(user.last_login)
+    last_seen = datetime_column("last_login", description="last login")
 
     @admin.display(description="Records")
     def customer_links(self, user: User):

@@ -23,7 +23,7 @@ from support.admin_tools import (
     LedgerAdminMixin,
     ReadOnlyInline,
     breakable_email,
-    compact_datetime,
+    datetime_column,
     status_badge,
     user_admin_link,
 )
@@ -65,9 +65,7 @@ class ProductAdmin(AuditedAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["seller"]
 
-    @admin.display(description="created", ordering="created_at")
-    def created(self, product: Product):
-        return compact_datetime(product.created_at)
+    created = datetime_column("created_at", description="created")
 
 
 class CartLineInline(admin.TabularInline):
@@ -220,13 +218,9 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
     def total_column(self, order: Order) -> str:
         return format_money(order.total, order.currency)
 
-    @admin.display(description="created", ordering="created_at")
-    def created_column(self, order: Order):
-        return compact_datetime(order.created_at)
+    created_column = datetime_column("created_at", description="created")
 
-    @admin.display(description="paid", ordering="paid_at")
-    def paid_column(self, order: Order):
-        return compact_datetime(order.paid_at)
+    paid_column = datetime_column("paid_at", description="paid")
 
     @admin.display(description="subtotal")
     def subtotal_column(self, order: Order) -> str:

@@ -19,7 +19,7 @@ from support.admin_tools import (
     LedgerAdminMixin,
     ReadOnlyInline,
     breakable_email,
-    compact_datetime,
+    datetime_column,
     status_badge,
     user_admin_link,
 )
@@ -112,17 +112,11 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
     def masked_number(self, card: Card) -> str:
         return card.display
 
-    @admin.display(description="linked", ordering="created_at")
-    def linked(self, card: Card):
-        return compact_datetime(card.created_at)
+    linked = datetime_column("created_at", description="linked")
 
-    @admin.display(description="removed", ordering="removed_at")
-    def removed(self, card: Card):
-        return compact_datetime(card.removed_at)
+    removed = datetime_column("removed_at", description="removed")
 
-    @admin.display(description="disabled", ordering="disabled_at")
-    def disabled(self, card: Card):
-        return compact_datetime(card.disabled_at)
+    disabled = datetime_column("disabled_at", description="disabled")
 
     @admin.display(description="expires")
     def expiry(self, card: Card) -> str:
@@ -277,13 +271,9 @@ class PaymentAdmin(LedgerAdminMixin, admin.ModelAdmin):
     def user_email(self, payment: Payment):
         return breakable_email(payment.user.email)
 
-    @admin.display(description="created", ordering="created_at")
-    def created(self, payment: Payment):
-        return compact_datetime(payment.created_at)
+    created = datetime_column("created_at", description="created")
 
-    @admin.display(description="settled", ordering="settled_at")
-    def settled(self, payment: Payment):
-        return compact_datetime(payment.settled_at)
+    settled = datetime_column("settled_at", description="settled")
 
     @admin.display(description="customer")
     def user_link(self, payment: Payment):
@@ -359,9 +349,7 @@ class RefundAdmin(LedgerAdminMixin, admin.ModelAdmin):
     def customer(self, refund: Refund):
         return breakable_email(refund.payment.user.email)
 
-    @admin.display(description="created", ordering="created_at")
-    def created(self, refund: Refund):
-        return compact_datetime(refund.created_at)
+    created = datetime_column("created_at", description="created")
 
     @admin.display(description="amount", ordering="amount")
     def amount_column(self, refund: Refund) -> str:
@@ -404,9 +392,7 @@ class WalletEventAdmin(LedgerAdminMixin, admin.ModelAdmin):
     fields = ["created_at", "user", "kind", "message", "amount_column", "actor", "card", "payment"]
     readonly_fields = fields
 
-    @admin.display(description="when", ordering="created_at")
-    def when(self, event: WalletEvent):
-        return compact_datetime(event.created_at)
+    when = datetime_column("created_at", description="when")
 
     @admin.display(description="amount", ordering="amount")
     def amount_column(self, event: WalletEvent) -> str:
