@@ -231,8 +231,19 @@ PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", default="wallet.gateways.simulated.
 # Key for the card fingerprint HMAC (spots the same card linked twice). Falls back to a
 # key derived from SECRET_KEY; set it separately in production so it can outlive key rotation.
 CARD_FINGERPRINT_KEY = env_str("CARD_FINGERPRINT_KEY", default="") or f"fingerprint:{SECRET_KEY}"
-# Simulated gateway fault injection, for tests: "timeout" makes every call time out.
+# How long we wait for the processor before giving up on a call (the answer is then lost,
+# whatever the processor did), and how long after its last request a payment or refund may
+# still be in flight. Nothing is declared "never received" inside the window, so it must be
+# longer than the timeout (a system check refuses otherwise).
+PAYMENT_GATEWAY_TIMEOUT_SECONDS = env_int("PAYMENT_GATEWAY_TIMEOUT_SECONDS", default=30)
+PAYMENT_SETTLE_WINDOW_SECONDS = env_int("PAYMENT_SETTLE_WINDOW_SECONDS", default=120)
+# Simulated gateway fault injection, for tests and demos (wallet/gateways/simulated/faults.py):
+# "timeout" (acts, then the answer is lost), "timeout_before" (times out before acting),
+# "unreachable" (connection refused: nothing reaches it).
 SIMULATED_GATEWAY_FAULT = env_str("SIMULATED_GATEWAY_FAULT", default="")
+# Delay every simulated processor call by this many milliseconds, so races have the windows
+# a real network gives them.
+SIMULATED_GATEWAY_LATENCY_MS = env_int("SIMULATED_GATEWAY_LATENCY_MS", default=0)
 # An order waiting for payment keeps its stock this long, then expires.
 ORDER_PAYMENT_TIMEOUT_MINUTES = env_int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30)
 WALLET_MAX_CARDS = 10

@@ -17,7 +17,6 @@ from core.money import format_money
 from shop.exceptions import IllegalOrderTransition
 from shop.models import Cart, CartLine, Order, OrderLine, Product, Seller
 from shop.selectors.orders import order_get_detail
-from shop.services import order_refunded_amount
 from support.admin_tools import (
     AuditedAdminMixin,
     LedgerAdminMixin,
@@ -36,10 +35,11 @@ from support.services import (
     support_order_mark_delivered,
     support_order_mark_shipped,
     support_order_refund,
+    support_order_retry_refund,
 )
 from wallet.exceptions import GatewayUnavailable, WalletError
 from wallet.models import Payment, PaymentMethod
-from wallet.selectors import payment_refundable_amount
+from wallet.selectors import payment_refundable_amount, payment_refunded_amount
 
 
 @admin.register(Seller)
@@ -126,6 +126,7 @@ ORDER_ACTIONS = {
         support_order_mark_bank_transfer_received,
         False,
     ),
+    "retry-refund": ("support.refund_order", "Retry refund", support_order_retry_refund, False),
     "shipped": ("support.fulfil_order", "Mark shipped", support_order_mark_shipped, False),
     "delivered": ("support.fulfil_order", "Mark delivered", support_order_mark_delivered, False),
 }
@@ -137,8 +138,9 @@ def _refusal(exc: Exception) -> str:
         return f"{exc} Nothing was changed."
     if isinstance(exc, GatewayUnavailable):
         return (
-            "The payment gateway did not answer. Nothing new was charged; a refund that was "
-            "sent stays pending until reconciliation settles it. Don't repeat it."
+            "The payment processor did not answer. Nothing new was charged; a refund that "
+            "was sent stays pending and is sent again until the processor answers. Don't "
+            "repeat it."
         )
     if isinstance(exc, WalletError):
         return f"Refused: {exc.message} Nothing was changed."
@@ -232,7 +234,7 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="refunded")
     def refunded_column(self, order: Order) -> str:
-        refunded = order_refunded_amount(order=order)
+        refunded = payment_refunded_amount(payment=order.paid_with) if order.paid_with else 0
         return format_money(refunded, order.currency)
 
     @admin.display(description="paid with")
@@ -267,7 +269,8 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
         possible = {
             "refund": status in (Order.Status.PAID, Order.Status.SHIPPED, Order.Status.DELIVERED)
             and refundable > 0,
-            "cancel": order.can_transition_to(Order.Status.CANCELLED),
+            "cancel": order.can_be_cancelled,
+            "retry-refund": bool(detail.refused_refunds),
             "bank-transfer-received": status == Order.Status.PENDING_PAYMENT
             and detail.waiting_bank_transfer is not None,
             "shipped": order.can_transition_to(Order.Status.SHIPPED),
@@ -306,7 +309,7 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
                 # one-click actions: (url slug, button label, refused form or None)
                 simple_actions=[
                     (name, ORDER_ACTIONS[name][1], form_for(name))
-                    for name in ("bank-transfer-received", "shipped", "delivered")
+                    for name in ("retry-refund", "bank-transfer-received", "shipped", "delivered")
                     if available[name]
                 ],
                 any_order_action=any(available.values()),
@@ -375,7 +378,15 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
             "refund": lambda: (
                 f"Refunded {format_money(kwargs['amount'], order.currency)} on {order.number}."
             ),
-            "cancel": lambda: f"{order.number} is cancelled.",
+            "cancel": lambda: (
+                f"{order.number} is cancelled."
+                if order.status == Order.Status.CANCELLED
+                else f"{order.number} is cancelled and won't ship; its refund is pending until "
+                "the processor accepts it (it is sent again until then)."
+            ),
+            "retry-refund": lambda: (
+                f"Refund sent again for {order.number}: {order.get_status_display()}."
+            ),
             "bank-transfer-received": lambda: f"Bank transfer received: {order.number} is paid.",
             "shipped": lambda: f"{order.number} is marked shipped.",
             "delivered": lambda: f"{order.number} is marked delivered.",

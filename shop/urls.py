@@ -30,6 +30,11 @@ urlpatterns = [
     path("orders/<str:number>/", orders.OrderDetailView.as_view(), name="order-detail"),
     path("orders/<str:number>/pay/", orders.OrderPayView.as_view(), name="order-pay"),
     path(
+        "orders/<str:number>/pay/check/",
+        orders.OrderPaymentCheckView.as_view(),
+        name="order-pay-check",
+    ),
+    path(
         "orders/<str:number>/authenticate/",
         orders.OrderAuthenticateView.as_view(),
         name="order-authenticate",

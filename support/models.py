@@ -13,6 +13,7 @@ from django.db.models import Q
 
 class AuditAction(models.TextChoices):
     ORDER_REFUND = "order_refund", "Refund"
+    ORDER_REFUND_RETRY = "order_refund_retry", "Retry refund"
     ORDER_CANCEL = "order_cancel", "Cancel order"
     BANK_TRANSFER_RECEIVED = "bank_transfer_received", "Mark bank transfer received"
     ORDER_SHIPPED = "order_shipped", "Mark shipped"

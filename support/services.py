@@ -150,9 +150,11 @@ def support_order_refund(*, order, amount, reason: str, by, idempotency_key: str
 
 
 def support_order_cancel(*, order, reason: str, by):
-    """Cancel ``order`` (a paid one is refunded in full first) through
-    ``shop.services.order_cancel`` and record it afterwards. Raises ``IllegalOrderTransition`` once
-    shipped or closed, ``GatewayUnavailable``, ``ValueError`` without a reason."""
+    """Cancel ``order`` through ``shop.services.order_cancel`` (a paid one moves to refund
+    pending and becomes cancelled once its full refund is accepted) and record it
+    afterwards. Raises ``IllegalOrderTransition`` once shipped or closed,
+    ``GatewayUnavailable`` while a waiting card payment's fate is unknown, ``ValueError``
+    without a reason."""
     from shop.services import order_cancel
 
     reason = " ".join((reason or "").split())
@@ -165,8 +167,29 @@ def support_order_cancel(*, order, reason: str, by):
         by=by,
         action=AuditAction.ORDER_CANCEL,
         reason=reason,
-        summary=f"Cancelled {order.number} (was {was}).",
+        summary=f"Cancelled {order.number} (was {was}, now {order.status}).",
         previous_status=was,
+    )
+    return order
+
+
+def support_order_retry_refund(*, order, by, reason: str = ""):
+    """Send again, under new keys, the refunds of ``order`` the processor refused
+    (``shop.services.order_retry_refund``) and record it afterwards. Raises
+    ``IllegalOrderTransition`` when nothing was refused, and the wallet's errors."""
+    from core.money import format_money
+    from shop.services import order_retry_refund
+
+    refunds = order_retry_refund(order=order, by=by, reason=" ".join((reason or "").split()))
+    order.refresh_from_db()
+    total = sum((refund.amount for refund in refunds), start=refunds[0].amount * 0)
+    _order_audit(
+        order=order,
+        by=by,
+        action=AuditAction.ORDER_REFUND_RETRY,
+        reason=reason,
+        summary=f"Retried refunds of {format_money(total, order.currency)} on {order.number}.",
+        refunds=[refund.pk for refund in refunds],
     )
     return order
 

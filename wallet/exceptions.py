@@ -15,6 +15,8 @@ Hierarchy::
         ├── PaymentDeclined         shopper (message chosen from the decline code)
         ├── AuthenticationRequired  shopper is sent to the step-up challenge
         ├── PaymentCanceled         shopper
+        ├── PaymentInProgress       shopper ("Your payment is being processed")
+        ├── PaymentAlreadySucceeded shopper (another payment for the reference succeeded)
         ├── GatewayUnavailable      shopper sees a generic message; details are logged
         │   └── ProcessingError     shopper sees a generic message; nothing was charged
         ├── GatewayRequestError     logs only (we sent the gateway something it refused)
@@ -56,12 +58,21 @@ DECLINE_MESSAGES = {
     "processing_error": (
         "The card processor had a problem and no money was taken. Please try again."
     ),
-    "no_response": ("The card processor did not answer and no money was taken. Please try again."),
+    "no_response": "The card processor did not answer and no money was taken. Please try again.",
+    "processor_unreachable": (
+        "We couldn't reach the card processor, so nothing was charged. Please try again in a "
+        "few minutes."
+    ),
     "canceled": "This payment was canceled and no money was taken.",
 }
+# After a timeout nobody knows yet whether the bank took the money: say exactly that.
 GATEWAY_UNAVAILABLE_MESSAGE = (
-    "We couldn't reach the card processor. If money was taken we'll match it to your order "
-    "shortly; otherwise please try again in a few minutes."
+    "We are checking with your bank; you will not be charged twice. This page updates "
+    "itself once your bank answers."
+)
+PAYMENT_IN_PROGRESS_MESSAGE = (
+    "Your payment is being processed. We are waiting for your bank's answer; you will not "
+    "be charged twice."
 )
 
 
@@ -161,10 +172,28 @@ class PaymentCanceled(PaymentError):
     code = "canceled"
 
 
+class PaymentInProgress(PaymentError):
+    """Another card payment for the same reference is still open and the processor has not
+    answered for it yet (or can't be asked now), so no second charge was attempted.
+    ``payment`` is the open one. Shopper may see the message."""
+
+    default_message = PAYMENT_IN_PROGRESS_MESSAGE
+    code = "payment_in_progress"
+
+
+class PaymentAlreadySucceeded(PaymentError):
+    """Asking the processor about the reference's open payment showed it succeeded, so no
+    second charge was attempted. ``payment`` is the succeeded one: apply it."""
+
+    default_message = "This has already been paid."
+    code = "already_paid"
+
+
 class GatewayUnavailable(PaymentError):
-    """The gateway did not answer (timeout, network). Whether money moved is unknown until a
-    retry with the same idempotency key or ``payment_reconcile`` finds out; the payment stays
-    ``processing``. Log the details; show the shopper only the generic ``message``."""
+    """The gateway did not answer (timeout, network). With code ``unreachable`` nothing was
+    delivered; otherwise whether money moved is unknown until a retry with the same
+    idempotency key or ``payment_reconcile`` finds out, and the payment stays ``processing``.
+    Log the details; show the shopper only the generic ``message``."""
 
     default_message = GATEWAY_UNAVAILABLE_MESSAGE
     code = "gateway_unavailable"

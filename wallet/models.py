@@ -5,8 +5,9 @@ shopper needs to recognise it (brand, last 4, expiry, name) and a keyed fingerpr
 the same card linked twice. Payments and refunds are ledger rows: balances such as the
 refundable amount are derived (see selectors.py), never stored.
 
-Writes go through wallet/services; the only status entry point for payments is
-``Payment.TRANSITIONS`` + ``services.payments._ledger._payment_set_status``.
+Writes go through wallet/services; payments and refunds change status only through their
+transition tables (``Payment.TRANSITIONS``, ``Refund.TRANSITIONS``) and the ledger's
+``_payment_set_status`` / ``_refund_set_status``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from django.utils import timezone
 from wallet import cards
 from wallet.cards import CardBrand
 from wallet.exceptions import IllegalPaymentTransition
+
+# A card payment in one of these states may still take money: at most one per reference.
+OPEN_CARD_STATUSES = ("processing", "requires_action")
 
 EXPIRES_SOON_DAYS = 30
 
@@ -196,7 +200,10 @@ class Payment(models.Model):
     Method = PaymentMethod
     Status = PaymentStatus
 
-    # The one transition table. Final states have no way out.
+    # The one transition table. A failed or canceled card payment has one way out: the
+    # processor reporting that it took the money after all (a "late capture", e.g. a charge
+    # given up as never received). The ledger then records the truth and the shop gives the
+    # money back or applies it; succeeded is final.
     TRANSITIONS: dict[str, frozenset[str]] = {
         PaymentStatus.PROCESSING: frozenset(
             {
@@ -210,8 +217,8 @@ class Payment(models.Model):
             {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED}
         ),
         PaymentStatus.SUCCEEDED: frozenset(),
-        PaymentStatus.FAILED: frozenset(),
-        PaymentStatus.CANCELED: frozenset(),
+        PaymentStatus.FAILED: frozenset({PaymentStatus.SUCCEEDED}),
+        PaymentStatus.CANCELED: frozenset({PaymentStatus.SUCCEEDED}),
     }
     FINAL_STATUSES = frozenset(
         {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED}
@@ -266,6 +273,13 @@ class Payment(models.Model):
                 condition=Q(method=PaymentMethod.BANK_TRANSFER) | ~Q(card_last4=""),
                 name="wallet_payment_card_method_has_last4",
             ),
+            # One open card payment per order: a second tab, a retry after a lost answer
+            # or a double click can never have two charges in flight for one reference.
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=Q(method=PaymentMethod.CARD, status__in=OPEN_CARD_STATUSES),
+                name="wallet_payment_one_open_card_payment",
+            ),
         ]
         indexes = [models.Index(fields=["status", "updated_at"], name="wallet_payment_pending")]
 
@@ -278,7 +292,14 @@ class Payment(models.Model):
 
     @property
     def is_pending(self) -> bool:
-        return self.status in (PaymentStatus.PROCESSING, PaymentStatus.REQUIRES_ACTION)
+        return self.status in OPEN_CARD_STATUSES
+
+    def may_be_in_flight(self, *, now=None) -> bool:
+        """Whether a request for this payment could still reach the processor: it was sent
+        (or re-sent, which touches ``updated_at``) within the settle window. Until then a
+        processor that has no record of it is not yet proof that it never arrived."""
+        now = now or timezone.now()
+        return now - self.updated_at < settle_window()
 
     @property
     def method_display(self) -> str:
@@ -298,6 +319,12 @@ class Payment(models.Model):
             )
 
 
+def settle_window() -> timedelta:
+    """How long after its last request a payment may still be in flight
+    (``PAYMENT_SETTLE_WINDOW_SECONDS``, longer than the gateway's timeout)."""
+    return timedelta(seconds=settings.PAYMENT_SETTLE_WINDOW_SECONDS)
+
+
 class RefundStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SUCCEEDED = "succeeded", "Succeeded"
@@ -306,9 +333,20 @@ class RefundStatus(models.TextChoices):
 
 class Refund(models.Model):
     """Money given back on a payment. Pending refunds count against the refundable amount
-    until they settle, so two refunds in flight can't exceed it together."""
+    until they settle, so two refunds in flight can't exceed it together.
+
+    A pending refund is never given up: it is sent again with its idempotency key until
+    the processor answers. Only the processor refusing it makes it failed; a new refund
+    (another key) then retries the money.
+    """
 
     Status = RefundStatus
+
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        RefundStatus.PENDING: frozenset({RefundStatus.SUCCEEDED, RefundStatus.FAILED}),
+        RefundStatus.SUCCEEDED: frozenset(),
+        RefundStatus.FAILED: frozenset(),
+    }
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
@@ -336,10 +374,20 @@ class Refund(models.Model):
             models.CheckConstraint(
                 condition=Q(amount__gt=Decimal("0")), name="wallet_refund_amount_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=RefundStatus.values), name="wallet_refund_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Refund {self.amount} {self.currency} on {self.payment.reference}"
+
+    def check_transition(self, status: str) -> None:
+        """Raise ``IllegalPaymentTransition`` unless the table allows ``status`` from here."""
+        if status not in self.TRANSITIONS[self.status]:
+            raise IllegalPaymentTransition(
+                f"Refund {self.pk} can't move from {self.status} to {status}."
+            )
 
 
 class WalletEvent(models.Model):

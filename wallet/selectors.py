@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
-from django.utils import timezone
+from django.db.models import DecimalField, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from wallet.models import (
     CARD_RECENT_FIRST,
+    OPEN_CARD_STATUSES,
     Card,
     Payment,
     PaymentMethod,
@@ -95,17 +95,62 @@ def activity_for_user(*, user, kind: str | None = None) -> QuerySet[WalletEvent]
     return events.order_by("-created_at", "-id")
 
 
-def payments_needing_reconciliation(*, older_than: timedelta) -> QuerySet[Payment]:
-    """Card payments still ``processing`` (a gateway timeout) untouched for
-    ``older_than``."""
+def payment_open_for_reference(*, reference) -> Payment | None:
+    """The reference's one open card payment (processing, or waiting for the shopper's
+    step-up), if any. The database allows at most one."""
+    return (
+        Payment.objects.select_related("card")
+        .filter(reference=reference, method=PaymentMethod.CARD, status__in=OPEN_CARD_STATUSES)
+        .first()
+    )
+
+
+def payments_with_balance(*, reference) -> QuerySet[Payment]:
+    """Succeeded payments for ``reference`` (a number or an ``OuterRef``) with money neither
+    refunded nor being refunded: what the shop keeps, or must give back."""
+    taken = (
+        Refund.objects.filter(
+            payment=OuterRef("pk"), status__in=(RefundStatus.PENDING, RefundStatus.SUCCEEDED)
+        )
+        .values("payment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    zero = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
+    return (
+        Payment.objects.filter(reference=reference, status=PaymentStatus.SUCCEEDED)
+        .annotate(taken=Coalesce(Subquery(taken), zero))
+        .filter(amount__gt=F("taken"))
+    )
+
+
+def refunds_pending(*, reference) -> QuerySet[Refund]:
+    """Refunds for ``reference`` (a number or an ``OuterRef``) the processor has not
+    accepted or refused yet."""
+    return Refund.objects.filter(payment__reference=reference, status=RefundStatus.PENDING)
+
+
+def bank_transfers_waiting(*, reference) -> QuerySet[Payment]:
+    """Bank transfers for ``reference`` (a number or an ``OuterRef``) that staff have not
+    marked received yet."""
     return Payment.objects.filter(
-        method=PaymentMethod.CARD,
-        status=PaymentStatus.PROCESSING,
-        updated_at__lt=timezone.now() - older_than,
-    ).order_by("created_at")
+        reference=reference, method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PROCESSING
+    )
 
 
-def refunds_needing_reconciliation(*, older_than: timedelta) -> QuerySet[Refund]:
-    return Refund.objects.filter(
-        status=RefundStatus.PENDING, updated_at__lt=timezone.now() - older_than
-    ).order_by("created_at")
+def payments_needing_reconciliation() -> QuerySet[Payment]:
+    """Open card payments (processing after a lost answer, or waiting for step-up): the
+    processor may know more than the ledger. ``payment_reconcile`` leaves alone what may
+    still be in flight."""
+    return Payment.objects.filter(
+        method=PaymentMethod.CARD, status__in=OPEN_CARD_STATUSES
+    ).order_by("created_at", "id")
+
+
+def refunds_needing_reconciliation() -> QuerySet[Refund]:
+    """Refunds the processor has not answered for: each is sent again with its key."""
+    return (
+        Refund.objects.filter(status=RefundStatus.PENDING)
+        .select_related("payment")
+        .order_by("created_at", "id")
+    )

@@ -6,17 +6,22 @@ Status moves only through ``shop.services.orders.order_set_status``, checked aga
 "partly refunded" is derived from it.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import PostalAddress
 from shop.models.catalog import Product, Seller
 
 ORDER_NUMBER_PREFIX = "BZ-"
+# An order waiting for a bank transfer keeps its stock this long (transfers take days);
+# other unpaid orders expire after settings.ORDER_PAYMENT_TIMEOUT_MINUTES.
+BANK_TRANSFER_WAIT_DAYS = 7
 
 
 def order_number_for(pk: int) -> str:
@@ -31,6 +36,8 @@ class OrderStatus(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
     CANCELLED = "cancelled", "Cancelled"
     REFUNDED = "refunded", "Refunded"
+    # Cancelled by the shopper or support; its refund is not accepted by the processor yet.
+    REFUND_PENDING = "refund_pending", "Refund pending"
 
 
 class Order(models.Model):
@@ -43,12 +50,16 @@ class Order(models.Model):
     Status = OrderStatus
 
     # The one transition table. Refunds to "refunded" are full refunds; a partial refund
-    # leaves the status as it is (see Order.is_partly_refunded in the selectors).
+    # leaves the status as it is (see Order.is_partly_refunded in the selectors). A paid
+    # order is cancelled in two steps: refund_pending at once (it can no longer ship), then
+    # cancelled once the processor has accepted the refund. Moves to refunded likewise wait
+    # for the processor.
     TRANSITIONS: dict[str, frozenset[str]] = {
         OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
         OrderStatus.PAID: frozenset(
-            {OrderStatus.SHIPPED, OrderStatus.CANCELLED, OrderStatus.REFUNDED}
+            {OrderStatus.SHIPPED, OrderStatus.REFUND_PENDING, OrderStatus.REFUNDED}
         ),
+        OrderStatus.REFUND_PENDING: frozenset({OrderStatus.CANCELLED}),
         OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED}),
         OrderStatus.DELIVERED: frozenset({OrderStatus.REFUNDED}),
         OrderStatus.CANCELLED: frozenset(),
@@ -56,6 +67,8 @@ class Order(models.Model):
     }
     # Orders in these states hold stock taken from the shelf.
     STOCK_HOLDING = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PAID})
+    # Orders whose payment the shop keeps (a refund may give part of it back).
+    KEEPS_PAYMENT = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
     # NULL only inside the placing transaction, until the primary key gives the number
     # (NULLs never collide in a unique index; "" would).
@@ -120,6 +133,32 @@ class Order(models.Model):
     def can_be_cancelled_by_shopper(self) -> bool:
         """Paid and not shipped yet: the shopper may cancel for a full refund."""
         return self.status == OrderStatus.PAID
+
+    @property
+    def can_be_cancelled(self) -> bool:
+        """Not shipped and not closed: waiting orders are cancelled at once, paid ones go
+        through refund_pending."""
+        return self.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID)
+
+    def payment_deadline(self, *, waiting_bank_transfer: bool = False):
+        """When this order expires if still unpaid: ``ORDER_PAYMENT_TIMEOUT_MINUTES`` after
+        it was placed, or a week while a bank transfer is awaited."""
+        if waiting_bank_transfer:
+            return self.created_at + timedelta(days=BANK_TRANSFER_WAIT_DAYS)
+        return self.created_at + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
+
+    @property
+    def overdue(self) -> bool:
+        """``is_overdue`` for an order loaded by the shop's order selectors, which annotate
+        ``waiting_transfer``."""
+        return self.is_overdue(waiting_bank_transfer=self.waiting_transfer)
+
+    def is_overdue(self, *, waiting_bank_transfer: bool = False, now=None) -> bool:
+        """Still waiting for payment past its deadline: shown as not paid in time until the
+        expiry job (or the next POST on it) cancels it. Read-only, for GET pages."""
+        return self.status == OrderStatus.PENDING_PAYMENT and (
+            now or timezone.now()
+        ) >= self.payment_deadline(waiting_bank_transfer=waiting_bank_transfer)
 
 
 class OrderLine(models.Model):

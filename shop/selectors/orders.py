@@ -6,16 +6,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus
+from wallet import selectors as wallet_selectors
 from wallet.models import Card, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 
 
+def _with_waiting_transfer(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """Annotate ``waiting_transfer`` (a bank transfer is awaited), which ``Order.overdue``
+    reads."""
+    return orders.annotate(
+        waiting_transfer=Exists(
+            wallet_selectors.bank_transfers_waiting(reference=OuterRef("number"))
+        )
+    )
+
+
 def order_list_for_user(*, user) -> QuerySet[Order]:
-    """The user's orders, newest first, with seller joined and the number of items."""
-    return (
+    """The user's orders, newest first, with seller joined, the number of items and
+    whether each waits for a bank transfer."""
+    return _with_waiting_transfer(
         Order.objects.filter(user=user)
         .select_related("seller")
         .annotate(line_count=Count("lines"))
@@ -23,10 +35,26 @@ def order_list_for_user(*, user) -> QuerySet[Order]:
     )
 
 
+def orders_needing_settlement() -> QuerySet[Order]:
+    """Orders whose money disagrees with their ledger, for the reconcile job: a cancel
+    waiting for its refund, a refund the processor has not answered, a succeeded payment on
+    an order that doesn't keep it (waiting, cancelled, refunded, or a second payment), and
+    a kept payment refunded in full on an order not yet marked refunded."""
+    balance = wallet_selectors.payments_with_balance(reference=OuterRef("number"))
+    keeps = Q(status__in=Order.KEEPS_PAYMENT)
+    return Order.objects.filter(
+        Q(status=OrderStatus.REFUND_PENDING)
+        | Exists(wallet_selectors.refunds_pending(reference=OuterRef("number")))
+        | (~keeps & Exists(balance))
+        | (keeps & Exists(balance.exclude(pk=OuterRef("paid_with_id"))))
+        | (keeps & ~Exists(balance.filter(pk=OuterRef("paid_with_id"))))
+    ).order_by("id")
+
+
 def order_get_for_user(*, user, number: str) -> Order:
     """One of the user's own orders by number; Http404 for anyone else's or a bad number."""
     order = (
-        Order.objects.filter(user=user, number=str(number)[:20])
+        _with_waiting_transfer(Order.objects.filter(user=user, number=str(number)[:20]))
         .select_related("seller", "user", "paid_with")
         .first()
     )
@@ -95,9 +123,51 @@ class OrderDetail:
             None,
         )
 
+    @property
+    def processing_payment(self) -> Payment | None:
+        """The card payment the processor has not answered for yet, if any: the shopper
+        sees "Your payment is being processed" and no second Pay."""
+        return next(
+            (
+                p
+                for p in self.payments
+                if p.method == PaymentMethod.CARD and p.status == PaymentStatus.PROCESSING
+            ),
+            None,
+        )
+
+    @property
+    def pending_refunds(self) -> list[Refund]:
+        return [r for r in self.refunds if r.status == RefundStatus.PENDING]
+
+    @property
+    def refused_refunds(self) -> list[Refund]:
+        """Refunds the processor refused whose money is still held: support's Retry refund
+        sends them again."""
+        open_payments = {
+            p.pk
+            for p in self.payments
+            if p.status == PaymentStatus.SUCCEEDED
+            and p.amount
+            > sum(
+                (r.amount for r in p.refunds.all() if r.status != RefundStatus.FAILED),
+                Decimal("0.00"),
+            )
+        }
+        return [
+            r
+            for r in self.refunds
+            if r.status == RefundStatus.FAILED and r.payment_id in open_payments
+        ]
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.order.is_overdue(waiting_bank_transfer=self.waiting_bank_transfer is not None)
+
 
 def order_get_detail(*, order_id: int) -> OrderDetail:
-    """Everything the order page shows, in a fixed number of queries."""
+    """Everything the order page shows, in a fixed number of queries. The order carries
+    ``waiting_transfer`` like the list's (for ``Order.overdue``)."""
     order = Order.objects.select_related("seller", "user", "shipping_address", "paid_with").get(
         pk=order_id
     )
@@ -107,7 +177,7 @@ def order_get_detail(*, order_id: int) -> OrderDetail:
         .order_by("created_at", "id")
     )
     refunds = [refund for payment in payments for refund in payment.refunds.all()]
-    return OrderDetail(
+    detail = OrderDetail(
         order=order,
         lines=list(order.lines.all()),
         address=getattr(order, "shipping_address", None),
@@ -115,6 +185,8 @@ def order_get_detail(*, order_id: int) -> OrderDetail:
         payments=payments,
         refunds=refunds,
     )
+    order.waiting_transfer = detail.waiting_bank_transfer is not None
+    return detail
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Shop services (writes): one module per sub-domain, all importable from `shop.services`."""
 
+from shop.services.audit import MoneyAuditReport, money_audit
 from shop.services.cart import (
     MAX_LINE_QUANTITY,
     CartMerge,
@@ -21,20 +22,23 @@ from shop.services.checkout import (
     order_pay_with_saved_card,
     order_place,
 )
-from shop.services.orders import (
+from shop.services.expiry import order_expire_if_due, order_expire_unpaid
+from shop.services.order_money import (
+    ReconcileReport,
+    order_apply_payment,
     order_cancel,
-    order_event_note,
-    order_expire_if_due,
-    order_expire_unpaid,
+    order_check_payment,
     order_mark_bank_transfer_received,
+    order_refund,
+    order_retry_refund,
+    order_settle_money,
+    orders_reconcile,
+)
+from shop.services.orders import (
+    order_event_note,
     order_mark_delivered,
     order_mark_shipped,
-    order_payment_deadline,
-    order_record_payment,
-    order_refund,
-    order_refunded_amount,
     order_set_status,
-    order_sync_payments,
 )
 
 __all__ = [
@@ -42,6 +46,8 @@ __all__ = [
     "CartMerge",
     "CartMergeCapped",
     "CartMergeDropped",
+    "MoneyAuditReport",
+    "ReconcileReport",
     "cart_add_item",
     "cart_create_anonymous",
     "cart_delete_abandoned",
@@ -51,7 +57,10 @@ __all__ = [
     "cart_merge_into_user",
     "cart_remove_seller_lines",
     "checkout_lines_signature",
+    "money_audit",
+    "order_apply_payment",
     "order_cancel",
+    "order_check_payment",
     "order_confirm_step_up",
     "order_event_note",
     "order_expire_if_due",
@@ -61,11 +70,10 @@ __all__ = [
     "order_mark_shipped",
     "order_pay",
     "order_pay_with_saved_card",
-    "order_payment_deadline",
     "order_place",
-    "order_record_payment",
     "order_refund",
-    "order_refunded_amount",
+    "order_retry_refund",
     "order_set_status",
-    "order_sync_payments",
+    "order_settle_money",
+    "orders_reconcile",
 ]

@@ -7,8 +7,11 @@ no lock is ever held across a gateway call.
 Payment outcomes follow the wallet: the pay services return the order once it is paid
 (or, for a bank transfer, waiting for it); otherwise they raise the wallet's
 ``PaymentError`` subclasses (``AuthenticationRequired``, ``PaymentDeclined``,
-``GatewayUnavailable``...) carrying ``.payment``, and the order stays pending_payment with
-its stock reserved.
+``GatewayUnavailable``, ``PaymentInProgress``...) carrying ``.payment``, and the order
+stays pending_payment with its stock reserved. An order has at most one open card payment:
+a second attempt while one is open first asks the processor about it, and raises
+``PaymentInProgress`` while it is still in flight, ``OrderNotPayable`` when it turned out
+paid (the order is then paid by it).
 """
 
 from __future__ import annotations
@@ -37,10 +40,13 @@ from shop.models import (
 )
 from shop.models.orders import order_number_for
 from shop.pricing import seller_totals
-from shop.services.orders import order_expire_if_due, order_record_payment
+from shop.services.expiry import order_expire_if_due
+from shop.services.order_money import order_apply_payment
+from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
 from wallet.cards import CardData
-from wallet.models import Card, Payment, PaymentStatus
+from wallet.exceptions import PaymentAlreadySucceeded
+from wallet.models import Card, PaymentStatus
 
 logger = logging.getLogger("shop.orders")
 
@@ -202,9 +208,10 @@ def order_place(
 def _payable(order: Order, idempotency_key: str = "") -> Order:
     """The order, fresh, if it can be paid now; a replay of the request that paid it is
     returned as it is (a double submit); otherwise ``OrderNotPayable``."""
-    order = order_expire_if_due(order=Order.objects.select_related("paid_with").get(pk=order.pk))
+    order = Order.objects.select_related("paid_with").get(pk=order.pk)
     if idempotency_key and order.paid_with and order.paid_with.idempotency_key == idempotency_key:
         return order
+    order = order_expire_if_due(order=order)
     if order.status == OrderStatus.CANCELLED:
         raise OrderNotPayable(
             f"Order {order.number} was not paid in time and has been cancelled; its items "
@@ -213,6 +220,15 @@ def _payable(order: Order, idempotency_key: str = "") -> Order:
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise OrderNotPayable(f"Order {order.number} is already paid.")
     return order
+
+
+def _already_paid(order: Order, exc: PaymentAlreadySucceeded) -> OrderNotPayable:
+    """The order's earlier payment turned out to have gone through: apply it and say so."""
+    order_apply_payment(order=order, payment=exc.payment)
+    return OrderNotPayable(
+        f"Your earlier payment with {exc.payment.method_display} went through, so order "
+        f"{order.number} is paid. Nothing more was charged."
+    )
 
 
 def _description(order: Order) -> str:
@@ -231,16 +247,19 @@ def order_pay_with_saved_card(*, order: Order, card: Card, idempotency_key: str)
     order = _payable(order, idempotency_key)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return order
-    payment = wallet_services.payment_charge_card(
-        user=order.user,
-        card=card,
-        amount=order.total,
-        currency=order.currency,
-        reference=order.number,
-        idempotency_key=idempotency_key,
-        description=_description(order),
-    )
-    return order_record_payment(order=order, payment=payment)
+    try:
+        payment = wallet_services.payment_charge_card(
+            user=order.user,
+            card=card,
+            amount=order.total,
+            currency=order.currency,
+            reference=order.number,
+            idempotency_key=idempotency_key,
+            description=_description(order),
+        )
+    except PaymentAlreadySucceeded as exc:
+        raise _already_paid(order, exc) from exc
+    return order_apply_payment(order=order, payment=payment)
 
 
 @sensitive_variables("card_data")
@@ -276,18 +295,21 @@ def order_pay(
     if method == "new_card":
         if card_data is None:
             raise ValueError("Card data is required.")
-        payment = wallet_services.payment_charge_new_card(
-            user=order.user,
-            card_data=card_data,
-            amount=order.total,
-            currency=order.currency,
-            reference=order.number,
-            idempotency_key=idempotency_key,
-            description=_description(order),
-            save_card=save_card,
-            payment_address=order.shipping_address if save_card else None,
-        )
-        return order_record_payment(order=order, payment=payment)
+        try:
+            payment = wallet_services.payment_charge_new_card(
+                user=order.user,
+                card_data=card_data,
+                amount=order.total,
+                currency=order.currency,
+                reference=order.number,
+                idempotency_key=idempotency_key,
+                description=_description(order),
+                save_card=save_card,
+                payment_address=order.shipping_address if save_card else None,
+            )
+        except PaymentAlreadySucceeded as exc:
+            raise _already_paid(order, exc) from exc
+        return order_apply_payment(order=order, payment=payment)
     if method == "bank_transfer":
         payment = wallet_services.payment_start_bank_transfer(
             user=order.user,
@@ -298,7 +320,7 @@ def order_pay(
             description=_description(order),
         )
         if payment.status == PaymentStatus.SUCCEEDED:
-            return order_record_payment(order=order, payment=payment)
+            return order_apply_payment(order=order, payment=payment)
         return order
     raise ValueError(f"Unknown way of paying {method!r}.")
 
@@ -312,14 +334,8 @@ def order_confirm_step_up(*, order: Order, approved: bool) -> Order:
     order = Order.objects.get(pk=order.pk)
     if order.status == OrderStatus.PAID:
         return order
-    payment = (
-        Payment.objects.filter(
-            reference=order.number, user=order.user, status=PaymentStatus.REQUIRES_ACTION
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    if payment is None:
+    payment = wallet_selectors.payment_open_for_reference(reference=order.number)
+    if payment is None or payment.status != PaymentStatus.REQUIRES_ACTION:
         raise OrderNotPayable("There is no payment waiting for your bank's confirmation.")
     payment = wallet_services.payment_confirm_step_up(payment=payment, approved=approved)
-    return order_record_payment(order=order, payment=payment)
+    return order_apply_payment(order=order, payment=payment)

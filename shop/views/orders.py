@@ -1,7 +1,9 @@
 """Order pages: history, detail, payment page, the bank's step-up challenge, cancelling.
 
 Only the owner sees an order: another user's number is a 404 (the selector filters by
-user). Listing, viewing or paying orders first runs the lazy expiry check."""
+user). GET pages only read: an overdue order shows as not paid in time until the expiry
+job or the next POST on it cancels it, and a payment the processor has not answered for
+shows as being processed (the page refreshes itself; "Check now" asks the processor)."""
 
 from __future__ import annotations
 
@@ -29,8 +31,9 @@ from wallet.exceptions import (
     CardLimitReached,
     GatewayUnavailable,
     IdempotencyConflict,
-    PaymentDeclined,
     PaymentError,
+    PaymentInProgress,
+    ProcessingError,
 )
 from wallet.forms import CardForm
 
@@ -46,11 +49,14 @@ def payment_error_response(request: HttpRequest, order: Order, error: Exception)
     if isinstance(error, OrderNotPayable):
         messages.info(request, str(error))
         return redirect(order)
-    if isinstance(error, GatewayUnavailable) and not isinstance(error, PaymentDeclined):
+    if isinstance(error, PaymentInProgress):
+        # The payment page shows the open payment as being processed, with no second Pay.
+        return redirect("shop:order-pay", number=order.number)
+    if isinstance(error, GatewayUnavailable) and not isinstance(error, ProcessingError):
+        # Nobody knows yet whether the bank took the money: say exactly that.
         logger.warning("%s: payment left open by the gateway (%s)", order.number, error.code)
-        if error.code != "processing_error":
-            messages.warning(request, error.message)
-            return redirect(order)
+        messages.warning(request, error.message)
+        return redirect("shop:order-pay", number=order.number)
     if isinstance(error, IdempotencyConflict):
         logger.error("%s: idempotency conflict on payment", order.number)
         messages.error(request, "That payment could not be made. Please try again.")
@@ -60,16 +66,13 @@ def payment_error_response(request: HttpRequest, order: Order, error: Exception)
 
 
 def _owned_order(request: HttpRequest, number: str) -> Order:
-    order = selectors.order_get_for_user(user=request.user, number=number)
-    return services.order_expire_if_due(order=order)
+    return selectors.order_get_for_user(user=request.user, number=number)
 
 
 class OrderListView(LoginRequiredMixin, TemplateView):
     template_name = "shop/order_list.html"
 
     def get_context_data(self, **kwargs):
-        # The lazy expiry, for the whole list at once: no overdue order shows as waiting.
-        services.order_expire_unpaid(user=self.request.user)
         orders = selectors.order_list_for_user(user=self.request.user)
         page_obj = Paginator(orders, ORDERS_PER_PAGE).get_page(self.request.GET.get("page"))
         return super().get_context_data(page_obj=page_obj, **kwargs)
@@ -81,8 +84,8 @@ class OrderDetailView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         order = _owned_order(self.request, self.kwargs["number"])
         detail = selectors.order_get_detail(order_id=order.pk)
-        deadline = services.order_payment_deadline(
-            order=order, waiting_bank_transfer=detail.waiting_bank_transfer is not None
+        deadline = detail.order.payment_deadline(
+            waiting_bank_transfer=detail.waiting_bank_transfer is not None
         )
         return super().get_context_data(
             order=detail.order, detail=detail, payment_deadline=deadline, **kwargs
@@ -122,7 +125,7 @@ class OrderPayView(LoginRequiredMixin, View):
     def _not_payable(self, request, order) -> HttpResponse | None:
         if order.status == OrderStatus.PENDING_PAYMENT:
             return None
-        if order.status == OrderStatus.CANCELLED:
+        if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
             messages.info(request, f"Order {order.number} is cancelled and can't be paid.")
         else:
             messages.info(request, f"Order {order.number} is already paid.")
@@ -133,6 +136,20 @@ class OrderPayView(LoginRequiredMixin, View):
         blocked = self._not_payable(request, order)
         if blocked:
             return blocked
+        if order.overdue:
+            messages.info(
+                request,
+                f"Order {order.number} was not paid in time, so it can't be paid any more; "
+                "its items go back on sale.",
+            )
+            return redirect(order)
+        detail = selectors.order_get_detail(order_id=order.pk)
+        if detail.processing_payment is not None:
+            return render(
+                request,
+                "shop/order_processing.html",
+                {"order": detail.order, "detail": detail, "payment": detail.processing_payment},
+            )
         return self._render(request, order, *self._forms(request))
 
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
@@ -183,6 +200,17 @@ class OrderPayView(LoginRequiredMixin, View):
         return redirect(order)
 
 
+class OrderPaymentCheckView(LoginRequiredMixin, View):
+    """POST only: "Check now" on a payment being processed asks the processor about it."""
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        order = services.order_check_payment(order=_owned_order(request, number))
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            messages.success(request, f"Thank you! Order {order.number} is paid.")
+            return redirect(order)
+        return redirect("shop:order-pay", number=order.number)
+
+
 class OrderAuthenticateView(LoginRequiredMixin, View):
     """The bank's step-up challenge for a payment waiting for confirmation."""
 
@@ -215,13 +243,16 @@ class OrderAuthenticateView(LoginRequiredMixin, View):
 
 
 class OrderCancelView(LoginRequiredMixin, View):
-    """Cancel a paid order that has not shipped: a confirmation page, then a full refund."""
+    """Cancel a paid order that has not shipped: a confirmation page, then a full refund.
+    A second POST while the refund is pending sends the same refund again (never twice)."""
 
     template_name = "shop/order_cancel.html"
 
-    def _cancellable(self, request: HttpRequest, number: str):
+    def _cancellable(self, request: HttpRequest, number: str, *, retry_ok: bool = False):
         order = _owned_order(request, number)
-        if order.can_be_cancelled_by_shopper:
+        if order.can_be_cancelled_by_shopper or (
+            retry_ok and order.status == OrderStatus.REFUND_PENDING
+        ):
             return order, None
         messages.info(request, f"Order {order.number} can no longer be cancelled here.")
         return order, redirect(order)
@@ -234,7 +265,7 @@ class OrderCancelView(LoginRequiredMixin, View):
         return render(request, self.template_name, {"order": detail.order, "detail": detail})
 
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
-        order, refused = self._cancellable(request, number)
+        order, refused = self._cancellable(request, number, retry_ok=True)
         if refused:
             return refused
         try:
@@ -244,16 +275,21 @@ class OrderCancelView(LoginRequiredMixin, View):
         except IllegalOrderTransition:
             messages.info(request, f"Order {order.number} can no longer be cancelled here.")
             return redirect(order)
-        except PaymentError as error:
-            logger.warning("%s: cancel refund failed (%s)", order.number, error.code)
-            messages.error(
+        detail = selectors.order_get_detail(order_id=order.pk)
+        paid = detail.paid_payment
+        money = format_money(paid.amount if paid else order.total, order.currency)
+        to_card = f" to {paid.method_display}" if paid else ""
+        if order.status == OrderStatus.CANCELLED:
+            messages.success(
                 request,
-                "We couldn't refund the payment just now, so the order is unchanged. "
-                "Please try again in a few minutes.",
+                f"Order {order.number} is cancelled. We have refunded {money}{to_card}; "
+                "depending on your bank it can take a few days to appear.",
             )
-            return redirect(order)
-        money = format_money(order.total, order.currency)
-        messages.success(
-            request, f"Order {order.number} is cancelled. We are refunding {money} to you."
-        )
+        else:
+            messages.info(
+                request,
+                f"Order {order.number} is cancelled and won't ship. We have asked your bank "
+                f"to refund {money}{to_card} and are waiting for its answer: the order reads "
+                "Refund pending until then. You don't need to do anything.",
+            )
         return redirect(order)

@@ -346,7 +346,7 @@ def test_refund_of_an_unpaid_order_is_refused(support_client):
 
     response = action(support_client, order, "refund", amount="5.00", reason="No")
 
-    assert "can't be refunded while pending_payment" in messages_of(response)[0]
+    assert "can't be refunded while waiting for payment" in messages_of(response)[0]
     assert not Refund.objects.exists()
 
 

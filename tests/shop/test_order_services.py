@@ -4,6 +4,7 @@ cancelling, refunds, bank transfers and expiry."""
 import re
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 import time_machine
@@ -47,7 +48,6 @@ from wallet.exceptions import (
 )
 from wallet.gateways.models import SimulatedCharge
 from wallet.models import Card, Payment, PaymentStatus
-from wallet.services import payment_reconcile
 
 pytestmark = pytest.mark.django_db
 
@@ -538,7 +538,8 @@ def test_expiry_sweep_for_one_shopper_skips_waiting_transfers_and_applies_settle
         order_pay_with_saved_card(order=settled, card=card, idempotency_key="card-1")
     order_pay(order=settled, method="bank_transfer", idempotency_key="bt-2")
     settings.SIMULATED_GATEWAY_FAULT = ""
-    payment_reconcile(payment=Payment.objects.get(idempotency_key="card-1"))
+    # The reconcile job settles the lost answer and applies it to the order.
+    call_command("reconcile_payments", stdout=StringIO())
     others = order_placed(user=UserFactory(), product=mug)
 
     with time_machine.travel(timezone.now() + timedelta(hours=2)):

@@ -3,9 +3,11 @@
 import re
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -293,7 +295,7 @@ def test_order_list_query_count_does_not_grow_with_orders(
         django_assert_max_num_queries(8),
     ):
         page = user_client.get(reverse("shop:order-list"))
-    assert page.content.decode().count("Waiting for payment") == 10
+    assert page.content.decode().count("Waiting for your bank transfer") == 10
 
 
 def test_order_page_query_count_does_not_grow_with_lines_or_payments(
@@ -326,11 +328,24 @@ def test_order_page_shows_status_timeline_lines_address_and_payments(user_client
     assert "Cancel order" not in content
 
 
-def test_viewing_an_overdue_unpaid_order_expires_it(user_client, order, mug):
+def test_viewing_an_overdue_unpaid_order_shows_it_unpaid_in_time_and_writes_nothing(
+    user_client, order, mug
+):
+    stock = Product.objects.get(pk=mug.pk).stock
     with time_machine.travel(timezone.now() + timedelta(minutes=31)):
         content = user_client.get(order.get_absolute_url()).content.decode()
+        pay_page = user_client.get(reverse("shop:order-pay", args=[order.number]))
+    assert 'data-testid="order-status">Not paid in time<' in content
+    assert "Pay now" not in content
+    assert pay_page.status_code == 302 and pay_page.url == order.get_absolute_url()
+    # GET never writes: the expiry job (or the next POST on the order) cancels it.
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+    assert Product.objects.get(pk=mug.pk).stock == stock
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        call_command("expire_unpaid_orders", stdout=StringIO())
+        content = user_client.get(order.get_absolute_url()).content.decode()
     assert 'data-testid="order-status">Cancelled<' in content
-    assert Product.objects.get(pk=mug.pk).stock == 5
+    assert Product.objects.get(pk=mug.pk).stock == stock + 1
 
 
 def _listed_statuses(client) -> dict[str, str]:
@@ -344,12 +359,11 @@ def _listed_statuses(client) -> dict[str, str]:
     }
 
 
-def test_order_list_expires_overdue_unpaid_orders_before_listing_them(user_client, user, mug):
+def test_order_list_shows_overdue_unpaid_orders_as_not_paid_in_time(user_client, user, mug):
     overdue = order_placed(user=user, product=mug)
     transfer = order_placed(user=user, product=mug)
     _pay(user_client, transfer, method="bank_transfer")
-    strangers = order_placed(user=UserFactory(), product=mug)
-    assert Product.objects.get(pk=mug.pk).stock == 2
+    assert Product.objects.get(pk=mug.pk).stock == 3
 
     with time_machine.travel(timezone.now() + timedelta(minutes=31)):
         fresh = order_placed(user=user, product=mug)
@@ -357,17 +371,16 @@ def test_order_list_expires_overdue_unpaid_orders_before_listing_them(user_clien
 
     assert statuses == {
         fresh.number: "Waiting for payment",
-        transfer.number: "Waiting for payment",
-        overdue.number: "Cancelled",
+        transfer.number: "Waiting for your bank transfer",
+        overdue.number: "Not paid in time",
     }
-    assert Order.objects.get(pk=overdue.pk).status == OrderStatus.CANCELLED
-    # Another shopper's overdue order waits for its own owner (or the cron job).
-    assert Order.objects.get(pk=strangers.pk).status == OrderStatus.PENDING_PAYMENT
-    assert Product.objects.get(pk=mug.pk).stock == 2  # 1 back from overdue, 1 to fresh
+    # Listing writes nothing.
+    assert Order.objects.get(pk=overdue.pk).status == OrderStatus.PENDING_PAYMENT
+    assert Product.objects.get(pk=mug.pk).stock == 2
 
     with time_machine.travel(timezone.now() + timedelta(days=8)):
         statuses = _listed_statuses(user_client)
-    assert statuses[transfer.number] == "Cancelled"
+    assert statuses[transfer.number] == "Not paid in time"
 
 
 # -------------------------------------------------------------------- cancelling

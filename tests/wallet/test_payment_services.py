@@ -7,6 +7,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
@@ -268,7 +269,7 @@ def test_timeout_leaves_the_payment_processing_and_a_retry_settles_it(user, gate
     with pytest.raises(GatewayUnavailable) as info:
         pay_saved(user, card, key="k")
     assert info.value.payment.status == Payment.Status.PROCESSING
-    assert "couldn't reach" in info.value.message
+    assert "We are checking with your bank; you will not be charged twice" in info.value.message
     assert SimulatedCharge.objects.count() == 1  # the processor did charge
     gateway_fault("")
     payment = pay_saved(user, card, key="k")
@@ -286,12 +287,30 @@ def test_reconcile_settles_a_payment_the_processor_charged(user, gateway_fault):
     assert payment.gateway_charge_id == SimulatedCharge.objects.get().charge_id
 
 
-def test_reconcile_fails_a_payment_the_processor_never_received(user, gateway_fault):
+def test_an_unreachable_processor_on_the_first_send_fails_the_payment_at_once(user, gateway_fault):
     gateway_fault("unreachable")
-    with pytest.raises(GatewayUnavailable):
+    with pytest.raises(ProcessingError) as info:
         pay_new(user, "4242424242424242")
+    assert "nothing was charged" in info.value.message
+    payment = Payment.objects.get()
+    assert (payment.status, payment.decline_code) == ("failed", "processor_unreachable")
+    assert not SimulatedCharge.objects.exists()
+
+
+def test_reconcile_fails_a_payment_the_processor_never_received_only_after_the_window(
+    user, gateway_fault, settings
+):
+    gateway_fault("timeout_before")
+    with pytest.raises(GatewayUnavailable) as info:
+        pay_new(user, "4242424242424242")
+    assert info.value.payment.status == Payment.Status.PROCESSING
     gateway_fault("")
+    # Inside the settle window the request might still reach the processor.
     payment = payment_reconcile(payment=Payment.objects.get())
+    assert payment.status == Payment.Status.PROCESSING
+    later = timezone.now() + timedelta(seconds=settings.PAYMENT_SETTLE_WINDOW_SECONDS + 1)
+    with time_machine.travel(later):
+        payment = payment_reconcile(payment=Payment.objects.get())
     assert (payment.status, payment.decline_code) == ("failed", "no_response")
     assert not SimulatedCharge.objects.exists()
 
@@ -305,23 +324,21 @@ def test_reconcile_while_the_gateway_is_still_down_changes_nothing(user, gateway
     assert Payment.objects.get().status == Payment.Status.PROCESSING
 
 
-def test_reconcile_command_settles_old_pending_payments_only(user, gateway_fault):
+def test_reconcile_command_settles_what_the_processor_knows_and_leaves_what_is_in_flight(
+    user, gateway_fault
+):
     gateway_fault("timeout")
-    for key in ("old", "fresh"):
-        with pytest.raises(GatewayUnavailable):
-            pay_new(user, "4242424242424242", key=key)
+    with pytest.raises(GatewayUnavailable):
+        pay_new(user, "4242424242424242", key="charged", reference="BZ-000001")
+    gateway_fault("timeout_before")
+    with pytest.raises(GatewayUnavailable):
+        pay_new(user, "4242424242424242", key="in-flight", reference="BZ-000002")
     gateway_fault("")
-    Payment.objects.filter(idempotency_key="old").update(
-        updated_at=timezone.now() - timedelta(minutes=10)
-    )
     out = StringIO()
-    call_command("reconcile_payments", "--older-than", "5", stdout=out)
-    assert Payment.objects.get(idempotency_key="old").status == "succeeded"
-    assert Payment.objects.get(idempotency_key="fresh").status == "processing"
+    call_command("reconcile_payments", stdout=out)
+    assert Payment.objects.get(idempotency_key="charged").status == "succeeded"
+    assert Payment.objects.get(idempotency_key="in-flight").status == "processing"
     assert "BZ-000001 payment" in out.getvalue()
-
-
-# ----------------------------------------------------------------- save card
 
 
 def test_saving_a_new_card_links_it_after_the_payment(user, address):
@@ -380,14 +397,17 @@ def test_processing_error_while_saving_the_card_fails_the_payment(user, address)
 
 
 def test_timeout_while_saving_the_card_leaves_the_payment_for_reconciliation(
-    user, address, gateway_fault
+    user, address, gateway_fault, settings
 ):
     gateway_fault("timeout")
     with pytest.raises(GatewayUnavailable) as info:
         pay_new(user, "4242424242424242", save_card=True, payment_address=address)
     assert info.value.payment.status == Payment.Status.PROCESSING
     gateway_fault("")
-    payment = payment_reconcile(payment=info.value.payment)
+    assert payment_reconcile(payment=info.value.payment).status == Payment.Status.PROCESSING
+    later = timezone.now() + timedelta(seconds=settings.PAYMENT_SETTLE_WINDOW_SECONDS + 1)
+    with time_machine.travel(later):
+        payment = payment_reconcile(payment=info.value.payment)
     assert (payment.status, payment.decline_code) == ("failed", "no_response")
     assert not Card.objects.exists()
 

@@ -113,14 +113,39 @@ def test_refund_timeout_stays_pending_counts_against_the_limit_and_reconciles(
     assert SimulatedRefund.objects.count() == 1
 
 
-def test_a_refund_the_gateway_never_got_is_failed_and_frees_the_amount(
+def test_a_refund_the_gateway_never_got_stays_pending_and_is_sent_again_once(
     payment, staff, gateway_fault
 ):
     gateway_fault("unreachable")
     with pytest.raises(GatewayUnavailable) as info:
         payment_refund(payment=payment, amount=Decimal("70"), reason="x", by=staff)
+    assert info.value.refund.status == Refund.Status.PENDING
+    # Still unreachable: it stays pending, never dropped.
+    with pytest.raises(GatewayUnavailable):
+        refund_reconcile(refund=info.value.refund)
+    assert payment_refundable_amount(payment=payment) == Decimal("30.00")
     gateway_fault("")
-    assert refund_reconcile(refund=info.value.refund).status == Refund.Status.FAILED
+    assert refund_reconcile(refund=info.value.refund).status == Refund.Status.SUCCEEDED
+    assert refund_reconcile(refund=info.value.refund).status == Refund.Status.SUCCEEDED
+    assert SimulatedRefund.objects.get().amount_minor == 7000
+
+
+def test_a_refund_whose_answer_was_lost_is_not_made_twice_when_sent_again(
+    payment, staff, gateway_fault
+):
+    gateway_fault("timeout")
+    with pytest.raises(GatewayUnavailable) as info:
+        payment_refund(payment=payment, amount=Decimal("70"), reason="x", by=staff)
+    gateway_fault("")
+    assert refund_reconcile(refund=info.value.refund).status == Refund.Status.SUCCEEDED
+    assert SimulatedRefund.objects.count() == 1
+
+
+def test_a_refund_the_processor_refuses_is_failed_and_frees_the_amount(payment, staff):
+    SimulatedCharge.objects.update(amount_refunded_minor=10000)  # refunded elsewhere
+    with pytest.raises(RefundExceedsCaptured) as info:
+        payment_refund(payment=payment, amount=Decimal("70"), reason="x", by=staff)
+    assert info.value.refund.status == Refund.Status.FAILED
     assert payment_refundable_amount(payment=payment) == Decimal("100.00")
 
 

@@ -17,8 +17,12 @@ Contract (checked for every implementation by tests/wallet/test_gateway_contract
   (``RefundExceedsCaptured``); it is idempotent by key like ``charge``.
 - ``retrieve_charge``/``retrieve_refund`` look a request up by idempotency key (``None`` if
   it never reached the processor), for reconciliation after a timeout.
-- Transport failures raise ``GatewayUnavailable``: the outcome is unknown until a retry
-  with the same key or a retrieve tells.
+- ``list_charges`` returns every charge the processor holds for a reference (the order
+  number sent with ``charge``), with what it captured and refunded: the processor's own
+  records, which ``audit_money`` holds the ledger against.
+- Transport failures raise ``GatewayUnavailable``. Code ``unreachable`` means the request
+  was never delivered (connection refused): nothing happened. Any other code (``timeout``)
+  means the outcome is unknown until a retry with the same key or a retrieve tells.
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ class ChargeResult:
     message: str = ""
     captured: bool = False
     amount_refunded_minor: int = 0
+    # Filled in by ``list_charges``: the key the charge was made with, and its reference.
+    idempotency_key: str = ""
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,11 @@ class PaymentGateway(abc.ABC):
     @abc.abstractmethod
     def retrieve_charge(self, *, idempotency_key: str) -> ChargeResult | None:
         """The charge made with this key, or ``None`` if no such request reached us."""
+
+    @abc.abstractmethod
+    def list_charges(self, *, reference: str) -> list[ChargeResult]:
+        """Every charge made for ``reference``, oldest first, with ``idempotency_key`` and
+        ``reference`` filled in."""
 
     @abc.abstractmethod
     def refund(

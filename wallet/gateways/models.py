@@ -72,7 +72,7 @@ class SimulatedCharge(models.Model):
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
     description = models.CharField(max_length=255, blank=True)
-    reference = models.CharField(max_length=64, blank=True)
+    reference = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=20, choices=Status.choices)
     # For requires_action charges: what confirming authentication leads to.
     outcome = models.CharField(max_length=30, choices=Outcome.choices)

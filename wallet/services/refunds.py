@@ -1,9 +1,14 @@
 """Refunds: give money back on a succeeded payment, never more than is left to refund.
 
 Same pattern as payments: record the refund (``pending``) under the payment's row lock and
-commit, call the gateway with the refund's idempotency key and no lock held, then settle.
-Pending refunds count against the refundable amount, so two refunds racing each other
-can't give back more than was paid together.
+commit, call the gateway with the refund's idempotency key and no lock held, then settle
+through ``Refund.TRANSITIONS`` (``_refund_set_status`` is the one place a refund's status
+changes). Pending refunds count against the refundable amount, so two refunds racing each
+other can't give back more than was paid together.
+
+A refund is never dropped: one the processor has not answered for stays ``pending`` and is
+sent again with the same key (``refund_reconcile``) until the processor accepts or refuses
+it. Only a refusal makes it ``failed``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import uuid
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 
 from core.money import format_money, to_minor
 from wallet import cards as card_rules
@@ -27,18 +31,20 @@ from wallet.exceptions import (
 )
 from wallet.gateways import get_gateway
 from wallet.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus, WalletEvent
+from wallet.selectors import payment_refundable_amount
 from wallet.services._common import clean_amount, clean_idempotency_key, event_record
 
 logger = logging.getLogger("wallet.payments")
 
-_COUNTED = (RefundStatus.PENDING, RefundStatus.SUCCEEDED)
 
-
-def _refundable(payment: Payment) -> Decimal:
-    if payment.status != PaymentStatus.SUCCEEDED:
-        return Decimal("0")
-    taken = payment.refunds.filter(status__in=_COUNTED).aggregate(total=Sum("amount"))["total"]
-    return payment.amount - (taken or Decimal("0"))
+def _refund_set_status(refund: Refund, status: str, **fields) -> None:
+    """The one place a refund's status changes. Caller holds the row lock. Checks the
+    transition table first: an illegal move raises ``IllegalPaymentTransition``."""
+    refund.check_transition(status)
+    for name, value in fields.items():
+        setattr(refund, name, value)
+    refund.status = status
+    refund.save(update_fields=[*fields, "status", "updated_at"])
 
 
 def _refund_open(
@@ -58,7 +64,7 @@ def _refund_open(
             return existing
         if payment.status != PaymentStatus.SUCCEEDED:
             raise RefundNotAllowed(payment=payment)
-        refundable = _refundable(payment)
+        refundable = payment_refundable_amount(payment=payment)
         if amount > refundable:
             raise RefundExceedsCaptured(
                 f"At most {format_money(refundable, payment.currency)} can be refunded.",
@@ -85,10 +91,12 @@ def _refund_settle(
         )
         if refund.status != RefundStatus.PENDING:
             return refund
-        refund.status = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
-        refund.gateway_refund_id = gateway_refund_id
-        refund.failure_message = failure[:255]
-        refund.save(update_fields=["status", "gateway_refund_id", "failure_message", "updated_at"])
+        _refund_set_status(
+            refund,
+            RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED,
+            gateway_refund_id=gateway_refund_id,
+            failure_message=failure[:255],
+        )
         payment = refund.payment
         if succeeded:
             money = format_money(refund.amount, refund.currency)
@@ -186,17 +194,16 @@ def payment_refund(
 
 
 def refund_reconcile(*, refund: Refund) -> Refund:
-    """Settle a refund left ``pending`` by a gateway timeout by asking the gateway (by
-    idempotency key). One the gateway never received is marked failed, freeing the amount.
-    Raises ``GatewayUnavailable`` if the gateway can't be asked."""
+    """Settle a refund left ``pending`` (a timeout, an unreachable processor, a process that
+    died before sending it) by sending it again with its own idempotency key: the processor
+    refunds at most once per key, so this is safe whether or not the first request arrived.
+    Returns the refund, ``succeeded`` or ``failed`` (the processor refused it). Raises
+    ``GatewayUnavailable`` while the processor can't be reached; the refund stays pending."""
     refund = Refund.objects.select_related("payment").get(pk=refund.pk)
     if refund.status != RefundStatus.PENDING:
         return refund
-    if refund.payment.method == PaymentMethod.BANK_TRANSFER:
-        return _refund_settle(refund, succeeded=True)
-    result = get_gateway().retrieve_refund(idempotency_key=refund.idempotency_key)
-    if result is None:
-        return _refund_settle(
-            refund, succeeded=False, failure="The gateway never received this refund."
-        )
-    return _refund_settle(refund, succeeded=True, gateway_refund_id=result.id)
+    logger.info("%s refund %s: sending it again", refund.payment.reference, refund.pk)
+    try:
+        return _refund_drive(refund)
+    except (RefundError, GatewayRequestError) as exc:
+        return exc.refund

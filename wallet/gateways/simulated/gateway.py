@@ -63,7 +63,7 @@ class SimulatedGateway(PaymentGateway):
             logger.info("simulated gateway: card ending %s refused: %s", card.last4, scenario)
             raise PaymentDeclined(code=scenario.decline_code)
         token = SimulatedToken.objects.create(
-            token=f"tok_sim_{secrets.token_hex(12)}",
+            token=f"tok_sim_{secrets.token_hex(16)}",
             fingerprint=card.fingerprint,
             brand=card.brand,
             last4=card.last4,
@@ -122,7 +122,7 @@ class SimulatedGateway(PaymentGateway):
             try:
                 with transaction.atomic():
                     charge = SimulatedCharge.objects.create(
-                        charge_id=f"ch_sim_{secrets.token_hex(12)}",
+                        charge_id=f"ch_sim_{secrets.token_hex(16)}",
                         idempotency_key=idempotency_key,
                         request_hash=request_hash,
                         amount_minor=amount_minor,
@@ -240,6 +240,11 @@ class SimulatedGateway(PaymentGateway):
         charge = SimulatedCharge.objects.filter(idempotency_key=idempotency_key).first()
         return self._result(charge) if charge else None
 
+    def list_charges(self, *, reference: str) -> list[ChargeResult]:
+        fail_before("list_charges")
+        charges = SimulatedCharge.objects.filter(reference=reference).order_by("created_at", "id")
+        return [self._result(charge, with_key=True) for charge in charges]
+
     def _locked_charge(self, charge_id: str) -> SimulatedCharge:
         charge = SimulatedCharge.objects.select_for_update().filter(charge_id=charge_id).first()
         if charge is None:
@@ -255,7 +260,9 @@ class SimulatedGateway(PaymentGateway):
         charge.save(update_fields=["status", "decline_code", "captured", "message", "updated_at"])
 
     @staticmethod
-    def _result(charge: SimulatedCharge, *, raise_processing_error: bool = False) -> ChargeResult:
+    def _result(
+        charge: SimulatedCharge, *, raise_processing_error: bool = False, with_key: bool = False
+    ) -> ChargeResult:
         if raise_processing_error and charge.decline_code == "processing_error":
             raise ProcessingError()
         return ChargeResult(
@@ -269,6 +276,8 @@ class SimulatedGateway(PaymentGateway):
             message=charge.message,
             captured=charge.captured,
             amount_refunded_minor=charge.amount_refunded_minor,
+            idempotency_key=charge.idempotency_key if with_key else "",
+            reference=charge.reference if with_key else "",
         )
 
     # ----------------------------------------------------------------- refunds
@@ -296,7 +305,7 @@ class SimulatedGateway(PaymentGateway):
                     if amount_minor > charge.amount_minor - charge.amount_refunded_minor:
                         raise RefundExceedsCaptured()
                     refund = SimulatedRefund.objects.create(
-                        refund_id=f"re_sim_{secrets.token_hex(12)}",
+                        refund_id=f"re_sim_{secrets.token_hex(16)}",
                         idempotency_key=idempotency_key,
                         request_hash=request_hash,
                         charge=charge,

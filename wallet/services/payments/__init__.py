@@ -22,7 +22,9 @@ is saved and they raise a ``PaymentError`` subclass carrying it as ``exc.payment
 then ``payment_confirm_step_up``), ``PaymentDeclined`` (failed; ``exc.message`` is safe to
 show), ``ProcessingError`` (failed, nothing charged, retry is fine), ``GatewayUnavailable``
 (still processing: a retry with the same key or ``payment_reconcile`` settles it),
-``PaymentCanceled``. Do not call these services inside an outer ``transaction.atomic``:
+``PaymentCanceled``, ``PaymentInProgress`` (another card payment for the reference is still
+open: nothing was charged), ``PaymentAlreadySucceeded`` (the open one turned out paid).
+Do not call these services inside an outer ``transaction.atomic``:
 the attempt must be committed before the gateway is called so its record survives.
 
 Log lines (logger ``wallet.payments``) start with the payment reference (the order number).
@@ -33,7 +35,11 @@ from wallet.services.payments.bank_transfer import (
     payment_start_bank_transfer,
 )
 from wallet.services.payments.charge import payment_charge_card, payment_charge_new_card
-from wallet.services.payments.reconcile import payment_cancel, payment_reconcile
+from wallet.services.payments.reconcile import (
+    payment_cancel,
+    payment_reconcile,
+    payment_resolve_open,
+)
 from wallet.services.payments.step_up import payment_confirm_step_up
 
 __all__ = [
@@ -43,5 +49,6 @@ __all__ = [
     "payment_confirm_step_up",
     "payment_mark_bank_transfer_received",
     "payment_reconcile",
+    "payment_resolve_open",
     "payment_start_bank_transfer",
 ]

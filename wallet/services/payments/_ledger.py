@@ -21,18 +21,24 @@ from wallet.exceptions import (
     GatewayRequestError,
     GatewayUnavailable,
     IdempotencyConflict,
+    IllegalPaymentTransition,
     PaymentCanceled,
     PaymentDeclined,
+    PaymentInProgress,
     ProcessingError,
     decline_message,
 )
 from wallet.gateways.base import ChargeResult, ChargeStatus, TokenResult
 from wallet.models import Card, Payment, PaymentMethod, PaymentStatus, WalletEvent
+from wallet.selectors import payment_open_for_reference
 from wallet.services._common import event_record, token_delete_on_commit
 from wallet.services.cards.link import card_attach
 
 logger = logging.getLogger("wallet.payments")
 
+
+# Failure codes that mean the processor took nothing: retrying is safe.
+NOTHING_CHARGED_CODES = ("processing_error", "no_response", "processor_unreachable")
 
 _STATUS_FROM_GATEWAY = {
     ChargeStatus.SUCCEEDED: PaymentStatus.SUCCEEDED,
@@ -62,7 +68,9 @@ def _payment_set_status(payment: Payment, status: str, **fields) -> None:
 def _payment_open(*, idempotency_key: str, **fields) -> tuple[Payment, bool]:
     """Insert the attempt (committed on return) or find the one with this key.
 
-    Same key with different parameters raises ``IdempotencyConflict``.
+    Same key with different parameters raises ``IdempotencyConflict``. A card payment for a
+    reference that already has an open one (the database allows one) raises
+    ``PaymentInProgress`` carrying the open payment: another tab got there first.
     """
     payment = Payment.objects.select_related("card").filter(idempotency_key=idempotency_key)
     existing = payment.first()
@@ -72,11 +80,20 @@ def _payment_open(*, idempotency_key: str, **fields) -> tuple[Payment, bool]:
                 created = Payment.objects.create(idempotency_key=idempotency_key, **fields)
             return created, True
         except IntegrityError:
-            # A concurrent request with the same key inserted first (the unique index made
-            # us wait for it to commit): continue with its row.
+            # A concurrent request inserted first (the unique index made us wait for it to
+            # commit): the same key continues with its row; another key lost the race for
+            # the reference's one open card payment.
             existing = payment.first()
             if existing is None:
-                raise
+                other = payment_open_for_reference(reference=fields["reference"])
+                if other is None:
+                    raise
+                logger.info(
+                    "%s payment %s is open: a second attempt was refused",
+                    other.reference,
+                    other.pk,
+                )
+                raise PaymentInProgress(payment=other) from None
     for name, value in fields.items():
         # A new-card payment (card=None) gains a card once it is saved: not a difference.
         if name == "description" or (name == "card" and value is None):
@@ -92,6 +109,13 @@ def _payment_open(*, idempotency_key: str, **fields) -> tuple[Payment, bool]:
             )
             raise IdempotencyConflict()
     return existing, False
+
+
+def _payment_touch(payment: Payment) -> None:
+    """Stamp a payment as sent to the processor now (a retry re-sends it): the settle
+    window counts from here."""
+    payment.updated_at = timezone.now()
+    Payment.objects.filter(pk=payment.pk).update(updated_at=payment.updated_at)
 
 
 def _pending_card_attach(payment: Payment) -> None:
@@ -127,11 +151,17 @@ def _payment_settle(
     gateway_charge_id: str = "",
     decline_code: str = "",
     actor=None,
-    strict: bool = False,
+    only_from: tuple[str, ...] | None = None,
 ) -> Payment:
     """Lock the payment and move it to ``status`` with its side effects (event, card use,
-    saving a pending card). A payment already there is returned unchanged; a final payment
-    asked to move elsewhere is logged and returned unchanged (``strict``: raises)."""
+    saving a pending card). A payment already there is returned unchanged.
+
+    A move the transition table forbids (the processor says failed about a payment we hold
+    as succeeded) is logged for staff and changes nothing. A failed or canceled payment the
+    processor reports as succeeded is a late capture: it is recorded as succeeded (the money
+    did move) and the caller gives it back or applies it. ``only_from`` narrows the
+    statuses the caller accepts and raises ``IllegalPaymentTransition`` for any other.
+    """
     with transaction.atomic():
         payment = (
             Payment.objects.select_for_update(of=("self",))
@@ -140,7 +170,11 @@ def _payment_settle(
         )
         if payment.status == status:
             return payment
-        if payment.is_final and not strict:
+        if only_from is not None and payment.status not in only_from:
+            raise IllegalPaymentTransition(
+                f"Payment {payment.pk} is {payment.status}, not {' or '.join(only_from)}."
+            )
+        if not payment.can_transition_to(status):
             logger.error(
                 "%s payment %s: is %s but the gateway now says %s; needs a look by staff",
                 payment.reference,
@@ -149,6 +183,13 @@ def _payment_settle(
                 status,
             )
             return payment
+        if payment.is_final:
+            logger.error(
+                "%s payment %s: late capture: was %s, the processor took the money after all",
+                payment.reference,
+                payment.pk,
+                payment.status,
+            )
         fields: dict = {}
         if gateway_charge_id:
             fields["gateway_charge_id"] = gateway_charge_id
@@ -245,7 +286,7 @@ def _payment_outcome(payment: Payment) -> Payment:
     if status == PaymentStatus.PROCESSING:
         raise GatewayUnavailable(payment=payment)
     code = payment.decline_code
-    if code in ("processing_error", "no_response"):
+    if code in NOTHING_CHARGED_CODES:
         raise ProcessingError(payment.decline_message, code=code, payment=payment)
     if code == "invalid_request":
         raise GatewayRequestError(payment=payment)

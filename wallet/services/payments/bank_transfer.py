@@ -73,4 +73,6 @@ def payment_mark_bank_transfer_received(*, payment: Payment, by) -> Payment:
     card payment or a canceled transfer."""
     if payment.method != PaymentMethod.BANK_TRANSFER:
         raise IllegalPaymentTransition("Only bank transfers are marked received by staff.")
-    return _payment_settle(payment.pk, status=PaymentStatus.SUCCEEDED, actor=by, strict=True)
+    return _payment_settle(
+        payment.pk, status=PaymentStatus.SUCCEEDED, actor=by, only_from=(PaymentStatus.PROCESSING,)
+    )

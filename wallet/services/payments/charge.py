@@ -1,7 +1,9 @@
 """Charging a card: a saved card, or a card typed in for this payment (optionally saved).
 
 Steps 1 and 2 of the pattern in the package docstring: record the attempt, then call the
-gateway with no lock held and hand the answer to ``_payment_settle``.
+gateway with no lock held and hand the answer to ``_payment_settle``. A new attempt first
+settles the reference's open card payment through the processor (``payment_clear_the_way``):
+there is never a second charge in flight for one reference.
 """
 
 from __future__ import annotations
@@ -39,12 +41,41 @@ from wallet.services.payments._ledger import (
     _payment_open,
     _payment_outcome,
     _payment_settle,
+    _payment_touch,
 )
+from wallet.services.payments.reconcile import payment_clear_the_way
 
 logger = logging.getLogger("wallet.payments")
 
 
-def _payment_charge(payment: Payment, *, source: str | CardData) -> Payment:
+def _payment_transport_failure(
+    payment: Payment, exc: GatewayUnavailable, *, first_send: bool
+) -> Payment:
+    """A call for ``payment`` failed in transport. Settled failed only when the processor
+    was unreachable on the payment's first send (nothing was delivered, so nothing can have
+    been charged): raises ``ProcessingError``, or returns the payment if a concurrent retry
+    with the same key got it paid meanwhile. Otherwise it stays ``processing`` for a retry
+    or reconciliation: raises ``GatewayUnavailable``."""
+    if first_send and exc.code == "unreachable":
+        logger.warning(
+            "%s payment %s: the processor is unreachable; nothing was sent, marked failed",
+            payment.reference,
+            payment.pk,
+        )
+        settled = _payment_settle(
+            payment.pk, status=PaymentStatus.FAILED, decline_code="processor_unreachable"
+        )
+        return _payment_outcome(settled)
+    logger.warning(
+        "%s payment %s: gateway unavailable (%s); left processing until retried or reconciled",
+        payment.reference,
+        payment.pk,
+        exc.code,
+    )
+    raise GatewayUnavailable(payment=payment) from exc
+
+
+def _payment_charge(payment: Payment, *, source: str | CardData, first_send: bool) -> Payment:
     """Step 2 and 3 of the pattern: call the gateway (no lock held), then settle."""
     logger.info(
         "%s payment %s: charging %s with %s",
@@ -68,13 +99,7 @@ def _payment_charge(payment: Payment, *, source: str | CardData) -> Payment:
         )
         return _payment_outcome(payment)
     except GatewayUnavailable as exc:
-        logger.warning(
-            "%s payment %s: gateway unavailable (%s); left processing until retried or reconciled",
-            payment.reference,
-            payment.pk,
-            exc.code,
-        )
-        raise GatewayUnavailable(payment=payment) from exc
+        return _payment_transport_failure(payment, exc, first_send=first_send)
     except IdempotencyConflict as exc:
         logger.error(
             "%s payment %s: the gateway holds another request under this key; reconcile",
@@ -116,7 +141,9 @@ def payment_charge_card(
     card is the default. No lock is held during the gateway call.
 
     Raises first, before recording anything: ``CardNotUsable`` (not the user's card,
-    removed, disabled or expired), ``ValueError``/``TypeError`` for a bad amount.
+    removed, disabled or expired), ``ValueError``/``TypeError`` for a bad amount, and
+    ``PaymentInProgress``/``PaymentAlreadySucceeded`` when another card payment for the
+    reference is still open or turned out paid (see ``payment_clear_the_way``).
     """
     amount, currency = clean_amount(amount, currency)
     reference = clean_reference(reference)
@@ -131,7 +158,8 @@ def payment_charge_card(
                 code="card_expired",
             )
         card = fresh
-    payment, _created = _payment_open(
+        payment_clear_the_way(reference=reference, idempotency_key=idempotency_key)
+    payment, created = _payment_open(
         idempotency_key=idempotency_key,
         user=user,
         method=PaymentMethod.CARD,
@@ -145,11 +173,13 @@ def payment_charge_card(
     )
     if payment.status != PaymentStatus.PROCESSING:
         return _payment_outcome(payment)
-    return _payment_charge(payment, source=payment.card.gateway_token)
+    if not created:
+        _payment_touch(payment)
+    return _payment_charge(payment, source=payment.card.gateway_token, first_send=created)
 
 
 def _payment_tokenize_for_saving(
-    payment: Payment, card_data: CardData, address: dict[str, str]
+    payment: Payment, card_data: CardData, address: dict[str, str], *, first_send: bool
 ) -> str | None:
     """Tokenize a new card the shopper wants saved, remember the token on the payment and
     return it; the card joins the wallet only when the payment succeeds. Returns None when
@@ -164,14 +194,10 @@ def _payment_tokenize_for_saving(
         _payment_settle(payment.pk, status=PaymentStatus.FAILED, decline_code=exc.code)
         return None
     except GatewayUnavailable as exc:
-        # Left processing like any timeout: a concurrent retry may still charge this
-        # payment, so only a retry or reconciliation may settle it.
-        logger.warning(
-            "%s payment %s: gateway unavailable while saving the card; left processing",
-            payment.reference,
-            payment.pk,
-        )
-        raise GatewayUnavailable(payment=payment) from exc
+        # Like any transport failure of the charge itself; returning None sends the caller
+        # to the payment's outcome.
+        _payment_transport_failure(payment, exc, first_send=first_send)
+        return None
     pending = {"token": asdict(token), "name": card_data.name, "address": address}
     stored = Payment.objects.filter(pk=payment.pk, pending_card__isnull=True).update(
         pending_card=pending
@@ -207,16 +233,19 @@ def payment_charge_new_card(
 
     Raises before recording anything: ``ValidationError`` (card fields, address),
     ``CardLimitReached``/``CardBlocked`` (with ``save_card``), ``ValueError`` for a bad
-    amount.
+    amount, ``PaymentInProgress``/``PaymentAlreadySucceeded`` like
+    ``payment_charge_card``.
     """
     card_data = clean_card_data(card_data)
     amount, currency = clean_amount(amount, currency)
     reference = clean_reference(reference)
     idempotency_key = clean_idempotency_key(idempotency_key)
     address = clean_payment_address(payment_address) if save_card else None
-    if save_card and not Payment.objects.filter(idempotency_key=idempotency_key).exists():
-        _link_precheck(user=user, fingerprint=card_data.fingerprint)
-    payment, _created = _payment_open(
+    if not Payment.objects.filter(idempotency_key=idempotency_key).exists():
+        if save_card:
+            _link_precheck(user=user, fingerprint=card_data.fingerprint)
+        payment_clear_the_way(reference=reference, idempotency_key=idempotency_key)
+    payment, created = _payment_open(
         idempotency_key=idempotency_key,
         user=user,
         method=PaymentMethod.CARD,
@@ -230,9 +259,11 @@ def payment_charge_new_card(
     )
     if payment.status != PaymentStatus.PROCESSING:
         return _payment_outcome(payment)
+    if not created:
+        _payment_touch(payment)
     source: str | CardData | None = card_data
     if save_card or payment.pending_card:
-        source = _payment_tokenize_for_saving(payment, card_data, address)
+        source = _payment_tokenize_for_saving(payment, card_data, address, first_send=created)
         if source is None:
             return _payment_outcome(Payment.objects.get(pk=payment.pk))
-    return _payment_charge(payment, source=source)
+    return _payment_charge(payment, source=source, first_send=created)

@@ -1,50 +1,32 @@
-"""Payments left pending: reconcile one a timeout left ``processing``, cancel an abandoned one."""
+"""Open payments: ask the processor what became of one, clear the way for a new attempt,
+cancel an abandoned one.
+
+Nothing is declared "never received" while it could still be in flight: a card payment the
+processor has no record of is settled failed (``no_response``) only once its last request
+is older than the settle window (``Payment.may_be_in_flight``).
+"""
 
 from __future__ import annotations
 
 import logging
 
-from wallet.exceptions import GatewayUnavailable
+from wallet.exceptions import GatewayUnavailable, PaymentAlreadySucceeded, PaymentInProgress
 from wallet.gateways import get_gateway
 from wallet.models import Payment, PaymentMethod, PaymentStatus
+from wallet.selectors import payment_open_for_reference
 from wallet.services.payments._ledger import _payment_apply_result, _payment_settle
 
 logger = logging.getLogger("wallet.payments")
 
 
-def payment_cancel(*, payment: Payment) -> Payment:
-    """Abandon a pending payment (e.g. its order expired). Returns the payment, which may
-    turn out ``succeeded`` if the shopper completed it first: check its status.
-
-    Bank transfers waiting for money are canceled at once; a card payment waiting for
-    step-up is canceled at the gateway first (no lock held). A card payment still
-    ``processing`` is reconciled first; if the gateway can't say, raises
-    ``GatewayUnavailable``. Final payments are returned unchanged (idempotent).
-    """
-    payment = Payment.objects.get(pk=payment.pk)
-    if payment.is_final:
-        return payment
-    if payment.method == PaymentMethod.BANK_TRANSFER:
-        return _payment_settle(payment.pk, status=PaymentStatus.CANCELED)
-    if payment.status == PaymentStatus.PROCESSING:
-        payment = payment_reconcile(payment=payment)
-        if payment.status == PaymentStatus.PROCESSING:
-            raise GatewayUnavailable(payment=payment)
-        if payment.is_final:
-            return payment
-    result = get_gateway().cancel_charge(charge_id=payment.gateway_charge_id)
-    logger.info("%s payment %s: canceled at the gateway", payment.reference, payment.pk)
-    return _payment_apply_result(payment, result)
-
-
 def payment_reconcile(*, payment: Payment) -> Payment:
-    """Ask the gateway what became of a pending card payment (by its idempotency key) and
+    """Ask the processor what became of a pending card payment (by its idempotency key) and
     settle it. Returns the payment; never raises for declines.
 
-    A charge the gateway never received is marked failed (``no_response``, nothing
-    charged), so only reconcile payments older than any request still in flight: the
-    ``reconcile_payments`` command waits a few minutes. Raises ``GatewayUnavailable`` if
-    the gateway can't be asked; the payment is then unchanged.
+    A charge the processor has no record of stays ``processing`` while it may still be in
+    flight, and is settled failed (``no_response``, nothing charged) after the settle
+    window. Raises ``GatewayUnavailable`` if the processor can't be asked; the payment is
+    then unchanged.
     """
     payment = Payment.objects.get(pk=payment.pk)
     if payment.method != PaymentMethod.CARD or not payment.is_pending:
@@ -53,8 +35,15 @@ def payment_reconcile(*, payment: Payment) -> Payment:
     if result is None:
         if payment.status != PaymentStatus.PROCESSING:
             return payment
+        if payment.may_be_in_flight():
+            logger.info(
+                "%s payment %s: the processor has no record yet; still inside the settle window",
+                payment.reference,
+                payment.pk,
+            )
+            return payment
         logger.warning(
-            "%s payment %s: the gateway never received the charge; marking it failed",
+            "%s payment %s: the processor never received the charge; marking it failed",
             payment.reference,
             payment.pk,
         )
@@ -63,3 +52,78 @@ def payment_reconcile(*, payment: Payment) -> Payment:
         "%s payment %s: reconciled with charge %s", payment.reference, payment.pk, result.id
     )
     return _payment_apply_result(payment, result)
+
+
+def _payment_cancel_step_up(payment: Payment) -> Payment:
+    """Call off a charge waiting for the shopper's step-up, at the processor first (no lock
+    held). The processor's answer wins: a charge the shopper confirmed meanwhile comes back
+    succeeded. Raises ``GatewayUnavailable``."""
+    result = get_gateway().cancel_charge(charge_id=payment.gateway_charge_id)
+    logger.info("%s payment %s: step-up called off at the processor", payment.reference, payment.pk)
+    return _payment_apply_result(payment, result)
+
+
+def payment_resolve_open(*, reference: str, cancel_step_up: bool = False) -> Payment | None:
+    """The reference's open card payment after asking the processor about it: settled if the
+    processor knows its fate (succeeded, failed), or still open (in flight, or the processor
+    can't be asked now). With ``cancel_step_up`` a payment waiting for the shopper's bank
+    confirmation is called off. ``None`` when no card payment is open. Never raises for
+    gateway trouble: the payment then stays open."""
+    payment = payment_open_for_reference(reference=reference)
+    if payment is None:
+        return None
+    try:
+        payment = payment_reconcile(payment=payment)
+        if cancel_step_up and payment.status == PaymentStatus.REQUIRES_ACTION:
+            payment = _payment_cancel_step_up(payment)
+    except GatewayUnavailable as exc:
+        logger.warning(
+            "%s payment %s: the processor can't be asked now (%s); left open",
+            payment.reference,
+            payment.pk,
+            exc.code,
+        )
+    return payment
+
+
+def payment_clear_the_way(*, reference: str, idempotency_key: str) -> None:
+    """Before a new card payment for ``reference``: settle its open one through the
+    processor (never a second charge while the first is unresolved). Returns when nothing
+    is open any more, or when the open one is this very request (same ``idempotency_key``:
+    a double submit continues with it). Raises ``PaymentAlreadySucceeded`` (carrying it)
+    when the open one turned out paid, ``PaymentInProgress`` (carrying it) while it is
+    still in flight."""
+    current = payment_open_for_reference(reference=reference)
+    if current is None or current.idempotency_key == idempotency_key:
+        return
+    payment = payment_resolve_open(reference=reference, cancel_step_up=True)
+    if payment is None or payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
+        return
+    if payment.status == PaymentStatus.SUCCEEDED:
+        raise PaymentAlreadySucceeded(payment=payment)
+    raise PaymentInProgress(payment=payment)
+
+
+def payment_cancel(*, payment: Payment) -> Payment:
+    """Abandon a pending payment (e.g. its order expired). Returns the payment, which may
+    turn out ``succeeded`` if the shopper completed it first: check its status.
+
+    Bank transfers waiting for money are canceled at once; a card payment waiting for
+    step-up is canceled at the processor first (no lock held). A card payment still
+    ``processing`` is reconciled first; while its fate is unknown (in flight, or the
+    processor can't be asked) raises ``GatewayUnavailable``. Final payments are returned
+    unchanged (idempotent).
+    """
+    payment = Payment.objects.get(pk=payment.pk)
+    if payment.is_final:
+        return payment
+    if payment.method == PaymentMethod.BANK_TRANSFER:
+        return _payment_settle(
+            payment.pk, status=PaymentStatus.CANCELED, only_from=(PaymentStatus.PROCESSING,)
+        )
+    payment = payment_reconcile(payment=payment)
+    if payment.status == PaymentStatus.PROCESSING:
+        raise GatewayUnavailable(payment=payment)
+    if payment.status == PaymentStatus.REQUIRES_ACTION:
+        payment = _payment_cancel_step_up(payment)
+    return payment

@@ -1,0 +1,385 @@
+"""An order's money: applying payments, refunds, cancelling, and making the order agree
+with the wallet's ledger.
+
+Money moves only through ``wallet.services`` and no order row lock is ever held across a
+processor call: the wallet call runs first, the order is locked afterwards.
+
+``order_settle_money`` is the one place that brings an order and its ledger into line, and
+it is idempotent: a succeeded payment pays a waiting order; any money the order must not
+keep (a second payment, a late success on a cancelled or expired order, the payment of a
+cancelled order) is refunded in full, once, under a fixed idempotency key; a pending refund
+is sent again with its own key before anything else; an order whose refund the processor
+accepted moves on (refund pending -> cancelled, paid/shipped/delivered -> refunded).
+Requests call it after every money movement and ``orders_reconcile`` (the
+``reconcile_payments`` command) calls it for every order whose money disagrees, so a crash,
+a timeout or a lost answer is finished by the next run. Log lines start with the order
+number.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+
+from core.money import format_money
+from shop.exceptions import IllegalOrderTransition
+from shop.models import Order, OrderStatus
+from shop.selectors.orders import orders_needing_settlement
+from shop.services.order_emails import order_email_on_commit
+from shop.services.orders import order_event_note, order_set_status
+from wallet import selectors as wallet_selectors
+from wallet import services as wallet_services
+from wallet.exceptions import GatewayRequestError, GatewayUnavailable, RefundError, WalletError
+from wallet.models import Payment, PaymentStatus, Refund, RefundStatus
+
+logger = logging.getLogger("shop.orders")
+
+
+# --------------------------------------------------------------------------- paying
+
+
+def order_apply_payment(*, order: Order, payment: Payment, by=None) -> Order:
+    """Apply a succeeded wallet payment to its order: a waiting order becomes paid with it.
+    A payment the order can't keep (the order was paid another way, cancelled or expired)
+    is refunded in full by ``order_settle_money``, which this ends in. Idempotent."""
+    if payment.status != PaymentStatus.SUCCEEDED:
+        raise ValueError("Only a succeeded payment pays an order.")
+    _order_pay_with(order=order, payment=payment, by=by)
+    return order_settle_money(order=order)
+
+
+def _order_pay_with(*, order: Order, payment: Payment, by=None) -> bool:
+    """Pay a waiting order with ``payment`` (under the order lock). True if it did."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != OrderStatus.PENDING_PAYMENT:
+            return False
+        Order.objects.filter(pk=locked.pk).update(paid_with=payment)
+        order.paid_with = payment
+        money = format_money(payment.amount, payment.currency)
+        order_set_status(
+            order=order,
+            status=OrderStatus.PAID,
+            by=by,
+            reason=f"Paid {money} with {payment.method_display}.",
+        )
+    return True
+
+
+def order_mark_bank_transfer_received(*, order: Order, by) -> Order:
+    """Staff confirm the shopper's bank transfer arrived: the payment succeeds (recording
+    ``by``) and the order is paid. Raises ``IllegalOrderTransition`` when no transfer waits."""
+    transfer = wallet_selectors.bank_transfers_waiting(reference=order.number).first()
+    if transfer is None:
+        raise IllegalOrderTransition(
+            f"Order {order.number} has no bank transfer waiting.", order=order
+        )
+    payment = wallet_services.payment_mark_bank_transfer_received(payment=transfer, by=by)
+    return order_apply_payment(order=order, payment=payment, by=by)
+
+
+def order_check_payment(*, order: Order) -> Order:
+    """Ask the processor about the order's open card payment (the shopper's "Check now",
+    support's "Check with processor") and apply what it says. Returns the order, fresh;
+    its open payment, if still unresolved, stays open. Never raises for gateway trouble."""
+    wallet_services.payment_resolve_open(reference=order.number)
+    return order_settle_money(order=order)
+
+
+# ------------------------------------------------------------- settling the ledger
+
+
+def _keeps(order: Order, payment: Payment) -> bool:
+    """Whether the order keeps (what is left of) ``payment``."""
+    return payment.pk == order.paid_with_id and order.status in Order.KEEPS_PAYMENT
+
+
+def _give_back_key(order: Order, payment: Payment) -> str:
+    if payment.pk == order.paid_with_id:
+        return f"{order.number}:cancel"
+    return f"{order.number}:extra:{payment.pk}"
+
+
+def _give_back(order: Order, payment: Payment, left: Decimal) -> None:
+    """Refund what is left of a payment the order must not keep, under a fixed key so a
+    rerun never refunds twice. Gateway trouble leaves the refund pending (sent again by the
+    next settle); a refusal leaves it failed for support's Retry refund."""
+    is_cancel = payment.pk == order.paid_with_id
+    key = _give_back_key(order, payment)
+    if is_cancel:
+        reason = f"Order {order.number} cancelled."
+    else:
+        reason = f"Order {order.number} was {order.get_status_display().lower()} already."
+    logger.warning(
+        "%s: giving back %s of payment %s (%s)",
+        order.number,
+        format_money(left, payment.currency),
+        payment.pk,
+        "cancelled order" if is_cancel else "money the order can't keep",
+    )
+    try:
+        wallet_services.payment_refund(
+            payment=payment, amount=left, reason=reason, idempotency_key=key
+        )
+    except GatewayUnavailable:
+        logger.warning(
+            "%s: refund of payment %s pending: processor unavailable", order.number, payment.pk
+        )
+        return
+    except (RefundError, GatewayRequestError) as exc:
+        logger.error("%s: refund of payment %s refused: %s", order.number, payment.pk, exc.message)
+        return
+    if not is_cancel:
+        order_event_note(
+            order=order,
+            reason=f"Extra payment with {payment.method_display} refunded in full.",
+        )
+
+
+def _retry_pending_refunds(order: Order) -> None:
+    for refund in wallet_selectors.refunds_pending(reference=order.number):
+        try:
+            wallet_services.refund_reconcile(refund=refund)
+        except GatewayUnavailable:
+            logger.warning(
+                "%s: refund %s still pending: processor unavailable", order.number, refund.pk
+            )
+
+
+def _call_off_waiting_transfers(order: Order) -> None:
+    for transfer in wallet_selectors.bank_transfers_waiting(reference=order.number):
+        wallet_services.payment_cancel(payment=transfer)
+
+
+def _move(order: Order, *, to: str, reason: str, by=None) -> None:
+    """``order_set_status`` that tolerates a concurrent settle having moved it first."""
+    try:
+        order_set_status(order=order, status=to, by=by, reason=reason)
+    except IllegalOrderTransition:
+        order.refresh_from_db()
+        if order.status != to:
+            raise
+
+
+def order_settle_money(*, order: Order, by=None) -> Order:
+    """Bring ``order`` into line with the wallet's ledger (see the module docstring).
+
+    Idempotent and safe to run at any time, from a request or the reconcile job, even
+    twice at once (refunds are keyed; status moves are checked under the order lock).
+    Never raises for processor trouble: what could not be done stays visible (a pending
+    or failed refund) and the next run retries it. Returns the order, fresh.
+    """
+    order = Order.objects.select_related("paid_with").get(pk=order.pk)
+    _retry_pending_refunds(order)
+    payments = list(wallet_selectors.payments_for_reference(reference=order.number))
+    succeeded = sorted(
+        (p for p in payments if p.status == PaymentStatus.SUCCEEDED),
+        key=lambda p: (p.settled_at, p.pk),
+    )
+    if order.status == OrderStatus.PENDING_PAYMENT and succeeded:
+        _order_pay_with(order=order, payment=succeeded[0], by=by)
+        order = Order.objects.select_related("paid_with").get(pk=order.pk)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        _call_off_waiting_transfers(order)
+    for payment in succeeded:
+        if _keeps(order, payment):
+            continue
+        left = wallet_selectors.payment_refundable_amount(payment=payment)
+        # Once per key: a refund already made under it is pending (sent again above),
+        # done, or refused (support decides with Retry refund).
+        key = _give_back_key(order, payment)
+        if left > 0 and not any(r.idempotency_key == key for r in payment.refunds.all()):
+            _give_back(order, payment, left)
+    order = Order.objects.select_related("paid_with").get(pk=order.pk)
+    paid = order.paid_with
+    if paid is not None and _fully_refunded(paid):
+        refunded = format_money(paid.amount, paid.currency)
+        if order.status == OrderStatus.REFUND_PENDING:
+            _move(order, to=OrderStatus.CANCELLED, by=by, reason=f"Refunded {refunded}.")
+        elif order.status in Order.KEEPS_PAYMENT:
+            _move(order, to=OrderStatus.REFUNDED, by=by, reason=f"Refunded {refunded} in full.")
+    return order
+
+
+def _fully_refunded(payment: Payment) -> bool:
+    refunded = wallet_selectors.payment_refunded_amount(payment=payment)
+    return payment.status == PaymentStatus.SUCCEEDED and refunded >= payment.amount
+
+
+# ---------------------------------------------------------------- refunds, cancelling
+
+
+def order_refund(
+    *, order: Order, amount: Decimal, reason: str, by=None, idempotency_key: str | None = None
+) -> Order:
+    """Refund ``amount`` (all or part of what is left) of a paid, shipped or delivered order.
+
+    A refund that leaves nothing to refund moves the order to refunded once the processor
+    has accepted it; a partial one leaves the status and adds a timeline note. The wallet
+    call runs with no order lock held. Raises ``IllegalOrderTransition`` for an order in
+    another state, and the wallet's ``RefundError``/``ValueError``; ``GatewayUnavailable``
+    when the processor did not answer (the refund stays pending and is sent again by the
+    reconcile job until it answers: don't repeat it).
+    """
+    order = Order.objects.select_related("paid_with").get(pk=order.pk)
+    if order.status not in Order.KEEPS_PAYMENT or not order.paid_with_id:
+        raise IllegalOrderTransition(
+            f"Order {order.number} can't be refunded while {order.get_status_display().lower()}.",
+            order=order,
+        )
+    refund = wallet_services.payment_refund(
+        payment=order.paid_with,
+        amount=amount,
+        reason=reason,
+        by=by,
+        idempotency_key=idempotency_key,
+    )
+    money = format_money(refund.amount, refund.currency)
+    if not _fully_refunded(order.paid_with):
+        order_event_note(order=order, reason=f"Partly refunded {money}: {reason}", by=by)
+        order_email_on_commit(order=order, kind="refund")
+    return order_settle_money(order=order, by=by)
+
+
+def order_retry_refund(*, order: Order, by, reason: str = "") -> list[Refund]:
+    """Support's Retry refund: send again, under new keys, every refund the processor
+    refused that the order still owes (a cancelled order's payment, money it can't keep,
+    a staff refund on a kept payment: the refused amount, capped at what is left). Returns
+    the new refunds. Raises ``IllegalOrderTransition`` when nothing was refused, and the
+    wallet's ``RefundError``/``GatewayUnavailable``/``ValueError``."""
+    order = Order.objects.select_related("paid_with").get(pk=order.pk)
+    made: list[Refund] = []
+    for payment in wallet_selectors.payments_for_reference(reference=order.number):
+        refused = [r for r in payment.refunds.all() if r.status == RefundStatus.FAILED]
+        left = wallet_selectors.payment_refundable_amount(payment=payment)
+        if not refused or left <= 0:
+            continue
+        amount = left if not _keeps(order, payment) else min(refused[-1].amount, left)
+        made.append(
+            wallet_services.payment_refund(
+                payment=payment,
+                amount=amount,
+                reason=reason or refused[-1].reason,
+                by=by,
+                idempotency_key=f"{order.number}:retry:{uuid.uuid4().hex}",
+            )
+        )
+    if not made:
+        raise IllegalOrderTransition(
+            f"Order {order.number} has no refused refund to retry.", order=order
+        )
+    order_settle_money(order=order, by=by)
+    return made
+
+
+def _call_off_open_payment(order: Order) -> Payment | None:
+    """Before cancelling a waiting order: settle its open card payment (a step-up waiting
+    is called off at the processor) and call off its bank transfers. Returns a payment that
+    turned out succeeded (the order is then paid by it), else None. Raises
+    ``GatewayUnavailable`` while a card payment's fate is unknown."""
+    payment = wallet_services.payment_resolve_open(reference=order.number, cancel_step_up=True)
+    if payment is not None and payment.is_pending:
+        raise GatewayUnavailable(payment=payment)
+    settled = order_settle_money(order=order)
+    if settled.status != OrderStatus.PENDING_PAYMENT:
+        return settled.paid_with
+    _call_off_waiting_transfers(order)
+    return None
+
+
+def order_cancel(*, order: Order, by=None, reason: str = "") -> Order:
+    """Cancel an order that has not shipped.
+
+    Waiting for payment: its open card payment is settled through the processor first (a
+    payment found succeeded pays the order, which is then cancelled as a paid one), its
+    bank transfers are called off, the stock returns. Paid: the order moves to refund
+    pending at once (it can no longer ship; the stock returns) and its payment is refunded
+    in full under the key ``<number>:cancel``; it becomes cancelled when the processor
+    accepts the refund, now or in a later run of the reconcile job. Refund pending: the
+    pending refund is sent again with its own key (a second cancel never refunds twice).
+
+    Returns the order: cancelled, or refund pending. Raises ``IllegalOrderTransition`` once
+    shipped (or already closed) and ``GatewayUnavailable`` when a waiting card payment's fate
+    is unknown (the order is then unchanged).
+    """
+    order = Order.objects.get(pk=order.pk)
+    reason = reason or "Cancelled."
+    if order.status == OrderStatus.REFUND_PENDING:
+        return order_settle_money(order=order, by=by)
+    if order.status == OrderStatus.PENDING_PAYMENT and _call_off_open_payment(order) is None:
+        try:
+            return order_set_status(order=order, status=OrderStatus.CANCELLED, by=by, reason=reason)
+        except IllegalOrderTransition:
+            order.refresh_from_db()
+    order.refresh_from_db()
+    if order.status != OrderStatus.PAID:
+        raise IllegalOrderTransition(
+            f"Order {order.number} can't be cancelled while {order.get_status_display().lower()}.",
+            order=order,
+        )
+    order_set_status(order=order, status=OrderStatus.REFUND_PENDING, by=by, reason=reason)
+    return order_settle_money(order=order, by=by)
+
+
+# ------------------------------------------------------------------- reconciliation
+
+
+@dataclass
+class ReconcileReport:
+    """What one run of ``orders_reconcile`` did, as lines for the command's output."""
+
+    settled: list[str] = field(default_factory=list)
+    still_waiting: list[str] = field(default_factory=list)
+    orders: list[str] = field(default_factory=list)
+
+
+def orders_reconcile() -> ReconcileReport:
+    """The reconcile job: ask the processor about every open card payment and pending
+    refund (the wallet settles them: see ``payment_reconcile``, ``refund_reconcile``), then
+    settle every order whose money disagrees with its ledger (``order_settle_money``).
+    Safe to run while shoppers pay and as often as wanted."""
+    report = ReconcileReport()
+    for payment in wallet_selectors.payments_needing_reconciliation():
+        try:
+            settled = wallet_services.payment_reconcile(payment=payment)
+        except GatewayUnavailable:
+            report.still_waiting.append(f"{payment.reference} payment {payment.pk}")
+            continue
+        line = f"{settled.reference} payment {settled.pk}: {settled.get_status_display()}"
+        (report.still_waiting if settled.is_pending else report.settled).append(line)
+    for refund in wallet_selectors.refunds_needing_reconciliation():
+        try:
+            settled_refund = wallet_services.refund_reconcile(refund=refund)
+        except GatewayUnavailable:
+            report.still_waiting.append(f"{refund.payment.reference} refund {refund.pk}")
+            continue
+        report.settled.append(
+            f"{refund.payment.reference} refund {refund.pk}: {settled_refund.get_status_display()}"
+        )
+    for order in orders_needing_settlement():
+        before = order.status
+        try:
+            after = order_settle_money(order=order).status
+        except WalletError as exc:
+            logger.error("%s: settling failed: %s", order.number, exc.code)
+            report.still_waiting.append(f"{order.number}: {exc.code}")
+            continue
+        report.orders.append(f"{order.number}: {before} -> {after}")
+    return report
+
+
+__all__ = [
+    "ReconcileReport",
+    "order_apply_payment",
+    "order_cancel",
+    "order_check_payment",
+    "order_mark_bank_transfer_received",
+    "order_refund",
+    "order_retry_refund",
+    "order_settle_money",
+    "orders_reconcile",
+]
