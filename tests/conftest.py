@@ -1,7 +1,10 @@
 """Fixtures shared by the whole suite."""
 
+import os
+
 import pytest
 from django.core import mail
+from django.db import connection
 
 from tests.factories import (
     DEFAULT_PASSWORD,  # noqa: F401  (re-exported for tests)
@@ -21,6 +24,29 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+REQUIRE_POSTGRES_ENV = "REQUIRE_POSTGRES_TESTS"
+
+
+@pytest.fixture
+def requires_postgres(transactional_db):
+    """Concurrency tests need real row locks and concurrent writers: PostgreSQL.
+
+    On SQLite they skip with the reason, unless REQUIRE_POSTGRES_TESTS=1 (CI sets it with
+    DATABASE_URL), where running on anything else is a failure, not a skip.
+    """
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+        pytest.fail(
+            f"{REQUIRE_POSTGRES_ENV}=1 but the test database is {connection.vendor}; "
+            "set DATABASE_URL=postgres://..."
+        )
+    pytest.skip(
+        "concurrency test: needs PostgreSQL (row locks, concurrent writers); SQLite "
+        "serialises writes. Run with DATABASE_URL=postgres://... to include it."
+    )
 
 
 @pytest.fixture

@@ -28,6 +28,10 @@ from wallet.exceptions import IllegalPaymentTransition
 
 # A card payment in one of these states may still take money: at most one per reference.
 OPEN_CARD_STATUSES = ("processing", "requires_action")
+# Failures we declared ourselves, without an answer from the processor: the reconcile job
+# keeps asking about them for LATE_CAPTURE_LOOKBACK, in case the money was taken after all.
+GIVEN_UP_CODES = ("no_response", "processor_unreachable")
+LATE_CAPTURE_LOOKBACK = timedelta(days=1)
 
 EXPIRES_SOON_DAYS = 30
 
@@ -293,6 +297,11 @@ class Payment(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in OPEN_CARD_STATUSES
+
+    @property
+    def was_given_up(self) -> bool:
+        """Failed by us for want of an answer, not by the processor (see GIVEN_UP_CODES)."""
+        return self.status == PaymentStatus.FAILED and self.decline_code in GIVEN_UP_CODES
 
     def may_be_in_flight(self, *, now=None) -> bool:
         """Whether a request for this payment could still reach the processor: it was sent

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    DecimalField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from wallet.models import (
     CARD_RECENT_FIRST,
+    GIVEN_UP_CODES,
+    LATE_CAPTURE_LOOKBACK,
     OPEN_CARD_STATUSES,
     Card,
     Payment,
@@ -139,11 +152,17 @@ def bank_transfers_waiting(*, reference) -> QuerySet[Payment]:
 
 
 def payments_needing_reconciliation() -> QuerySet[Payment]:
-    """Open card payments (processing after a lost answer, or waiting for step-up): the
-    processor may know more than the ledger. ``payment_reconcile`` leaves alone what may
-    still be in flight."""
+    """Card payments the processor may know more about than the ledger: open ones
+    (processing after a lost answer, or waiting for step-up), and those we gave up on for
+    want of an answer in the last ``LATE_CAPTURE_LOOKBACK`` (a late capture is recorded and
+    given back). ``payment_reconcile`` leaves alone what may still be in flight."""
+    given_up = Q(
+        status=PaymentStatus.FAILED,
+        decline_code__in=GIVEN_UP_CODES,
+        settled_at__gte=timezone.now() - LATE_CAPTURE_LOOKBACK,
+    )
     return Payment.objects.filter(
-        method=PaymentMethod.CARD, status__in=OPEN_CARD_STATUSES
+        Q(status__in=OPEN_CARD_STATUSES) | given_up, method=PaymentMethod.CARD
     ).order_by("created_at", "id")
 
 

@@ -347,10 +347,12 @@ def orders_reconcile() -> ReconcileReport:
         try:
             settled = wallet_services.payment_reconcile(payment=payment)
         except GatewayUnavailable:
-            report.still_waiting.append(f"{payment.reference} payment {payment.pk}")
-            continue
+            settled = payment
         line = f"{settled.reference} payment {settled.pk}: {settled.get_status_display()}"
-        (report.still_waiting if settled.is_pending else report.settled).append(line)
+        if settled.is_pending:
+            report.still_waiting.append(line)
+        elif settled.status != payment.status:
+            report.settled.append(line)
     for refund in wallet_selectors.refunds_needing_reconciliation():
         try:
             settled_refund = wallet_services.refund_reconcile(refund=refund)

@@ -11,7 +11,7 @@ from shop.exceptions import CheckoutError
 from shop.models import Order, Product
 from shop.services import cart_add_item, cart_get_or_create_for_user, order_place
 from tests.factories import AddressFactory, CardFactory, ProductFactory, UserFactory
-from tests.wallet.conftest import requires_postgres, run_concurrently  # noqa: F401
+from tests.wallet.conftest import run_concurrently
 from wallet.gateways.models import SimulatedCharge
 from wallet.models import Card, Payment
 
@@ -32,7 +32,7 @@ def _shopper_with(product, quantity=1):
 
 
 @pytest.mark.parametrize("attempt", range(3))
-def test_two_shoppers_racing_for_the_last_unit_get_one_order(requires_postgres, attempt):  # noqa: F811
+def test_two_shoppers_racing_for_the_last_unit_get_one_order(requires_postgres, attempt):
     product = ProductFactory(stock=1)
     shoppers = [_shopper_with(product) for _ in range(2)]
 
@@ -49,7 +49,7 @@ def test_two_shoppers_racing_for_the_last_unit_get_one_order(requires_postgres, 
     assert Product.objects.get(pk=product.pk).stock == 0
 
 
-def test_double_submit_of_accept_and_pay_places_one_order_and_charges_once(requires_postgres):  # noqa: F811
+def test_double_submit_of_accept_and_pay_places_one_order_and_charges_once(requires_postgres):
     product = ProductFactory(stock=5)
     user, _cart, _address = _shopper_with(product, 2)
     CardFactory(owner=user)
@@ -80,7 +80,7 @@ def test_double_submit_of_accept_and_pay_places_one_order_and_charges_once(requi
     assert Product.objects.get(pk=product.pk).stock == 3
 
 
-def test_double_submit_of_pay_with_a_new_card_charges_once(requires_postgres):  # noqa: F811
+def test_double_submit_of_pay_with_a_new_card_charges_once(requires_postgres):
     product = ProductFactory(stock=5)
     user, cart, address = _shopper_with(product, 1)
     order, _created = order_place(

@@ -1,7 +1,6 @@
 """Wallet test fixtures: test cards, gateway faults, and the PostgreSQL-only gate for
 concurrency tests."""
 
-import os
 import threading
 import time
 from contextlib import contextmanager
@@ -12,33 +11,11 @@ from django.utils import timezone
 
 from tests.factories import AddressFactory, WalletAccountFactory, card_data, payment_address
 
-REQUIRE_POSTGRES_ENV = "REQUIRE_POSTGRES_TESTS"
-
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Wallet tests make many users; their passwords don't need a slow hash here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def requires_postgres(transactional_db):
-    """Concurrency tests need real row locks and concurrent writers: PostgreSQL.
-
-    On SQLite they skip with the reason, unless REQUIRE_POSTGRES_TESTS=1 (CI sets it with
-    DATABASE_URL), where running on anything else is a failure, not a skip.
-    """
-    if connection.vendor == "postgresql":
-        return
-    if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
-        pytest.fail(
-            f"{REQUIRE_POSTGRES_ENV}=1 but the test database is {connection.vendor}; "
-            "set DATABASE_URL=postgres://..."
-        )
-    pytest.skip(
-        "concurrency test: needs PostgreSQL (row locks, concurrent writers); SQLite "
-        "serialises writes. Run with DATABASE_URL=postgres://... to include it."
-    )
 
 
 def run_concurrently(*calls):

@@ -250,6 +250,22 @@ def test_retrieve_charge_finds_by_key_or_returns_none(harness, gateway, keys):
     assert gateway.retrieve_refund(idempotency_key="never-used") is None
 
 
+def test_list_charges_gives_the_processors_records_for_a_reference(harness, gateway, keys):
+    assert gateway.list_charges(reference="BZ-1") == []
+    first, second = keys(), keys()
+    paid = charge(gateway, card_data(harness.cards["success"]), first)
+    declined = charge(gateway, card_data(harness.cards["declined_on_charge"]), second)
+    gateway.refund(charge_id=paid.id, amount_minor=250, idempotency_key=keys())
+    charge(gateway, card_data(harness.cards["success"]), keys(), description="other")
+
+    listed = {c.idempotency_key: c for c in gateway.list_charges(reference="BZ-1")}
+    assert set(listed) >= {first, second}
+    assert listed[first].id == paid.id and listed[first].reference == "BZ-1"
+    assert (listed[first].captured, listed[first].amount_refunded_minor) == (True, 250)
+    assert listed[second].id == declined.id and not listed[second].captured
+    assert gateway.list_charges(reference="BZ-2") == []
+
+
 def test_a_deleted_token_cannot_be_charged_and_deleting_twice_is_fine(harness, gateway, keys):
     token = gateway.tokenize(card_data(harness.cards["success"])).token
     gateway.delete_token(token)

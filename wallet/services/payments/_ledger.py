@@ -22,6 +22,7 @@ from wallet.exceptions import (
     GatewayUnavailable,
     IdempotencyConflict,
     IllegalPaymentTransition,
+    PaymentAlreadySucceeded,
     PaymentCanceled,
     PaymentDeclined,
     PaymentInProgress,
@@ -30,7 +31,7 @@ from wallet.exceptions import (
 )
 from wallet.gateways.base import ChargeResult, ChargeStatus, TokenResult
 from wallet.models import Card, Payment, PaymentMethod, PaymentStatus, WalletEvent
-from wallet.selectors import payment_open_for_reference
+from wallet.selectors import payment_open_for_reference, payments_with_balance
 from wallet.services._common import event_record, token_delete_on_commit
 from wallet.services.cards.link import card_attach
 
@@ -70,7 +71,9 @@ def _payment_open(*, idempotency_key: str, **fields) -> tuple[Payment, bool]:
 
     Same key with different parameters raises ``IdempotencyConflict``. A card payment for a
     reference that already has an open one (the database allows one) raises
-    ``PaymentInProgress`` carrying the open payment: another tab got there first.
+    ``PaymentInProgress`` carrying the open payment: another tab got there first. A new
+    card payment for a reference another payment has already paid is called off before
+    the processor hears of it (``PaymentAlreadySucceeded``).
     """
     payment = Payment.objects.select_related("card").filter(idempotency_key=idempotency_key)
     existing = payment.first()
@@ -78,7 +81,6 @@ def _payment_open(*, idempotency_key: str, **fields) -> tuple[Payment, bool]:
         try:
             with transaction.atomic():
                 created = Payment.objects.create(idempotency_key=idempotency_key, **fields)
-            return created, True
         except IntegrityError:
             # A concurrent request inserted first (the unique index made us wait for it to
             # commit): the same key continues with its row; another key lost the race for
@@ -89,11 +91,13 @@ def _payment_open(*, idempotency_key: str, **fields) -> tuple[Payment, bool]:
                 if other is None:
                     raise
                 logger.info(
-                    "%s payment %s is open: a second attempt was refused",
-                    other.reference,
-                    other.pk,
+                    "%s payment %s is open: a second attempt was refused", other.reference, other.pk
                 )
                 raise PaymentInProgress(payment=other) from None
+        else:
+            if created.method == PaymentMethod.CARD:
+                _payment_refuse_if_paid(created)
+            return created, True
     for name, value in fields.items():
         # A new-card payment (card=None) gains a card once it is saved: not a difference.
         if name == "description" or (name == "card" and value is None):
@@ -109,6 +113,23 @@ def _payment_open(*, idempotency_key: str, **fields) -> tuple[Payment, bool]:
             )
             raise IdempotencyConflict()
     return existing, False
+
+
+def _payment_refuse_if_paid(payment: Payment) -> None:
+    """Checked once the new attempt is committed, so it can't miss a payment that
+    succeeded meanwhile: while ``payment`` is open no other card payment of the reference
+    can be, so any payment that paid it had settled before this one was inserted."""
+    paid = payments_with_balance(reference=payment.reference).exclude(pk=payment.pk).first()
+    if paid is None:
+        return
+    logger.info(
+        "%s payment %s: already paid by payment %s; called off before charging",
+        payment.reference,
+        payment.pk,
+        paid.pk,
+    )
+    _payment_settle(payment.pk, status=PaymentStatus.CANCELED)
+    raise PaymentAlreadySucceeded(payment=paid)
 
 
 def _payment_touch(payment: Payment) -> None:

@@ -13,7 +13,7 @@ import logging
 from wallet.exceptions import GatewayUnavailable, PaymentAlreadySucceeded, PaymentInProgress
 from wallet.gateways import get_gateway
 from wallet.models import Payment, PaymentMethod, PaymentStatus
-from wallet.selectors import payment_open_for_reference
+from wallet.selectors import payment_open_for_reference, payments_with_balance
 from wallet.services.payments._ledger import _payment_apply_result, _payment_settle
 
 logger = logging.getLogger("wallet.payments")
@@ -25,13 +25,19 @@ def payment_reconcile(*, payment: Payment) -> Payment:
 
     A charge the processor has no record of stays ``processing`` while it may still be in
     flight, and is settled failed (``no_response``, nothing charged) after the settle
-    window. Raises ``GatewayUnavailable`` if the processor can't be asked; the payment is
-    then unchanged.
+    window. A payment we gave up on that way is asked about again: if the processor took
+    the money after all, it is recorded as succeeded (a late capture, which the shop gives
+    back or applies). Raises ``GatewayUnavailable`` if the processor can't be asked; the
+    payment is then unchanged.
     """
     payment = Payment.objects.get(pk=payment.pk)
-    if payment.method != PaymentMethod.CARD or not payment.is_pending:
+    if payment.method != PaymentMethod.CARD or not (payment.is_pending or payment.was_given_up):
         return payment
     result = get_gateway().retrieve_charge(idempotency_key=payment.idempotency_key)
+    if payment.was_given_up:
+        if result is None or result.status != PaymentStatus.SUCCEEDED:
+            return payment
+        return _payment_apply_result(payment, result)
     if result is None:
         if payment.status != PaymentStatus.PROCESSING:
             return payment
@@ -94,7 +100,14 @@ def payment_clear_the_way(*, reference: str, idempotency_key: str) -> None:
     when the open one turned out paid, ``PaymentInProgress`` (carrying it) while it is
     still in flight."""
     current = payment_open_for_reference(reference=reference)
-    if current is None or current.idempotency_key == idempotency_key:
+    if current is not None and current.idempotency_key == idempotency_key:
+        return
+    if current is None:
+        # Looked up after the open payment (which could have just settled), so a payment
+        # that succeeded before this check is seen here.
+        paid = payments_with_balance(reference=reference).first()
+        if paid is not None:
+            raise PaymentAlreadySucceeded(payment=paid)
         return
     payment = payment_resolve_open(reference=reference, cancel_step_up=True)
     if payment is None or payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
