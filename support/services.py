@@ -92,12 +92,12 @@ def support_card_disable(*, card, by, reason: str):
 
 
 # ------------------------------------------------------------------- order actions
-# Each wraps one shop service (which owns the state machine and the money) and, once it
-# has succeeded, records the action. A refused action raises before anything changes, so
-# nothing is logged for it. Actions that call the payment gateway (refund, cancel of a
-# paid order) can't share one transaction with their audit row: the gateway call is not
-# rolled back, so the row is written right after, in its own transaction. The others run
-# in one transaction with their audit row: both are saved or neither is.
+# Each wraps one shop service (which owns the state machine and the money) and records
+# the action. A refused action raises before anything changes, so nothing is logged for
+# it. A refund's audit row is written in the transaction that records the refund, before
+# the processor is called. Cancel is recorded after the shop service returns (its refund
+# may still be pending then: the order reads refund pending). The others run in one
+# transaction with their audit row: both are saved or neither is.
 
 
 def _order_audit(*, order, by, action: str, reason: str, summary: str, **details) -> None:
@@ -114,12 +114,14 @@ def _order_audit(*, order, by, action: str, reason: str, summary: str, **details
 
 def support_order_refund(*, order, amount, reason: str, by, idempotency_key: str | None = None):
     """Refund ``amount`` of ``order`` through ``shop.services.order_refund`` (the wallet
-    refund: never more than is left, checked under the payment's row lock) and record it
-    afterwards. Idempotent per ``idempotency_key`` at the wallet (a replay refunds nothing
-    more; it is logged again). Raises what ``order_refund`` raises:
-    ``IllegalOrderTransition``, ``wallet.exceptions.RefundError`` (incl.
-    ``RefundExceedsCaptured``), ``GatewayUnavailable``, ``ValueError``; and
-    ``support.exceptions.ActionAlreadyDone`` when ``idempotency_key`` was already used."""
+    refund: never more than is left, checked under the payment's row lock). The audit
+    entry is written in the same transaction that records the refund, before the processor
+    hears of it, so it is never lost whatever the processor does; a replayed key writes
+    none. Raises what ``order_refund`` raises: ``IllegalOrderTransition``,
+    ``wallet.exceptions.RefundError`` (incl. ``RefundExceedsCaptured``),
+    ``GatewayUnavailable`` (the refund is pending and is sent again until the processor
+    answers), ``ValueError``; and ``support.exceptions.ActionAlreadyDone`` when
+    ``idempotency_key`` was already used."""
     from core.money import format_money
     from shop.services import order_refund
 
@@ -127,26 +129,32 @@ def support_order_refund(*, order, amount, reason: str, by, idempotency_key: str
     if not reason:
         raise ValueError("A refund needs a reason.")
     if idempotency_key and Refund.objects.filter(idempotency_key=idempotency_key).exists():
-        # The same refund form sent again: the wallet would only replay the first refund,
-        # but the order would get a second note and the log a second entry. (Two copies
-        # racing past this check still refund once: the wallet dedupes under its lock.)
+        # The same refund form sent again: the wallet would only replay the first refund.
         raise ActionAlreadyDone(
             f"This refund on {order.number} was already made (the form was sent twice); "
             "nothing more was refunded."
         )
-    order = order_refund(
-        order=order, amount=amount, reason=reason, by=by, idempotency_key=idempotency_key
-    )
-    _order_audit(
+
+    def audit(refund) -> None:
+        _order_audit(
+            order=order,
+            by=by,
+            action=AuditAction.ORDER_REFUND,
+            reason=reason,
+            summary=f"Refunded {format_money(refund.amount, order.currency)} on {order.number}.",
+            amount=str(refund.amount),
+            currency=order.currency,
+            refund_id=refund.pk,
+        )
+
+    return order_refund(
         order=order,
-        by=by,
-        action=AuditAction.ORDER_REFUND,
+        amount=amount,
         reason=reason,
-        summary=f"Refunded {format_money(amount, order.currency)} on {order.number}.",
-        amount=str(amount),
-        currency=order.currency,
+        by=by,
+        idempotency_key=idempotency_key,
+        on_record=audit,
     )
-    return order
 
 
 def support_order_cancel(*, order, reason: str, by):

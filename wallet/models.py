@@ -217,8 +217,15 @@ class Payment(models.Model):
                 PaymentStatus.CANCELED,
             }
         ),
+        # Back to processing when the shopper's step-up answer was sent but the processor's
+        # reply was lost: the payment is then open and unanswered like any other charge.
         PaymentStatus.REQUIRES_ACTION: frozenset(
-            {PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED}
+            {
+                PaymentStatus.PROCESSING,
+                PaymentStatus.SUCCEEDED,
+                PaymentStatus.FAILED,
+                PaymentStatus.CANCELED,
+            }
         ),
         PaymentStatus.SUCCEEDED: frozenset(),
         PaymentStatus.FAILED: frozenset({PaymentStatus.SUCCEEDED}),

@@ -164,12 +164,3 @@ def payments_needing_reconciliation() -> QuerySet[Payment]:
     return Payment.objects.filter(
         Q(status__in=OPEN_CARD_STATUSES) | given_up, method=PaymentMethod.CARD
     ).order_by("created_at", "id")
-
-
-def refunds_needing_reconciliation() -> QuerySet[Refund]:
-    """Refunds the processor has not answered for: each is sent again with its key."""
-    return (
-        Refund.objects.filter(status=RefundStatus.PENDING)
-        .select_related("payment")
-        .order_by("created_at", "id")
-    )

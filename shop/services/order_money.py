@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -140,14 +141,35 @@ def _give_back(order: Order, payment: Payment, left: Decimal) -> None:
         )
 
 
-def _retry_pending_refunds(order: Order) -> None:
+def _retry_pending_refunds(order: Order) -> list[Refund]:
+    """Send every pending refund of the order again with its own key; returns those the
+    processor has now accepted."""
+    accepted = []
     for refund in wallet_selectors.refunds_pending(reference=order.number):
         try:
-            wallet_services.refund_reconcile(refund=refund)
+            settled = wallet_services.refund_reconcile(refund=refund)
         except GatewayUnavailable:
             logger.warning(
                 "%s: refund %s still pending: processor unavailable", order.number, refund.pk
             )
+            continue
+        if settled.status == RefundStatus.SUCCEEDED:
+            accepted.append(settled)
+    return accepted
+
+
+def _partial_refund_accepted(order: Order, refund: Refund) -> None:
+    """A refund of part of the payment the order keeps went through: a timeline note and
+    the shopper's letter (a full refund's letter goes with the move to refunded)."""
+    if refund.payment_id != order.paid_with_id or order.status not in Order.KEEPS_PAYMENT:
+        return
+    if _fully_refunded(refund.payment):
+        return
+    money = format_money(refund.amount, refund.currency)
+    order_event_note(
+        order=order, reason=f"Partly refunded {money}: {refund.reason}", by=refund.created_by
+    )
+    order_email_on_commit(order=order, kind="refund")
 
 
 def _call_off_waiting_transfers(order: Order) -> None:
@@ -174,7 +196,8 @@ def order_settle_money(*, order: Order, by=None) -> Order:
     or failed refund) and the next run retries it. Returns the order, fresh.
     """
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
-    _retry_pending_refunds(order)
+    for refund in _retry_pending_refunds(order):
+        _partial_refund_accepted(order, refund)
     payments = list(wallet_selectors.payments_for_reference(reference=order.number))
     succeeded = sorted(
         (p for p in payments if p.status == PaymentStatus.SUCCEEDED),
@@ -214,16 +237,25 @@ def _fully_refunded(payment: Payment) -> bool:
 
 
 def order_refund(
-    *, order: Order, amount: Decimal, reason: str, by=None, idempotency_key: str | None = None
+    *,
+    order: Order,
+    amount: Decimal,
+    reason: str,
+    by=None,
+    idempotency_key: str | None = None,
+    on_record: Callable[[Refund], None] | None = None,
 ) -> Order:
     """Refund ``amount`` (all or part of what is left) of a paid, shipped or delivered order.
 
     A refund that leaves nothing to refund moves the order to refunded once the processor
-    has accepted it; a partial one leaves the status and adds a timeline note. The wallet
-    call runs with no order lock held. Raises ``IllegalOrderTransition`` for an order in
-    another state, and the wallet's ``RefundError``/``ValueError``; ``GatewayUnavailable``
-    when the processor did not answer (the refund stays pending and is sent again by the
-    reconcile job until it answers: don't repeat it).
+    has accepted it; a partial one leaves the status and, once accepted (now or by a later
+    settle), adds a timeline note and tells the shopper. ``on_record(refund)`` runs in the
+    transaction that records a new refund (see ``wallet.services.payment_refund``), so
+    the caller's audit row can't be lost; a replayed key runs nothing. The wallet call runs
+    with no order lock held. Raises ``IllegalOrderTransition`` for an order in another
+    state, and the wallet's ``RefundError``/``ValueError``; ``GatewayUnavailable`` when the
+    processor did not answer (the refund stays pending and is sent again by the reconcile
+    job until it answers: don't repeat it).
     """
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
     if order.status not in Order.KEEPS_PAYMENT or not order.paid_with_id:
@@ -231,17 +263,23 @@ def order_refund(
             f"Order {order.number} can't be refunded while {order.get_status_display().lower()}.",
             order=order,
         )
+    recorded: list[Refund] = []
+
+    def record(refund: Refund) -> None:
+        recorded.append(refund)
+        if on_record is not None:
+            on_record(refund)
+
     refund = wallet_services.payment_refund(
         payment=order.paid_with,
         amount=amount,
         reason=reason,
         by=by,
         idempotency_key=idempotency_key,
+        on_record=record,
     )
-    money = format_money(refund.amount, refund.currency)
-    if not _fully_refunded(order.paid_with):
-        order_event_note(order=order, reason=f"Partly refunded {money}: {reason}", by=by)
-        order_email_on_commit(order=order, kind="refund")
+    if recorded and refund.status == RefundStatus.SUCCEEDED:
+        _partial_refund_accepted(order, refund)
     return order_settle_money(order=order, by=by)
 
 
@@ -338,10 +376,10 @@ class ReconcileReport:
 
 
 def orders_reconcile() -> ReconcileReport:
-    """The reconcile job: ask the processor about every open card payment and pending
-    refund (the wallet settles them: see ``payment_reconcile``, ``refund_reconcile``), then
-    settle every order whose money disagrees with its ledger (``order_settle_money``).
-    Safe to run while shoppers pay and as often as wanted."""
+    """The reconcile job: ask the processor about every open card payment (the wallet
+    settles it: ``payment_reconcile``), then settle every order whose money disagrees with
+    its ledger or has a refund pending (``order_settle_money`` sends pending refunds again
+    with their keys). Safe to run while shoppers pay and as often as wanted."""
     report = ReconcileReport()
     for payment in wallet_selectors.payments_needing_reconciliation():
         try:
@@ -353,15 +391,6 @@ def orders_reconcile() -> ReconcileReport:
             report.still_waiting.append(line)
         elif settled.status != payment.status:
             report.settled.append(line)
-    for refund in wallet_selectors.refunds_needing_reconciliation():
-        try:
-            settled_refund = wallet_services.refund_reconcile(refund=refund)
-        except GatewayUnavailable:
-            report.still_waiting.append(f"{refund.payment.reference} refund {refund.pk}")
-            continue
-        report.settled.append(
-            f"{refund.payment.reference} refund {refund.pk}: {settled_refund.get_status_display()}"
-        )
     for order in orders_needing_settlement():
         before = order.status
         try:
@@ -370,7 +399,10 @@ def orders_reconcile() -> ReconcileReport:
             logger.error("%s: settling failed: %s", order.number, exc.code)
             report.still_waiting.append(f"{order.number}: {exc.code}")
             continue
-        report.orders.append(f"{order.number}: {before} -> {after}")
+        if after != before:
+            report.orders.append(f"{order.number}: {before} -> {after}")
+        if wallet_selectors.refunds_pending(reference=order.number).exists():
+            report.still_waiting.append(f"{order.number}: refund pending")
     return report
 
 

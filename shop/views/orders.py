@@ -50,7 +50,14 @@ def payment_error_response(request: HttpRequest, order: Order, error: Exception)
         messages.info(request, str(error))
         return redirect(order)
     if isinstance(error, PaymentInProgress):
-        # The payment page shows the open payment as being processed, with no second Pay.
+        # The payment page shows the open payment as being processed, with no second Pay;
+        # one still waiting for the bank's confirmation could not be called off just now.
+        if error.payment is not None and error.payment.status == "requires_action":
+            messages.warning(
+                request,
+                "Your bank is still waiting for you to confirm the earlier payment, and we "
+                "couldn't call it off just now. Confirm it, or try again in a minute.",
+            )
         return redirect("shop:order-pay", number=order.number)
     if isinstance(error, GatewayUnavailable) and not isinstance(error, ProcessingError):
         # Nobody knows yet whether the bank took the money: say exactly that.
@@ -236,6 +243,11 @@ class OrderAuthenticateView(LoginRequiredMixin, View):
         approved = request.POST.get("decision") == "approve"
         try:
             order = services.order_confirm_step_up(order=order, approved=approved)
+        except GatewayUnavailable as error:
+            if error.code != "unreachable":
+                return payment_error_response(request, order, error)
+            messages.error(request, error.message)
+            return redirect("shop:order-authenticate", number=order.number)
         except (PaymentError, OrderNotPayable) as error:
             return payment_error_response(request, order, error)
         messages.success(request, f"Thank you! Order {order.number} is paid.")

@@ -26,7 +26,7 @@ from django.utils import timezone
 from core.money import to_minor
 from shop.models import OrderStatus
 from tests.factories import AddressFactory
-from tests.wallet.conftest import requires_postgres, run_concurrently  # noqa: F401
+from tests.wallet.conftest import run_concurrently
 from wallet.gateways.models import SimulatedCharge, SimulatedRefund
 from wallet.gateways.simulated import SimulatedGateway
 from wallet.models import Card, Payment, PaymentMethod, PaymentStatus

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -48,7 +49,13 @@ def _refund_set_status(refund: Refund, status: str, **fields) -> None:
 
 
 def _refund_open(
-    *, payment: Payment, amount: Decimal, reason: str, by, idempotency_key: str
+    *,
+    payment: Payment,
+    amount: Decimal,
+    reason: str,
+    by,
+    idempotency_key: str,
+    on_record: Callable[[Refund], None] | None = None,
 ) -> Refund:
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -70,7 +77,7 @@ def _refund_open(
                 f"At most {format_money(refundable, payment.currency)} can be refunded.",
                 payment=payment,
             )
-        return Refund.objects.create(
+        refund = Refund.objects.create(
             payment=payment,
             amount=amount,
             currency=payment.currency,
@@ -78,6 +85,9 @@ def _refund_open(
             created_by=by,
             idempotency_key=idempotency_key,
         )
+        if on_record is not None:
+            on_record(refund)
+        return refund
 
 
 def _refund_settle(
@@ -154,9 +164,14 @@ def payment_refund(
     reason: str,
     by=None,
     idempotency_key: str | None = None,
+    on_record: Callable[[Refund], None] | None = None,
 ) -> Refund:
     """Give ``amount`` back on a succeeded payment; ``by`` is who asked (staff, or None for
     the system, e.g. a shopper cancelling a paid order). Returns the succeeded ``Refund``.
+
+    ``on_record(refund)`` runs once, inside the transaction that records a new refund and
+    before the processor hears of it: the caller's own record of the request (an audit
+    row) is saved with it or not at all, whatever happens after.
 
     Never refunds more than the payment's amount minus refunds already made or pending
     (``RefundExceedsCaptured``), checked under the payment's row lock. Idempotent when an
@@ -179,7 +194,14 @@ def payment_refund(
     key = clean_idempotency_key(
         f"refund-{uuid.uuid4().hex}" if idempotency_key is None else idempotency_key
     )
-    refund = _refund_open(payment=payment, amount=amount, reason=reason, by=by, idempotency_key=key)
+    refund = _refund_open(
+        payment=payment,
+        amount=amount,
+        reason=reason,
+        by=by,
+        idempotency_key=key,
+        on_record=on_record,
+    )
     if refund.status == RefundStatus.PENDING:
         logger.info(
             "%s refund %s: refunding %s",

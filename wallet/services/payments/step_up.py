@@ -7,9 +7,17 @@ import logging
 from wallet.exceptions import GatewayUnavailable
 from wallet.gateways import get_gateway
 from wallet.models import Payment, PaymentStatus
-from wallet.services.payments._ledger import _payment_apply_result, _payment_outcome
+from wallet.services.payments._ledger import (
+    _payment_apply_result,
+    _payment_outcome,
+    _payment_settle,
+)
 
 logger = logging.getLogger("wallet.payments")
+
+STEP_UP_UNREACHABLE_MESSAGE = (
+    "We couldn't reach your bank, so nothing happened yet. Please answer again."
+)
 
 
 def payment_confirm_step_up(*, payment: Payment, approved: bool) -> Payment:
@@ -18,8 +26,11 @@ def payment_confirm_step_up(*, payment: Payment, approved: bool) -> Payment:
     services (``PaymentDeclined`` with ``authentication_failed`` when not approved).
 
     Idempotent: a payment no longer waiting replays its outcome. The gateway is called
-    without a lock; a timeout leaves the payment ``requires_action`` (raises
-    ``GatewayUnavailable``) so the shopper can try again.
+    without a lock. If the processor could not be reached (nothing was delivered) the
+    payment keeps waiting and ``GatewayUnavailable`` (code ``unreachable``) says so: the
+    shopper answers again. If the answer was sent but the reply was lost, the payment goes
+    back to ``processing`` (open, unanswered; reconciliation or a "Check now" settles it)
+    and ``GatewayUnavailable`` is raised.
     """
     payment = Payment.objects.select_related("card").get(pk=payment.pk)
     if payment.status != PaymentStatus.REQUIRES_ACTION:
@@ -29,11 +40,21 @@ def payment_confirm_step_up(*, payment: Payment, approved: bool) -> Payment:
             charge_id=payment.gateway_charge_id, approved=approved
         )
     except GatewayUnavailable as exc:
+        if exc.code == "unreachable":
+            logger.warning(
+                "%s payment %s: processor unreachable during step-up; still waiting",
+                payment.reference,
+                payment.pk,
+            )
+            raise GatewayUnavailable(
+                STEP_UP_UNREACHABLE_MESSAGE, code="unreachable", payment=payment
+            ) from exc
         logger.warning(
-            "%s payment %s: gateway unavailable during step-up; still waiting",
+            "%s payment %s: the step-up answer was sent, the reply lost; processing",
             payment.reference,
             payment.pk,
         )
+        payment = _payment_settle(payment.pk, status=PaymentStatus.PROCESSING)
         raise GatewayUnavailable(payment=payment) from exc
     logger.info(
         "%s payment %s: step-up %s",
