@@ -24,7 +24,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
         for line in report.still_waiting:
             self.stdout.write(f"{line}: still waiting for the processor")
+        orders = len(report.orders)
         self.stdout.write(
-            f"Reconciled {len(report.settled)}; {len(report.orders)} orders settled; "
-            f"{len(report.still_waiting)} still waiting for the processor."
+            f"Reconciled {len(report.settled)}; {orders} order{'s' if orders != 1 else ''} "
+            f"settled; {len(report.still_waiting)} still waiting for the processor."
         )
