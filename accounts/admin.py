@@ -156,7 +156,12 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         username = user.email.lower()
         count = AccessFailureLog.objects.filter(username=username, locked_out=True).count()
         locked_now = AccessAttempt.objects.filter(
-            username=username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+            username=username,
+            failures_since_start__gte=(
+                settings.STAFF_AXES_FAILURE_LIMIT
+                if user.is_staff
+                else settings.SHOPPER_AXES_FAILURE_LIMIT
+            ),
         ).exists()
         if locked_now:
             return format_html("{} (<strong>locked out now</strong>)", count)
