@@ -123,7 +123,7 @@ def security_event(
         "outcome": _cut(outcome),
         "user_id": _user_id(user, request),
         "client_ip": client_address(request),
-        "object_id": _cut("" if object_id is None else object_id),
+        "object_id": _cut("" if object_id is None else str(object_id)),
     }
     extra = {name: _cut(value) for name, value in fields.items()}
     payload.update(extra)
