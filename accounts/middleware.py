@@ -24,9 +24,10 @@ def staff_session_touch(request: HttpRequest, user) -> None:
     receiver calls this too, so a fresh staff session starts with its clock set)."""
     if user.is_staff and hasattr(request, "session"):
         request.session[SESSION_KEY] = int(time.time())
-        # The session row and cookie also end with the idle window, so a stolen cookie is
-        # worthless after it even without this middleware.
-        request.session.set_expiry(settings.STAFF_SESSION_IDLE_MINUTES * 60)
+        # The session row and cookie end a minute after the idle window too (a backstop: a
+        # stolen cookie is worthless after it even without this middleware; the minute lets
+        # the middleware see the timeout and log it).
+        request.session.set_expiry(settings.STAFF_SESSION_IDLE_MINUTES * 60 + TOUCH_EVERY)
 
 
 class StaffIdleTimeoutMiddleware:

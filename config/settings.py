@@ -70,14 +70,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Staff sessions end after STAFF_SESSION_IDLE_MINUTES without a request.
-    "accounts.middleware.StaffIdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     # Sees every final response (django-axes' 429 included): 404s of signed-in users and
     # 429s go to the security log.
     "core.middleware.SecurityEventMiddleware",
     # Cache-Control: no-store on account, wallet, checkout, order and admin pages.
     "core.middleware.NoStoreMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions end after STAFF_SESSION_IDLE_MINUTES without a request.
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
