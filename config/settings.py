@@ -317,5 +317,10 @@ CURRENCY = "USD"
 # DEFAULT: set SITE_URL (e.g. https://bazaar.example) in every other deployment.
 SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000")
 
+# Rows anonymous visitors can make, bounded per client address and hour: visitor carts
+# (shop/cart_session.py) and CAPTCHA refreshes (config/urls.py). Over the limit: a 429 page.
+ANONYMOUS_CART_LIMIT_PER_HOUR = env_int("ANONYMOUS_CART_LIMIT_PER_HOUR", default=30)
+CAPTCHA_REFRESH_LIMIT_PER_HOUR = env_int("CAPTCHA_REFRESH_LIMIT_PER_HOUR", default=30)
+
 # The CAPTCHA accepts "PASSED" only when the environment says so (tests, local e2e runs).
 CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", default=False)

@@ -6,8 +6,10 @@ import unicodedata
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
+from core.ratelimit import RateLimited
 from core.security_log import current_request, security_event
 
 
@@ -53,6 +55,19 @@ def _nul_in_query(request: HttpRequest) -> bool:
         return False
 
 
+def rate_limited_response(request: HttpRequest, limited: RateLimited) -> HttpResponse:
+    """The 429 page: what was refused and when to try again, with a Retry-After header."""
+    minutes = max(1, round(limited.retry_after / 60))
+    response = render(
+        request,
+        "429.html",
+        {"message": limited.message, "retry_minutes": minutes},
+        status=429,
+    )
+    response["Retry-After"] = str(limited.retry_after)
+    return response
+
+
 class SecurityEventMiddleware:
     """Makes the request available to ``security_event`` calls deeper down (signal receivers,
     services), and logs from the final response:
@@ -64,6 +79,11 @@ class SecurityEventMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, RateLimited):
+            return rate_limited_response(request, exception)
+        return None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = current_request.set(request)
