@@ -317,6 +317,10 @@ CURRENCY = "USD"
 # DEFAULT: set SITE_URL (e.g. https://bazaar.example) in every other deployment.
 SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000")
 
+# Stored security events (core.SecurityEvent, support's customer view) are kept this long;
+# `manage.py prune_security_events` (daily) deletes older ones. PCI DSS 10.5.1: a year.
+SECURITY_EVENT_RETENTION_DAYS = env_int("SECURITY_EVENT_RETENTION_DAYS", default=365)
+
 # Rows anonymous visitors can make, bounded per client address and hour: visitor carts
 # (shop/cart_session.py) and CAPTCHA refreshes (config/urls.py). Over the limit: a 429 page.
 ANONYMOUS_CART_LIMIT_PER_HOUR = env_int("ANONYMOUS_CART_LIMIT_PER_HOUR", default=30)

@@ -31,6 +31,7 @@ TEST_ONLY_ENV = {
     "STATIC_MANIFEST",
     "CAPTCHA_TEST_MODE",
     "EMAIL_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests' conftest
 }
 
 

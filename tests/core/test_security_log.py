@@ -293,3 +293,20 @@ def test_the_customer_page_shows_the_last_20_security_events_in_fixed_queries(su
     assert html.count("<td>auth.login</td>") == 20
     assert "attempt: 29" in html and "attempt: 9" not in html.replace("attempt: 9;", "")
     assert "<b>x</b>" not in html
+
+
+def test_prune_security_events_keeps_the_retention_window(settings, user):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    settings.SECURITY_EVENT_RETENTION_DAYS = 365
+    security_event("auth.login", user=user)
+    SecurityEvent.objects.create(
+        created_at=timezone.now() - timedelta(days=366), event="auth.login", outcome="success"
+    )
+
+    call_command("prune_security_events", stdout=None)
+
+    assert SecurityEvent.objects.count() == 1
