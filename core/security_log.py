@@ -133,6 +133,18 @@ def security_event(
     return payload
 
 
+def _db_safe(value: Any) -> Any:
+    """PostgreSQL refuses NUL in text and in JSON: the stored copy spells it ``\\x00``
+    (the log line keeps it, JSON-escaped)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\x00")
+    if isinstance(value, list):
+        return [_db_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {_db_safe(key): _db_safe(item) for key, item in value.items()}
+    return value
+
+
 def _store(payload: dict[str, Any], *, now: datetime, extra: dict[str, Any]) -> None:
     from core.models import SecurityEvent
 
@@ -140,12 +152,12 @@ def _store(payload: dict[str, Any], *, now: datetime, extra: dict[str, Any]) -> 
         with transaction.atomic():
             SecurityEvent.objects.create(
                 created_at=now,
-                event=payload["event"][:64],
-                outcome=payload["outcome"][:16],
+                event=_db_safe(payload["event"])[:64],
+                outcome=_db_safe(payload["outcome"])[:16],
                 user_id=payload["user_id"],
-                client_ip=payload["client_ip"] or "",
-                object_id=str(payload["object_id"])[:200],
-                details=json.loads(json.dumps(extra, default=str)),
+                client_ip=_db_safe(payload["client_ip"] or "")[:64],
+                object_id=_db_safe(str(payload["object_id"]))[:200],
+                details=_db_safe(json.loads(json.dumps(extra, default=str))),
             )
-    except DatabaseError:
+    except (DatabaseError, ValueError):
         logger.exception("security event not stored: %s", payload["event"])

@@ -310,3 +310,14 @@ def test_prune_security_events_keeps_the_retention_window(settings, user):
     call_command("prune_security_events", stdout=None)
 
     assert SecurityEvent.objects.count() == 1
+
+
+def test_a_nul_in_user_text_is_stored_spelled_out(security_log, user):
+    # PostgreSQL refuses NUL in text and JSON; the event must still be stored (and logged).
+    security_event("http.404", user=user, object_id="/orders/\x00/", username="a\x00b")
+
+    stored = SecurityEvent.objects.get()
+    assert stored.object_id == "/orders/\\x00/"
+    assert stored.details == {"username": "a\\x00b"}
+    (event,) = security_log.events()
+    assert event["object_id"] == "/orders/\x00/"
