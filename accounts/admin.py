@@ -19,7 +19,11 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.models import Address, User
 from accounts.services import DUPLICATE_EMAIL_MESSAGE
-from support.admin_tools import AuditedAdminMixin, datetime_column
+from core.selectors import security_events_for_user
+from support.admin_tools import AuditedAdminMixin, compact_datetime, datetime_column
+
+# The customer page shows this many of the user's latest security events.
+SECURITY_EVENTS_SHOWN = 20
 
 # (label, admin changelist URL name, field that points at the user, related manager)
 CUSTOMER_LINKS = (
@@ -70,10 +74,17 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     list_display = ("email", "full_name", "is_active", "is_staff", "joined", "last_seen")
     list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("email", "full_name")
-    readonly_fields = ("last_login", "date_joined", "customer_links", "failed_logins", "lockouts")
+    readonly_fields = (
+        "last_login",
+        "date_joined",
+        "customer_links",
+        "failed_logins",
+        "lockouts",
+        "security_events",
+    )
     customer_fieldset = (
         "Customer",
-        {"fields": ("customer_links", "failed_logins", "lockouts")},
+        {"fields": ("customer_links", "failed_logins", "lockouts", "security_events")},
     )
     support_fieldsets = (
         (None, {"fields": ("email", "full_name")}),
@@ -156,11 +167,49 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         username = user.email.lower()
         count = AccessFailureLog.objects.filter(username=username, locked_out=True).count()
         locked_now = AccessAttempt.objects.filter(
-            username=username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+            username=username,
+            failures_since_start__gte=(
+                settings.STAFF_AXES_FAILURE_LIMIT
+                if user.is_staff
+                else settings.SHOPPER_AXES_FAILURE_LIMIT
+            ),
         ).exists()
         if locked_now:
             return format_html("{} (<strong>locked out now</strong>)", count)
         return count
+
+    @admin.display(description=f"Security events (last {SECURITY_EVENTS_SHOWN})")
+    def security_events(self, user: User):
+        events = security_events_for_user(user_id=user.pk, limit=SECURITY_EVENTS_SHOWN)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    compact_datetime(event.created_at),
+                    event.event,
+                    event.outcome,
+                    event.client_ip or "-",
+                    event.object_id or "-",
+                    _event_details(event.details),
+                )
+                for event in events
+            ),
+        )
+        if not rows:
+            return "None yet."
+        return format_html(
+            '<table class="bz-security-events"><thead><tr><th scope="col">When</th>'
+            '<th scope="col">Event</th><th scope="col">Outcome</th><th scope="col">Address</th>'
+            '<th scope="col">About</th><th scope="col">Details</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
+
+
+def _event_details(details: dict) -> str:
+    """Extra fields as "name: value" pairs (escaped by format_html_join's caller)."""
+    return "; ".join(f"{name}: {value}" for name, value in (details or {}).items())[:300]
 
 
 # Group edits by superusers land in the audit log like every other admin change.

@@ -9,14 +9,12 @@ from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
 from accounts.countries import COUNTRY_CHOICES, DEFAULT_COUNTRY, country_name
 from accounts.models import Address, PostalAddress, User
-from accounts.services import DUPLICATE_EMAIL_MESSAGE
 
 
 def _fields_only_helper(layout: Layout | None = None, *, own_errors: bool = False) -> FormHelper:
@@ -61,7 +59,7 @@ def _email_field(**kwargs) -> forms.EmailField:
 
 
 class SignUpForm(auth_forms.SetPasswordMixin, forms.Form):
-    """Email + password + confirmation. The email must not belong to any account, in any case."""
+    """Email + password + confirmation. A taken email is not an error here (see clean_email)."""
 
     error_messages = {
         "password_mismatch": "The two passwords don't match.",
@@ -80,10 +78,9 @@ class SignUpForm(auth_forms.SetPasswordMixin, forms.Form):
         self.helper = _fields_only_helper(own_errors=True)
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email")
-        return email
+        # Whether the email already has an account is not checked here: the page must not
+        # say so (account enumeration). accounts.services.user_sign_up handles a taken one.
+        return User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
 
     def clean(self):
         cleaned = super().clean()

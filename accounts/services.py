@@ -7,9 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Address, PostalAddress, User
+from core.links import absolute_url
+from core.security_log import security_event
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,44 @@ def user_create(*, email: str, password: str, full_name: str = "") -> User:
         raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email") from exc
     logger.info("account created user=%s", user.pk)
     return user
+
+
+def user_sign_up(*, email: str, password: str) -> User | None:
+    """Sign-up: create the shopper account, or, when the email already has one, create
+    nothing and queue a letter to that inbox saying so (with the login and reset links).
+
+    Returns the new user, or None for a taken email. The caller answers both the same way
+    so the sign-up page never tells whether an email has an account. Atomic; the letter
+    goes out after commit.
+    """
+    try:
+        user = user_create(email=email, password=password)
+    except ValidationError as exc:
+        if exc.code != "duplicate_email":
+            raise
+    else:
+        security_event("auth.signup", user=user, outcome="success")
+        return user
+    existing = User.objects.filter(email__iexact=_normalize_email(email)).first()
+    security_event("auth.signup", user=existing, outcome="duplicate", email=email)
+    if existing is not None:
+        _send_after_commit(
+            existing,
+            subject="You already have a Bazaar account",
+            template="registration/signup_existing_email.txt",
+        )
+    return None
+
+
+def _send_after_commit(user: User, *, subject: str, template: str) -> None:
+    context = {
+        "user": user,
+        "support_email": settings.DEFAULT_FROM_EMAIL,
+        "login_url": absolute_url(reverse("accounts:login")),
+        "reset_url": absolute_url(reverse("accounts:password_reset")),
+    }
+    body = render_to_string(template, context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=False))
 
 
 def user_notify_password_changed(*, user: User) -> None:

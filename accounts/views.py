@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse, reverse_lazy
@@ -26,6 +25,7 @@ from accounts.forms import (
 )
 from accounts.models import Address
 from core.ratelimit import ratelimit_hit
+from core.security_log import security_event
 
 # Several authentication backends are configured (django-axes first), so login() after
 # sign-up must say which one vouches for the new user.
@@ -46,6 +46,11 @@ class _AuthPageRedirectMixin(auth_views.RedirectURLMixin):
         return url
 
 
+SIGNUP_CHECK_INBOX_MESSAGE = (
+    "We've sent a letter to that address: check your inbox for the next step."
+)
+
+
 class SignUpView(_AuthPageRedirectMixin, FormView):
     form_class = SignUpForm
     template_name = "accounts/signup.html"
@@ -64,13 +69,14 @@ class SignUpView(_AuthPageRedirectMixin, FormView):
         )
 
     def form_valid(self, form):
-        try:
-            user = services.user_create(
-                email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
-            )
-        except ValidationError as exc:
-            form.add_error("email", exc)
-            return self.form_invalid(form)
+        # A taken email gets the same redirect as a new one, and its owner a letter: the
+        # page never says whether an email has an account.
+        user = services.user_sign_up(
+            email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
+        )
+        if user is None:
+            messages.info(self.request, SIGNUP_CHECK_INBOX_MESSAGE)
+            return HttpResponseRedirect(self.get_success_url())
         login(self.request, user, backend=_MODEL_BACKEND)
         messages.success(self.request, "Welcome to Bazaar! Your account is ready.")
         return HttpResponseRedirect(self.get_success_url())
@@ -106,6 +112,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         services.user_notify_password_changed(user=form.user)
+        security_event("auth.password_change", request=self.request, user=form.user)
         return response
 
 
@@ -136,12 +143,25 @@ class PasswordResetView(auth_views.PasswordResetView):
                 None,
                 "Too many password reset requests from your network. Please try again in an hour.",
             )
-            return self.form_invalid(form)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = "3600"
+            return response
         email = form.cleaned_data["email"].strip().lower()
         if not ratelimit_hit(
             f"password-reset:email:{email}", limit=RESET_LIMIT_PER_EMAIL, window_seconds=3600
         ):
+            security_event(
+                "auth.password_reset",
+                request=self.request,
+                outcome="refused",
+                email=email,
+                reason="letters to this inbox over the hourly limit",
+            )
             return HttpResponseRedirect(self.get_success_url())
+        security_event(
+            "auth.password_reset", request=self.request, outcome="requested", email=email
+        )
         return super().form_valid(form)
 
 
@@ -153,6 +173,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         services.user_clear_login_failures(user=form.user)
         services.user_notify_password_changed(user=form.user)
+        security_event("auth.password_reset", request=self.request, user=form.user)
         return response
 
 

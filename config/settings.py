@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
@@ -46,6 +47,7 @@ THIRD_PARTY_APPS = [
     "crispy_bootstrap5",
     "axes",
     "captcha",
+    "csp",
 ]
 LOCAL_APPS = [
     "core",
@@ -60,11 +62,22 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the path: a NUL or control character in it is a 400, never a
+    # database error.
+    "core.middleware.RefuseControlCharactersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sees every final response (django-axes' 429 included): 404s of signed-in users and
+    # 429s go to the security log.
+    "core.middleware.SecurityEventMiddleware",
+    # Cache-Control: no-store on account, wallet, checkout, order and admin pages.
+    "core.middleware.NoStoreMiddleware",
+    # Staff sessions end after STAFF_SESSION_IDLE_MINUTES without a request.
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout response.
     "axes.middleware.AxesMiddleware",
@@ -139,11 +152,31 @@ LOGIN_REDIRECT_URL = "shop:home"
 LOGOUT_REDIRECT_URL = "shop:home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 
+# Staff passwords (PCI DSS 8.3.6): longer, with letters and digits; shoppers keep the above.
+STAFF_PASSWORD_MIN_LENGTH = env_int("STAFF_PASSWORD_MIN_LENGTH", default=12)
+AUTH_PASSWORD_VALIDATORS.append(
+    {
+        "NAME": "accounts.password_validation.StaffPasswordValidator",
+        "OPTIONS": {"min_length": STAFF_PASSWORD_MIN_LENGTH},
+    }
+)
+# Staff sessions end after this many idle minutes (accounts.middleware); shoppers keep
+# Django's two-week session.
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", default=15)
+
 # django-axes: 5 failures lock the (account, client address) pair for a cool-off period,
-# so nobody can lock another person out from elsewhere.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", default=15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# so nobody can lock another person out from elsewhere. Staff accounts (PCI DSS 8.3.4):
+# 10 failures from anywhere lock the account for 30 minutes. accounts/lockout.py picks.
+SHOPPER_AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
+SHOPPER_AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", default=15)
+STAFF_AXES_FAILURE_LIMIT = env_int("STAFF_AXES_FAILURE_LIMIT", default=10)
+STAFF_AXES_COOLOFF_MINUTES = env_int("STAFF_AXES_COOLOFF_MINUTES", default=30)
+AXES_FAILURE_LIMIT = "accounts.lockout.lockout_failure_limit"
+AXES_COOLOFF_TIME = "accounts.lockout.lockout_cooloff"
+AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
+# Each attempt keeps its own expiry: with two cool-offs, axes' time-threshold sweep would
+# otherwise delete staff attempts after the shoppers' shorter cool-off.
+AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_USERNAME_FORM_FIELD = "username"
 # Count failures per account whatever the case of the typed email (see accounts/lockout.py).
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
@@ -206,6 +239,35 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files
+# (no inline <script>, no style attributes, no eval), images from us plus the data: URIs
+# Bootstrap's CSS draws its icons with, forms post only to us, nobody may frame the site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+# Cache-Control: no-store (core.middleware.NoStoreMiddleware) on every page of these URL
+# namespaces and on these named pages: they show or take card, payment, address or account
+# data. Catalog pages stay cacheable.
+NO_STORE_URL_NAMESPACES = ["accounts", "wallet", "admin"]
+NO_STORE_URL_NAMES = [
+    "shop:checkout",
+    "shop:order-list",
+    "shop:order-detail",
+    "shop:order-pay",
+    "shop:order-authenticate",
+    "shop:order-cancel",
+]
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -219,10 +281,21 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json_line": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "security": {"class": "logging.StreamHandler", "formatter": "json_line"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The security log (core/security_log.py): one JSON object per line, on its own
+        # stream so a log shipper can route it; always at INFO, whatever LOG_LEVEL says.
+        "security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
 }
 
 # ---------------------------------------------------------------------- bazaar
@@ -254,6 +327,15 @@ CURRENCY = "USD"
 # The site's public origin, for links in emails (core/links.py: absolute_url). DEVELOPMENT
 # DEFAULT: set SITE_URL (e.g. https://bazaar.example) in every other deployment.
 SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Stored security events (core.SecurityEvent, support's customer view) are kept this long;
+# `manage.py prune_security_events` (daily) deletes older ones. PCI DSS 10.5.1: a year.
+SECURITY_EVENT_RETENTION_DAYS = env_int("SECURITY_EVENT_RETENTION_DAYS", default=365)
+
+# Rows anonymous visitors can make, bounded per client address and hour: visitor carts
+# (shop/cart_session.py) and CAPTCHA refreshes (config/urls.py). Over the limit: a 429 page.
+ANONYMOUS_CART_LIMIT_PER_HOUR = env_int("ANONYMOUS_CART_LIMIT_PER_HOUR", default=30)
+CAPTCHA_REFRESH_LIMIT_PER_HOUR = env_int("CAPTCHA_REFRESH_LIMIT_PER_HOUR", default=30)
 
 # The CAPTCHA accepts "PASSED" only when the environment says so (tests, local e2e runs).
 CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", default=False)

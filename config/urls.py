@@ -1,7 +1,10 @@
+from captcha import views as captcha_views
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
+
+from core.ratelimit import ratelimit_per_client
 
 admin.site.site_header = "Bazaar support"
 admin.site.site_title = "Bazaar support"
@@ -11,6 +14,17 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("wallet/", include("wallet.urls")),
+    # Each CAPTCHA refresh stores a new challenge row: bounded per client address.
+    re_path(
+        r"^captcha/refresh/$",
+        ratelimit_per_client(
+            "captcha-refresh",
+            limit_setting="CAPTCHA_REFRESH_LIMIT_PER_HOUR",
+            window_seconds=3600,
+            message="Too many new pictures from your network.",
+        )(captcha_views.captcha_refresh),
+        name="captcha-refresh",
+    ),
     path("captcha/", include("captcha.urls")),
     path("", include("shop.urls")),
 ]

@@ -1,8 +1,11 @@
 """Which cart belongs to this request: the signed-in user's, or the anonymous one whose id
 the session holds. HTTP glue only; the rules live in services and selectors."""
 
+from django.conf import settings
 from django.http import HttpRequest
 
+from core.ratelimit import ratelimit_enforce
+from core.security_log import client_address
 from shop import selectors, services
 from shop.models import Cart
 
@@ -17,11 +20,21 @@ def request_cart(request: HttpRequest) -> Cart | None:
 
 
 def request_cart_or_create(request: HttpRequest) -> Cart:
-    """The request's cart, made on first use (an anonymous one is remembered in the session)."""
+    """The request's cart, made on first use (an anonymous one is remembered in the session).
+
+    Raises ``core.ratelimit.RateLimited`` (a 429 page) when the client address has started
+    ``ANONYMOUS_CART_LIMIT_PER_HOUR`` visitor carts within the hour."""
     if request.user.is_authenticated:
         return services.cart_get_or_create_for_user(user=request.user)
     cart = request_cart(request)
     if cart is None:
+        # Each visitor cart is a row: one client address may start only so many an hour.
+        ratelimit_enforce(
+            f"anonymous-cart:ip:{client_address(request) or ''}",
+            limit=settings.ANONYMOUS_CART_LIMIT_PER_HOUR,
+            window_seconds=3600,
+            message="Too many new carts from your network. Log in to keep shopping.",
+        )
         cart = services.cart_create_anonymous()
         request.session[SESSION_CART_KEY] = cart.pk
     return cart

@@ -5,7 +5,7 @@ from django.contrib.admin.models import LogEntry
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from support.admin_tools import LedgerAdminMixin
+from support.admin_tools import AuditedAdminMixin, LedgerAdminMixin
 from support.models import AuditEntry
 
 
@@ -73,3 +73,23 @@ class LogEntryAdmin(LedgerAdminMixin, admin.ModelAdmin):
     @admin.display(description="change")
     def message(self, entry: LogEntry) -> str:
         return entry.get_change_message()
+
+
+# django-axes' admins (failed logins, lockouts): deleting an attempt lifts a lockout, a staff
+# action like any other, so they go through the audit log (and the security log) too.
+def _audited_axes_admins() -> None:
+    from axes import admin as axes_admin
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model, base in [
+        (AccessAttempt, axes_admin.AccessAttemptAdmin),
+        (AccessLog, axes_admin.AccessLogAdmin),
+        (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
+    ]:
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+        audited = type(base.__name__, (AuditedAdminMixin, base), {"__module__": __name__})
+        admin.site.register(model, audited)
+
+
+_audited_axes_admins()

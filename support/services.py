@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
+from core.security_log import security_event
 from support.exceptions import ActionAlreadyDone
 from support.models import REASON_REQUIRED, AuditAction, AuditEntry
 from wallet.models import Refund
@@ -54,6 +55,19 @@ def audit_record(
             reason=reason,
             summary=summary[:500],
             details=_json_safe(details),
+        )
+        # Every staff action is in the security log too, with the staff member's address.
+        security_event(
+            "staff.action",
+            user=actor if getattr(actor, "pk", None) else None,
+            outcome="success",
+            object_id=f"{target_type.app_label}.{target_type.model}:{target.pk}"
+            if target is not None
+            else "",
+            action=action,
+            order_number=order_number,
+            reason=reason,
+            summary=summary[:500],
         )
         if admin_log and target is not None and getattr(actor, "pk", None):
             message = summary or AuditAction(action).label

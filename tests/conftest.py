@@ -93,3 +93,28 @@ def support_client(client, support_user):
 def superuser_client(client, db):
     client.force_login(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
     return client
+
+
+# ------------------------------------------------------------------- security log
+class SecurityLog:
+    """The ``security`` logger's lines captured by caplog, parsed back from JSON."""
+
+    def __init__(self, caplog):
+        self._caplog = caplog
+
+    def lines(self) -> list[str]:
+        return [r.getMessage() for r in self._caplog.records if r.name == "security"]
+
+    def events(self, name: str | None = None) -> list[dict]:
+        import json
+
+        parsed = [json.loads(line) for line in self.lines()]
+        return [e for e in parsed if name is None or e["event"] == name]
+
+
+@pytest.fixture
+def security_log(caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="security")
+    return SecurityLog(caplog)

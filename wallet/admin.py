@@ -138,7 +138,7 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         urls = [
             path(
-                "<path:object_id>/disable/",
+                "<int:object_id>/disable/",
                 self.admin_site.admin_view(self.disable_view),
                 name="wallet_card_disable",
             )

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
@@ -53,17 +54,35 @@ def test_signup_ignores_an_offsite_next_url(client):
 @pytest.mark.parametrize(
     "spelling", ["taken@example.com", "TAKEN@example.com", "Taken@Example.Com"]
 )
-def test_signup_refuses_an_email_already_registered_in_any_case(client, spelling):
+def test_signup_with_a_taken_email_answers_like_a_new_one_and_writes_to_the_owner(
+    client, spelling, outbox, django_capture_on_commit_callbacks
+):
+    """No account enumeration: the same redirect as a fresh sign-up, no second account, no
+    login, and the address's owner gets a "you already have an account" letter."""
     UserFactory(email="taken@example.com")
+    fresh = _signup(Client(), email="fresh@example.com")
+    outbox.clear()
 
-    response = _signup(client, email=spelling)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _signup(client, email=spelling)
 
-    assert response.status_code == 200
-    form = response.context["form"]
-    assert form.has_error("email", code="duplicate_email")
-    assert "An account with this email already exists." in response.content.decode()
-    assert User.objects.count() == 1
+    assert (response.status_code, response.url) == (fresh.status_code, fresh.url) == (302, "/")
+    assert "An account with this email already exists." not in response.content.decode()
+    assert User.objects.filter(email__iexact="taken@example.com").count() == 1
     assert not get_user(client).is_authenticated
+    assert [m.to for m in outbox] == [["taken@example.com"]]
+    assert outbox[0].subject == "You already have a Bazaar account"
+    assert "/accounts/password_reset/" in outbox[0].body
+
+
+def test_signup_with_a_taken_email_is_in_the_security_log(client, security_log):
+    owner = UserFactory(email="taken@example.com")
+
+    _signup(client, email="taken@example.com")
+
+    (event,) = security_log.events("auth.signup")
+    assert event["outcome"] == "duplicate"
+    assert event["user_id"] == owner.pk
 
 
 def test_signup_refuses_a_short_password(client):

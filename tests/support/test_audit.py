@@ -123,3 +123,18 @@ def test_audit_log_page_counts_its_rows_as_audit_entries(support_client):
     assert "1 audit entry\n" in one.split('<p class="paginator">')[1]
     assert "<h1>Audit log</h1>" in three and "<title>Audit log |" in three
     assert "Audit entries" in support_client.get(reverse("admin:index")).content.decode()
+
+
+def test_every_admin_page_is_audited_or_read_only():
+    """Every staff change in the admin lands in the audit log and the security log: each
+    registered ModelAdmin either audits its edits or allows none."""
+    from django.contrib import admin
+
+    from support.admin_tools import AuditedAdminMixin, LedgerAdminMixin
+
+    unaudited = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if not isinstance(model_admin, AuditedAdminMixin | LedgerAdminMixin)
+    ]
+    assert unaudited == []

@@ -1,0 +1,133 @@
+"""Project-wide request guards: hostile paths, no-store pages, the security log's HTTP events."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+
+from core.ratelimit import RateLimited
+from core.security_log import current_request, security_event
+
+
+def has_control_characters(text: str) -> bool:
+    """True when ``text`` holds a NUL or another control character (Unicode category Cc)."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
+class RefuseControlCharactersMiddleware:
+    """A path with a control character (``/orders/%00/``), or a query parameter with a NUL,
+    is answered 400 before any view or query sees it.
+
+    No real URL holds one, and PostgreSQL refuses NUL in text (a 500 otherwise). Form fields
+    already refuse NUL (Django's ``ProhibitNullCharactersValidator``); this covers what views
+    read straight from the URL.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        bad_path = has_control_characters(request.path_info)
+        if bad_path or "\x00" in request.META.get("QUERY_STRING", "") or _nul_in_query(request):
+            security_event(
+                "http.bad_request",
+                request=request,
+                user=None,
+                outcome="refused",
+                object_id=request.path_info,
+                reason="control character in path" if bad_path else "NUL in query",
+            )
+            return HttpResponseBadRequest(
+                "Bad request: the address holds characters no page uses.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+
+def _nul_in_query(request: HttpRequest) -> bool:
+    try:
+        return any("\x00" in key or "\x00" in value for key, value in request.GET.items())
+    except Exception:  # an undecodable query string is Django's to answer
+        return False
+
+
+def rate_limited_response(request: HttpRequest, limited: RateLimited) -> HttpResponse:
+    """The 429 page: what was refused and when to try again, with a Retry-After header."""
+    minutes = max(1, round(limited.retry_after / 60))
+    response = render(
+        request,
+        "429.html",
+        {"message": limited.message, "retry_minutes": minutes},
+        status=429,
+    )
+    response["Retry-After"] = str(limited.retry_after)
+    return response
+
+
+class SecurityEventMiddleware:
+    """Makes the request available to ``security_event`` calls deeper down (signal receivers,
+    services), and logs from the final response:
+
+    - every 404 answered to a signed-in user (``http.404``: the path, the user, the address):
+      another user's order, card or address answers 404, so probing shows up here;
+    - every 429 (``http.429``): the login lockout, the password-reset and other rate limits.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, RateLimited):
+            return rate_limited_response(request, exception)
+        return None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = current_request.set(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request.reset(token)
+        status = response.status_code
+        if status == 404 and request.user.is_authenticated:
+            security_event(
+                "http.404",
+                request=request,
+                outcome="refused",
+                object_id=request.path_info,
+                method=request.method,
+            )
+        elif status == 429:
+            security_event(
+                "http.429",
+                request=request,
+                outcome="refused",
+                object_id=request.path_info,
+                method=request.method,
+            )
+        return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (with Django's other never-cache headers) on every response
+    of the URL namespaces in ``settings.NO_STORE_URL_NAMESPACES`` and the URL names in
+    ``settings.NO_STORE_URL_NAMES``: pages that show or take card, payment, address or
+    account data must not be kept by the browser or any cache on the way. Other pages
+    (the catalog) keep their normal caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.namespaces = frozenset(settings.NO_STORE_URL_NAMESPACES)
+        self.names = frozenset(settings.NO_STORE_URL_NAMES)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and (
+            self.namespaces.intersection(match.namespaces) or match.view_name in self.names
+        ):
+            add_never_cache_headers(response)
+        return response
