@@ -4,7 +4,6 @@ A cart reserves nothing: stock is checked here so the shopper hears about it ear
 checked again (and decremented) by the checkout.
 """
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from shop.exceptions import CartError, InsufficientStock, InvalidQuantity, ProductUnavailable
-from shop.models import Cart, CartLine, Product, Seller
+from shop.models import Cart, CartLine, Product
 
 # One line may hold at most this many units, whatever the stock: it stops typos like 1000.
 MAX_LINE_QUANTITY = 99
@@ -117,103 +116,6 @@ def cart_line_remove(*, line: CartLine) -> None:
 
 
 @transaction.atomic
-def cart_remove_seller_lines(*, cart: Cart, seller: Seller) -> int:
-    """Delete every line of `seller`'s products from `cart` (after that seller's order is
-    placed). Returns how many lines went."""
-    deleted, _ = CartLine.objects.filter(cart=cart, product__seller=seller).delete()
-    return deleted
-
-
-@dataclass(frozen=True)
-class CartMergeDropped:
-    """An anonymous line none of whose units joined the cart: ``reason`` is SOLD_OUT or
-    UNAVAILABLE (delisted)."""
-
-    SOLD_OUT = "sold_out"
-    UNAVAILABLE = "unavailable"
-
-    product: Product
-    quantity: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class CartMergeCapped:
-    """A product of which fewer units are in the cart than the two carts held together:
-    ``limit`` is the stock, or MAX_LINE_QUANTITY when ``by_stock`` is false; ``quantity``
-    is what the cart holds now."""
-
-    product: Product
-    wanted: int
-    quantity: int
-    limit: int
-    by_stock: bool
-
-
-@dataclass(frozen=True)
-class CartMerge:
-    """What a merge did: the user's cart, and what did not come along in full."""
-
-    cart: Cart
-    dropped: list[CartMergeDropped] = field(default_factory=list)
-    capped: list[CartMergeCapped] = field(default_factory=list)
-
-
-@transaction.atomic
-def cart_merge_into_user(*, anonymous_cart: Cart, user: User) -> CartMerge:
-    """Move an anonymous cart's lines into `user`'s cart and delete the anonymous cart.
-
-    Quantities of a product in both carts add up, capped at the product's stock and at
-    MAX_LINE_QUANTITY (a line already above the cap is left as it is); lines of delisted or
-    sold-out products are dropped. Returns the cart with what was dropped or capped, so the
-    caller can tell the shopper. Atomic; locks both carts. Idempotent: merging a cart that
-    is gone, or that already belongs to someone, does nothing (and reports nothing).
-    """
-    cart = cart_get_or_create_for_user(user=user)
-    anonymous = (
-        Cart.objects.select_for_update().filter(pk=anonymous_cart.pk, user__isnull=True).first()
-    )
-    if anonymous is None or anonymous.pk == cart.pk:
-        return CartMerge(cart=cart)
-    _lock(cart.pk)
-    result = CartMerge(cart=cart)
-    existing = {line.product_id: line for line in cart.lines.all()}
-    for incoming in anonymous.lines.select_related("product").order_by("created_at", "pk"):
-        product = incoming.product
-        if not product.is_active or product.stock <= 0:
-            reason = (
-                CartMergeDropped.UNAVAILABLE if not product.is_active else CartMergeDropped.SOLD_OUT
-            )
-            result.dropped.append(
-                CartMergeDropped(product=product, quantity=incoming.quantity, reason=reason)
-            )
-            continue
-        by_stock = product.stock < MAX_LINE_QUANTITY
-        cap = product.stock if by_stock else MAX_LINE_QUANTITY
-        line = existing.get(product.pk)
-        before = line.quantity if line is not None else 0
-        wanted = before + incoming.quantity
-        merged = max(min(wanted, cap), before)
-        if line is None:
-            CartLine.objects.create(cart=cart, product=product, quantity=merged)
-        elif merged > line.quantity:
-            line.quantity = merged
-            line.save(update_fields=["quantity", "updated_at"])
-        if merged < wanted:
-            result.capped.append(
-                CartMergeCapped(
-                    product=product,
-                    wanted=wanted,
-                    quantity=merged,
-                    limit=cap,
-                    by_stock=by_stock,
-                )
-            )
-    anonymous.delete()
-    _touch(cart.pk)
-    return result
-
-
 def cart_delete_abandoned() -> int:
     """Delete anonymous carts no session can reach any more: untouched for longer than a
     session lives (``SESSION_COOKIE_AGE``). Users' carts are kept. Returns how many carts

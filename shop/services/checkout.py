@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -46,7 +47,9 @@ from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
 from wallet.cards import CardData
 from wallet.exceptions import PaymentAlreadySucceeded
-from wallet.models import Card, PaymentStatus
+
+if TYPE_CHECKING:
+    from wallet.models import Card
 
 logger = logging.getLogger("shop.orders")
 
@@ -319,7 +322,7 @@ def order_pay(
             idempotency_key=f"{order.number}:bank-transfer",
             description=_description(order),
         )
-        if payment.status == PaymentStatus.SUCCEEDED:
+        if payment.is_succeeded:
             return order_apply_payment(order=order, payment=payment)
         return order
     raise ValueError(f"Unknown way of paying {method!r}.")
@@ -335,7 +338,7 @@ def order_confirm_step_up(*, order: Order, approved: bool) -> Order:
     if order.status == OrderStatus.PAID:
         return order
     payment = wallet_selectors.payment_open_for_reference(reference=order.number)
-    if payment is None or payment.status != PaymentStatus.REQUIRES_ACTION:
+    if payment is None or not payment.is_waiting_for_step_up:
         raise OrderNotPayable("There is no payment waiting for your bank's confirmation.")
     payment = wallet_services.payment_confirm_step_up(payment=payment, approved=approved)
     return order_apply_payment(order=order, payment=payment)

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -35,7 +36,9 @@ from shop.services.orders import order_event_note, order_set_status
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
 from wallet.exceptions import GatewayRequestError, GatewayUnavailable, RefundError, WalletError
-from wallet.models import Payment, PaymentStatus, Refund, RefundStatus
+
+if TYPE_CHECKING:
+    from wallet.models import Payment, Refund
 
 logger = logging.getLogger("shop.orders")
 
@@ -47,7 +50,7 @@ def order_apply_payment(*, order: Order, payment: Payment, by=None) -> Order:
     """Apply a succeeded wallet payment to its order: a waiting order becomes paid with it.
     A payment the order can't keep (the order was paid another way, cancelled or expired)
     is refunded in full by ``order_settle_money``, which this ends in. Idempotent."""
-    if payment.status != PaymentStatus.SUCCEEDED:
+    if not payment.is_succeeded:
         raise ValueError("Only a succeeded payment pays an order.")
     _order_pay_with(order=order, payment=payment, by=by)
     return order_settle_money(order=order)
@@ -153,7 +156,7 @@ def _retry_pending_refunds(order: Order) -> list[Refund]:
                 "%s: refund %s still pending: processor unavailable", order.number, refund.pk
             )
             continue
-        if settled.status == RefundStatus.SUCCEEDED:
+        if settled.is_succeeded:
             accepted.append(settled)
     return accepted
 
@@ -199,10 +202,7 @@ def order_settle_money(*, order: Order, by=None) -> Order:
     for refund in _retry_pending_refunds(order):
         _partial_refund_accepted(order, refund)
     payments = list(wallet_selectors.payments_for_reference(reference=order.number))
-    succeeded = sorted(
-        (p for p in payments if p.status == PaymentStatus.SUCCEEDED),
-        key=lambda p: (p.settled_at, p.pk),
-    )
+    succeeded = sorted((p for p in payments if p.is_succeeded), key=lambda p: (p.settled_at, p.pk))
     if order.status == OrderStatus.PENDING_PAYMENT and succeeded:
         _order_pay_with(order=order, payment=succeeded[0], by=by)
         order = Order.objects.select_related("paid_with").get(pk=order.pk)
@@ -230,7 +230,7 @@ def order_settle_money(*, order: Order, by=None) -> Order:
 
 def _fully_refunded(payment: Payment) -> bool:
     refunded = wallet_selectors.payment_refunded_amount(payment=payment)
-    return payment.status == PaymentStatus.SUCCEEDED and refunded >= payment.amount
+    return payment.is_succeeded and refunded >= payment.amount
 
 
 # ---------------------------------------------------------------- refunds, cancelling
@@ -278,7 +278,7 @@ def order_refund(
         idempotency_key=idempotency_key,
         on_record=record,
     )
-    if recorded and refund.status == RefundStatus.SUCCEEDED:
+    if recorded and refund.is_succeeded:
         _partial_refund_accepted(order, refund)
     return order_settle_money(order=order, by=by)
 
@@ -292,7 +292,7 @@ def order_retry_refund(*, order: Order, by, reason: str = "") -> list[Refund]:
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
     made: list[Refund] = []
     for payment in wallet_selectors.payments_for_reference(reference=order.number):
-        refused = [r for r in payment.refunds.all() if r.status == RefundStatus.FAILED]
+        refused = [r for r in payment.refunds.all() if r.is_failed]
         left = wallet_selectors.payment_refundable_amount(payment=payment)
         if not refused or left <= 0:
             continue

@@ -10,7 +10,6 @@ from shop.services import (
     cart_get_or_create_for_user,
     cart_line_set_quantity,
     cart_merge_into_user,
-    cart_remove_seller_lines,
 )
 from tests.factories import CartFactory, CartLineFactory, ProductFactory, UserFactory
 
@@ -120,11 +119,3 @@ def test_merging_the_same_cart_twice_changes_nothing_the_second_time(db):
     again = cart_merge_into_user(anonymous_cart=anonymous, user=user)
     assert again.cart.lines.get().quantity == 2
     assert again.dropped == [] and again.capped == []
-
-
-def test_removing_a_sellers_lines_keeps_other_sellers(db):
-    cart = CartFactory()
-    kept = CartLineFactory(cart=cart)
-    gone = CartLineFactory(cart=cart)
-    assert cart_remove_seller_lines(cart=cart, seller=gone.product.seller) == 1
-    assert list(cart.lines.all()) == [kept]
