@@ -4,6 +4,7 @@ A cart reserves nothing: stock is checked here so the shopper hears about it ear
 checked again (and decremented) by the checkout.
 """
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from shop.availability import Unavailable, availability_message, availability_problem
 from shop.exceptions import CartError, InsufficientStock, InvalidQuantity, ProductUnavailable
 from shop.models import Cart, CartLine, Product
 
@@ -28,15 +30,15 @@ def _check_quantity(quantity: int) -> None:
 
 
 def _check_available(*, product: Product, quantity: int, already: int = 0) -> None:
-    if not product.is_active:
-        raise ProductUnavailable(f"{product.title} is no longer available.")
-    if product.stock <= 0:
-        raise ProductUnavailable(f"{product.title} is out of stock.")
-    if quantity > product.stock:
-        message = f"Only {product.stock} left of {product.title}."
-        if already:
-            message += f" You already have {already} in your cart."
-        raise InsufficientStock(message, product=product, available=product.stock)
+    problem = availability_problem(product=product, quantity=quantity)
+    if problem is None:
+        return
+    message = availability_message(problem, product=product)
+    if problem != Unavailable.TOO_FEW:
+        raise ProductUnavailable(message)
+    if already:
+        message += f" You already have {already} in your cart."
+    raise InsufficientStock(message, product=product, available=product.stock)
 
 
 def _lock(cart_id: int) -> None:
@@ -115,7 +117,91 @@ def cart_line_remove(*, line: CartLine) -> None:
     _touch(line.cart_id)
 
 
+@dataclass(frozen=True)
+class CartMergeDropped:
+    """An anonymous line none of whose units joined the cart: ``reason`` says why
+    (``Unavailable.SOLD_OUT`` or ``Unavailable.DELISTED``)."""
+
+    product: Product
+    quantity: int
+    reason: Unavailable
+
+
+@dataclass(frozen=True)
+class CartMergeCapped:
+    """A product of which fewer units are in the cart than the two carts held together:
+    ``limit`` is the stock, or MAX_LINE_QUANTITY when ``by_stock`` is false; ``quantity``
+    is what the cart holds now."""
+
+    product: Product
+    wanted: int
+    quantity: int
+    limit: int
+    by_stock: bool
+
+
+@dataclass(frozen=True)
+class CartMerge:
+    """What a merge did: the user's cart, and what did not come along in full."""
+
+    cart: Cart
+    dropped: list[CartMergeDropped] = field(default_factory=list)
+    capped: list[CartMergeCapped] = field(default_factory=list)
+
+
 @transaction.atomic
+def cart_merge_into_user(*, anonymous_cart: Cart, user: User) -> CartMerge:
+    """Move an anonymous cart's lines into `user`'s cart and delete the anonymous cart.
+
+    Quantities of a product in both carts add up, capped at the product's stock and at
+    MAX_LINE_QUANTITY (a line already above the cap is left as it is); lines of delisted or
+    sold-out products are dropped. Returns the cart with what was dropped or capped, so the
+    caller can tell the shopper. Atomic; locks both carts. Idempotent: merging a cart that
+    is gone, or that already belongs to someone, does nothing (and reports nothing).
+    """
+    cart = cart_get_or_create_for_user(user=user)
+    anonymous = (
+        Cart.objects.select_for_update().filter(pk=anonymous_cart.pk, user__isnull=True).first()
+    )
+    if anonymous is None or anonymous.pk == cart.pk:
+        return CartMerge(cart=cart)
+    _lock(cart.pk)
+    result = CartMerge(cart=cart)
+    existing = {line.product_id: line for line in cart.lines.all()}
+    for incoming in anonymous.lines.select_related("product").order_by("created_at", "pk"):
+        product = incoming.product
+        problem = availability_problem(product=product, quantity=1)
+        if problem is not None:
+            result.dropped.append(
+                CartMergeDropped(product=product, quantity=incoming.quantity, reason=problem)
+            )
+            continue
+        by_stock = product.stock < MAX_LINE_QUANTITY
+        cap = product.stock if by_stock else MAX_LINE_QUANTITY
+        line = existing.get(product.pk)
+        before = line.quantity if line is not None else 0
+        wanted = before + incoming.quantity
+        merged = max(min(wanted, cap), before)
+        if line is None:
+            CartLine.objects.create(cart=cart, product=product, quantity=merged)
+        elif merged > line.quantity:
+            line.quantity = merged
+            line.save(update_fields=["quantity", "updated_at"])
+        if merged < wanted:
+            result.capped.append(
+                CartMergeCapped(
+                    product=product,
+                    wanted=wanted,
+                    quantity=merged,
+                    limit=cap,
+                    by_stock=by_stock,
+                )
+            )
+    anonymous.delete()
+    _touch(cart.pk)
+    return result
+
+
 def cart_delete_abandoned() -> int:
     """Delete anonymous carts no session can reach any more: untouched for longer than a
     session lives (``SESSION_COOKIE_AGE``). Users' carts are kept. Returns how many carts

@@ -27,6 +27,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Address, User
 from accounts.services import address_create, address_mark_used
+from shop.availability import Unavailable, availability_message, availability_problem
 from shop.exceptions import CheckoutError, OrderNotPayable
 from shop.models import (
     Cart,
@@ -107,15 +108,16 @@ def _place(
             )
         for line in lines:
             product = products[line.product_id]
-            if not product.is_active or product.stock <= 0:
-                raise CheckoutError(
-                    f"Sorry, {product.title} has just sold out. Nothing was charged and your "
-                    "cart is unchanged: remove it from your cart to order the rest."
+            problem = availability_problem(product=product, quantity=line.quantity)
+            if problem is not None:
+                fix = (
+                    "lower the quantity to order"
+                    if problem == Unavailable.TOO_FEW
+                    else "remove it from your cart to order the rest"
                 )
-            if line.quantity > product.stock:
                 raise CheckoutError(
-                    f"Sorry, only {product.stock} of {product.title} left now. Nothing was "
-                    "charged and your cart is unchanged: lower the quantity to order."
+                    f"Sorry: {availability_message(problem, product=product)} Nothing was "
+                    f"charged and your cart is unchanged: {fix}."
                 )
         totals = seller_totals(
             seller=seller,
