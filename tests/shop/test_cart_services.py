@@ -5,7 +5,6 @@ from shop.exceptions import InsufficientStock, InvalidQuantity, ProductUnavailab
 from shop.models import Cart, CartLine
 from shop.services import (
     MAX_LINE_QUANTITY,
-    CartMergeDropped,
     cart_add_item,
     cart_create_anonymous,
     cart_get_or_create_for_user,
@@ -104,9 +103,7 @@ def test_merge_reports_delisted_lines_and_the_per_line_maximum(db):
 
     merge = cart_merge_into_user(anonymous_cart=anonymous, user=user)
 
-    assert [(d.product, d.reason) for d in merge.dropped] == [
-        (delisted, Unavailable.DELISTED)
-    ]
+    assert [(d.product, d.reason) for d in merge.dropped] == [(delisted, Unavailable.DELISTED)]
     assert [(c.product, c.quantity, c.limit, c.by_stock) for c in merge.capped] == [
         (plenty, MAX_LINE_QUANTITY, MAX_LINE_QUANTITY, False)
     ]
