@@ -38,6 +38,7 @@ from wallet import services as wallet_services
 from wallet.exceptions import GatewayRequestError, GatewayUnavailable, RefundError, WalletError
 
 if TYPE_CHECKING:
+    from accounts.models import User
     from wallet.models import Payment, Refund
 
 logger = logging.getLogger("shop.orders")
@@ -46,7 +47,7 @@ logger = logging.getLogger("shop.orders")
 # --------------------------------------------------------------------------- paying
 
 
-def order_apply_payment(*, order: Order, payment: Payment, by=None) -> Order:
+def order_apply_payment(*, order: Order, payment: Payment, by: User | None = None) -> Order:
     """Apply a succeeded wallet payment to its order: a waiting order becomes paid with it.
     A payment the order can't keep (the order was paid another way, cancelled or expired)
     is refunded in full by ``order_settle_money``, which this ends in. Idempotent."""
@@ -56,7 +57,7 @@ def order_apply_payment(*, order: Order, payment: Payment, by=None) -> Order:
     return order_settle_money(order=order)
 
 
-def _order_pay_with(*, order: Order, payment: Payment, by=None) -> bool:
+def _order_pay_with(*, order: Order, payment: Payment, by: User | None = None) -> bool:
     """Pay a waiting order with ``payment`` (under the order lock). True if it did."""
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -74,7 +75,7 @@ def _order_pay_with(*, order: Order, payment: Payment, by=None) -> bool:
     return True
 
 
-def order_mark_bank_transfer_received(*, order: Order, by) -> Order:
+def order_mark_bank_transfer_received(*, order: Order, by: User) -> Order:
     """Staff confirm the shopper's bank transfer arrived: the payment succeeds (recording
     ``by``) and the order is paid. Raises ``IllegalOrderTransition`` when no transfer waits."""
     transfer = wallet_selectors.bank_transfers_waiting(reference=order.number).first()
@@ -180,7 +181,7 @@ def _call_off_waiting_transfers(order: Order) -> None:
         wallet_services.payment_cancel(payment=transfer)
 
 
-def _move(order: Order, *, to: str, reason: str, by=None) -> None:
+def _move(order: Order, *, to: str, reason: str, by: User | None = None) -> None:
     """``order_set_status`` that tolerates a concurrent settle having moved it first."""
     try:
         order_set_status(order=order, status=to, by=by, reason=reason)
@@ -190,7 +191,7 @@ def _move(order: Order, *, to: str, reason: str, by=None) -> None:
             raise
 
 
-def order_settle_money(*, order: Order, by=None) -> Order:
+def order_settle_money(*, order: Order, by: User | None = None) -> Order:
     """Bring ``order`` into line with the wallet's ledger (see the module docstring).
 
     Idempotent and safe to run at any time, from a request or the reconcile job, even
@@ -241,7 +242,7 @@ def order_refund(
     order: Order,
     amount: Decimal,
     reason: str,
-    by=None,
+    by: User | None = None,
     idempotency_key: str | None = None,
     on_record: Callable[[Refund], None] | None = None,
 ) -> Order:
@@ -283,7 +284,7 @@ def order_refund(
     return order_settle_money(order=order, by=by)
 
 
-def order_retry_refund(*, order: Order, by, reason: str = "") -> list[Refund]:
+def order_retry_refund(*, order: Order, by: User, reason: str = "") -> list[Refund]:
     """Support's Retry refund: send again, under new keys, every refund the processor
     refused that the order still owes (a cancelled order's payment, money it can't keep,
     a staff refund on a kept payment: the refused amount, capped at what is left). Returns
@@ -329,7 +330,7 @@ def _call_off_open_payment(order: Order) -> Payment | None:
     return None
 
 
-def order_cancel(*, order: Order, by=None, reason: str = "") -> Order:
+def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> Order:
     """Cancel an order that has not shipped.
 
     Waiting for payment: its open card payment is settled through the processor first (a
