@@ -39,7 +39,6 @@ DJANGO_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
 ]
 THIRD_PARTY_APPS = [
     "bootstrap",  # Bootstrap 5 css/js as static files (django-bootstrap-static), no CDN

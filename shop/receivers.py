@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 
+from shop.availability import availability_message
 from shop.cart_session import merge_session_cart_into_user
 from shop.services import CartMergeCapped, CartMergeDropped
 
@@ -23,9 +24,8 @@ def merge_cart_on_login(sender, request, user, **kwargs) -> None:
 
 
 def _dropped_message(dropped: CartMergeDropped) -> str:
-    if dropped.reason == CartMergeDropped.SOLD_OUT:
-        return f"{dropped.product.title} is sold out and was not added to your cart."
-    return f"{dropped.product.title} is no longer available and was not added to your cart."
+    said = availability_message(dropped.reason, product=dropped.product)
+    return f"{said} It was not added to your cart."
 
 
 def _capped_message(capped: CartMergeCapped) -> str:

@@ -306,6 +306,23 @@ class Payment(models.Model):
         return self.status in OPEN_CARD_STATUSES
 
     @property
+    def is_succeeded(self) -> bool:
+        return self.status == PaymentStatus.SUCCEEDED
+
+    @property
+    def is_processing(self) -> bool:
+        """Sent to the processor, no answer yet (for a bank transfer: money not arrived)."""
+        return self.status == PaymentStatus.PROCESSING
+
+    @property
+    def is_waiting_for_step_up(self) -> bool:
+        return self.status == PaymentStatus.REQUIRES_ACTION
+
+    @property
+    def is_bank_transfer(self) -> bool:
+        return self.method == PaymentMethod.BANK_TRANSFER
+
+    @property
     def was_given_up(self) -> bool:
         """Failed by us for want of an answer, not by the processor (see GIVEN_UP_CODES)."""
         return self.status == PaymentStatus.FAILED and self.decline_code in GIVEN_UP_CODES
@@ -397,6 +414,20 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.amount} {self.currency} on {self.payment.reference}"
+
+    @property
+    def is_pending(self) -> bool:
+        """Not accepted or refused by the processor yet: it is sent again until it is."""
+        return self.status == RefundStatus.PENDING
+
+    @property
+    def is_succeeded(self) -> bool:
+        return self.status == RefundStatus.SUCCEEDED
+
+    @property
+    def is_failed(self) -> bool:
+        """Refused by the processor: support's Retry refund sends the money again."""
+        return self.status == RefundStatus.FAILED
 
     def check_transition(self, status: str) -> None:
         """Raise ``IllegalPaymentTransition`` unless the table allows ``status`` from here."""

@@ -81,20 +81,24 @@ def payment_get_for_user(*, user, payment_id) -> Payment:
 
 
 def payment_refunded_amount(*, payment: Payment) -> Decimal:
-    """What has been refunded (succeeded refunds only)."""
-    total = payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(t=Sum("amount"))["t"]
-    return total or Decimal("0")
+    """What has been refunded (succeeded refunds only). Uses the payment's prefetched
+    refunds when it has them (``payments_for_reference`` does), else one query."""
+    return sum((r.amount for r in payment.refunds.all() if r.is_succeeded), Decimal("0"))
 
 
 def payment_refundable_amount(*, payment: Payment) -> Decimal:
     """What can still be refunded: the amount of a succeeded payment minus refunds made or
-    pending. Zero for payments that didn't succeed."""
-    if payment.status != PaymentStatus.SUCCEEDED:
+    pending. Zero for payments that didn't succeed. Uses prefetched refunds like
+    ``payment_refunded_amount``. The one place this amount is computed."""
+    if not payment.is_succeeded:
         return Decimal("0")
-    total = payment.refunds.filter(
-        status__in=(RefundStatus.PENDING, RefundStatus.SUCCEEDED)
-    ).aggregate(t=Sum("amount"))["t"]
-    return payment.amount - (total or Decimal("0"))
+    taken = sum((r.amount for r in payment.refunds.all() if not r.is_failed), Decimal("0"))
+    return payment.amount - taken
+
+
+def refund_exists_for_key(*, idempotency_key: str) -> bool:
+    """Whether a refund was already asked for under this key (a form sent twice)."""
+    return Refund.objects.filter(idempotency_key=idempotency_key).exists()
 
 
 def activity_for_user(*, user, kind: str | None = None) -> QuerySet[WalletEvent]:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from accounts.models import User
+from shop.availability import Unavailable, availability_message, availability_problem
 from shop.models import Cart, CartLine, Seller
 from shop.pricing import SellerTotals, seller_totals
 from shop.services.cart import MAX_LINE_QUANTITY
@@ -93,14 +94,11 @@ class SellerCartGroup:
 
 
 def _line_problem(line: CartLine) -> str:
-    product = line.product
-    if not product.is_active:
-        return f"{product.title} is no longer available. Remove it to order from this seller."
-    if product.stock <= 0:
-        return f"{product.title} is out of stock. Remove it to order from this seller."
-    if line.quantity > product.stock:
-        return f"Only {product.stock} left of {product.title}. Lower the quantity to order."
-    return ""
+    problem = availability_problem(product=line.product, quantity=line.quantity)
+    if problem is None:
+        return ""
+    fix = "Lower the quantity" if problem == Unavailable.TOO_FEW else "Remove it"
+    return f"{availability_message(problem, product=line.product)} {fix} to order from this seller."
 
 
 def cart_lines_by_seller(

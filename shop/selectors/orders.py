@@ -3,15 +3,19 @@ Way of payment choices. Query counts stay fixed whatever the number of rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from shop.models import Order, OrderEvent, OrderLine, OrderStatus
+from shop.models import Order, OrderEvent, OrderLine, OrderStatus, ShippingAddress
 from wallet import selectors as wallet_selectors
-from wallet.models import Card, Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from wallet.models import Card, Payment, Refund
 
 
 def _with_waiting_transfer(orders: QuerySet[Order]) -> QuerySet[Order]:
@@ -24,7 +28,7 @@ def _with_waiting_transfer(orders: QuerySet[Order]) -> QuerySet[Order]:
     )
 
 
-def order_list_for_user(*, user) -> QuerySet[Order]:
+def order_list_for_user(*, user: User) -> QuerySet[Order]:
     """The user's orders, newest first, with seller joined, the number of items and
     whether each waits for a bank transfer."""
     return _with_waiting_transfer(
@@ -51,7 +55,7 @@ def orders_needing_settlement() -> QuerySet[Order]:
     ).order_by("id")
 
 
-def order_get_for_user(*, user, number: str) -> Order:
+def order_get_for_user(*, user: User, number: str) -> Order:
     """One of the user's own orders by number; Http404 for anyone else's or a bad number."""
     order = (
         _with_waiting_transfer(Order.objects.filter(user=user, number=str(number)[:20]))
@@ -65,21 +69,18 @@ def order_get_for_user(*, user, number: str) -> Order:
 
 @dataclass(frozen=True)
 class OrderDetail:
-    """An order as its page (and its emails) show it."""
+    """An order as its page (and its letters) show it: the order, its lines and address,
+    its timeline, and its payments with their refunds from the wallet's ledger."""
 
     order: Order
     lines: list[OrderLine]
-    address: object
+    address: ShippingAddress | None
     events: list[OrderEvent]
     payments: list[Payment]
-    refunds: list[Refund] = field(default_factory=list)
 
     @property
-    def refunded_amount(self) -> Decimal:
-        return sum(
-            (r.amount for r in self.refunds if r.status == RefundStatus.SUCCEEDED),
-            Decimal("0.00"),
-        )
+    def refunds(self) -> list[Refund]:
+        return [refund for payment in self.payments for refund in payment.refunds.all()]
 
     @property
     def paid_payment(self) -> Payment | None:
@@ -90,10 +91,7 @@ class OrderDetail:
         paid = self.paid_payment
         if paid is None:
             return Decimal("0.00")
-        return sum(
-            (r.amount for r in paid.refunds.all() if r.status == RefundStatus.SUCCEEDED),
-            Decimal("0.00"),
-        )
+        return wallet_selectors.payment_refunded_amount(payment=paid)
 
     @property
     def is_partly_refunded(self) -> bool:
@@ -107,58 +105,30 @@ class OrderDetail:
     @property
     def waiting_bank_transfer(self) -> Payment | None:
         """The bank transfer the order waits for, if the shopper chose one."""
-        return next(
-            (
-                p
-                for p in self.payments
-                if p.method == PaymentMethod.BANK_TRANSFER and p.status == PaymentStatus.PROCESSING
-            ),
-            None,
-        )
+        return next((p for p in self.payments if p.is_bank_transfer and p.is_processing), None)
 
     @property
     def waiting_step_up(self) -> Payment | None:
-        return next(
-            (p for p in reversed(self.payments) if p.status == PaymentStatus.REQUIRES_ACTION),
-            None,
-        )
+        return next((p for p in reversed(self.payments) if p.is_waiting_for_step_up), None)
 
     @property
     def processing_payment(self) -> Payment | None:
         """The card payment the processor has not answered for yet, if any: the shopper
         sees "Your payment is being processed" and no second Pay."""
-        return next(
-            (
-                p
-                for p in self.payments
-                if p.method == PaymentMethod.CARD and p.status == PaymentStatus.PROCESSING
-            ),
-            None,
-        )
+        return next((p for p in self.payments if not p.is_bank_transfer and p.is_processing), None)
 
     @property
     def pending_refunds(self) -> list[Refund]:
-        return [r for r in self.refunds if r.status == RefundStatus.PENDING]
+        return [r for r in self.refunds if r.is_pending]
 
     @property
     def refused_refunds(self) -> list[Refund]:
         """Refunds the processor refused whose money is still held: support's Retry refund
         sends them again."""
-        open_payments = {
-            p.pk
-            for p in self.payments
-            if p.status == PaymentStatus.SUCCEEDED
-            and p.amount
-            > sum(
-                (r.amount for r in p.refunds.all() if r.status != RefundStatus.FAILED),
-                Decimal("0.00"),
-            )
+        owed = {
+            p.pk for p in self.payments if wallet_selectors.payment_refundable_amount(payment=p)
         }
-        return [
-            r
-            for r in self.refunds
-            if r.status == RefundStatus.FAILED and r.payment_id in open_payments
-        ]
+        return [r for r in self.refunds if r.is_failed and r.payment_id in owed]
 
     @property
     def is_overdue(self) -> bool:
@@ -171,19 +141,12 @@ def order_get_detail(*, order_id: int) -> OrderDetail:
     order = Order.objects.select_related("seller", "user", "shipping_address", "paid_with").get(
         pk=order_id
     )
-    payments = list(
-        Payment.objects.filter(reference=order.number, user=order.user)
-        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id")))
-        .order_by("created_at", "id")
-    )
-    refunds = [refund for payment in payments for refund in payment.refunds.all()]
     detail = OrderDetail(
         order=order,
         lines=list(order.lines.all()),
         address=getattr(order, "shipping_address", None),
         events=list(order.events.select_related("actor").order_by("created_at", "id")),
-        payments=payments,
-        refunds=refunds,
+        payments=list(wallet_selectors.payments_for_reference(reference=order.number)),
     )
     order.waiting_transfer = detail.waiting_bank_transfer is not None
     return detail
@@ -208,8 +171,6 @@ class CardChoice:
         return self.card.is_expired
 
 
-def card_choices_for_user(*, user) -> list[CardChoice]:
+def card_choices_for_user(*, user: User) -> list[CardChoice]:
     """The user's usable saved cards, default first (expired ones included, marked)."""
-    from wallet.selectors import card_list_for_user
-
-    return [CardChoice(card=card) for card in card_list_for_user(user=user)]
+    return [CardChoice(card=card) for card in wallet_selectors.card_list_for_user(user=user)]

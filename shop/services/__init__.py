@@ -13,7 +13,6 @@ from shop.services.cart import (
     cart_line_remove,
     cart_line_set_quantity,
     cart_merge_into_user,
-    cart_remove_seller_lines,
 )
 from shop.services.checkout import (
     checkout_lines_signature,
@@ -55,7 +54,6 @@ __all__ = [
     "cart_line_remove",
     "cart_line_set_quantity",
     "cart_merge_into_user",
-    "cart_remove_seller_lines",
     "checkout_lines_signature",
     "money_audit",
     "order_apply_payment",

@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from core.money import format_money
 from shop.models import Order, OrderStatus
+from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
 from wallet.exceptions import GatewayUnavailable
-from wallet.models import PaymentStatus, RefundStatus
 
 
 @dataclass
@@ -30,13 +30,9 @@ def _expected_kept(order: Order) -> Decimal | None:
     the payment, for a cancel whose refund is under way)."""
     if order.status in Order.KEEPS_PAYMENT:
         paid = order.paid_with
-        if paid is None or paid.status != PaymentStatus.SUCCEEDED:
+        if paid is None or not paid.is_succeeded:
             return Decimal("-1")  # a kept order with no succeeded payment: always a mismatch
-        refunded = sum(
-            (r.amount for r in paid.refunds.all() if r.status == RefundStatus.SUCCEEDED),
-            Decimal("0"),
-        )
-        return paid.amount - refunded
+        return paid.amount - wallet_selectors.payment_refunded_amount(payment=paid)
     if order.status == OrderStatus.REFUND_PENDING:
         return None
     return Decimal("0")

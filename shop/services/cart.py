@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from shop.availability import Unavailable, availability_message, availability_problem
 from shop.exceptions import CartError, InsufficientStock, InvalidQuantity, ProductUnavailable
-from shop.models import Cart, CartLine, Product, Seller
+from shop.models import Cart, CartLine, Product
 
 # One line may hold at most this many units, whatever the stock: it stops typos like 1000.
 MAX_LINE_QUANTITY = 99
@@ -29,15 +30,15 @@ def _check_quantity(quantity: int) -> None:
 
 
 def _check_available(*, product: Product, quantity: int, already: int = 0) -> None:
-    if not product.is_active:
-        raise ProductUnavailable(f"{product.title} is no longer available.")
-    if product.stock <= 0:
-        raise ProductUnavailable(f"{product.title} is out of stock.")
-    if quantity > product.stock:
-        message = f"Only {product.stock} left of {product.title}."
-        if already:
-            message += f" You already have {already} in your cart."
-        raise InsufficientStock(message, product=product, available=product.stock)
+    problem = availability_problem(product=product, quantity=quantity)
+    if problem is None:
+        return
+    message = availability_message(problem, product=product)
+    if problem != Unavailable.TOO_FEW:
+        raise ProductUnavailable(message)
+    if already:
+        message += f" You already have {already} in your cart."
+    raise InsufficientStock(message, product=product, available=product.stock)
 
 
 def _lock(cart_id: int) -> None:
@@ -116,25 +117,14 @@ def cart_line_remove(*, line: CartLine) -> None:
     _touch(line.cart_id)
 
 
-@transaction.atomic
-def cart_remove_seller_lines(*, cart: Cart, seller: Seller) -> int:
-    """Delete every line of `seller`'s products from `cart` (after that seller's order is
-    placed). Returns how many lines went."""
-    deleted, _ = CartLine.objects.filter(cart=cart, product__seller=seller).delete()
-    return deleted
-
-
 @dataclass(frozen=True)
 class CartMergeDropped:
-    """An anonymous line none of whose units joined the cart: ``reason`` is SOLD_OUT or
-    UNAVAILABLE (delisted)."""
-
-    SOLD_OUT = "sold_out"
-    UNAVAILABLE = "unavailable"
+    """An anonymous line none of whose units joined the cart: ``reason`` says why
+    (``Unavailable.SOLD_OUT`` or ``Unavailable.DELISTED``)."""
 
     product: Product
     quantity: int
-    reason: str
+    reason: Unavailable
 
 
 @dataclass(frozen=True)
@@ -180,12 +170,10 @@ def cart_merge_into_user(*, anonymous_cart: Cart, user: User) -> CartMerge:
     existing = {line.product_id: line for line in cart.lines.all()}
     for incoming in anonymous.lines.select_related("product").order_by("created_at", "pk"):
         product = incoming.product
-        if not product.is_active or product.stock <= 0:
-            reason = (
-                CartMergeDropped.UNAVAILABLE if not product.is_active else CartMergeDropped.SOLD_OUT
-            )
+        problem = availability_problem(product=product, quantity=1)
+        if problem is not None:
             result.dropped.append(
-                CartMergeDropped(product=product, quantity=incoming.quantity, reason=reason)
+                CartMergeDropped(product=product, quantity=incoming.quantity, reason=problem)
             )
             continue
         by_stock = product.stock < MAX_LINE_QUANTITY

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -26,6 +27,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Address, User
 from accounts.services import address_create, address_mark_used
+from shop.availability import Unavailable, availability_message, availability_problem
 from shop.exceptions import CheckoutError, OrderNotPayable
 from shop.models import (
     Cart,
@@ -46,7 +48,9 @@ from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
 from wallet.cards import CardData
 from wallet.exceptions import PaymentAlreadySucceeded
-from wallet.models import Card, PaymentStatus
+
+if TYPE_CHECKING:
+    from wallet.models import Card
 
 logger = logging.getLogger("shop.orders")
 
@@ -104,15 +108,16 @@ def _place(
             )
         for line in lines:
             product = products[line.product_id]
-            if not product.is_active or product.stock <= 0:
-                raise CheckoutError(
-                    f"Sorry, {product.title} has just sold out. Nothing was charged and your "
-                    "cart is unchanged: remove it from your cart to order the rest."
+            problem = availability_problem(product=product, quantity=line.quantity)
+            if problem is not None:
+                fix = (
+                    "lower the quantity to order"
+                    if problem == Unavailable.TOO_FEW
+                    else "remove it from your cart to order the rest"
                 )
-            if line.quantity > product.stock:
                 raise CheckoutError(
-                    f"Sorry, only {product.stock} of {product.title} left now. Nothing was "
-                    "charged and your cart is unchanged: lower the quantity to order."
+                    f"Sorry: {availability_message(problem, product=product)} Nothing was "
+                    f"charged and your cart is unchanged: {fix}."
                 )
         totals = seller_totals(
             seller=seller,
@@ -319,7 +324,7 @@ def order_pay(
             idempotency_key=f"{order.number}:bank-transfer",
             description=_description(order),
         )
-        if payment.status == PaymentStatus.SUCCEEDED:
+        if payment.is_succeeded:
             return order_apply_payment(order=order, payment=payment)
         return order
     raise ValueError(f"Unknown way of paying {method!r}.")
@@ -335,7 +340,7 @@ def order_confirm_step_up(*, order: Order, approved: bool) -> Order:
     if order.status == OrderStatus.PAID:
         return order
     payment = wallet_selectors.payment_open_for_reference(reference=order.number)
-    if payment is None or payment.status != PaymentStatus.REQUIRES_ACTION:
+    if payment is None or not payment.is_waiting_for_step_up:
         raise OrderNotPayable("There is no payment waiting for your bank's confirmation.")
     payment = wallet_services.payment_confirm_step_up(payment=payment, approved=approved)
     return order_apply_payment(order=order, payment=payment)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accounts.models import User
 from shop.exceptions import IllegalOrderTransition
 from shop.models import Order, OrderStatus
 from shop.models.orders import BANK_TRANSFER_WAIT_DAYS
@@ -55,7 +56,7 @@ def order_expire_if_due(*, order: Order) -> Order:
         return Order.objects.get(pk=order.pk)
 
 
-def order_expire_unpaid(*, user=None) -> int:
+def order_expire_unpaid(*, user: User | None = None) -> int:
     """Expire every unpaid order past its deadline (only ``user``'s when given); returns how
     many were cancelled. Safe to run while shoppers pay: each order is settled under its own
     lock. Orders still inside their bank-transfer wait are left out by the query itself."""

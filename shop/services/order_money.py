@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -35,7 +36,10 @@ from shop.services.orders import order_event_note, order_set_status
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
 from wallet.exceptions import GatewayRequestError, GatewayUnavailable, RefundError, WalletError
-from wallet.models import Payment, PaymentStatus, Refund, RefundStatus
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from wallet.models import Payment, Refund
 
 logger = logging.getLogger("shop.orders")
 
@@ -43,17 +47,17 @@ logger = logging.getLogger("shop.orders")
 # --------------------------------------------------------------------------- paying
 
 
-def order_apply_payment(*, order: Order, payment: Payment, by=None) -> Order:
+def order_apply_payment(*, order: Order, payment: Payment, by: User | None = None) -> Order:
     """Apply a succeeded wallet payment to its order: a waiting order becomes paid with it.
     A payment the order can't keep (the order was paid another way, cancelled or expired)
     is refunded in full by ``order_settle_money``, which this ends in. Idempotent."""
-    if payment.status != PaymentStatus.SUCCEEDED:
+    if not payment.is_succeeded:
         raise ValueError("Only a succeeded payment pays an order.")
     _order_pay_with(order=order, payment=payment, by=by)
     return order_settle_money(order=order)
 
 
-def _order_pay_with(*, order: Order, payment: Payment, by=None) -> bool:
+def _order_pay_with(*, order: Order, payment: Payment, by: User | None = None) -> bool:
     """Pay a waiting order with ``payment`` (under the order lock). True if it did."""
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -71,7 +75,7 @@ def _order_pay_with(*, order: Order, payment: Payment, by=None) -> bool:
     return True
 
 
-def order_mark_bank_transfer_received(*, order: Order, by) -> Order:
+def order_mark_bank_transfer_received(*, order: Order, by: User) -> Order:
     """Staff confirm the shopper's bank transfer arrived: the payment succeeds (recording
     ``by``) and the order is paid. Raises ``IllegalOrderTransition`` when no transfer waits."""
     transfer = wallet_selectors.bank_transfers_waiting(reference=order.number).first()
@@ -153,7 +157,7 @@ def _retry_pending_refunds(order: Order) -> list[Refund]:
                 "%s: refund %s still pending: processor unavailable", order.number, refund.pk
             )
             continue
-        if settled.status == RefundStatus.SUCCEEDED:
+        if settled.is_succeeded:
             accepted.append(settled)
     return accepted
 
@@ -177,7 +181,7 @@ def _call_off_waiting_transfers(order: Order) -> None:
         wallet_services.payment_cancel(payment=transfer)
 
 
-def _move(order: Order, *, to: str, reason: str, by=None) -> None:
+def _move(order: Order, *, to: str, reason: str, by: User | None = None) -> None:
     """``order_set_status`` that tolerates a concurrent settle having moved it first."""
     try:
         order_set_status(order=order, status=to, by=by, reason=reason)
@@ -187,7 +191,7 @@ def _move(order: Order, *, to: str, reason: str, by=None) -> None:
             raise
 
 
-def order_settle_money(*, order: Order, by=None) -> Order:
+def order_settle_money(*, order: Order, by: User | None = None) -> Order:
     """Bring ``order`` into line with the wallet's ledger (see the module docstring).
 
     Idempotent and safe to run at any time, from a request or the reconcile job, even
@@ -199,10 +203,7 @@ def order_settle_money(*, order: Order, by=None) -> Order:
     for refund in _retry_pending_refunds(order):
         _partial_refund_accepted(order, refund)
     payments = list(wallet_selectors.payments_for_reference(reference=order.number))
-    succeeded = sorted(
-        (p for p in payments if p.status == PaymentStatus.SUCCEEDED),
-        key=lambda p: (p.settled_at, p.pk),
-    )
+    succeeded = sorted((p for p in payments if p.is_succeeded), key=lambda p: (p.settled_at, p.pk))
     if order.status == OrderStatus.PENDING_PAYMENT and succeeded:
         _order_pay_with(order=order, payment=succeeded[0], by=by)
         order = Order.objects.select_related("paid_with").get(pk=order.pk)
@@ -230,7 +231,7 @@ def order_settle_money(*, order: Order, by=None) -> Order:
 
 def _fully_refunded(payment: Payment) -> bool:
     refunded = wallet_selectors.payment_refunded_amount(payment=payment)
-    return payment.status == PaymentStatus.SUCCEEDED and refunded >= payment.amount
+    return payment.is_succeeded and refunded >= payment.amount
 
 
 # ---------------------------------------------------------------- refunds, cancelling
@@ -241,7 +242,7 @@ def order_refund(
     order: Order,
     amount: Decimal,
     reason: str,
-    by=None,
+    by: User | None = None,
     idempotency_key: str | None = None,
     on_record: Callable[[Refund], None] | None = None,
 ) -> Order:
@@ -278,12 +279,12 @@ def order_refund(
         idempotency_key=idempotency_key,
         on_record=record,
     )
-    if recorded and refund.status == RefundStatus.SUCCEEDED:
+    if recorded and refund.is_succeeded:
         _partial_refund_accepted(order, refund)
     return order_settle_money(order=order, by=by)
 
 
-def order_retry_refund(*, order: Order, by, reason: str = "") -> list[Refund]:
+def order_retry_refund(*, order: Order, by: User, reason: str = "") -> list[Refund]:
     """Support's Retry refund: send again, under new keys, every refund the processor
     refused that the order still owes (a cancelled order's payment, money it can't keep,
     a staff refund on a kept payment: the refused amount, capped at what is left). Returns
@@ -292,7 +293,7 @@ def order_retry_refund(*, order: Order, by, reason: str = "") -> list[Refund]:
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
     made: list[Refund] = []
     for payment in wallet_selectors.payments_for_reference(reference=order.number):
-        refused = [r for r in payment.refunds.all() if r.status == RefundStatus.FAILED]
+        refused = [r for r in payment.refunds.all() if r.is_failed]
         left = wallet_selectors.payment_refundable_amount(payment=payment)
         if not refused or left <= 0:
             continue
@@ -329,7 +330,7 @@ def _call_off_open_payment(order: Order) -> Payment | None:
     return None
 
 
-def order_cancel(*, order: Order, by=None, reason: str = "") -> Order:
+def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> Order:
     """Cancel an order that has not shipped.
 
     Waiting for payment: its open card payment is settled through the processor first (a

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import User
 from shop.exceptions import IllegalOrderTransition
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus, Product
 from shop.services.order_emails import order_email_on_commit
@@ -30,14 +31,16 @@ def _release_stock(order: Order) -> None:
         Product.objects.filter(pk=product_id).update(stock=F("stock") + quantity)
 
 
-def order_event_note(*, order: Order, reason: str, by=None) -> OrderEvent:
+def order_event_note(*, order: Order, reason: str, by: User | None = None) -> OrderEvent:
     """A timeline entry that is not a status change (e.g. a partial refund)."""
     return OrderEvent.objects.create(
         order=order, from_status=order.status, to_status=order.status, actor=by, reason=reason
     )
 
 
-def order_set_status(*, order: Order, status: str, by=None, reason: str = "") -> Order:
+def order_set_status(
+    *, order: Order, status: str, by: User | None = None, reason: str = ""
+) -> Order:
     """Move ``order`` to ``status`` if ``Order.TRANSITIONS`` allows it, recording an
     ``OrderEvent`` (from, to, actor ``by``, ``reason``).
 
@@ -84,13 +87,13 @@ def order_set_status(*, order: Order, status: str, by=None, reason: str = "") ->
     return order
 
 
-def order_mark_shipped(*, order: Order, by=None, reason: str = "") -> Order:
+def order_mark_shipped(*, order: Order, by: User | None = None, reason: str = "") -> Order:
     return order_set_status(
         order=order, status=OrderStatus.SHIPPED, by=by, reason=reason or "Shipped."
     )
 
 
-def order_mark_delivered(*, order: Order, by=None, reason: str = "") -> Order:
+def order_mark_delivered(*, order: Order, by: User | None = None, reason: str = "") -> Order:
     return order_set_status(
         order=order, status=OrderStatus.DELIVERED, by=by, reason=reason or "Delivered."
     )

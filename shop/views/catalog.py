@@ -1,37 +1,38 @@
 """Catalog pages: home grid, search, product page, seller page."""
 
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.views.generic import TemplateView
+from django.views.generic import ListView, TemplateView
 
 from shop import selectors
 from shop.forms import QuantityForm
+from shop.views.mixins import ForgivingPaginationMixin
 
 PRODUCTS_PER_PAGE = 12
 
 
-def _page(request: HttpRequest, queryset: QuerySet) -> Page:
-    # get_page() turns a bad or out-of-range ?page= into the nearest real page, never a 404.
-    return Paginator(queryset, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
-
-
-class HomeView(TemplateView):
+class HomeView(ForgivingPaginationMixin, ListView):
     template_name = "shop/product_list.html"
+    paginate_by = PRODUCTS_PER_PAGE
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            page_obj=_page(self.request, selectors.product_list_active()), **kwargs
-        )
+    def get_queryset(self):
+        return selectors.product_list_active()
 
 
-class SearchView(TemplateView):
+class SearchView(ForgivingPaginationMixin, ListView):
     template_name = "shop/product_search.html"
+    paginate_by = PRODUCTS_PER_PAGE
+
+    def get(self, request, *args, **kwargs):
+        self.query = selectors.search_query_clean(request.GET.get("q"))
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.product_search(query=self.query) if self.query else []
 
     def get_context_data(self, **kwargs):
-        query = selectors.search_query_clean(self.request.GET.get("q"))
-        page_obj = _page(self.request, selectors.product_search(query=query)) if query else None
-        return super().get_context_data(query=query, page_obj=page_obj, **kwargs)
+        context = super().get_context_data(query=self.query, **kwargs)
+        if not self.query:
+            context["page_obj"] = None
+        return context
 
 
 class ProductDetailView(TemplateView):
@@ -47,13 +48,13 @@ class ProductDetailView(TemplateView):
         )
 
 
-class SellerDetailView(TemplateView):
+class SellerDetailView(ForgivingPaginationMixin, ListView):
     template_name = "shop/seller_detail.html"
+    paginate_by = PRODUCTS_PER_PAGE
+
+    def get_queryset(self):
+        self.seller = selectors.seller_get(slug=self.kwargs["slug"])
+        return selectors.product_list_for_seller(seller=self.seller)
 
     def get_context_data(self, **kwargs):
-        seller = selectors.seller_get(slug=self.kwargs["slug"])
-        return super().get_context_data(
-            seller=seller,
-            page_obj=_page(self.request, selectors.product_list_for_seller(seller=seller)),
-            **kwargs,
-        )
+        return super().get_context_data(seller=self.seller, **kwargs)

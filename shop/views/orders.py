@@ -12,19 +12,19 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.generic import TemplateView
+from django.views.generic import ListView, TemplateView
 
 from core.money import format_money
 from shop import selectors, services
 from shop.exceptions import IllegalOrderTransition, OrderNotPayable
 from shop.models import Order, OrderStatus
 from shop.order_forms import BANK_TRANSFER, NEW_CARD, PaymentMethodForm, new_token
+from shop.views.mixins import ForgivingPaginationMixin
 from wallet.exceptions import (
     AuthenticationRequired,
     CardError,
@@ -76,13 +76,12 @@ def _owned_order(request: HttpRequest, number: str) -> Order:
     return selectors.order_get_for_user(user=request.user, number=number)
 
 
-class OrderListView(LoginRequiredMixin, TemplateView):
+class OrderListView(LoginRequiredMixin, ForgivingPaginationMixin, ListView):
     template_name = "shop/order_list.html"
+    paginate_by = ORDERS_PER_PAGE
 
-    def get_context_data(self, **kwargs):
-        orders = selectors.order_list_for_user(user=self.request.user)
-        page_obj = Paginator(orders, ORDERS_PER_PAGE).get_page(self.request.GET.get("page"))
-        return super().get_context_data(page_obj=page_obj, **kwargs)
+    def get_queryset(self):
+        return selectors.order_list_for_user(user=self.request.user)
 
 
 class OrderDetailView(LoginRequiredMixin, TemplateView):

@@ -99,8 +99,8 @@ def test_login_says_which_items_sold_out_or_were_delisted_meanwhile(client, user
 
     assert messages_of(response) == [
         MERGED_MESSAGE,
-        "Stoneware Mug is sold out and was not added to your cart.",
-        "Linen Apron is no longer available and was not added to your cart.",
+        "Stoneware Mug is sold out. It was not added to your cart.",
+        "Linen Apron is no longer available. It was not added to your cart.",
     ]
     assert list(user.cart.lines.values_list("product_id", flat=True)) == [kept.pk]
     page = response.content.decode()
@@ -127,7 +127,7 @@ def test_a_cart_whose_only_item_sold_out_says_so_and_nothing_else(client, user, 
 
     response = _login_and_follow(client, user.email)
 
-    assert messages_of(response) == ["Stoneware Mug is sold out and was not added to your cart."]
+    assert messages_of(response) == ["Stoneware Mug is sold out. It was not added to your cart."]
     assert not user.cart.lines.exists()
 
 

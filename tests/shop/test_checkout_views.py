@@ -255,7 +255,7 @@ def test_stock_running_out_shows_a_clear_message_and_charges_nothing(client, sho
     response = client.post(reverse("shop:checkout", args=[seller.slug]), fields)
 
     assert response.status_code == 200
-    assert "only 1 of Stoneware Mug left now" in response.content.decode()
+    assert "Only 1 left of Stoneware Mug." in response.content.decode()
     assert Order.objects.count() == 0
     assert SimulatedCharge.objects.count() == 0
     assert CartLine.objects.get(cart__user=shopper).quantity == 2
