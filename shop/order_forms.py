@@ -1,15 +1,26 @@
 """Checkout and payment forms. The choices are built from the shopper's own addresses and
 cards, so a tampered id (another user's card or address, a removed or expired card) is
-simply not a valid choice."""
+simply not a valid choice.
+
+Their radio choices carry an ``Option`` as the label, so the templates loop over the
+form's own field (``{% for radio in form.payment %}``) and draw each option's card badge,
+address or hint from it, instead of repeating the choices by hand.
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django import forms
 
 from accounts.forms import AddressForm
 from shop.selectors import CardChoice
+
+if TYPE_CHECKING:
+    from accounts.models import Address
+    from wallet.models import Card
 
 NEW_ADDRESS = "new"
 OTHER_PAYMENT = "other"
@@ -20,6 +31,55 @@ BANK_TRANSFER = "bank_transfer"
 def new_token() -> str:
     """A one-time token for a form that charges: its resubmission reuses the same key."""
     return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Option:
+    """One radio choice as its template draws it: ``card`` or ``address`` when it is one,
+    a ``hint`` under it, ``disabled`` (shown, not choosable: an expired card)."""
+
+    label: str
+    card: Card | None = None
+    address: Address | None = None
+    hint: str = ""
+    disabled: bool = False
+    last_used: bool = False
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class OptionRadioSelect(forms.RadioSelect):
+    """Radio buttons over ``Option`` labels: a disabled option's input is disabled, and an
+    option with a hint is described by it (``<id>-hint``)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if isinstance(label, Option):
+            if label.disabled:
+                option["attrs"]["disabled"] = True
+                option["selected"] = False
+                option["attrs"].pop("checked", None)
+            if label.disabled or label.hint:
+                option["attrs"]["aria-describedby"] = f"{option['attrs']['id']}-hint"
+        return option
+
+
+def _radio(label: str, messages: dict[str, str]) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        widget=OptionRadioSelect(attrs={"class": "form-check-input"}),
+        error_messages=messages,
+    )
+
+
+def _card_option(choice: CardChoice) -> Option:
+    return Option(
+        label=choice.label,
+        card=choice.card,
+        disabled=choice.is_expired,
+        hint="This card has expired." if choice.is_expired else "",
+    )
 
 
 class _TokenMixin(forms.Form):
@@ -34,23 +94,19 @@ class _TokenMixin(forms.Form):
 
 
 class CheckoutForm(_TokenMixin):
-    """The order page: where to ship, how to pay, and what the page showed."""
+    """The order page: where to ship, how to pay, and what the page showed. Without saved
+    cards the way of payment is a hidden "other" (the card comes on the next page)."""
 
-    address = forms.ChoiceField(
-        label="Ship to",
-        widget=forms.RadioSelect,
-        error_messages={
+    address = _radio(
+        "Ship to",
+        {
             "required": "Choose where to ship the order.",
             "invalid_choice": "Choose where to ship the order.",
         },
     )
-    payment = forms.ChoiceField(
-        label="Way of payment",
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Choose a way of payment.",
-            "invalid_choice": "Choose a way of payment.",
-        },
+    payment = _radio(
+        "Way of payment",
+        {"required": "Choose a way of payment.", "invalid_choice": "Choose a way of payment."},
     )
     # What the page showed; a form without it (tampered or from an old page) is refused
     # rather than ordering whatever the cart holds now.
@@ -66,19 +122,44 @@ class CheckoutForm(_TokenMixin):
     def __init__(self, *args, addresses=(), cards: list[CardChoice] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.addresses = {str(a.pk): a for a in addresses}
+        self.card_choices = list(cards)
         self.cards = {c.value: c for c in cards if not c.is_expired}
         self.fields["address"].choices = [
-            *((pk, str(a)) for pk, a in self.addresses.items()),
-            (NEW_ADDRESS, "A new address"),
+            *(
+                (pk, Option(label=str(a), address=a, last_used=index == 0 and bool(a.last_used_at)))
+                for index, (pk, a) in enumerate(self.addresses.items())
+            ),
+            (
+                NEW_ADDRESS,
+                Option(
+                    label="Ship to a new address" if addresses else "Enter the shipping address"
+                ),
+            ),
         ]
         self.fields["payment"].choices = [
-            *((value, c.label) for value, c in self.cards.items()),
-            (OTHER_PAYMENT, "Other payment methods"),
+            *((c.value, _card_option(c)) for c in cards),
+            (
+                OTHER_PAYMENT,
+                Option(
+                    label="Other payment methods",
+                    hint="Another card or a bank transfer, on the next page.",
+                ),
+            ),
         ]
+        if not self.card_choices:
+            self.fields["payment"].widget = forms.HiddenInput()
         self.address_form = AddressForm(
             data=self.data if self.is_bound and self.data.get("address") == NEW_ADDRESS else None,
             prefix="shipping",
         )
+
+    def clean_payment(self) -> str:
+        value = self.cleaned_data["payment"]
+        if value != OTHER_PAYMENT and value not in self.cards:  # an expired card
+            raise forms.ValidationError(
+                self.fields["payment"].error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return value
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
@@ -106,23 +187,35 @@ class PaymentMethodForm(_TokenMixin):
     """The payment page's choice: a saved card, a new card (``CardForm`` alongside) or a
     bank transfer; and whether to save the new card."""
 
-    method = forms.ChoiceField(
-        label="How would you like to pay?",
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Choose how to pay.",
-            "invalid_choice": "Choose how to pay.",
-        },
+    method = _radio(
+        "How would you like to pay?",
+        {"required": "Choose how to pay.", "invalid_choice": "Choose how to pay."},
     )
-    save_card = forms.BooleanField(label="Save card", required=False, initial=False)
+    save_card = forms.BooleanField(
+        label="Save card",
+        required=False,
+        initial=False,
+        help_text="Keep it in your wallet for faster checkout next time. Its payment address "
+        "will be this order's shipping address.",
+        widget=forms.CheckboxInput(
+            attrs={"class": "form-check-input", "aria-describedby": "id_save_card_helptext"}
+        ),
+    )
 
     def __init__(self, *args, cards: list[CardChoice] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.cards = {c.value: c for c in cards if not c.is_expired}
         self.fields["method"].choices = [
-            *((value, c.label) for value, c in self.cards.items()),
-            (NEW_CARD, "A new card"),
-            (BANK_TRANSFER, "Bank transfer"),
+            *((value, _card_option(c)) for value, c in self.cards.items()),
+            (NEW_CARD, Option(label="A new card" if self.cards else "Card")),
+            (
+                BANK_TRANSFER,
+                Option(
+                    label="Bank transfer",
+                    hint="We'll show you our bank details and a reference. The order ships "
+                    "once the money arrives (we keep it for you for up to a week).",
+                ),
+            ),
         ]
 
     @property

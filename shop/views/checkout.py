@@ -36,9 +36,7 @@ class CheckoutView(LoginRequiredMixin, View):
             "address": str(addresses[0].pk) if addresses else NEW_ADDRESS,
             "payment": usable[0].value if usable else OTHER_PAYMENT,
         }
-        form = CheckoutForm(data=data, initial=initial, addresses=addresses, cards=cards)
-        form.card_choices = cards
-        return form
+        return CheckoutForm(data=data, initial=initial, addresses=addresses, cards=cards)
 
     def _render(self, request, seller, group, form, *, status=200, error="") -> HttpResponse:
         signature = services.checkout_lines_signature(
@@ -53,8 +51,6 @@ class CheckoutView(LoginRequiredMixin, View):
             "group": group,
             "form": form,
             "address_form": form.address_form,
-            "addresses": list(form.addresses.values()),
-            "card_choices": form.card_choices,
             "checkout_error": error,
         }
         return render(request, self.template_name, context, status=status)

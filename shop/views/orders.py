@@ -112,9 +112,9 @@ class OrderPayView(LoginRequiredMixin, View):
         )
         wants_new_card = data is not None and data.get("method") == NEW_CARD
         card_form = CardForm(data=data if wants_new_card else None)
-        return method_form, card_form, cards
+        return method_form, card_form
 
-    def _render(self, request, order, method_form, card_form, cards, status=200):
+    def _render(self, request, order, method_form, card_form, status=200):
         detail = selectors.order_get_detail(order_id=order.pk)
         context = {
             # Shown again with errors: nothing was charged with the posted token, and a
@@ -124,7 +124,6 @@ class OrderPayView(LoginRequiredMixin, View):
             "detail": detail,
             "method_form": method_form,
             "card_form": card_form,
-            "card_choices": cards,
         }
         return render(request, self.template_name, context, status=status)
 
@@ -163,11 +162,11 @@ class OrderPayView(LoginRequiredMixin, View):
         blocked = self._not_payable(request, order)
         if blocked:
             return blocked
-        method_form, card_form, cards = self._forms(request, data=request.POST)
+        method_form, card_form = self._forms(request, data=request.POST)
         method_valid = method_form.is_valid()
         method = method_form.cleaned_data.get("method") if method_valid else None
         if not method_valid or (method == NEW_CARD and not card_form.is_valid()):
-            return self._render(request, order, method_form, card_form, cards)
+            return self._render(request, order, method_form, card_form)
         key = f"{order.number}:pay:{method_form.cleaned_data['token']}"
         try:
             if method == NEW_CARD:
@@ -189,10 +188,10 @@ class OrderPayView(LoginRequiredMixin, View):
                 )
         except CardLimitReached as error:
             method_form.add_error("save_card", error.message)
-            return self._render(request, order, method_form, CardForm(), cards)
+            return self._render(request, order, method_form, CardForm())
         except ValidationError as error:
             card_form.add_error(None, error)
-            return self._render(request, order, method_form, card_form, cards)
+            return self._render(request, order, method_form, card_form)
         except (PaymentError, CardError, OrderNotPayable) as error:
             return payment_error_response(request, order, error)
         if order.status == OrderStatus.PENDING_PAYMENT:

@@ -2,7 +2,7 @@
 // for the shopper.
 (function () {
   "use strict";
-  var radio = document.getElementById("method-new");
+  var radio = document.querySelector('input[name="method"][value="new"]');
   if (!radio) return;
   document.querySelectorAll("#new-card input").forEach(function (input) {
     input.addEventListener("input", function () { radio.checked = true; });
