@@ -17,7 +17,7 @@ from django.db.models import Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import Address, User
+from accounts.models import Address, User, email_normalize
 from accounts.services import DUPLICATE_EMAIL_MESSAGE
 from core.selectors import security_events_for_user
 from support.admin_tools import AuditedAdminMixin, compact_datetime, datetime_column
@@ -40,7 +40,7 @@ class UserCreationAdminForm(auth_forms.AdminUserCreationForm):
         fields = ("email",)
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
+        email = email_normalize(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email")
         return email
@@ -52,7 +52,7 @@ class UserChangeAdminForm(auth_forms.UserChangeForm):
         fields = "__all__"
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
+        email = email_normalize(self.cleaned_data["email"])
         taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
         if taken.exists():
             raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email")

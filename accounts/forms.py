@@ -14,7 +14,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
 from accounts.countries import COUNTRY_CHOICES, DEFAULT_COUNTRY, country_name
-from accounts.models import Address, PostalAddress, User
+from accounts.models import Address, PostalAddress, User, email_normalize
 
 
 def _fields_only_helper(layout: Layout | None = None, *, own_errors: bool = False) -> FormHelper:
@@ -80,7 +80,7 @@ class SignUpForm(auth_forms.SetPasswordMixin, forms.Form):
     def clean_email(self) -> str:
         # Whether the email already has an account is not checked here: the page must not
         # say so (account enumeration). accounts.services.user_sign_up handles a taken one.
-        return User.objects.normalize_email(self.cleaned_data["email"].strip()).lower()
+        return email_normalize(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from accounts.models import email_normalize
+
 
 def lockout_username(request, credentials: dict | None = None) -> str:
     """The account a login attempt targets, lower-cased like stored emails.
@@ -16,7 +18,7 @@ def lockout_username(request, credentials: dict | None = None) -> str:
         value = credentials.get(field)
     else:
         value = getattr(request, "data", request.POST).get(field)
-    return (value or "").strip().lower()
+    return email_normalize(value)
 
 
 # ------------------------------------------------------------------------ staff accounts

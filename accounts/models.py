@@ -6,13 +6,23 @@ from django.db.models import F
 from django.db.models.functions import Lower
 
 
+def email_normalize(email: str | None) -> str:
+    """The one spelling of an email address Bazaar stores and compares: trimmed and
+    lower-cased whole (the login is unique whatever the case it is typed in)."""
+    return (email or "").strip().lower()
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return email_normalize(email)
 
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=email_normalize(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user

@@ -10,17 +10,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Address, PostalAddress, User
+from accounts.models import Address, PostalAddress, User, email_normalize
 from core.links import absolute_url
 from core.security_log import security_event
 
 logger = logging.getLogger(__name__)
 
 DUPLICATE_EMAIL_MESSAGE = "An account with this email already exists."
-
-
-def _normalize_email(email: str) -> str:
-    return User.objects.normalize_email(email.strip()).lower()
 
 
 def user_create(*, email: str, password: str, full_name: str = "") -> User:
@@ -30,7 +26,7 @@ def user_create(*, email: str, password: str, full_name: str = "") -> User:
     Atomic. Raises ValidationError(code="duplicate_email") when the address is taken,
     including when a concurrent sign-up wins the race to the unique constraint.
     """
-    email = _normalize_email(email)
+    email = email_normalize(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email")
     try:
@@ -58,7 +54,7 @@ def user_sign_up(*, email: str, password: str) -> User | None:
     else:
         security_event("auth.signup", user=user, outcome="success")
         return user
-    existing = User.objects.filter(email__iexact=_normalize_email(email)).first()
+    existing = User.objects.filter(email__iexact=email_normalize(email)).first()
     security_event("auth.signup", user=existing, outcome="duplicate", email=email)
     if existing is not None:
         _send_after_commit(

@@ -23,7 +23,7 @@ from accounts.forms import (
     SetPasswordForm,
     SignUpForm,
 )
-from accounts.models import Address
+from accounts.models import Address, email_normalize
 from core.ratelimit import ratelimit_hit
 from core.security_log import security_event
 
@@ -147,7 +147,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             response.status_code = 429
             response["Retry-After"] = "3600"
             return response
-        email = form.cleaned_data["email"].strip().lower()
+        email = email_normalize(form.cleaned_data["email"])
         if not ratelimit_hit(
             f"password-reset:email:{email}", limit=RESET_LIMIT_PER_EMAIL, window_seconds=3600
         ):
