@@ -13,7 +13,7 @@ from django.core.validators import RegexValidator
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
-from accounts.countries import COUNTRY_CHOICES, DEFAULT_COUNTRY, country_name
+from accounts.countries import DEFAULT_COUNTRY, country_choices, country_name, is_country
 from accounts.models import Address, PostalAddress, User, email_normalize
 
 
@@ -190,7 +190,7 @@ class AddressForm(forms.ModelForm):
 
     country = forms.ChoiceField(
         label="Country",
-        choices=COUNTRY_CHOICES,
+        choices=country_choices,
         initial=DEFAULT_COUNTRY,
         widget=LongSelect(attrs={"autocomplete": "country"}),
     )
@@ -237,11 +237,8 @@ class AddressForm(forms.ModelForm):
         # An address saved before (or copied from elsewhere) may carry a code this list
         # lacks; keep it selectable so editing such an address does not fail.
         current = (self.initial.get("country") or "").upper()
-        if current and current not in dict(COUNTRY_CHOICES):
-            self.fields["country"].choices = [
-                (current, country_name(current)),
-                *COUNTRY_CHOICES,
-            ]
+        if current and not is_country(current):
+            self.fields["country"].choices = [(current, country_name(current)), *country_choices()]
         self.helper = _fields_only_helper(
             Layout(
                 "full_name",

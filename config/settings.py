@@ -44,6 +44,7 @@ THIRD_PARTY_APPS = [
     "bootstrap",  # Bootstrap 5 css/js as static files (django-bootstrap-static), no CDN
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_countries",
     "axes",
     "captcha",
     "csp",

@@ -2,15 +2,7 @@
 
 from django import template
 
-from accounts.countries import country_name as _country_name
-
 register = template.Library()
-
-
-@register.filter
-def country_name(code: str) -> str:
-    """ "DE" -> "Germany"; an unknown code shows as itself."""
-    return _country_name(code)
 
 
 @register.simple_tag

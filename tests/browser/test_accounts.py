@@ -52,7 +52,7 @@ def test_sign_up_log_out_log_in_and_add_an_address(page, screenshot, login):
     expect(page.get_by_text("Address saved.")).to_be_visible()
     card = page.get_by_role("article").filter(has_text="500 Market Street")
     expect(card.get_by_text("Default")).to_be_visible()
-    expect(card.get_by_text("United States")).to_be_visible()
+    expect(card.get_by_text("United States of America")).to_be_visible()
     screenshot(page, "05-address-book")
     address = Address.objects.get(user__email="browser.shopper@example.com")
     assert address.city == "San Francisco"

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from accounts.countries import COUNTRIES
+from accounts.countries import is_country
 from accounts.models import PostalAddress
 from core.links import absolute_url
 from core.money import quantize
@@ -127,7 +127,7 @@ def clean_payment_address(address: Mapping[str, str] | PostalAddress | None) -> 
             errors[name] = ValidationError(
                 "This looks like a card number; it doesn't belong here.", code="card_number"
             )
-    if cleaned["country"] and "country" not in errors and cleaned["country"] not in COUNTRIES:
+    if cleaned["country"] and "country" not in errors and not is_country(cleaned["country"]):
         errors["country"] = ValidationError("Choose a country.", code="invalid_country")
     if errors:
         raise ValidationError(errors)
