@@ -22,8 +22,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from wallet import cards
-from wallet.cards import CardBrand
+from wallet import card_numbers
+from wallet.card_numbers import CardBrand
 from wallet.exceptions import IllegalPaymentTransition
 
 # A card payment in one of these states may still take money: at most one per reference.
@@ -86,7 +86,7 @@ class Card(models.Model):
     last4 = models.CharField("last 4 digits", max_length=4)
     exp_month = models.PositiveSmallIntegerField("expiry month")
     exp_year = models.PositiveSmallIntegerField("expiry year")
-    name_on_card = models.CharField(max_length=cards.NAME_MAX_LENGTH)
+    name_on_card = models.CharField(max_length=card_numbers.NAME_MAX_LENGTH)
     payment_address = models.JSONField(default=dict, blank=True)
     nickname = models.CharField(max_length=40, blank=True)
     is_default = models.BooleanField(default=False)
@@ -145,11 +145,11 @@ class Card(models.Model):
     @property
     def expiry_display(self) -> str:
         """ "12/28"."""
-        return cards.format_expiry(self.exp_month, self.exp_year)
+        return card_numbers.format_expiry(self.exp_month, self.exp_year)
 
     @property
     def expires_on(self):
-        return cards.expiry_last_day(self.exp_month, self.exp_year)
+        return card_numbers.expiry_last_day(self.exp_month, self.exp_year)
 
     @property
     def is_expired(self) -> bool:

@@ -18,8 +18,8 @@ from accounts.countries import COUNTRIES
 from accounts.models import PostalAddress
 from core.links import absolute_url
 from core.money import quantize
-from wallet import cards as card_rules
-from wallet.cards import CardData
+from wallet import card_numbers as card_rules
+from wallet.card_numbers import CardData
 from wallet.gateways import get_gateway
 from wallet.models import Card, Payment, Refund, WalletEvent
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from core.money import format_money, to_minor
-from wallet import cards as card_rules
+from wallet import card_numbers as card_rules
 from wallet.exceptions import (
     GatewayRequestError,
     GatewayUnavailable,

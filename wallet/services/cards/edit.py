@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import PostalAddress
-from wallet import cards as card_rules
+from wallet import card_numbers as card_rules
 from wallet.exceptions import CardNotUsable
 from wallet.models import Card, WalletEvent
 from wallet.services._common import clean_nickname, clean_payment_address, event_record, lock_user

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import PostalAddress
-from wallet.cards import CardData
+from wallet.card_numbers import CardData
 from wallet.exceptions import CardBlocked, CardLimitReached
 from wallet.gateways import get_gateway
 from wallet.gateways.base import TokenResult

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from wallet import cards as card_rules
+from wallet import card_numbers as card_rules
 from wallet.models import Card, WalletEvent
 from wallet.services._common import (
     event_record,

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.views.decorators.debug import sensitive_variables
 
 from core.money import format_money, to_minor
-from wallet.cards import CardData
+from wallet.card_numbers import CardData
 from wallet.exceptions import (
     CardNotUsable,
     GatewayRequestError,
