@@ -6,14 +6,15 @@ the same card linked twice. Payments and refunds are ledger rows: balances such 
 refundable amount are derived (see selectors.py), never stored.
 
 Writes go through wallet/services; payments and refunds change status only through their
-transition tables (``Payment.TRANSITIONS``, ``Refund.TRANSITIONS``) and the ledger's
-``_payment_set_status`` / ``_refund_set_status``.
+own transition tables (``Payment.TRANSITIONS``, ``Refund.TRANSITIONS``) and the one entry
+point ``wallet.services.ledger.ledger_set_status``.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -180,6 +181,23 @@ class Card(models.Model):
         return [part for part in parts if part]
 
 
+class LedgerEntry:
+    """What payments and refunds share as ledger rows: a status that moves only as the
+    model's own ``TRANSITIONS`` table allows (``wallet.services.ledger.ledger_set_status``)."""
+
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]]
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    def check_transition(self, status: str) -> None:
+        """Raise ``IllegalPaymentTransition`` unless the table allows ``status`` from here."""
+        if not self.can_transition_to(status):
+            raise IllegalPaymentTransition(
+                f"{type(self).__name__} {self.pk} can't move from {self.status} to {status}."
+            )
+
+
 class PaymentMethod(models.TextChoices):
     CARD = "card", "Card"
     BANK_TRANSFER = "bank_transfer", "Bank transfer"
@@ -193,7 +211,7 @@ class PaymentStatus(models.TextChoices):
     CANCELED = "canceled", "Canceled"
 
 
-class Payment(models.Model):
+class Payment(LedgerEntry, models.Model):
     """One attempt to take money for a reference (an order number). A ledger row.
 
     ``card`` is set when a saved card paid (or a new card was saved after paying);
@@ -324,16 +342,6 @@ class Payment(models.Model):
             return f"{CardBrand(self.card_brand).label} •••• {self.card_last4}"
         return self.get_method_display()
 
-    def can_transition_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.status]
-
-    def check_transition(self, status: str) -> None:
-        """Raise ``IllegalPaymentTransition`` unless the table allows ``status`` from here."""
-        if not self.can_transition_to(status):
-            raise IllegalPaymentTransition(
-                f"Payment {self.pk} can't move from {self.status} to {status}."
-            )
-
 
 def settle_window() -> timedelta:
     """How long after its last request a payment may still be in flight
@@ -347,7 +355,7 @@ class RefundStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Refund(models.Model):
+class Refund(LedgerEntry, models.Model):
     """Money given back on a payment. Pending refunds count against the refundable amount
     until they settle, so two refunds in flight can't exceed it together.
 
@@ -397,13 +405,6 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.amount} {self.currency} on {self.payment.reference}"
-
-    def check_transition(self, status: str) -> None:
-        """Raise ``IllegalPaymentTransition`` unless the table allows ``status`` from here."""
-        if status not in self.TRANSITIONS[self.status]:
-            raise IllegalPaymentTransition(
-                f"Refund {self.pk} can't move from {self.status} to {status}."
-            )
 
 
 class WalletEvent(models.Model):
