@@ -19,13 +19,17 @@ from accounts.models import PostalAddress
 from core.money import quantize
 from wallet import card_numbers
 from wallet.card_numbers import CardData
+from wallet.models import Card, Payment
 
-ADDRESS_REQUIRED = ("full_name", "line1", "city", "postal_code", "country")
+# What an address needs and how long it may be come from accounts' PostalAddress, the one
+# definition the address book's form and services also validate against.
+_ADDRESS_FIELDS = {name: PostalAddress._meta.get_field(name) for name in PostalAddress.FIELDS}
+ADDRESS_REQUIRED = tuple(name for name, field in _ADDRESS_FIELDS.items() if not field.blank)
 # Free-text fields checked for a pasted card number (phone and postal code are not).
 ADDRESS_FREE_TEXT = ("full_name", "line1", "line2", "city", "region")
-NICKNAME_MAX_LENGTH = 40
-IDEMPOTENCY_KEY_MAX_LENGTH = 200  # Payment/Refund.idempotency_key
-REFERENCE_MAX_LENGTH = 64  # Payment.reference
+NICKNAME_MAX_LENGTH = Card._meta.get_field("nickname").max_length
+IDEMPOTENCY_KEY_MAX_LENGTH = Payment._meta.get_field("idempotency_key").max_length
+REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length
 
 
 def clean_together(**rules: Callable[[], object]) -> dict[str, object]:
@@ -55,7 +59,7 @@ def clean_payment_address(address: Mapping[str, str] | PostalAddress | None) -> 
     cleaned["country"] = cleaned["country"].upper()
     errors: dict[str, ValidationError] = {}
     for name in PostalAddress.FIELDS:
-        max_length = PostalAddress._meta.get_field(name).max_length
+        max_length = _ADDRESS_FIELDS[name].max_length
         if name in ADDRESS_REQUIRED and not cleaned[name]:
             errors[name] = ValidationError("This field is required.", code="required")
         elif max_length and len(cleaned[name]) > max_length:
