@@ -60,5 +60,8 @@ def payment_mark_bank_transfer_received(*, payment: Payment, by: User) -> Paymen
     if payment.method != PaymentMethod.BANK_TRANSFER:
         raise IllegalPaymentTransition("Only bank transfers are marked received by staff.")
     return payment_settle(
-        payment, status=PaymentStatus.SUCCEEDED, actor=by, only_from=(PaymentStatus.PROCESSING,)
+        payment=payment,
+        status=PaymentStatus.SUCCEEDED,
+        actor=by,
+        only_from=(PaymentStatus.PROCESSING,),
     )

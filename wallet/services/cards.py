@@ -213,7 +213,7 @@ def card_link(
         raise
 
 
-def card_attach_pending(payment: Payment) -> None:
+def card_attach_pending(*, payment: Payment) -> None:
     """Save the new card a succeeded payment asked to keep (``payment.pending_card``) and
     point the payment at it; clears ``pending_card`` either way.
 

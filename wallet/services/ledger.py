@@ -261,8 +261,8 @@ def ledger_event_record(
 
 
 def payment_settle(
-    payment: Payment,
     *,
+    payment: Payment,
     status: str,
     gateway_charge_id: str = "",
     decline_code: str = "",
@@ -309,7 +309,7 @@ def _payment_settled(payment: Payment, *, actor: User | None) -> None:
         if payment.card_id:
             Card.objects.filter(pk=payment.card_id).update(last_used_at=payment.settled_at)
         if payment.pending_card:
-            card_attach_pending(payment)
+            card_attach_pending(payment=payment)
         how = "by bank transfer"
         if payment.method == Payment.Method.CARD:
             how = f"with {payment.method_display}"
@@ -333,7 +333,7 @@ def _payment_settled(payment: Payment, *, actor: User | None) -> None:
         payment.save(update_fields=["pending_card", "updated_at"])
 
 
-def payment_settle_answer(payment: Payment, result: ChargeResult) -> Payment:
+def payment_settle_answer(*, payment: Payment, result: ChargeResult) -> Payment:
     """Settle ``payment`` with the processor's answer about its charge (its status, charge
     id and decline code) through ``payment_settle``. An answer for another amount than the
     ledger's is logged for staff (it is still the truth about the charge)."""
@@ -346,7 +346,7 @@ def payment_settle_answer(payment: Payment, result: ChargeResult) -> Payment:
             payment.amount,
         )
     return payment_settle(
-        payment,
+        payment=payment,
         status=_STATUS_FROM_GATEWAY[result.status],
         gateway_charge_id=result.id,
         decline_code=result.decline_code,
@@ -354,7 +354,7 @@ def payment_settle_answer(payment: Payment, result: ChargeResult) -> Payment:
 
 
 def refund_settle(
-    refund: Refund, *, succeeded: bool, gateway_refund_id: str = "", failure: str = ""
+    *, refund: Refund, succeeded: bool, gateway_refund_id: str = "", failure: str = ""
 ) -> Refund:
     """Settle a pending refund as accepted (``succeeded``, with the processor's refund id)
     or refused (``failed``, with ``failure``, the processor's reason) through

@@ -41,7 +41,7 @@ def payment_reconcile(*, payment: Payment) -> Payment:
     if payment.was_given_up:
         if result is None or result.status != PaymentStatus.SUCCEEDED:
             return payment
-        return payment_settle_answer(payment, result)
+        return payment_settle_answer(payment=payment, result=result)
     if result is None:
         if payment.status != PaymentStatus.PROCESSING:
             return payment
@@ -55,9 +55,11 @@ def payment_reconcile(*, payment: Payment) -> Payment:
             "%s: the processor never received the charge; marking it failed",
             ledger_label(payment),
         )
-        return payment_settle(payment, status=PaymentStatus.FAILED, decline_code="no_response")
+        return payment_settle(
+            payment=payment, status=PaymentStatus.FAILED, decline_code="no_response"
+        )
     logger.info("%s: reconciled with charge %s", ledger_label(payment), result.id)
-    return payment_settle_answer(payment, result)
+    return payment_settle_answer(payment=payment, result=result)
 
 
 def _payment_cancel_step_up(payment: Payment) -> Payment:
@@ -66,7 +68,7 @@ def _payment_cancel_step_up(payment: Payment) -> Payment:
     succeeded. Raises ``GatewayUnavailable``."""
     result = get_gateway().cancel_charge(charge_id=payment.gateway_charge_id)
     logger.info("%s: step-up called off at the processor", ledger_label(payment))
-    return payment_settle_answer(payment, result)
+    return payment_settle_answer(payment=payment, result=result)
 
 
 def payment_resolve_open(*, reference: str, cancel_step_up: bool = False) -> Payment | None:
@@ -130,7 +132,7 @@ def payment_cancel(*, payment: Payment) -> Payment:
         return payment
     if payment.method == PaymentMethod.BANK_TRANSFER:
         return payment_settle(
-            payment, status=PaymentStatus.CANCELED, only_from=(PaymentStatus.PROCESSING,)
+            payment=payment, status=PaymentStatus.CANCELED, only_from=(PaymentStatus.PROCESSING,)
         )
     payment = payment_reconcile(payment=payment)
     if payment.status == PaymentStatus.PROCESSING:

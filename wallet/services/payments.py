@@ -19,7 +19,7 @@ open: nothing was charged), ``PaymentAlreadySucceeded`` (the open one turned out
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from decimal import Decimal
 
@@ -130,7 +130,7 @@ def payment_open(
                 ledger_label(payment),
                 paid.pk,
             )
-            payment_settle(payment, status=PaymentStatus.CANCELED)
+            payment_settle(payment=payment, status=PaymentStatus.CANCELED)
             raise PaymentAlreadySucceeded(payment=paid)
     return payment, created
 
@@ -169,7 +169,7 @@ def _payment_lost(payment: Payment, lost: GatewayUnavailable, *, first_send: boo
         "%s: the processor is unreachable; nothing was sent, marked failed", ledger_label(payment)
     )
     failed = payment_settle(
-        payment, status=PaymentStatus.FAILED, decline_code="processor_unreachable"
+        payment=payment, status=PaymentStatus.FAILED, decline_code="processor_unreachable"
     )
     return _payment_outcome(failed)
 
@@ -201,9 +201,9 @@ def _payment_charge(payment: Payment, *, source: str | CardData, first_send: boo
         if not isinstance(answer.refusal, ProcessingError):
             code = "invalid_request"
         return _payment_outcome(
-            payment_settle(payment, status=PaymentStatus.FAILED, decline_code=code)
+            payment_settle(payment=payment, status=PaymentStatus.FAILED, decline_code=code)
         )
-    return _payment_outcome(payment_settle_answer(payment, answer.result))
+    return _payment_outcome(payment_settle_answer(payment=payment, result=answer.result))
 
 
 def _payment_resume(payment: Payment, *, created: bool, send: Callable[[], Payment]) -> Payment:
@@ -291,7 +291,9 @@ def _payment_tokenize_for_saving(
         return None
     if answer.refusal is not None:
         # Nothing was charged: the charge call is never made for a refused card.
-        payment_settle(payment, status=PaymentStatus.FAILED, decline_code=answer.refusal.code)
+        payment_settle(
+            payment=payment, status=PaymentStatus.FAILED, decline_code=answer.refusal.code
+        )
         return None
     token = answer.result
     pending = {"token": asdict(token), "name": card_data.name, "address": address}
@@ -316,7 +318,7 @@ def payment_charge_new_card(
     idempotency_key: str,
     description: str = "",
     save_card: bool = False,
-    payment_address: dict[str, str] | PostalAddress | None = None,
+    payment_address: Mapping[str, str] | PostalAddress | None = None,
 ) -> Payment:
     """Charge a card typed in for this payment. Returns the succeeded ``Payment``;
     otherwise raises a ``PaymentError`` carrying the saved row (see the module docstring).
@@ -391,7 +393,7 @@ def payment_confirm_step_up(*, payment: Payment, approved: bool) -> Payment:
         logger.warning(
             "%s: the step-up answer was sent, the reply lost; processing", ledger_label(payment)
         )
-        payment = payment_settle(payment, status=PaymentStatus.PROCESSING)
+        payment = payment_settle(payment=payment, status=PaymentStatus.PROCESSING)
         ledger_left_open(payment, answer.lost)
     logger.info("%s: step-up %s", ledger_label(payment), "passed" if approved else "failed")
-    return _payment_outcome(payment_settle_answer(payment, answer.result))
+    return _payment_outcome(payment_settle_answer(payment=payment, result=answer.result))

@@ -95,7 +95,7 @@ def _refund_send(refund: Refund) -> Refund:
     entry, settled at once."""
     payment = refund.payment
     if payment.method == PaymentMethod.BANK_TRANSFER:
-        return refund_settle(refund, succeeded=True)
+        return refund_settle(refund=refund, succeeded=True)
     answer = ledger_send(
         refund,
         lambda: get_gateway().refund(
@@ -110,9 +110,9 @@ def _refund_send(refund: Refund) -> Refund:
         ledger_left_open(refund, answer.lost)
     if answer.refusal is not None:
         refused = answer.refusal
-        refund = refund_settle(refund, succeeded=False, failure=refused.message)
+        refund = refund_settle(refund=refund, succeeded=False, failure=refused.message)
         raise type(refused)(refused.message, **ledger_error_rows(refund)) from refused
-    return refund_settle(refund, succeeded=True, gateway_refund_id=answer.result.id)
+    return refund_settle(refund=refund, succeeded=True, gateway_refund_id=answer.result.id)
 
 
 def payment_refund(
