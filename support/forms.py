@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.money import format_money
-from wallet import cards as card_rules
+from wallet import card_numbers as card_rules
 
 REASON_MAX_LENGTH = 255
 

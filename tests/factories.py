@@ -82,10 +82,10 @@ class CartLineFactory(factory.django.DjangoModelFactory):
 
 # ------------------------------------------------------------------------- wallet
 def card_data(number: str = "4242 4242 4242 4242", **overrides):
-    """A wallet.cards.CardData for a test card (expiry three years ahead, a matching CVC)."""
+    """A wallet.card_numbers.CardData for a test card (expiry three years ahead, a matching CVC)."""
     from django.utils import timezone
 
-    from wallet.cards import CardData
+    from wallet.card_numbers import CardData
 
     amex = number.replace(" ", "").startswith(("34", "37"))
     values = {

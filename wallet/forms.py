@@ -15,8 +15,8 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from wallet import cards
-from wallet.cards import CardData
+from wallet import card_numbers
+from wallet.card_numbers import CardData
 
 
 class SensitiveTextInput(forms.TextInput):
@@ -43,23 +43,23 @@ class ExpiryField(forms.CharField):
                 }
             ),
         )
-        kwargs.setdefault("error_messages", {"required": cards.MESSAGES["expiry_required"]})
+        kwargs.setdefault("error_messages", {"required": card_numbers.MESSAGES["expiry_required"]})
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
         if isinstance(value, tuple | list) and len(value) == 2:
-            return cards.format_expiry(int(value[0]), int(value[1]))
+            return card_numbers.format_expiry(int(value[0]), int(value[1]))
         return value
 
     def to_python(self, value):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
-        return cards.parse_expiry(value)
+        return card_numbers.parse_expiry(value)
 
 
 class CardForm(forms.Form):
-    """Number, name on card, expiry (MM/YY) and CVC, checked by the rules in wallet.cards.
+    """Number, name on card, expiry (MM/YY) and CVC, checked by the rules in wallet.card_numbers.
 
     Usage::
 
@@ -67,7 +67,7 @@ class CardForm(forms.Form):
         if form.is_valid():
             card_data = form.card_data  # a CardData; pass it to a service, never store it
 
-    Errors carry the codes from ``wallet.cards.MESSAGES`` (e.g.
+    Errors carry the codes from ``wallet.card_numbers.MESSAGES`` (e.g.
     ``form.has_error("number", "invalid_number")``). Subclass or combine it with other
     forms (``class AddCardForm(CardForm, AddressForm)``) to add fields.
     """
@@ -83,14 +83,14 @@ class CardForm(forms.Form):
                 "maxlength": "23",
             }
         ),
-        error_messages={"required": cards.MESSAGES["number_required"]},
+        error_messages={"required": card_numbers.MESSAGES["number_required"]},
     )
     name = forms.CharField(
         label="Name on card",
         widget=forms.TextInput(
-            attrs={"autocomplete": "cc-name", "maxlength": str(cards.NAME_MAX_LENGTH)}
+            attrs={"autocomplete": "cc-name", "maxlength": str(card_numbers.NAME_MAX_LENGTH)}
         ),
-        error_messages={"required": cards.MESSAGES["name_required"]},
+        error_messages={"required": card_numbers.MESSAGES["name_required"]},
     )
     expiry = ExpiryField()
     cvc = forms.CharField(
@@ -104,26 +104,26 @@ class CardForm(forms.Form):
                 "spellcheck": "false",
             }
         ),
-        error_messages={"required": cards.MESSAGES["cvc_required"]},
+        error_messages={"required": card_numbers.MESSAGES["cvc_required"]},
         help_text="3 digits on the back; 4 on the front for American Express.",
     )
 
     def clean_number(self) -> str:
-        digits, brand = cards.validate_number(self.cleaned_data["number"])
+        digits, brand = card_numbers.validate_number(self.cleaned_data["number"])
         self.brand = brand
         return digits
 
     def clean_name(self) -> str:
-        return cards.validate_name(self.cleaned_data["name"])
+        return card_numbers.validate_name(self.cleaned_data["name"])
 
     def clean_cvc(self) -> str:
-        return cards.validate_cvc(self.cleaned_data["cvc"])
+        return card_numbers.validate_cvc(self.cleaned_data["cvc"])
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("number") and cleaned.get("cvc"):
             try:
-                cards.validate_cvc(cleaned["cvc"], getattr(self, "brand", None))
+                card_numbers.validate_cvc(cleaned["cvc"], getattr(self, "brand", None))
             except ValidationError as exc:
                 self.add_error("cvc", exc)
         return cleaned
@@ -159,7 +159,7 @@ class CardEditForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_name(self) -> str:
-        return cards.validate_name(self.cleaned_data["name"])
+        return card_numbers.validate_name(self.cleaned_data["name"])
 
 
 # ------------------------------------------------------------------ wallet pages

@@ -6,14 +6,15 @@ the same card linked twice. Payments and refunds are ledger rows: balances such 
 refundable amount are derived (see selectors.py), never stored.
 
 Writes go through wallet/services; payments and refunds change status only through their
-transition tables (``Payment.TRANSITIONS``, ``Refund.TRANSITIONS``) and the ledger's
-``_payment_set_status`` / ``_refund_set_status``.
+own transition tables (``Payment.TRANSITIONS``, ``Refund.TRANSITIONS``) and the one entry
+point ``wallet.services.ledger.ledger_set_status``.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -22,8 +23,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from wallet import cards
-from wallet.cards import CardBrand
+from wallet import card_numbers
+from wallet.card_numbers import CardBrand
 from wallet.exceptions import IllegalPaymentTransition
 
 # A card payment in one of these states may still take money: at most one per reference.
@@ -86,7 +87,7 @@ class Card(models.Model):
     last4 = models.CharField("last 4 digits", max_length=4)
     exp_month = models.PositiveSmallIntegerField("expiry month")
     exp_year = models.PositiveSmallIntegerField("expiry year")
-    name_on_card = models.CharField(max_length=cards.NAME_MAX_LENGTH)
+    name_on_card = models.CharField(max_length=card_numbers.NAME_MAX_LENGTH)
     payment_address = models.JSONField(default=dict, blank=True)
     nickname = models.CharField(max_length=40, blank=True)
     is_default = models.BooleanField(default=False)
@@ -145,11 +146,11 @@ class Card(models.Model):
     @property
     def expiry_display(self) -> str:
         """ "12/28"."""
-        return cards.format_expiry(self.exp_month, self.exp_year)
+        return card_numbers.format_expiry(self.exp_month, self.exp_year)
 
     @property
     def expires_on(self):
-        return cards.expiry_last_day(self.exp_month, self.exp_year)
+        return card_numbers.expiry_last_day(self.exp_month, self.exp_year)
 
     @property
     def is_expired(self) -> bool:
@@ -180,6 +181,23 @@ class Card(models.Model):
         return [part for part in parts if part]
 
 
+class LedgerEntry:
+    """What payments and refunds share as ledger rows: a status that moves only as the
+    model's own ``TRANSITIONS`` table allows (``wallet.services.ledger.ledger_set_status``)."""
+
+    TRANSITIONS: ClassVar[dict[str, frozenset[str]]]
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    def check_transition(self, status: str) -> None:
+        """Raise ``IllegalPaymentTransition`` unless the table allows ``status`` from here."""
+        if not self.can_transition_to(status):
+            raise IllegalPaymentTransition(
+                f"{type(self).__name__} {self.pk} can't move from {self.status} to {status}."
+            )
+
+
 class PaymentMethod(models.TextChoices):
     CARD = "card", "Card"
     BANK_TRANSFER = "bank_transfer", "Bank transfer"
@@ -193,7 +211,7 @@ class PaymentStatus(models.TextChoices):
     CANCELED = "canceled", "Canceled"
 
 
-class Payment(models.Model):
+class Payment(LedgerEntry, models.Model):
     """One attempt to take money for a reference (an order number). A ledger row.
 
     ``card`` is set when a saved card paid (or a new card was saved after paying);
@@ -341,16 +359,6 @@ class Payment(models.Model):
             return f"{CardBrand(self.card_brand).label} •••• {self.card_last4}"
         return self.get_method_display()
 
-    def can_transition_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS[self.status]
-
-    def check_transition(self, status: str) -> None:
-        """Raise ``IllegalPaymentTransition`` unless the table allows ``status`` from here."""
-        if not self.can_transition_to(status):
-            raise IllegalPaymentTransition(
-                f"Payment {self.pk} can't move from {self.status} to {status}."
-            )
-
 
 def settle_window() -> timedelta:
     """How long after its last request a payment may still be in flight
@@ -364,7 +372,7 @@ class RefundStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Refund(models.Model):
+class Refund(LedgerEntry, models.Model):
     """Money given back on a payment. Pending refunds count against the refundable amount
     until they settle, so two refunds in flight can't exceed it together.
 
@@ -428,13 +436,6 @@ class Refund(models.Model):
     def is_failed(self) -> bool:
         """Refused by the processor: support's Retry refund sends the money again."""
         return self.status == RefundStatus.FAILED
-
-    def check_transition(self, status: str) -> None:
-        """Raise ``IllegalPaymentTransition`` unless the table allows ``status`` from here."""
-        if status not in self.TRANSITIONS[self.status]:
-            raise IllegalPaymentTransition(
-                f"Refund {self.pk} can't move from {self.status} to {status}."
-            )
 
 
 class WalletEvent(models.Model):

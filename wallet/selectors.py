@@ -18,6 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import User
 from wallet.models import (
     CARD_RECENT_FIRST,
     GIVEN_UP_CODES,
@@ -34,33 +35,36 @@ from wallet.models import (
 )
 
 
-def wallet_account_for_user(*, user) -> WalletAccount | None:
+def wallet_account_for_user(*, user: User) -> WalletAccount | None:
+    """The user's wallet, confirmed or not; ``None`` before the first visit."""
     return WalletAccount.objects.filter(user=user).first()
 
 
-def card_list_for_user(*, user) -> QuerySet[Card]:
+def card_list_for_user(*, user: User) -> QuerySet[Card]:
     """The user's usable cards (not removed, not disabled): default first, then most
     recently used, then newest."""
     return Card.objects.active().filter(owner=user).order_by("-is_default", *CARD_RECENT_FIRST)
 
 
-def card_get_for_user(*, user, card_id) -> Card:
+def card_get_for_user(*, user: User, card_id: int | str) -> Card:
     """One of the user's usable cards. Raises ``Card.DoesNotExist`` for another user's,
     a removed or a disabled card, so views answer 404 alike (``get_object_or_404``-style)."""
     return card_list_for_user(user=user).get(pk=card_id)
 
 
-def card_is_removed_for_user(*, user, card_id) -> bool:
+def card_is_removed_for_user(*, user: User, card_id: int | str) -> bool:
     """Whether ``card_id`` is one of the user's own cards that they removed (another user's
     card, or one that never existed, is ``False``)."""
     return Card.objects.filter(owner=user, pk=card_id, removed_at__isnull=False).exists()
 
 
-def card_default_for_user(*, user) -> Card | None:
+def card_default_for_user(*, user: User) -> Card | None:
+    """The user's default card, if they have a usable one."""
     return card_list_for_user(user=user).filter(is_default=True).first()
 
 
-def card_count_for_user(*, user) -> int:
+def card_count_for_user(*, user: User) -> int:
+    """How many usable cards the user has (at most ``WALLET_MAX_CARDS``)."""
     return Card.objects.active().filter(owner=user).count()
 
 
@@ -73,11 +77,6 @@ def payments_for_reference(*, reference: str) -> QuerySet[Payment]:
         .prefetch_related(Prefetch("refunds", queryset=Refund.objects.order_by("created_at")))
         .order_by("created_at", "id")
     )
-
-
-def payment_get_for_user(*, user, payment_id) -> Payment:
-    """A payment of this user; ``Payment.DoesNotExist`` for anyone else's."""
-    return Payment.objects.select_related("card").get(pk=payment_id, user=user)
 
 
 def payment_refunded_amount(*, payment: Payment) -> Decimal:
@@ -101,7 +100,7 @@ def refund_exists_for_key(*, idempotency_key: str) -> bool:
     return Refund.objects.filter(idempotency_key=idempotency_key).exists()
 
 
-def activity_for_user(*, user, kind: str | None = None) -> QuerySet[WalletEvent]:
+def activity_for_user(*, user: User, kind: str | None = None) -> QuerySet[WalletEvent]:
     """The user's payment activity, newest first; ``kind`` filters to one
     ``WalletEvent.Kind``."""
     events = WalletEvent.objects.filter(user=user).select_related(
@@ -112,7 +111,7 @@ def activity_for_user(*, user, kind: str | None = None) -> QuerySet[WalletEvent]
     return events.order_by("-created_at", "-id")
 
 
-def payment_open_for_reference(*, reference) -> Payment | None:
+def payment_open_for_reference(*, reference: str) -> Payment | None:
     """The reference's one open card payment (processing, or waiting for the shopper's
     step-up), if any. The database allows at most one."""
     return (
@@ -122,7 +121,7 @@ def payment_open_for_reference(*, reference) -> Payment | None:
     )
 
 
-def payments_with_balance(*, reference) -> QuerySet[Payment]:
+def payments_with_balance(*, reference: str | OuterRef) -> QuerySet[Payment]:
     """Succeeded payments for ``reference`` (a number or an ``OuterRef``) with money neither
     refunded nor being refunded: what the shop keeps, or must give back."""
     taken = (
@@ -141,13 +140,13 @@ def payments_with_balance(*, reference) -> QuerySet[Payment]:
     )
 
 
-def refunds_pending(*, reference) -> QuerySet[Refund]:
+def refunds_pending(*, reference: str | OuterRef) -> QuerySet[Refund]:
     """Refunds for ``reference`` (a number or an ``OuterRef``) the processor has not
     accepted or refused yet."""
     return Refund.objects.filter(payment__reference=reference, status=RefundStatus.PENDING)
 
 
-def bank_transfers_waiting(*, reference) -> QuerySet[Payment]:
+def bank_transfers_waiting(*, reference: str | OuterRef) -> QuerySet[Payment]:
     """Bank transfers for ``reference`` (a number or an ``OuterRef``) that staff have not
     marked received yet."""
     return Payment.objects.filter(

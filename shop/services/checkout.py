@@ -46,7 +46,7 @@ from shop.services.expiry import order_expire_if_due
 from shop.services.order_money import order_apply_payment
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
-from wallet.cards import CardData
+from wallet.card_numbers import CardData
 from wallet.exceptions import PaymentAlreadySucceeded
 
 if TYPE_CHECKING:

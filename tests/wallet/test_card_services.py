@@ -90,7 +90,7 @@ def test_a_removed_card_can_be_linked_again_as_a_new_card(user):
 
 
 def _numbers(count):
-    from wallet.cards import luhn_check_digit
+    from wallet.card_numbers import luhn_check_digit
 
     partials = [f"41111111111{index:04d}" for index in range(count)]
     return [partial + luhn_check_digit(partial) for partial in partials]

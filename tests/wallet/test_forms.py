@@ -4,7 +4,7 @@ import re
 
 from django.utils import timezone
 
-from wallet.cards import CardBrand
+from wallet.card_numbers import CardBrand
 from wallet.forms import CardEditForm, CardForm
 
 FUTURE_YEAR = timezone.now().year + 3

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from tests.factories import CardFactory
 from wallet.exceptions import IllegalPaymentTransition
 from wallet.models import Card, Payment, PaymentStatus, WalletAccount
-from wallet.services.payments._ledger import _payment_set_status
+from wallet.services.ledger import ledger_set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +37,9 @@ def test_every_status_is_in_the_transition_table():
 
 def test_illegal_move_raises_and_changes_nothing(user):
     payment = make_payment(user)
-    _payment_set_status(payment, PaymentStatus.SUCCEEDED)
+    ledger_set_status(payment, PaymentStatus.SUCCEEDED)
     with pytest.raises(IllegalPaymentTransition):
-        _payment_set_status(payment, PaymentStatus.FAILED, decline_code="x")
+        ledger_set_status(payment, PaymentStatus.FAILED, decline_code="x")
     assert payment.status == PaymentStatus.SUCCEEDED and payment.decline_code == ""
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED and payment.decline_code == ""
@@ -47,9 +47,9 @@ def test_illegal_move_raises_and_changes_nothing(user):
 
 def test_allowed_move_sets_settled_at_for_final_states(user):
     payment = make_payment(user)
-    _payment_set_status(payment, PaymentStatus.REQUIRES_ACTION)
+    ledger_set_status(payment, PaymentStatus.REQUIRES_ACTION)
     assert payment.settled_at is None
-    _payment_set_status(payment, PaymentStatus.SUCCEEDED)
+    ledger_set_status(payment, PaymentStatus.SUCCEEDED)
     payment.refresh_from_db()
     assert payment.status == "succeeded" and payment.settled_at is not None
 

@@ -6,21 +6,19 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.factories import CardFactory, UserFactory, card_data
+from tests.factories import CardFactory, UserFactory
 from wallet.models import Card, WalletEvent
 from wallet.selectors import (
     activity_for_user,
     card_default_for_user,
     card_get_for_user,
     card_list_for_user,
-    payment_get_for_user,
     payments_for_reference,
 )
 from wallet.services import (
     card_disable,
     card_remove,
     payment_charge_card,
-    payment_charge_new_card,
     payment_refund,
 )
 
@@ -57,20 +55,6 @@ def test_card_get_for_user_raises_does_not_exist_for_others(user, other_user):
     card_remove(card=mine)
     with pytest.raises(Card.DoesNotExist):
         card_get_for_user(user=user, card_id=mine.pk)
-
-
-def test_payment_get_for_user_hides_other_users_payments(user, other_user):
-    payment = payment_charge_new_card(
-        user=user,
-        card_data=card_data("4242424242424242"),
-        amount=Decimal("5"),
-        currency="USD",
-        reference="BZ-1",
-        idempotency_key="k",
-    )
-    assert payment_get_for_user(user=user, payment_id=payment.pk) == payment
-    with pytest.raises(type(payment).DoesNotExist):
-        payment_get_for_user(user=other_user, payment_id=payment.pk)
 
 
 def test_activity_is_newest_first_and_filters_by_kind(user):

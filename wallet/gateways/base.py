@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from wallet.cards import CardData
+from wallet.card_numbers import CardData
 
 
 class ChargeStatus:

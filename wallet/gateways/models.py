@@ -8,7 +8,7 @@ row keeps brand, last 4, expiry, a keyed fingerprint and the behaviour the numbe
 from django.db import models
 from django.db.models import F, Q
 
-from wallet.cards import CardBrand
+from wallet.card_numbers import CardBrand
 
 
 class Outcome(models.TextChoices):

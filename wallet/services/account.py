@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from accounts.models import User
 from core.links import absolute_url
 from core.ratelimit import ratelimit_hit
 from wallet.exceptions import ConfirmationLinkInvalid, ConfirmationRateLimited
@@ -46,7 +47,7 @@ LINK_MESSAGES = {
 }
 
 
-def _rate_limit_letter(*, user) -> None:
+def _rate_limit_letter(*, user: User) -> None:
     """Count one letter for ``user`` or raise ``ConfirmationRateLimited``."""
     if not ratelimit_hit(
         f"wallet-letters:minute:{user.pk}", limit=1, window_seconds=LETTER_INTERVAL_SECONDS
@@ -95,7 +96,7 @@ def _letter_send(*, account: WalletAccount) -> None:
     logger.info("wallet: confirmation letter queued for user %s", user_pk)
 
 
-def wallet_create(*, user) -> WalletAccount:
+def wallet_create(*, user: User) -> WalletAccount:
     """Create ``user``'s wallet (unconfirmed) and send the confirmation letter.
 
     Idempotent: an existing wallet is returned; a confirmed one gets no letter, an
@@ -113,7 +114,7 @@ def wallet_create(*, user) -> WalletAccount:
     return account
 
 
-def wallet_confirmation_resend(*, user) -> WalletAccount:
+def wallet_confirmation_resend(*, user: User) -> WalletAccount:
     """Send a new confirmation letter; the earlier links stop working.
 
     Atomic; locks the account row. Raises ``WalletAccount.DoesNotExist`` (no wallet yet)
@@ -128,7 +129,7 @@ def wallet_confirmation_resend(*, user) -> WalletAccount:
     return account
 
 
-def wallet_confirm(*, user, token: str) -> WalletAccount:
+def wallet_confirm(*, user: User, token: str) -> WalletAccount:
     """Confirm ``user``'s wallet with the token from the letter. Works once.
 
     Raises ``ConfirmationLinkInvalid`` with ``code`` tampered, expired, replaced (an older

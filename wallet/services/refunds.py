@@ -1,10 +1,10 @@
 """Refunds: give money back on a succeeded payment, never more than is left to refund.
 
-Same pattern as payments: record the refund (``pending``) under the payment's row lock and
-commit, call the gateway with the refund's idempotency key and no lock held, then settle
-through ``Refund.TRANSITIONS`` (``_refund_set_status`` is the one place a refund's status
-changes). Pending refunds count against the refundable amount, so two refunds racing each
-other can't give back more than was paid together.
+The ledger's pattern (``wallet.services.ledger``), as for payments: record the refund
+(``pending``) under the payment's row lock and commit, call the processor with the
+refund's idempotency key and no lock held, then settle through ``Refund.TRANSITIONS``
+(``refund_settle``). Pending refunds count against the refundable amount, so two refunds
+racing each other can't give back more than was paid together.
 
 A refund is never dropped: one the processor has not answered for stays ``pending`` and is
 sent again with the same key (``refund_reconcile``) until the processor accepts or refuses
@@ -20,32 +20,29 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.models import User
 from core.money import format_money, to_minor
-from wallet import cards as card_rules
+from wallet import card_numbers
 from wallet.exceptions import (
     GatewayRequestError,
-    GatewayUnavailable,
-    IdempotencyConflict,
     RefundError,
     RefundExceedsCaptured,
     RefundNotAllowed,
 )
 from wallet.gateways import get_gateway
-from wallet.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus, WalletEvent
+from wallet.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from wallet.selectors import payment_refundable_amount
-from wallet.services._common import clean_amount, clean_idempotency_key, event_record
+from wallet.services.inputs import clean_amount, clean_idempotency_key
+from wallet.services.ledger import (
+    ledger_error_rows,
+    ledger_label,
+    ledger_left_open,
+    ledger_open,
+    ledger_send,
+    refund_settle,
+)
 
 logger = logging.getLogger("wallet.payments")
-
-
-def _refund_set_status(refund: Refund, status: str, **fields) -> None:
-    """The one place a refund's status changes. Caller holds the row lock. Checks the
-    transition table first: an illegal move raises ``IllegalPaymentTransition``."""
-    refund.check_transition(status)
-    for name, value in fields.items():
-        setattr(refund, name, value)
-    refund.status = status
-    refund.save(update_fields=[*fields, "status", "updated_at"])
 
 
 def _refund_open(
@@ -53,108 +50,69 @@ def _refund_open(
     payment: Payment,
     amount: Decimal,
     reason: str,
-    by,
+    by: User | None,
     idempotency_key: str,
-    on_record: Callable[[Refund], None] | None = None,
+    on_record: Callable[[Refund], None] | None,
 ) -> Refund:
+    """Step 1 (``ledger_open``) under the payment's row lock, so refunds of one payment
+    are recorded one at a time and the refundable amount holds."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            if existing.payment_id != payment.pk or existing.amount != amount:
-                logger.error(
-                    "%s refund %s: idempotency key reused with other parameters",
-                    payment.reference,
-                    existing.pk,
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+
+        def create() -> Refund:
+            if locked.status != PaymentStatus.SUCCEEDED:
+                raise RefundNotAllowed(payment=locked)
+            refundable = payment_refundable_amount(payment=locked)
+            if amount > refundable:
+                raise RefundExceedsCaptured(
+                    f"At most {format_money(refundable, locked.currency)} can be refunded.",
+                    payment=locked,
                 )
-                raise IdempotencyConflict(refund=existing)
-            return existing
-        if payment.status != PaymentStatus.SUCCEEDED:
-            raise RefundNotAllowed(payment=payment)
-        refundable = payment_refundable_amount(payment=payment)
-        if amount > refundable:
-            raise RefundExceedsCaptured(
-                f"At most {format_money(refundable, payment.currency)} can be refunded.",
-                payment=payment,
+            refund = Refund.objects.create(
+                payment=locked,
+                amount=amount,
+                currency=locked.currency,
+                reason=reason,
+                created_by=by,
+                idempotency_key=idempotency_key,
             )
-        refund = Refund.objects.create(
-            payment=payment,
-            amount=amount,
-            currency=payment.currency,
-            reason=reason,
-            created_by=by,
-            idempotency_key=idempotency_key,
-        )
-        if on_record is not None:
-            on_record(refund)
-        return refund
-
-
-def _refund_settle(
-    refund: Refund, *, succeeded: bool, gateway_refund_id: str = "", failure: str = ""
-) -> Refund:
-    with transaction.atomic():
-        refund = (
-            Refund.objects.select_for_update(of=("self",))
-            .select_related("payment__user", "payment__card")
-            .get(pk=refund.pk)
-        )
-        if refund.status != RefundStatus.PENDING:
+            if on_record is not None:
+                on_record(refund)
             return refund
-        _refund_set_status(
-            refund,
-            RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED,
-            gateway_refund_id=gateway_refund_id,
-            failure_message=failure[:255],
+
+        refund, _created = ledger_open(
+            Refund,
+            idempotency_key=idempotency_key,
+            expected={"payment": locked, "amount": amount},
+            create=create,
         )
-        payment = refund.payment
-        if succeeded:
-            money = format_money(refund.amount, refund.currency)
-            event_record(
-                user=payment.user,
-                kind=WalletEvent.Kind.REFUND,
-                card=payment.card,
-                payment=payment,
-                refund=refund,
-                amount=refund.amount,
-                currency=refund.currency,
-                actor=refund.created_by,
-                message=f"Refund of {money} for {payment.reference} to {payment.method_display}.",
-            )
-    logger.info(
-        "%s refund %s: %s %s",
-        refund.payment.reference,
-        refund.pk,
-        refund.status,
-        refund.failure_message,
-    )
     return refund
 
 
-def _refund_drive(refund: Refund) -> Refund:
+def _refund_send(refund: Refund) -> Refund:
+    """Steps 2 and 3 for a pending refund: send it with its key (no lock held), then
+    settle. Bank transfers are refunded by staff from the bank: the row is the ledger
+    entry, settled at once."""
     payment = refund.payment
     if payment.method == PaymentMethod.BANK_TRANSFER:
-        # Bank transfers are refunded by staff from the bank; the row is the ledger entry.
-        return _refund_settle(refund, succeeded=True)
-    try:
-        result = get_gateway().refund(
+        return refund_settle(refund=refund, succeeded=True)
+    answer = ledger_send(
+        refund,
+        lambda: get_gateway().refund(
             charge_id=payment.gateway_charge_id,
             amount_minor=to_minor(refund.amount, refund.currency),
             idempotency_key=refund.idempotency_key,
             reason=refund.reason,
-        )
-    except GatewayUnavailable as exc:
-        logger.warning(
-            "%s refund %s: gateway unavailable; left pending until retried or reconciled",
-            payment.reference,
-            refund.pk,
-        )
-        raise GatewayUnavailable(payment=payment, refund=refund) from exc
-    except (RefundExceedsCaptured, GatewayRequestError) as exc:
-        logger.error("%s refund %s: gateway refused (%s)", payment.reference, refund.pk, exc.code)
-        refund = _refund_settle(refund, succeeded=False, failure=exc.message)
-        raise type(exc)(exc.message, payment=payment, refund=refund) from exc
-    return _refund_settle(refund, succeeded=True, gateway_refund_id=result.id)
+        ),
+        refusals=(RefundExceedsCaptured, GatewayRequestError),
+    )
+    if answer.lost is not None:
+        ledger_left_open(refund, answer.lost)
+    if answer.refusal is not None:
+        refused = answer.refusal
+        refund = refund_settle(refund=refund, succeeded=False, failure=refused.message)
+        raise type(refused)(refused.message, **ledger_error_rows(refund)) from refused
+    return refund_settle(refund=refund, succeeded=True, gateway_refund_id=answer.result.id)
 
 
 def payment_refund(
@@ -162,7 +120,7 @@ def payment_refund(
     payment: Payment,
     amount: Decimal,
     reason: str,
-    by=None,
+    by: User | None = None,
     idempotency_key: str | None = None,
     on_record: Callable[[Refund], None] | None = None,
 ) -> Refund:
@@ -174,7 +132,8 @@ def payment_refund(
     row) is saved with it or not at all, whatever happens after.
 
     Never refunds more than the payment's amount minus refunds already made or pending
-    (``RefundExceedsCaptured``), checked under the payment's row lock. Idempotent when an
+    (``RefundExceedsCaptured``), checked under the payment's row lock. The processor is
+    called with no lock held; settling takes the refund's row lock. Idempotent when an
     ``idempotency_key`` is given: the same key returns the same refund (and retries a
     pending one); the same key with another amount raises ``IdempotencyConflict``.
     A gateway timeout leaves the refund ``pending`` and raises ``GatewayUnavailable``
@@ -189,7 +148,7 @@ def payment_refund(
     reason = " ".join((reason or "").split())[:255]
     if not reason:
         raise ValueError("A refund needs a reason.")
-    if card_rules.contains_card_number(reason):
+    if card_numbers.contains_card_number(reason):
         raise ValueError("A refund reason can't hold a card number.")
     key = clean_idempotency_key(
         f"refund-{uuid.uuid4().hex}" if idempotency_key is None else idempotency_key
@@ -203,15 +162,10 @@ def payment_refund(
         on_record=on_record,
     )
     if refund.status == RefundStatus.PENDING:
-        logger.info(
-            "%s refund %s: refunding %s",
-            refund.payment.reference,
-            refund.pk,
-            format_money(amount, refund.currency),
-        )
-        refund = _refund_drive(refund)
+        logger.info("%s: refunding %s", ledger_label(refund), format_money(amount, refund.currency))
+        refund = _refund_send(refund)
     if refund.status == RefundStatus.FAILED:
-        raise RefundError(refund.failure_message or None, payment=refund.payment, refund=refund)
+        raise RefundError(refund.failure_message or None, **ledger_error_rows(refund))
     return refund
 
 
@@ -219,13 +173,15 @@ def refund_reconcile(*, refund: Refund) -> Refund:
     """Settle a refund left ``pending`` (a timeout, an unreachable processor, a process that
     died before sending it) by sending it again with its own idempotency key: the processor
     refunds at most once per key, so this is safe whether or not the first request arrived.
-    Returns the refund, ``succeeded`` or ``failed`` (the processor refused it). Raises
-    ``GatewayUnavailable`` while the processor can't be reached; the refund stays pending."""
+    Returns the refund, ``succeeded`` or ``failed`` (the processor refused it); a settled
+    refund is returned unchanged (idempotent). No lock is held while sending; settling
+    takes the refund's row lock. Raises ``GatewayUnavailable`` while the processor can't be
+    reached; the refund stays pending."""
     refund = Refund.objects.select_related("payment").get(pk=refund.pk)
     if refund.status != RefundStatus.PENDING:
         return refund
-    logger.info("%s refund %s: sending it again", refund.payment.reference, refund.pk)
+    logger.info("%s: sending it again", ledger_label(refund))
     try:
-        return _refund_drive(refund)
+        return _refund_send(refund)
     except (RefundError, GatewayRequestError) as exc:
         return exc.refund

@@ -16,7 +16,7 @@ from wallet.exceptions import ConfirmationLinkInvalid, ConfirmationRateLimited
 from wallet.forms import ConfirmPasswordForm, WalletCreateForm
 from wallet.models import WalletAccount
 from wallet.reauth import password_entered_now
-from wallet.services.account import (
+from wallet.services import (
     LETTERS_PER_DAY,
     wallet_confirm,
     wallet_confirmation_resend,

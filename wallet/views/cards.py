@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 
 from accounts.forms import AddressForm
 from accounts.selectors import address_default_for_user
-from wallet import cards as card_rules
+from wallet import card_numbers as card_rules
 from wallet import selectors
 from wallet.exceptions import (
     CardError,

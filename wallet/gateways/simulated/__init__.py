@@ -1,6 +1,6 @@
 """A simulated card processor that behaves like a real one, with its state in the database.
 
-Split by concern: ``cards`` (the test card table and the card rules), ``faults`` (fault
+Split by concern: ``test_cards`` (the test card table and the card rules), ``faults`` (fault
 injection), ``gateway`` (``SimulatedGateway``, the ``PaymentGateway`` itself). Import from
 ``wallet.gateways.simulated``; ``settings.PAYMENT_GATEWAY`` names
 ``wallet.gateways.simulated.SimulatedGateway``.
@@ -26,7 +26,7 @@ Fault injection (``settings.SIMULATED_GATEWAY_FAULT``, read on every call, for t
 - ``"unreachable"``: every call raises ``GatewayUnavailable`` before doing anything.
 """
 
-from wallet.gateways.simulated.cards import TEST_CARDS, CardScenario, scenario_for
 from wallet.gateways.simulated.gateway import SimulatedGateway
+from wallet.gateways.simulated.test_cards import TEST_CARDS, CardScenario, scenario_for
 
 __all__ = ["TEST_CARDS", "CardScenario", "SimulatedGateway", "scenario_for"]

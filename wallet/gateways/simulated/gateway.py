@@ -1,6 +1,6 @@
 """The simulated processor's ``PaymentGateway``: tokens, charges, step-up and refunds.
 
-Outcomes come from the test card table (``cards.py``); faults from ``faults.py``. All state
+Outcomes come from the test card table (``test_cards.py``); faults from ``faults.py``. All state
 lives in the gateways tables (``wallet.gateways.models``).
 """
 
@@ -14,7 +14,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from wallet.cards import CardData
+from wallet.card_numbers import CardData
 from wallet.exceptions import (
     GatewayRequestError,
     IdempotencyConflict,
@@ -30,8 +30,8 @@ from wallet.gateways.models import (
     SimulatedRefund,
     SimulatedToken,
 )
-from wallet.gateways.simulated.cards import card_problem, scenario_for
 from wallet.gateways.simulated.faults import fail_after, fail_before
+from wallet.gateways.simulated.test_cards import card_problem, scenario_for
 
 logger = logging.getLogger("wallet.gateways.simulated")
 

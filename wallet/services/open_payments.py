@@ -1,9 +1,12 @@
-"""Open payments: ask the processor what became of one, clear the way for a new attempt,
-cancel an abandoned one.
+"""Open card payments: ask the processor what became of one, clear the way for a new
+attempt, call one off.
 
-Nothing is declared "never received" while it could still be in flight: a card payment the
-processor has no record of is settled failed (``no_response``) only once its last request
-is older than the settle window (``Payment.may_be_in_flight``).
+A reference (an order number) has at most one open card payment (``processing`` or
+waiting for step-up; a partial unique constraint). Nothing is declared "never received"
+while it could still be in flight: a card payment the processor has no record of is
+settled failed (``no_response``) only once its last request is older than the settle
+window (``Payment.may_be_in_flight``). Every processor call here is made with no lock
+held; what it says is settled through the ledger (``payment_settle_answer``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from wallet.exceptions import GatewayUnavailable, PaymentAlreadySucceeded, Payme
 from wallet.gateways import get_gateway
 from wallet.models import Payment, PaymentMethod, PaymentStatus
 from wallet.selectors import payment_open_for_reference, payments_with_balance
-from wallet.services.payments._ledger import _payment_apply_result, _payment_settle
+from wallet.services.ledger import ledger_label, payment_settle, payment_settle_answer
 
 logger = logging.getLogger("wallet.payments")
 
@@ -27,8 +30,9 @@ def payment_reconcile(*, payment: Payment) -> Payment:
     flight, and is settled failed (``no_response``, nothing charged) after the settle
     window. A payment we gave up on that way is asked about again: if the processor took
     the money after all, it is recorded as succeeded (a late capture, which the shop gives
-    back or applies). Raises ``GatewayUnavailable`` if the processor can't be asked; the
-    payment is then unchanged.
+    back or applies). Bank transfers and settled payments are returned unchanged. Settling
+    takes the payment's row lock (atomic, idempotent). Raises ``GatewayUnavailable`` if the
+    processor can't be asked; the payment is then unchanged.
     """
     payment = Payment.objects.get(pk=payment.pk)
     if payment.method != PaymentMethod.CARD or not (payment.is_pending or payment.was_given_up):
@@ -37,27 +41,25 @@ def payment_reconcile(*, payment: Payment) -> Payment:
     if payment.was_given_up:
         if result is None or result.status != PaymentStatus.SUCCEEDED:
             return payment
-        return _payment_apply_result(payment, result)
+        return payment_settle_answer(payment=payment, result=result)
     if result is None:
         if payment.status != PaymentStatus.PROCESSING:
             return payment
         if payment.may_be_in_flight():
             logger.info(
-                "%s payment %s: the processor has no record yet; still inside the settle window",
-                payment.reference,
-                payment.pk,
+                "%s: the processor has no record yet; still inside the settle window",
+                ledger_label(payment),
             )
             return payment
         logger.warning(
-            "%s payment %s: the processor never received the charge; marking it failed",
-            payment.reference,
-            payment.pk,
+            "%s: the processor never received the charge; marking it failed",
+            ledger_label(payment),
         )
-        return _payment_settle(payment.pk, status=PaymentStatus.FAILED, decline_code="no_response")
-    logger.info(
-        "%s payment %s: reconciled with charge %s", payment.reference, payment.pk, result.id
-    )
-    return _payment_apply_result(payment, result)
+        return payment_settle(
+            payment=payment, status=PaymentStatus.FAILED, decline_code="no_response"
+        )
+    logger.info("%s: reconciled with charge %s", ledger_label(payment), result.id)
+    return payment_settle_answer(payment=payment, result=result)
 
 
 def _payment_cancel_step_up(payment: Payment) -> Payment:
@@ -65,8 +67,8 @@ def _payment_cancel_step_up(payment: Payment) -> Payment:
     held). The processor's answer wins: a charge the shopper confirmed meanwhile comes back
     succeeded. Raises ``GatewayUnavailable``."""
     result = get_gateway().cancel_charge(charge_id=payment.gateway_charge_id)
-    logger.info("%s payment %s: step-up called off at the processor", payment.reference, payment.pk)
-    return _payment_apply_result(payment, result)
+    logger.info("%s: step-up called off at the processor", ledger_label(payment))
+    return payment_settle_answer(payment=payment, result=result)
 
 
 def payment_resolve_open(*, reference: str, cancel_step_up: bool = False) -> Payment | None:
@@ -74,7 +76,7 @@ def payment_resolve_open(*, reference: str, cancel_step_up: bool = False) -> Pay
     processor knows its fate (succeeded, failed), or still open (in flight, or the processor
     can't be asked now). With ``cancel_step_up`` a payment waiting for the shopper's bank
     confirmation is called off. ``None`` when no card payment is open. Never raises for
-    gateway trouble: the payment then stays open."""
+    gateway trouble: the payment then stays open. Settles like ``payment_reconcile``."""
     payment = payment_open_for_reference(reference=reference)
     if payment is None:
         return None
@@ -84,10 +86,7 @@ def payment_resolve_open(*, reference: str, cancel_step_up: bool = False) -> Pay
             payment = _payment_cancel_step_up(payment)
     except GatewayUnavailable as exc:
         logger.warning(
-            "%s payment %s: the processor can't be asked now (%s); left open",
-            payment.reference,
-            payment.pk,
-            exc.code,
+            "%s: the processor can't be asked now (%s); left open", ledger_label(payment), exc.code
         )
     return payment
 
@@ -97,8 +96,9 @@ def payment_clear_the_way(*, reference: str, idempotency_key: str) -> None:
     processor (never a second charge while the first is unresolved). Returns when nothing
     is open any more, or when the open one is this very request (same ``idempotency_key``:
     a double submit continues with it). Raises ``PaymentAlreadySucceeded`` (carrying it)
-    when the open one turned out paid, ``PaymentInProgress`` (carrying it) while it is
-    still in flight."""
+    when the open one turned out paid, or a payment for the reference had already
+    succeeded, and ``PaymentInProgress`` (carrying it) while it is still in flight. Writes
+    only through ``payment_resolve_open``."""
     current = payment_open_for_reference(reference=reference)
     if current is not None and current.idempotency_key == idempotency_key:
         return
@@ -121,18 +121,18 @@ def payment_cancel(*, payment: Payment) -> Payment:
     """Abandon a pending payment (e.g. its order expired). Returns the payment, which may
     turn out ``succeeded`` if the shopper completed it first: check its status.
 
-    Bank transfers waiting for money are canceled at once; a card payment waiting for
-    step-up is canceled at the processor first (no lock held). A card payment still
-    ``processing`` is reconciled first; while its fate is unknown (in flight, or the
-    processor can't be asked) raises ``GatewayUnavailable``. Final payments are returned
-    unchanged (idempotent).
+    Bank transfers waiting for money are canceled at once (atomic, under the payment's row
+    lock); a card payment waiting for step-up is canceled at the processor first (no lock
+    held). A card payment still ``processing`` is reconciled first; while its fate is
+    unknown (in flight, or the processor can't be asked) raises ``GatewayUnavailable``.
+    Final payments are returned unchanged (idempotent).
     """
     payment = Payment.objects.get(pk=payment.pk)
     if payment.is_final:
         return payment
     if payment.method == PaymentMethod.BANK_TRANSFER:
-        return _payment_settle(
-            payment.pk, status=PaymentStatus.CANCELED, only_from=(PaymentStatus.PROCESSING,)
+        return payment_settle(
+            payment=payment, status=PaymentStatus.CANCELED, only_from=(PaymentStatus.PROCESSING,)
         )
     payment = payment_reconcile(payment=payment)
     if payment.status == PaymentStatus.PROCESSING:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-from wallet import cards
-from wallet.cards import CardData
+from wallet import card_numbers
+from wallet.card_numbers import CardData
 from wallet.gateways.models import Behaviour, Outcome
 
 
@@ -73,13 +73,13 @@ def scenario_for(digits: str) -> CardScenario:
 def card_problem(card: CardData) -> str:
     """The decline code for a card that breaks the card rules, or ""."""
     try:
-        _digits, brand = cards.validate_number(card.number)
+        _digits, brand = card_numbers.validate_number(card.number)
     except ValidationError:
         return "incorrect_number"
-    if not 1 <= card.exp_month <= 12 or cards.is_expired(card.exp_month, card.exp_year):
+    if not 1 <= card.exp_month <= 12 or card_numbers.is_expired(card.exp_month, card.exp_year):
         return "expired_card"
     try:
-        cards.validate_cvc(card.cvc, brand)
+        card_numbers.validate_cvc(card.cvc, brand)
     except ValidationError:
         return "incorrect_cvc"
     return ""

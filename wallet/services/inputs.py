@@ -1,110 +1,51 @@
-"""Helpers shared by the wallet services: locks, events, notices, input cleaning."""
+"""Input rules for the wallet services: each ``clean_*`` takes what a caller passed and
+returns it normalised, or raises.
+
+Shopper input (card data, payment address, nickname) raises ``ValidationError`` keyed by
+field, so forms can show it; programming errors in the caller (a float amount, an empty
+idempotency key, a bad reference) raise ``TypeError``/``ValueError``. Nothing here writes.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import dateformat, timezone
 
 from accounts.countries import is_country
 from accounts.models import PostalAddress
-from core.links import absolute_url
 from core.money import quantize
-from wallet import cards as card_rules
-from wallet.cards import CardData
-from wallet.gateways import get_gateway
-from wallet.models import Card, Payment, Refund, WalletEvent
+from wallet import card_numbers
+from wallet.card_numbers import CardData
+from wallet.models import Card, Payment
 
-logger = logging.getLogger("wallet")
-
-ADDRESS_REQUIRED = ("full_name", "line1", "city", "postal_code", "country")
+# What an address needs and how long it may be come from accounts' PostalAddress, the one
+# definition the address book's form and services also validate against.
+_ADDRESS_FIELDS = {name: PostalAddress._meta.get_field(name) for name in PostalAddress.FIELDS}
+ADDRESS_REQUIRED = tuple(name for name, field in _ADDRESS_FIELDS.items() if not field.blank)
 # Free-text fields checked for a pasted card number (phone and postal code are not).
-_ADDRESS_FREE_TEXT = ("full_name", "line1", "line2", "city", "region")
-NICKNAME_MAX_LENGTH = 40
+ADDRESS_FREE_TEXT = ("full_name", "line1", "line2", "city", "region")
+NICKNAME_MAX_LENGTH = Card._meta.get_field("nickname").max_length
+IDEMPOTENCY_KEY_MAX_LENGTH = Payment._meta.get_field("idempotency_key").max_length
+REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length
 
 
-def lock_user(user) -> None:
-    """Lock the user's row (``SELECT ... FOR UPDATE``) for the rest of the transaction.
-
-    Every change to a user's set of cards takes this lock first, so link/remove/default
-    changes for one user run one at a time (card limit, one default, dedupe by fingerprint).
-    """
-    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
-
-
-def token_delete_on_commit(token: str) -> None:
-    """Delete a gateway token once the transaction commits (at once outside one).
-
-    A failure is logged, not raised: a leftover token is harmless once no card uses it.
-    """
-
-    def _delete() -> None:
+def clean_together(**rules: Callable[[], object]) -> dict[str, object]:
+    """Run every rule (a no-argument callable) and return their values by name, or raise
+    one ``ValidationError`` holding every rule's errors: a rule's own field errors as they
+    are, a plain error under the rule's name. So a form shows all its problems at once."""
+    values: dict[str, object] = {}
+    errors: dict[str, object] = {}
+    for name, rule in rules.items():
         try:
-            get_gateway().delete_token(token)
-        except Exception:
-            logger.exception("wallet: could not delete a gateway token; delete it by hand")
-
-    transaction.on_commit(_delete)
-
-
-def event_record(
-    *,
-    user,
-    kind: str,
-    message: str,
-    card: Card | None = None,
-    payment: Payment | None = None,
-    refund: Refund | None = None,
-    amount: Decimal | None = None,
-    currency: str = "",
-    actor=None,
-) -> WalletEvent:
-    return WalletEvent.objects.create(
-        user=user,
-        kind=kind,
-        message=message[:255],
-        card=card,
-        payment=payment,
-        refund=refund,
-        amount=amount,
-        currency=currency,
-        actor=actor,
-    )
-
-
-def security_notice_send(*, user, subject: str, sentence: str, advice: str) -> None:
-    """Queue a security notice email to ``user`` for after the transaction commits.
-
-    The text names the card by brand and last 4 digits only and links to the shopper's
-    cards by their absolute address.
-    """
-    when = dateformat.format(timezone.localtime(), r"j F Y \a\t H:i T")
-    body = render_to_string(
-        "wallet/emails/security_notice.txt",
-        {
-            "user": user,
-            "sentence": sentence.format(when=when),
-            "advice": advice,
-            "cards_url": absolute_url(reverse("wallet:card-list")),
-        },
-    )
-    recipient = user.email
-
-    def _send() -> None:
-        try:
-            send_mail(subject, body, None, [recipient])
-        except Exception:  # a notice must never undo the card change it reports
-            logger.exception("wallet: security notice to user %s failed", user.pk)
-
-    transaction.on_commit(_send)
+            values[name] = rule()
+        except ValidationError as exc:
+            errors.update(exc.error_dict if hasattr(exc, "error_dict") else {name: exc})
+    if errors:
+        raise ValidationError(errors)
+    return values
 
 
 def clean_payment_address(address: Mapping[str, str] | PostalAddress | None) -> dict[str, str]:
@@ -118,12 +59,12 @@ def clean_payment_address(address: Mapping[str, str] | PostalAddress | None) -> 
     cleaned["country"] = cleaned["country"].upper()
     errors: dict[str, ValidationError] = {}
     for name in PostalAddress.FIELDS:
-        max_length = PostalAddress._meta.get_field(name).max_length
+        max_length = _ADDRESS_FIELDS[name].max_length
         if name in ADDRESS_REQUIRED and not cleaned[name]:
             errors[name] = ValidationError("This field is required.", code="required")
         elif max_length and len(cleaned[name]) > max_length:
             errors[name] = ValidationError(f"At most {max_length} characters.", code="max_length")
-        elif name in _ADDRESS_FREE_TEXT and card_rules.contains_card_number(cleaned[name]):
+        elif name in ADDRESS_FREE_TEXT and card_numbers.contains_card_number(cleaned[name]):
             errors[name] = ValidationError(
                 "This looks like a card number; it doesn't belong here.", code="card_number"
             )
@@ -135,6 +76,8 @@ def clean_payment_address(address: Mapping[str, str] | PostalAddress | None) -> 
 
 
 def clean_nickname(nickname: str) -> str:
+    """A card's nickname with white space folded. Raises ``ValidationError`` keyed
+    ``nickname`` when it is too long or looks like a card number."""
     value = " ".join((nickname or "").split())
     if len(value) > NICKNAME_MAX_LENGTH:
         raise ValidationError(
@@ -144,7 +87,7 @@ def clean_nickname(nickname: str) -> str:
                 )
             }
         )
-    if card_rules.contains_card_number(value):
+    if card_numbers.contains_card_number(value):
         raise ValidationError(
             {"nickname": ValidationError("A nickname can't be a card number.", "card_number")}
         )
@@ -153,7 +96,7 @@ def clean_nickname(nickname: str) -> str:
 
 def clean_card_data(card_data: CardData) -> CardData:
     """Run every card input rule on ``card_data``; raises ``ValidationError`` by field."""
-    return card_rules.card_data_clean(
+    return card_numbers.card_data_clean(
         number=card_data.number,
         exp_month=card_data.exp_month,
         exp_year=str(card_data.exp_year),
@@ -186,9 +129,6 @@ def clean_amount(amount: Decimal, currency: str) -> tuple[Decimal, str]:
     return quantize(value, currency), currency
 
 
-IDEMPOTENCY_KEY_MAX_LENGTH = 200  # Payment/Refund.idempotency_key
-
-
 def clean_idempotency_key(key: str) -> str:
     """A non-empty key that fits the column. ``ValueError`` otherwise: an empty key would
     make unrelated requests replay each other, a long one fail in the database."""
@@ -200,9 +140,49 @@ def clean_idempotency_key(key: str) -> str:
 
 
 def clean_reference(reference: str) -> str:
+    """A payment reference (the order number), stripped. ``ValueError`` when it is empty,
+    longer than the column or holds a card number."""
     value = (reference or "").strip()
-    if not value or len(value) > 64:
-        raise ValueError("A payment needs a reference of 1 to 64 characters.")
-    if card_rules.contains_card_number(value):
+    if not value or len(value) > REFERENCE_MAX_LENGTH:
+        raise ValueError(f"A payment needs a reference of 1 to {REFERENCE_MAX_LENGTH} characters.")
+    if card_numbers.contains_card_number(value):
         raise ValueError("A reference can't hold a card number.")
     return value
+
+
+def clean_description(reference: str, description: str) -> str:
+    """What the processor shows for a payment: ``description``, or "Bazaar order <reference>"
+    when it is empty; cut to the column's 255 characters."""
+    return (description or f"Bazaar order {reference}")[:255]
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """What every payment is asked for, cleaned: see ``clean_payment_request``."""
+
+    amount: Decimal
+    currency: str
+    reference: str
+    idempotency_key: str
+    description: str
+
+    def fields(self) -> dict[str, object]:
+        """The request as keyword arguments (for ``payment_open``)."""
+        return asdict(self)
+
+
+def clean_payment_request(
+    amount: Decimal, currency: str, reference: str, idempotency_key: str, description: str = ""
+) -> PaymentRequest:
+    """A payment's amount and currency (``clean_amount``), reference (``clean_reference``),
+    idempotency key (``clean_idempotency_key``) and description (``clean_description``),
+    checked in that order. Raises ``TypeError``/``ValueError`` like those rules."""
+    amount, currency = clean_amount(amount, currency)
+    reference = clean_reference(reference)
+    return PaymentRequest(
+        amount=amount,
+        currency=currency,
+        reference=reference,
+        idempotency_key=clean_idempotency_key(idempotency_key),
+        description=clean_description(reference, description),
+    )

@@ -1,4 +1,4 @@
-"""Card input rules (wallet/cards.py): number, brand, CVC, expiry, name, CardData."""
+"""Card input rules (wallet/card_numbers.py): number, brand, CVC, expiry, name, CardData."""
 
 import copy
 import pickle
@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wallet import cards
-from wallet.cards import CardBrand, CardData
+from wallet import card_numbers
+from wallet.card_numbers import CardBrand, CardData
 
 
 def error_code(call, *args, **kwargs):
@@ -37,7 +37,7 @@ def error_code(call, *args, **kwargs):
     ],
 )
 def test_valid_numbers_are_normalised_and_branded(raw, brand):
-    digits, detected = cards.validate_number(raw)
+    digits, detected = card_numbers.validate_number(raw)
     assert digits == raw.replace(" ", "").replace("-", "")
     assert detected == brand
 
@@ -58,18 +58,18 @@ def test_valid_numbers_are_normalised_and_branded(raw, brand):
     ],
 )
 def test_each_bad_number_gets_its_own_code(raw, code):
-    assert error_code(cards.validate_number, raw) == code
+    assert error_code(card_numbers.validate_number, raw) == code
 
 
 def test_brand_length_message_names_the_brand_and_lengths():
     with pytest.raises(ValidationError) as info:
-        cards.validate_number("4242 4242 4242 42")
+        card_numbers.validate_number("4242 4242 4242 42")
     assert info.value.messages == ["A Visa card number has 13, 16 or 19 digits."]
 
 
 def test_error_messages_never_repeat_the_number():
     with pytest.raises(ValidationError) as info:
-        cards.validate_number("4242 4242 4242 4241")
+        card_numbers.validate_number("4242 4242 4242 4241")
     assert "4241" not in str(info.value)
 
 
@@ -101,7 +101,7 @@ def test_error_messages_never_repeat_the_number():
     ],
 )
 def test_brand_ranges_have_exact_edges(prefix, brand):
-    assert cards.detect_brand(prefix.ljust(16, "0")) == brand
+    assert card_numbers.detect_brand(prefix.ljust(16, "0")) == brand
 
 
 # Property tests ------------------------------------------------------------
@@ -111,16 +111,16 @@ digit_strings = st.text(alphabet="0123456789", min_size=1, max_size=18)
 
 @given(digit_strings)
 def test_appending_the_check_digit_makes_any_digits_luhn_valid(partial):
-    assert cards.luhn_valid(partial + cards.luhn_check_digit(partial))
+    assert card_numbers.luhn_valid(partial + card_numbers.luhn_check_digit(partial))
 
 
 @given(digit_strings, st.data())
 def test_changing_one_digit_breaks_luhn(partial, data):
-    number = partial + cards.luhn_check_digit(partial)
+    number = partial + card_numbers.luhn_check_digit(partial)
     position = data.draw(st.integers(min_value=0, max_value=len(number) - 1))
     replacement = data.draw(st.sampled_from([d for d in "0123456789" if d != number[position]]))
     changed = number[:position] + replacement + number[position + 1 :]
-    assert not cards.luhn_valid(changed)
+    assert not card_numbers.luhn_valid(changed)
 
 
 @given(digit_strings)
@@ -129,13 +129,13 @@ def test_luhn_agrees_with_the_textbook_definition(number):
     for index, char in enumerate(reversed(number)):
         value = int(char) * (2 if index % 2 else 1)
         total += value // 10 + value % 10
-    assert cards.luhn_valid(number) == (total % 10 == 0)
+    assert card_numbers.luhn_valid(number) == (total % 10 == 0)
 
 
 @st.composite
 def branded_numbers(draw):
     """A Luhn-valid number built from a random brand's IIN range and allowed length."""
-    rule = draw(st.sampled_from(cards.BRAND_RULES))
+    rule = draw(st.sampled_from(card_numbers.BRAND_RULES))
     first, last, width = draw(st.sampled_from(rule.ranges))
     prefix = str(draw(st.integers(min_value=first, max_value=last))).zfill(width)
     length = draw(st.sampled_from(sorted(rule.lengths)))
@@ -143,31 +143,31 @@ def branded_numbers(draw):
         st.text(alphabet="0123456789", min_size=length - width - 1, max_size=length - width - 1)
     )
     partial = prefix + body
-    return rule.brand, partial + cards.luhn_check_digit(partial)
+    return rule.brand, partial + card_numbers.luhn_check_digit(partial)
 
 
 @given(branded_numbers())
 def test_numbers_from_a_brand_range_are_detected_as_that_brand(case):
     brand, number = case
-    assert cards.validate_number(number) == (number, brand)
+    assert card_numbers.validate_number(number) == (number, brand)
 
 
 @given(st.text(alphabet="0123456789", min_size=12, max_size=19))
 def test_detected_brand_always_owns_the_prefix(number):
-    brand = cards.detect_brand(number)
+    brand = card_numbers.detect_brand(number)
     if brand is not None:
-        rule = cards.brand_rule(brand)
+        rule = card_numbers.brand_rule(brand)
         assert any(first <= int(number[:width]) <= last for first, last, width in rule.ranges)
 
 
 @given(st.text(max_size=30))
 def test_validate_number_either_accepts_or_raises_a_coded_error(raw):
     try:
-        digits, brand = cards.validate_number(raw)
+        digits, brand = card_numbers.validate_number(raw)
     except ValidationError as exc:
-        assert exc.code in cards.MESSAGES
+        assert exc.code in card_numbers.MESSAGES
     else:
-        assert digits.isdigit() and cards.luhn_valid(digits) and brand is not None
+        assert digits.isdigit() and card_numbers.luhn_valid(digits) and brand is not None
 
 
 # ---------------------------------------------------------------------- cvc
@@ -185,13 +185,13 @@ def test_validate_number_either_accepts_or_raises_a_coded_error(raw):
     ],
 )
 def test_bad_cvcs_get_their_own_codes(raw, brand, code):
-    assert error_code(cards.validate_cvc, raw, brand) == code
+    assert error_code(card_numbers.validate_cvc, raw, brand) == code
 
 
 def test_cvc_length_is_four_for_amex_and_three_for_others():
-    assert cards.validate_cvc("1234", CardBrand.AMEX) == "1234"
-    assert cards.validate_cvc(" 123 ", CardBrand.MIR) == "123"
-    assert cards.validate_cvc("1234", None) == "1234"
+    assert card_numbers.validate_cvc("1234", CardBrand.AMEX) == "1234"
+    assert card_numbers.validate_cvc(" 123 ", CardBrand.MIR) == "123"
+    assert card_numbers.validate_cvc("1234", None) == "1234"
 
 
 # ------------------------------------------------------------------- expiry
@@ -212,7 +212,7 @@ TODAY = date(2026, 11, 26)
     ],
 )
 def test_expiry_accepts_two_and_four_digit_years(raw, expected):
-    assert cards.parse_expiry(raw, today=TODAY) == expected
+    assert card_numbers.parse_expiry(raw, today=TODAY) == expected
 
 
 @pytest.mark.parametrize(
@@ -229,19 +229,19 @@ def test_expiry_accepts_two_and_four_digit_years(raw, expected):
     ],
 )
 def test_bad_expiry_dates_get_their_own_codes(raw, code):
-    assert error_code(cards.parse_expiry, raw, today=TODAY) == code
+    assert error_code(card_numbers.parse_expiry, raw, today=TODAY) == code
 
 
 def test_card_expires_after_the_last_day_of_its_month():
-    assert not cards.is_expired(2, 2028, today=date(2028, 2, 29))
-    assert cards.is_expired(2, 2028, today=date(2028, 3, 1))
+    assert not card_numbers.is_expired(2, 2028, today=date(2028, 2, 29))
+    assert card_numbers.is_expired(2, 2028, today=date(2028, 3, 1))
 
 
 # --------------------------------------------------------------------- name
 
 
 def test_name_is_trimmed_and_spaces_collapsed():
-    assert cards.validate_name("  Ada   King  Lovelace ") == "Ada King Lovelace"
+    assert card_numbers.validate_name("  Ada   King  Lovelace ") == "Ada King Lovelace"
 
 
 @pytest.mark.parametrize(
@@ -253,14 +253,14 @@ def test_name_is_trimmed_and_spaces_collapsed():
     ],
 )
 def test_bad_names_get_their_own_codes(raw, code):
-    assert error_code(cards.validate_name, raw) == code
+    assert error_code(card_numbers.validate_name, raw) == code
 
 
 def test_contains_card_number_spots_pasted_numbers_only():
-    assert cards.contains_card_number("my card 4242 4242 4242 4242 thanks")
-    assert cards.contains_card_number("4000-0025-0000-3155")
-    assert not cards.contains_card_number("+44 20 7946 0958")
-    assert not cards.contains_card_number("Flat 12, 221B Baker Street")
+    assert card_numbers.contains_card_number("my card 4242 4242 4242 4242 thanks")
+    assert card_numbers.contains_card_number("4000-0025-0000-3155")
+    assert not card_numbers.contains_card_number("+44 20 7946 0958")
+    assert not card_numbers.contains_card_number("Flat 12, 221B Baker Street")
 
 
 # ----------------------------------------------------------------- CardData
@@ -293,20 +293,22 @@ def test_card_data_refuses_to_be_pickled_or_copied():
 
 def test_fingerprint_is_keyed_and_stable(settings):
     number = "4242424242424242"
-    first = cards.card_fingerprint(number)
-    assert first == cards.card_fingerprint(number)
+    first = card_numbers.card_fingerprint(number)
+    assert first == card_numbers.card_fingerprint(number)
     assert number not in first
     settings.CARD_FINGERPRINT_KEY = "another-key"
-    assert cards.card_fingerprint(number) != first
+    assert card_numbers.card_fingerprint(number) != first
 
 
 def test_card_data_clean_reports_every_bad_field_by_name():
     with pytest.raises(ValidationError) as info:
-        cards.card_data_clean(number="4242", expiry="13/28", cvc="", name="")
+        card_numbers.card_data_clean(number="4242", expiry="13/28", cvc="", name="")
     assert set(info.value.error_dict) == {"number", "expiry", "cvc", "name"}
 
 
 def test_card_data_clean_checks_cvc_against_the_brand():
     with pytest.raises(ValidationError) as info:
-        cards.card_data_clean(number="378282246310005", expiry="12/40", cvc="123", name="Ada")
+        card_numbers.card_data_clean(
+            number="378282246310005", expiry="12/40", cvc="123", name="Ada"
+        )
     assert info.value.error_dict["cvc"][0].code == "cvc_length_amex"

@@ -1,0 +1,80 @@
+"""Security notices: the letter a shopper gets when a card joins or leaves their wallet.
+
+The text names the card by brand and last 4 digits only and links to the shopper's cards
+by their absolute address. Letters go out after the transaction commits, and a failure to
+send one is logged, never raised: a notice must never undo the change it reports.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import dateformat, timezone
+
+from accounts.models import User
+from core.links import absolute_url
+from wallet.models import Card
+
+logger = logging.getLogger("wallet")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One kind of letter. ``sentence`` may use ``{last4}`` and ``{when}``."""
+
+    subject: str
+    sentence: str
+    advice: str
+
+
+NOTICES = {
+    "linked": Notice(
+        subject="A card was added to your Bazaar wallet",
+        sentence="A card ending {last4} was linked to your wallet on {when}.",
+        advice="If this wasn't you, change your password now, remove the card from your "
+        "wallet and contact Bazaar support.",
+    ),
+    "removed": Notice(
+        subject="A card was removed from your Bazaar wallet",
+        sentence="A card ending {last4} was removed from your wallet on {when}.",
+        advice="If this wasn't you, change your password now and contact Bazaar support.",
+    ),
+    "disabled": Notice(
+        subject="A card in your Bazaar wallet was disabled",
+        sentence="Our support team disabled the card ending {last4} in your wallet on "
+        "{when}. It can no longer be used to pay.",
+        advice="If you didn't report a problem with this card, please contact support.",
+    ),
+}
+
+
+def card_notice_send(*, card: Card, notice: str) -> None:
+    """Queue the security notice ``notice`` (a key of ``NOTICES``) about ``card`` to its
+    owner, sent once the transaction commits (at once outside one). Never raises for a
+    failed send; the failure is logged."""
+    user: User = card.owner
+    text = NOTICES[notice]
+    when = dateformat.format(timezone.localtime(), r"j F Y \a\t H:i T")
+    body = render_to_string(
+        "wallet/emails/security_notice.txt",
+        {
+            "user": user,
+            "sentence": text.sentence.format(last4=card.last4, when=when),
+            "advice": text.advice,
+            "cards_url": absolute_url(reverse("wallet:card-list")),
+        },
+    )
+    recipient = user.email
+
+    def _send() -> None:
+        try:
+            send_mail(text.subject, body, None, [recipient])
+        except Exception:  # a notice must never undo the card change it reports
+            logger.exception("wallet: security notice to user %s failed", user.pk)
+
+    transaction.on_commit(_send)
