@@ -221,6 +221,9 @@ STORAGES = {
 }
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
 
+# django-countries: Kosovo's user-assigned code, which couriers and banks accept.
+COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

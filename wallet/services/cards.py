@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import PostalAddress, User
+from core.card_guard import contains_card_number
 from wallet import card_numbers
 from wallet.card_numbers import CardData
 from wallet.exceptions import CardBlocked, CardLimitReached, CardNotUsable
@@ -389,7 +390,7 @@ def card_disable(*, card: Card, by: User, reason: str) -> Card:
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": "Give a reason."})
-    if card_numbers.contains_card_number(reason):
+    if contains_card_number(reason):
         raise ValidationError({"reason": "Don't put card numbers in the reason."})
     card, changed = _card_retire(
         card,

@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 
 from accounts.forms import AddressForm
 from accounts.selectors import address_default_for_user
-from wallet import card_numbers as card_rules
+from core.card_guard import contains_card_number
 from wallet import selectors
 from wallet.exceptions import (
     CardError,
@@ -53,7 +53,7 @@ def _scrub_card_numbers(*forms) -> None:
             continue
         field_by_key = {form.add_prefix(name): name for name in form.fields}
         for key, value in list(form.data.items()):
-            if not (isinstance(value, str) and card_rules.contains_card_number(value)):
+            if not (isinstance(value, str) and contains_card_number(value)):
                 continue
             form.data[key] = ""
             name = field_by_key.get(key)
