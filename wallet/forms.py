@@ -186,8 +186,9 @@ class WalletCaptchaField(CaptchaField):
             raise ValidationError(exc.messages[0], code="invalid") from exc
 
 
-class WalletCreateForm(forms.Form):
-    """Creating the wallet: a CAPTCHA made and checked locally (django-simple-captcha)."""
+class CaptchaForm(forms.Form):
+    """A CAPTCHA made and checked locally (django-simple-captcha): creating the wallet, and
+    the next card attempt after several declines (``CardCaptchaForm``)."""
 
     captcha = WalletCaptchaField(
         label="Type the characters in the picture",
@@ -205,6 +206,19 @@ class WalletCreateForm(forms.Form):
             self.fields["captcha"].widget.attrs.update(
                 {"class": "form-control is-invalid", "aria-describedby": "captcha_error"}
             )
+
+
+class WalletCreateForm(CaptchaForm):
+    """Creating the wallet: the CAPTCHA, then a confirmation letter."""
+
+
+class CardCaptchaForm(CaptchaForm):
+    """The CAPTCHA asked before the next card after several declines in an hour (see
+    ``wallet.services.card_attempts``). Rendered next to a card form, so it is prefixed."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "human")
+        super().__init__(*args, **kwargs)
 
 
 class ConfirmPasswordForm(forms.Form):
