@@ -9,12 +9,12 @@ from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
-from django.core.validators import RegexValidator
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
-from accounts.countries import DEFAULT_COUNTRY, country_choices, country_name, is_country
+from accounts.countries import DEFAULT_COUNTRY, country_choices
 from accounts.models import Address, PostalAddress, User, email_normalize
+from core.card_guard import CardNumberNotEchoedMixin
 
 
 def _fields_only_helper(layout: Layout | None = None, *, own_errors: bool = False) -> FormHelper:
@@ -149,12 +149,6 @@ class SetPasswordForm(_StrengthErrorsOnNewPasswordMixin, auth_forms.SetPasswordF
 
 # ---------------------------------------------------------------------------- addresses
 
-phone_validator = RegexValidator(
-    r"^\+?[0-9 ()./-]{5,30}$",
-    "Enter a phone number using digits, spaces and + ( ) - only.",
-    code="invalid_phone",
-)
-
 
 class LongSelect(forms.Select):
     """A single-choice select that renders its options in Python.
@@ -178,7 +172,7 @@ class LongSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
 
 
-class AddressForm(forms.ModelForm):
+class AddressForm(CardNumberNotEchoedMixin, forms.ModelForm):
     """A postal address. Reusable anywhere an address is typed in.
 
     Use it with a `prefix` when it shares a page with other forms, e.g.
@@ -233,12 +227,6 @@ class AddressForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["phone"].validators.append(phone_validator)
-        # An address saved before (or copied from elsewhere) may carry a code this list
-        # lacks; keep it selectable so editing such an address does not fail.
-        current = (self.initial.get("country") or "").upper()
-        if current and not is_country(current):
-            self.fields["country"].choices = [(current, country_name(current)), *country_choices()]
         self.helper = _fields_only_helper(
             Layout(
                 "full_name",

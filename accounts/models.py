@@ -1,9 +1,16 @@
 """Users log in with their email address; each keeps an address book."""
 
+from collections.abc import Mapping
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower
+
+from accounts.countries import is_country
+from core.card_guard import reject_card_number
 
 
 def email_normalize(email: str | None) -> str:
@@ -74,19 +81,39 @@ class User(AbstractUser):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+def validate_country(code: str) -> None:
+    if not is_country(code):
+        raise ValidationError("Choose a country.", code="invalid_country")
+
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9 ()./-]{5,30}$",
+    "Enter a phone number using digits, spaces and + ( ) - only.",
+    code="invalid_phone",
+)
+
+
 class PostalAddress(models.Model):
-    """The fields of a postal address. Reused where an address is copied (orders, cards)."""
+    """The fields of a postal address and their rules, the one definition of what an address
+    is. Reused where an address is copied (orders, cards); ``postal_address_clean`` checks a
+    typed address against these rules for forms and services alike."""
 
     FIELDS = ("full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
 
-    full_name = models.CharField(max_length=150)
-    line1 = models.CharField("address line 1", max_length=200)
-    line2 = models.CharField("address line 2", max_length=200, blank=True)
-    city = models.CharField(max_length=100)
-    region = models.CharField("state / region", max_length=100, blank=True)
+    full_name = models.CharField(max_length=150, validators=[reject_card_number])
+    line1 = models.CharField("address line 1", max_length=200, validators=[reject_card_number])
+    line2 = models.CharField(
+        "address line 2", max_length=200, blank=True, validators=[reject_card_number]
+    )
+    city = models.CharField(max_length=100, validators=[reject_card_number])
+    region = models.CharField(
+        "state / region", max_length=100, blank=True, validators=[reject_card_number]
+    )
     postal_code = models.CharField(max_length=20)
-    country = models.CharField(max_length=2, help_text="ISO 3166 country code, e.g. US")
-    phone = models.CharField(max_length=30, blank=True)
+    country = models.CharField(
+        max_length=2, help_text="ISO 3166 country code, e.g. US", validators=[validate_country]
+    )
+    phone = models.CharField(max_length=30, blank=True, validators=[phone_validator])
 
     class Meta:
         abstract = True
@@ -127,3 +154,17 @@ class Address(PostalAddress):
 
     def __str__(self) -> str:
         return f"{self.full_name}, {self.line1}, {self.city} {self.postal_code}, {self.country}"
+
+
+def postal_address_clean(address: Mapping[str, object] | PostalAddress | None) -> dict[str, str]:
+    """The one address rule for forms and services: white space folded, the country code
+    upper-cased, then every field checked as ``PostalAddress`` defines it (required,
+    length, a known country, a phone number's characters, no card number in free text).
+    Returns a plain dict with ``PostalAddress.FIELDS`` keys; raises ``ValidationError``
+    keyed by field."""
+    data = address.as_dict() if isinstance(address, PostalAddress) else dict(address or {})
+    cleaned = {name: " ".join(str(data.get(name) or "").split()) for name in PostalAddress.FIELDS}
+    cleaned["country"] = cleaned["country"].upper()
+    others = [f.name for f in Address._meta.get_fields() if f.name not in PostalAddress.FIELDS]
+    Address(**cleaned).clean_fields(exclude=others)
+    return cleaned

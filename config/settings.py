@@ -221,6 +221,9 @@ STORAGES = {
 }
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
 
+# django-countries: Kosovo's user-assigned code, which couriers and banks accept.
+COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -320,6 +323,15 @@ SIMULATED_GATEWAY_LATENCY_MS = env_int("SIMULATED_GATEWAY_LATENCY_MS", default=0
 # An order waiting for payment keeps its stock this long, then expires.
 ORDER_PAYMENT_TIMEOUT_MINUTES = env_int("ORDER_PAYMENT_TIMEOUT_MINUTES", default=30)
 WALLET_MAX_CARDS = 10
+# Card testing: every card number (or step-up answer) sent to the processor counts. Per
+# account at most CARD_ATTEMPTS_PER_10_MINUTES and CARD_ATTEMPTS_PER_DAY, per client address
+# CARD_ATTEMPTS_PER_ADDRESS_HOUR; after CARD_DECLINES_BEFORE_CAPTCHA declines in an hour the
+# next attempt needs the CAPTCHA; at most CARD_NEW_LINKS_PER_DAY new cards linked a day.
+CARD_ATTEMPTS_PER_10_MINUTES = env_int("CARD_ATTEMPTS_PER_10_MINUTES", default=5)
+CARD_ATTEMPTS_PER_DAY = env_int("CARD_ATTEMPTS_PER_DAY", default=15)
+CARD_ATTEMPTS_PER_ADDRESS_HOUR = env_int("CARD_ATTEMPTS_PER_ADDRESS_HOUR", default=20)
+CARD_DECLINES_BEFORE_CAPTCHA = env_int("CARD_DECLINES_BEFORE_CAPTCHA", default=3)
+CARD_NEW_LINKS_PER_DAY = env_int("CARD_NEW_LINKS_PER_DAY", default=3)
 # Adding or removing a card needs the password entered within this many minutes.
 WALLET_REAUTH_MINUTES = 15
 WALLET_CONFIRMATION_MAX_AGE = 60 * 60 * 24

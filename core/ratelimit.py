@@ -39,6 +39,11 @@ def ratelimit_hit(key: str, *, limit: int, window_seconds: int) -> bool:
     return count <= limit
 
 
+def ratelimit_count(key: str) -> int:
+    """How many events ``key`` has counted in its current window (0 when none)."""
+    return cache.get(f"ratelimit:{key}", 0)
+
+
 def ratelimit_enforce(key: str, *, limit: int, window_seconds: int, message: str) -> None:
     """Count one event under ``key``; raise ``RateLimited`` when over ``limit``."""
     if not ratelimit_hit(key, limit=limit, window_seconds=window_seconds):

@@ -6,8 +6,8 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.card_guard import contains_card_number
 from core.money import format_money
-from wallet import card_numbers as card_rules
 
 REASON_MAX_LENGTH = 255
 
@@ -30,7 +30,7 @@ class ReasonForm(forms.Form):
         reason = " ".join(self.cleaned_data["reason"].split())
         if self.reason_required and not reason:
             raise ValidationError(self.fields["reason"].error_messages["required"], code="required")
-        if card_rules.contains_card_number(reason):
+        if contains_card_number(reason):
             # Don't echo the number back into the re-rendered form.
             self.data = self.data.copy()
             self.data[self.add_prefix("reason")] = ""

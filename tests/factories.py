@@ -128,14 +128,38 @@ class CardFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, owner, number, make_default, nickname, **card_fields):
-        from wallet.services import card_link
+        """A card saved some days before the test: today's card-attempt limits are not
+        spent on it (the attempt counts are reset, its "linked" event dated last week)."""
+        from datetime import timedelta
 
-        card, _created = card_link(
-            user=owner,
-            card_data=card_data(number, **card_fields),
-            payment_address=payment_address(),
-            make_default=make_default,
-            nickname=nickname,
+        from django.test import override_settings
+        from django.utils import timezone
+
+        from wallet.models import WalletEvent
+        from wallet.services import card_link
+        from wallet.services.card_attempts import card_attempts_reset
+
+        unlimited = dict.fromkeys(
+            (
+                "CARD_ATTEMPTS_PER_10_MINUTES",
+                "CARD_ATTEMPTS_PER_DAY",
+                "CARD_ATTEMPTS_PER_ADDRESS_HOUR",
+                "CARD_NEW_LINKS_PER_DAY",
+            ),
+            10**6,
+        )
+        with override_settings(**unlimited):
+            card, _created = card_link(
+                user=owner,
+                card_data=card_data(number, **card_fields),
+                payment_address=payment_address(),
+                make_default=make_default,
+                nickname=nickname,
+                human_verified=True,
+            )
+        card_attempts_reset(user=owner)
+        WalletEvent.objects.filter(card=card, kind=WalletEvent.Kind.CARD_LINKED).update(
+            created_at=timezone.now() - timedelta(days=7)
         )
         return card
 

@@ -23,6 +23,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from core.card_guard import luhn_checksum, luhn_valid
+
 NAME_MAX_LENGTH = 100
 # Years ahead an expiry date may lie; card schemes issue for at most ~10 years.
 EXPIRY_MAX_YEARS_AHEAD = 20
@@ -106,23 +108,6 @@ def normalize_number(raw: str) -> str:
     return value
 
 
-def luhn_checksum(digits: str) -> int:
-    """The Luhn (mod 10) sum of a digit string; 0 means the string is valid."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if position % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10
-
-
-def luhn_valid(digits: str) -> bool:
-    return bool(digits) and digits.isdigit() and luhn_checksum(digits) == 0
-
-
 def luhn_check_digit(partial: str) -> str:
     """The digit that makes ``partial + digit`` Luhn-valid (handy for test data)."""
     return str((10 - luhn_checksum(partial + "0")) % 10)
@@ -178,25 +163,6 @@ def card_fingerprint(digits: str) -> str:
     """
     key = settings.CARD_FINGERPRINT_KEY.encode()
     return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()
-
-
-_DIGIT_RUN = re.compile(r"\d[\d \-]{10,}\d")
-
-
-def contains_card_number(text: str) -> bool:
-    """True when ``text`` holds something that passes ``validate_number`` (brand, length,
-    Luhn; spaces and dashes allowed).
-
-    Free-text fields that get stored (names, address lines, nicknames, reasons) are checked
-    with this so a number typed into the wrong box never reaches the database.
-    """
-    for match in _DIGIT_RUN.finditer(text or ""):
-        try:
-            validate_number(match.group())
-        except ValidationError:
-            continue
-        return True
-    return False
 
 
 def mask_number(digits: str) -> str:

@@ -9,7 +9,8 @@ Hierarchy::
     ├── CardError
     │   ├── CardLimitReached        shopper
     │   ├── CardNotUsable           shopper
-    │   └── CardBlocked             shopper
+    │   ├── CardBlocked             shopper
+    │   └── CaptchaRequired         shopper (too many declines: show the CAPTCHA)
     ├── IllegalPaymentTransition    staff / logs only (a bug or a race lost)
     └── PaymentError
         ├── PaymentDeclined         shopper (message chosen from the decline code)
@@ -117,6 +118,14 @@ class CardBlocked(CardError):
 
     default_message = "This card can't be added to your wallet. Please contact support."
     code = "card_blocked"
+
+
+class CaptchaRequired(CardError):
+    """Several cards were declined in the last hour: the next card attempt needs the
+    CAPTCHA. Shopper may see it."""
+
+    default_message = "Please type the letters in the picture to try another card."
+    code = "captcha_required"
 
 
 class IllegalPaymentTransition(WalletError):

@@ -15,6 +15,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core.card_guard import CARD_NUMBER_CODE, CardNumberNotEchoedMixin
 from wallet import card_numbers
 from wallet.card_numbers import CardData
 
@@ -58,7 +59,7 @@ class ExpiryField(forms.CharField):
         return card_numbers.parse_expiry(value)
 
 
-class CardForm(forms.Form):
+class CardForm(CardNumberNotEchoedMixin, forms.Form):
     """Number, name on card, expiry (MM/YY) and CVC, checked by the rules in wallet.card_numbers.
 
     Usage::
@@ -93,6 +94,7 @@ class CardForm(forms.Form):
         error_messages={"required": card_numbers.MESSAGES["name_required"]},
     )
     expiry = ExpiryField()
+    card_number_codes = frozenset({CARD_NUMBER_CODE, "name_has_number"})
     cvc = forms.CharField(
         label="CVC",
         widget=SensitiveTextInput(
@@ -143,12 +145,13 @@ class CardForm(forms.Form):
         )
 
 
-class CardEditForm(forms.Form):
+class CardEditForm(CardNumberNotEchoedMixin, forms.Form):
     """What a saved card lets you change: name on card and expiry (a reissued card).
     Pair it with ``accounts.forms.AddressForm`` for the payment address."""
 
     name = CardForm.base_fields["name"]
     expiry = ExpiryField()
+    card_number_codes = CardForm.card_number_codes
 
     def __init__(self, *args, card=None, **kwargs):
         if card is not None:
@@ -183,8 +186,9 @@ class WalletCaptchaField(CaptchaField):
             raise ValidationError(exc.messages[0], code="invalid") from exc
 
 
-class WalletCreateForm(forms.Form):
-    """Creating the wallet: a CAPTCHA made and checked locally (django-simple-captcha)."""
+class CaptchaForm(forms.Form):
+    """A CAPTCHA made and checked locally (django-simple-captcha): creating the wallet, and
+    the next card attempt after several declines (``CardCaptchaForm``)."""
 
     captcha = WalletCaptchaField(
         label="Type the characters in the picture",
@@ -202,6 +206,19 @@ class WalletCreateForm(forms.Form):
             self.fields["captcha"].widget.attrs.update(
                 {"class": "form-control is-invalid", "aria-describedby": "captcha_error"}
             )
+
+
+class WalletCreateForm(CaptchaForm):
+    """Creating the wallet: the CAPTCHA, then a confirmation letter."""
+
+
+class CardCaptchaForm(CaptchaForm):
+    """The CAPTCHA asked before the next card after several declines in an hour (see
+    ``wallet.services.card_attempts``). Rendered next to a card form, so it is prefixed."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "human")
+        super().__init__(*args, **kwargs)
 
 
 class ConfirmPasswordForm(forms.Form):

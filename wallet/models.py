@@ -438,6 +438,50 @@ class Refund(LedgerEntry, models.Model):
         return self.status == RefundStatus.FAILED
 
 
+class BlockedCard(models.Model):
+    """A card support disabled on a fraud report, by its keyed fingerprint: it can't be
+    linked, saved or paid with by any account until support lifts the block."""
+
+    fingerprint = models.CharField(max_length=64)
+    brand = models.CharField(max_length=20, choices=CardBrand.choices)
+    last4 = models.CharField("last 4 digits", max_length=4)
+    # The disabled card that caused the block (its owner's account is where support saw it).
+    card = models.ForeignKey(
+        Card, null=True, blank=True, on_delete=models.SET_NULL, related_name="blocks"
+    )
+    reason = models.CharField(max_length=255)
+    blocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lift_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=Q(lifted_at__isnull=True),
+                name="wallet_blockedcard_one_active_block",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Blocked {CardBrand(self.brand).label} •••• {self.last4}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+
 class WalletEvent(models.Model):
     """A line in the shopper's payment activity. ``actor`` is who did it when not the owner
     (support staff)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import (
     DecimalField,
     F,
@@ -19,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from core.ratelimit import ratelimit_count
 from wallet.models import (
     CARD_RECENT_FIRST,
     GIVEN_UP_CODES,
@@ -167,3 +169,14 @@ def payments_needing_reconciliation() -> QuerySet[Payment]:
     return Payment.objects.filter(
         Q(status__in=OPEN_CARD_STATUSES) | given_up, method=PaymentMethod.CARD
     ).order_by("created_at", "id")
+
+
+def card_attempt_needs_captcha(*, user: User) -> bool:
+    """Whether the user's next card attempt must pass the CAPTCHA: several cards were
+    declined in the last hour (``wallet.services.card_attempts``). Reads the shared cache."""
+    return ratelimit_count(card_declines_key(user)) >= settings.CARD_DECLINES_BEFORE_CAPTCHA
+
+
+def card_declines_key(user: User) -> str:
+    """The shared-cache counter of the user's card declines in the last hour."""
+    return f"card:declines:user:{user.pk}"

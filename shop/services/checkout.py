@@ -276,6 +276,7 @@ def order_pay(
     card: Card | None = None,
     card_data: CardData | None = None,
     save_card: bool = False,
+    human_verified: bool = False,
 ) -> Order:
     """Pay for a waiting order from the payment page. ``method``:
 
@@ -287,8 +288,10 @@ def order_pay(
       number; the order stays pending_payment until staff mark it received. One per order.
 
     Returns the order (paid, or waiting for a transfer). Raises like
-    ``order_pay_with_saved_card``, plus the wallet's ``ValidationError`` for bad card data
-    and ``CardLimitReached`` when saving into a full wallet.
+    ``order_pay_with_saved_card``, plus the wallet's ``ValidationError`` for bad card data,
+    ``CardLimitReached`` when saving into a full wallet, and a new card's card-attempt
+    refusals (``RateLimited``, ``CaptchaRequired`` unless ``human_verified``: the shopper
+    passed the CAPTCHA).
     """
     if method == "saved_card":
         if card is None:
@@ -311,6 +314,7 @@ def order_pay(
                 description=_description(order),
                 save_card=save_card,
                 payment_address=order.shipping_address if save_card else None,
+                human_verified=human_verified,
             )
         except PaymentAlreadySucceeded as exc:
             raise _already_paid(order, exc) from exc

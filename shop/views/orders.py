@@ -25,8 +25,10 @@ from shop.exceptions import IllegalOrderTransition, OrderNotPayable
 from shop.models import Order, OrderStatus
 from shop.order_forms import BANK_TRANSFER, NEW_CARD, PaymentMethodForm, new_token
 from shop.views.mixins import ForgivingPaginationMixin
+from wallet import selectors as wallet_selectors
 from wallet.exceptions import (
     AuthenticationRequired,
+    CaptchaRequired,
     CardError,
     CardLimitReached,
     GatewayUnavailable,
@@ -35,7 +37,7 @@ from wallet.exceptions import (
     PaymentInProgress,
     ProcessingError,
 )
-from wallet.forms import CardForm
+from wallet.forms import CardCaptchaForm, CardForm
 
 logger = logging.getLogger("shop.orders")
 
@@ -114,7 +116,13 @@ class OrderPayView(LoginRequiredMixin, View):
         card_form = CardForm(data=data if wants_new_card else None)
         return method_form, card_form
 
-    def _render(self, request, order, method_form, card_form, status=200):
+    def _captcha_form(self, request: HttpRequest, data=None) -> CardCaptchaForm | None:
+        """The CAPTCHA, when several cards were declined in the last hour."""
+        if not wallet_selectors.card_attempt_needs_captcha(user=request.user):
+            return None
+        return CardCaptchaForm(data)
+
+    def _render(self, request, order, method_form, card_form, captcha_form=None, status=200):
         detail = selectors.order_get_detail(order_id=order.pk)
         context = {
             # Shown again with errors: nothing was charged with the posted token, and a
@@ -124,6 +132,7 @@ class OrderPayView(LoginRequiredMixin, View):
             "detail": detail,
             "method_form": method_form,
             "card_form": card_form,
+            "captcha_form": captcha_form or self._captcha_form(request),
         }
         return render(request, self.template_name, context, status=status)
 
@@ -165,8 +174,13 @@ class OrderPayView(LoginRequiredMixin, View):
         method_form, card_form = self._forms(request, data=request.POST)
         method_valid = method_form.is_valid()
         method = method_form.cleaned_data.get("method") if method_valid else None
-        if not method_valid or (method == NEW_CARD and not card_form.is_valid()):
-            return self._render(request, order, method_form, card_form)
+        captcha_form = self._captcha_form(request, request.POST) if method == NEW_CARD else None
+        if (
+            not method_valid
+            or (method == NEW_CARD and not card_form.is_valid())
+            or (captcha_form is not None and not captcha_form.is_valid())
+        ):
+            return self._render(request, order, method_form, card_form, captcha_form)
         key = f"{order.number}:pay:{method_form.cleaned_data['token']}"
         try:
             if method == NEW_CARD:
@@ -176,6 +190,7 @@ class OrderPayView(LoginRequiredMixin, View):
                     card_data=card_form.card_data,
                     save_card=method_form.cleaned_data["save_card"],
                     idempotency_key=key,
+                    human_verified=captcha_form is not None,
                 )
             elif method == BANK_TRANSFER:
                 order = services.order_pay(order=order, method="bank_transfer", idempotency_key=key)
@@ -189,6 +204,9 @@ class OrderPayView(LoginRequiredMixin, View):
         except CardLimitReached as error:
             method_form.add_error("save_card", error.message)
             return self._render(request, order, method_form, CardForm())
+        except CaptchaRequired as error:
+            card_form.add_error(None, error.message)
+            return self._render(request, order, method_form, card_form, CardCaptchaForm())
         except ValidationError as error:
             card_form.add_error(None, error)
             return self._render(request, order, method_form, card_form)

@@ -119,3 +119,49 @@ def test_other_payment_methods_while_the_saved_default_card_stays_linked(
     saved.refresh_from_db()
     assert saved.is_active and saved.is_default
     assert Card.objects.filter(owner=shopper).count() == 1
+
+
+def _sent_once(page, test_id: str):
+    """Click the button twice while the processor is slow. The form is sent to a new tab
+    so this page stays to be looked at: the button is disabled at once, the second click
+    sends nothing, and the first request completes in the other tab."""
+    page.evaluate(
+        '(testId) => { document.querySelector(`[data-testid="${testId}"]`).form.target ='
+        ' "_blank"; }',
+        test_id,
+    )
+    button = page.get_by_test_id(test_id)
+    with page.context.expect_page() as result:
+        button.click()
+    assert button.is_disabled()
+    button.click(force=True, no_wait_after=True)
+    result.value.wait_for_url(ORDER_URL)
+    return result.value
+
+
+def test_pay_disables_itself_after_the_first_click(page, login, shopper, settings):
+    from wallet.gateways.models import SimulatedCharge
+
+    _to_order_page(page, login, lambda *args: None, shopper)
+    page.get_by_role("button", name="Accept and pay").click()
+    expect(page).to_have_url(PAY_URL)
+    _fill_card(page, "4242 4242 4242 4242")
+    settings.SIMULATED_GATEWAY_LATENCY_MS = 1500
+
+    paid = _sent_once(page, "pay")
+
+    expect(paid.get_by_test_id("order-status")).to_have_text("Paid")
+    assert SimulatedCharge.objects.count() == 1
+
+
+def test_accept_and_pay_disables_itself_after_the_first_click(page, login, shopper, settings):
+    from wallet.gateways.models import SimulatedCharge
+
+    CardFactory(owner=shopper)
+    _to_order_page(page, login, lambda *args: None, shopper)
+    settings.SIMULATED_GATEWAY_LATENCY_MS = 1500
+
+    paid = _sent_once(page, "accept-and-pay")
+
+    expect(paid.get_by_test_id("order-status")).to_have_text("Paid")
+    assert SimulatedCharge.objects.count() == 1

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tests.factories import CardFactory, UserFactory, card_data, payment_address
-from wallet.exceptions import CardBlocked, CardLimitReached, CardNotUsable, PaymentDeclined
+from wallet.exceptions import CardLimitReached, CardNotUsable, PaymentDeclined
 from wallet.gateways.models import SimulatedToken
 from wallet.models import Card, WalletEvent
 from wallet.selectors import card_list_for_user
@@ -96,7 +96,9 @@ def _numbers(count):
     return [partial + luhn_check_digit(partial) for partial in partials]
 
 
-def test_the_eleventh_card_is_refused_but_relinking_a_saved_one_still_works(user, settings):
+def test_the_eleventh_card_is_refused_but_relinking_a_saved_one_still_works(
+    unlimited_card_attempts, user, settings
+):
     assert settings.WALLET_MAX_CARDS == 10
     numbers = _numbers(11)
     for number in numbers[:10]:
@@ -110,7 +112,7 @@ def test_the_eleventh_card_is_refused_but_relinking_a_saved_one_still_works(user
     assert Card.objects.active().filter(owner=user).count() == 10
 
 
-def test_removing_a_card_frees_a_place(user):
+def test_removing_a_card_frees_a_place(unlimited_card_attempts, user):
     numbers = _numbers(11)
     cards = [link(user, number)[0] for number in numbers[:10]]
     card_remove(card=cards[0])
@@ -170,7 +172,9 @@ def test_removing_twice_changes_nothing_more(user):
     assert WalletEvent.objects.filter(kind="card_removed").count() == 1
 
 
-def test_removing_the_default_makes_the_most_recently_used_card_default(user):
+def test_removing_the_default_makes_the_most_recently_used_card_default(
+    unlimited_card_attempts, user
+):
     default, _ = link(user)
     used_long_ago, _ = link(user, "5555555555554444")
     used_lately, _ = link(user, "378282246310005")
@@ -261,7 +265,9 @@ def test_updating_a_removed_card_is_refused(user):
         )
 
 
-def test_disable_takes_the_card_out_of_wallet_and_checkout_and_notifies(user, on_commit, outbox):
+def test_disable_takes_the_card_out_of_wallet_and_checkout_and_notifies(
+    unlimited_card_attempts, user, on_commit, outbox
+):
     staff = UserFactory(is_staff=True)
     card, _ = link(user)
     spare, _ = link(user, "5555555555554444")
@@ -276,8 +282,9 @@ def test_disable_takes_the_card_out_of_wallet_and_checkout_and_notifies(user, on
     event = WalletEvent.objects.get(kind="card_disabled")
     assert event.actor == staff
     assert "disabled the card ending 4242" in outbox[0].body
-    with pytest.raises(CardBlocked):
+    with pytest.raises(PaymentDeclined) as refused:  # blocked for everyone, plainly
         link(user)
+    assert refused.value.code == "blocked_card"
 
 
 def test_expiry_properties(user):

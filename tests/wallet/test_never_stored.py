@@ -117,7 +117,7 @@ def exercise_every_card(user, staff):
 
 
 def test_no_card_number_or_cvc_is_stored_logged_or_mailed(
-    user, settings, caplog, outbox, on_commit
+    user, settings, caplog, outbox, on_commit, unlimited_card_attempts
 ):
     settings.WALLET_MAX_CARDS = 100
     staff = UserFactory(is_staff=True)

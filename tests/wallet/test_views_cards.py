@@ -184,11 +184,21 @@ def test_each_card_error_is_shown_next_to_its_field_without_echoing_the_number(
     assert not Card.objects.exists()
 
 
-def test_declined_card_is_not_saved_and_says_why(wallet_client, saved_address):
-    response = wallet_client.post("/wallet/cards/add/", card_post("4000 0000 0000 0002"))
+@pytest.mark.parametrize(
+    "number",
+    ["4000 0000 0000 0002", "4000 0000 0000 0127", "4000 0000 0000 0069", "4000 0000 0000 9979"],
+)
+def test_a_declined_card_gets_one_message_whatever_the_reason(wallet_client, saved_address, number):
+    response = wallet_client.post("/wallet/cards/add/", card_post(number))
 
     assert response.status_code == 400
-    assert "Your card was declined" in response.content.decode()
+    form = response.context["form"]
+    assert form.non_field_errors() == [
+        "The card was declined. Check the details or use another card."
+    ]
+    assert not any(form.errors.get(field) for field in ("number", "expiry", "cvc", "name"))
+    page = response.content.decode()
+    assert "security code" not in page.lower() and "expired" not in page.lower()
     assert not Card.objects.exists()
 
 

@@ -16,17 +16,26 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import PostalAddress, User
+from core.card_guard import contains_card_number
+from core.security_log import security_event
 from wallet import card_numbers
 from wallet.card_numbers import CardData
-from wallet.exceptions import CardBlocked, CardLimitReached, CardNotUsable
+from wallet.exceptions import CardBlocked, CardLimitReached, CardNotUsable, PaymentDeclined
 from wallet.gateways import get_gateway
 from wallet.gateways.base import TokenResult
-from wallet.models import CARD_RECENT_FIRST, Card, Payment, WalletEvent
+from wallet.models import CARD_RECENT_FIRST, BlockedCard, Card, Payment, WalletEvent
+from wallet.services.card_attempts import (
+    card_attempt_begin,
+    card_attempt_declined,
+    card_blocked,
+    card_new_link_check,
+    card_refuse_if_blocked,
+)
 from wallet.services.inputs import (
     clean_card_data,
     clean_nickname,
@@ -89,9 +98,11 @@ def _locked_card(card: Card) -> Card:
 
 
 def card_link_precheck(*, user: User, fingerprint: str) -> None:
-    """Refuse early, before any gateway call, what linking would refuse under its
-    locks anyway: ``CardBlocked`` (this card was disabled by support) or
-    ``CardLimitReached`` (a new card for a full wallet). Read-only, no locks."""
+    """Refuse early, before any gateway call, a card that can't join this wallet: one
+    support blocked (for any account: a plain ``PaymentDeclined``), this owner's disabled
+    card (``CardBlocked``), a new card for a full wallet (``CardLimitReached``) or past the
+    day's new cards (``RateLimited``). Read-only, no locks."""
+    card_refuse_if_blocked(user=user, fingerprint=fingerprint, kind="link")
     same = Card.objects.filter(owner=user, fingerprint=fingerprint, removed_at__isnull=True)
     if same.filter(disabled_at__isnull=False).exists():
         raise CardBlocked()
@@ -99,6 +110,7 @@ def card_link_precheck(*, user: User, fingerprint: str) -> None:
         return
     if Card.objects.active().filter(owner=user).count() >= settings.WALLET_MAX_CARDS:
         raise CardLimitReached()
+    card_new_link_check(user=user)
 
 
 def _card_attach(
@@ -157,6 +169,7 @@ def _card_attach(
     logger.info(
         "wallet: user %s %s card %s", user.pk, "linked" if created else "re-linked", card.pk
     )
+    security_event("card.link", user=user, outcome="success", object_id=card.pk, new=created)
     return card, created
 
 
@@ -168,6 +181,7 @@ def card_link(
     payment_address: Mapping[str, str] | PostalAddress,
     make_default: bool = False,
     nickname: str = "",
+    human_verified: bool = False,
 ) -> tuple[Card, bool]:
     """Verify a card with the gateway and save it in the user's wallet; ``(card, created)``.
 
@@ -182,9 +196,15 @@ def card_link(
     is deleted. Not idempotent in the gateway sense (each call verifies the card again),
     but repeating it never creates a second card.
 
+    It is a card attempt (``card_attempts``): refused before the gateway is called for a
+    blocked card, past a rate limit (``RateLimited``) or when the CAPTCHA is due and
+    ``human_verified`` is not set (``CaptchaRequired``); a decline is counted and its exact
+    reason logged (``exc.code``; pages show one plain message).
+
     Raises ``ValidationError`` (by field: number, expiry, cvc, name, address fields,
     nickname), ``CardLimitReached``, ``CardBlocked``, ``PaymentDeclined`` (the issuer
-    refused the card; message safe to show), ``GatewayUnavailable``.
+    refused the card, or support blocked it), ``GatewayUnavailable``, ``RateLimited``,
+    ``CaptchaRequired``.
     """
     clean = clean_together(
         card_data=lambda: clean_card_data(card_data),
@@ -193,8 +213,13 @@ def card_link(
     )
     card_data = clean["card_data"]
     card_link_precheck(user=user, fingerprint=card_data.fingerprint)
+    card_attempt_begin(user=user, kind="link", human_verified=human_verified)
     gateway = get_gateway()
-    token = gateway.tokenize(card_data)
+    try:
+        token = gateway.tokenize(card_data)
+    except PaymentDeclined as declined:
+        card_attempt_declined(user=user, kind="link", code=declined.code)
+        raise
     try:
         with transaction.atomic():
             return _card_attach(
@@ -374,6 +399,7 @@ def card_remove(*, card: Card) -> Card:
     if changed:
         token_delete_on_commit(card.gateway_token)
         logger.info("wallet: user %s removed card %s", card.owner_id, card.pk)
+        security_event("card.remove", user=card.owner, outcome="success", object_id=card.pk)
     return card
 
 
@@ -389,7 +415,7 @@ def card_disable(*, card: Card, by: User, reason: str) -> Card:
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": "Give a reason."})
-    if card_numbers.contains_card_number(reason):
+    if contains_card_number(reason):
         raise ValidationError({"reason": "Don't put card numbers in the reason."})
     card, changed = _card_retire(
         card,
@@ -403,4 +429,49 @@ def card_disable(*, card: Card, by: User, reason: str) -> Card:
     )
     if changed:
         logger.info("wallet: staff %s disabled card %s", getattr(by, "pk", None), card.pk)
+        _card_block(card=card, by=by, reason=reason)
     return card
+
+
+def _card_block(*, card: Card, by: User, reason: str) -> BlockedCard:
+    """Block the card's fingerprint for every account (one active block per card)."""
+    block = card_blocked(fingerprint=card.fingerprint)
+    if block is None:
+        try:
+            with transaction.atomic():
+                block = BlockedCard.objects.create(
+                    fingerprint=card.fingerprint,
+                    brand=card.brand,
+                    last4=card.last4,
+                    card=card,
+                    reason=reason[:255],
+                    blocked_by=by,
+                )
+        except IntegrityError:  # blocked by a concurrent disable of the same card
+            block = card_blocked(fingerprint=card.fingerprint)
+    security_event(
+        "card.block", user=card.owner, outcome="success", object_id=card.pk, staff_id=by.pk
+    )
+    return block
+
+
+def card_block_lift(*, block: BlockedCard, by: User, reason: str) -> BlockedCard:
+    """Support lifts a fraud block (the card was found, the report was wrong): the card may
+    be linked and paid with again by anyone; the disabled card itself stays disabled (its
+    owner adds it again). Atomic under the block's row lock; idempotent. Raises
+    ``ValidationError`` keyed ``reason`` for an empty reason or one holding a card
+    number."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Give a reason."})
+    if contains_card_number(reason):
+        raise ValidationError({"reason": "Don't put card numbers in the reason."})
+    with transaction.atomic():
+        block = BlockedCard.objects.select_for_update().get(pk=block.pk)
+        if block.lifted_at is None:
+            block.lifted_at = timezone.now()
+            block.lifted_by = by
+            block.lift_reason = reason[:255]
+            block.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+            security_event("card.block_lift", outcome="success", object_id=block.pk, staff_id=by.pk)
+    return block

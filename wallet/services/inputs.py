@@ -14,19 +14,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
-from accounts.countries import is_country
-from accounts.models import PostalAddress
+from accounts.models import PostalAddress, postal_address_clean
+from core.card_guard import contains_card_number
 from core.money import quantize
 from wallet import card_numbers
 from wallet.card_numbers import CardData
 from wallet.models import Card, Payment
 
-# What an address needs and how long it may be come from accounts' PostalAddress, the one
-# definition the address book's form and services also validate against.
-_ADDRESS_FIELDS = {name: PostalAddress._meta.get_field(name) for name in PostalAddress.FIELDS}
-ADDRESS_REQUIRED = tuple(name for name, field in _ADDRESS_FIELDS.items() if not field.blank)
-# Free-text fields checked for a pasted card number (phone and postal code are not).
-ADDRESS_FREE_TEXT = ("full_name", "line1", "line2", "city", "region")
 NICKNAME_MAX_LENGTH = Card._meta.get_field("nickname").max_length
 IDEMPOTENCY_KEY_MAX_LENGTH = Payment._meta.get_field("idempotency_key").max_length
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length
@@ -49,30 +43,11 @@ def clean_together(**rules: Callable[[], object]) -> dict[str, object]:
 
 
 def clean_payment_address(address: Mapping[str, str] | PostalAddress | None) -> dict[str, str]:
-    """A copy of a postal address as a plain dict with ``PostalAddress.FIELDS`` keys.
-
-    Accepts a mapping (e.g. ``AddressForm.cleaned_data``) or a ``PostalAddress`` instance.
-    Raises ``ValidationError`` keyed by field for missing or malformed values.
-    """
-    data = address.as_dict() if isinstance(address, PostalAddress) else dict(address or {})
-    cleaned = {name: " ".join(str(data.get(name) or "").split()) for name in PostalAddress.FIELDS}
-    cleaned["country"] = cleaned["country"].upper()
-    errors: dict[str, ValidationError] = {}
-    for name in PostalAddress.FIELDS:
-        max_length = _ADDRESS_FIELDS[name].max_length
-        if name in ADDRESS_REQUIRED and not cleaned[name]:
-            errors[name] = ValidationError("This field is required.", code="required")
-        elif max_length and len(cleaned[name]) > max_length:
-            errors[name] = ValidationError(f"At most {max_length} characters.", code="max_length")
-        elif name in ADDRESS_FREE_TEXT and card_numbers.contains_card_number(cleaned[name]):
-            errors[name] = ValidationError(
-                "This looks like a card number; it doesn't belong here.", code="card_number"
-            )
-    if cleaned["country"] and "country" not in errors and not is_country(cleaned["country"]):
-        errors["country"] = ValidationError("Choose a country.", code="invalid_country")
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+    """A copy of a postal address as a plain dict with ``PostalAddress.FIELDS`` keys, checked
+    by the one address rule (``accounts.models.postal_address_clean``). Accepts a mapping
+    (e.g. ``AddressForm.cleaned_data``) or a ``PostalAddress`` instance. Raises
+    ``ValidationError`` keyed by field for missing or malformed values."""
+    return postal_address_clean(address)
 
 
 def clean_nickname(nickname: str) -> str:
@@ -87,7 +62,7 @@ def clean_nickname(nickname: str) -> str:
                 )
             }
         )
-    if card_numbers.contains_card_number(value):
+    if contains_card_number(value):
         raise ValidationError(
             {"nickname": ValidationError("A nickname can't be a card number.", "card_number")}
         )
@@ -145,7 +120,7 @@ def clean_reference(reference: str) -> str:
     value = (reference or "").strip()
     if not value or len(value) > REFERENCE_MAX_LENGTH:
         raise ValueError(f"A payment needs a reference of 1 to {REFERENCE_MAX_LENGTH} characters.")
-    if card_numbers.contains_card_number(value):
+    if contains_card_number(value):
         raise ValueError("A reference can't hold a card number.")
     return value
 

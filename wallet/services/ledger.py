@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.money import format_money, to_minor
+from core.security_log import security_event
 from wallet.exceptions import (
     GatewayUnavailable,
     IdempotencyConflict,
@@ -103,6 +104,13 @@ def _find(model: type[Entry], idempotency_key: str, expected: Mapping[str, Any])
         if current != (value.pk if is_row else value):
             logger.error(
                 "%s: idempotency key reused with a different %s", ledger_label(entry), name
+            )
+            security_event(
+                "payment.idempotency_conflict",
+                outcome="refused",
+                object_id=entry.pk,
+                kind=type(entry).__name__.lower(),
+                field=name,
             )
             raise IdempotencyConflict(**ledger_error_rows(entry))
     return entry
@@ -237,6 +245,15 @@ def ledger_settle(
             then(entry, previous)
     note = entry.decline_code if isinstance(entry, Payment) else entry.failure_message
     logger.info("%s: %s %s", ledger_label(entry), status, note)
+    payer = entry.user if isinstance(entry, Payment) else entry.payment.user
+    security_event(
+        "payment" if isinstance(entry, Payment) else "refund",
+        user=payer,
+        outcome=status,
+        object_id=entry.pk,
+        reference=entry.reference if isinstance(entry, Payment) else entry.payment.reference,
+        reason=note,
+    )
     return entry
 
 

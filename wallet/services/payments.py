@@ -44,6 +44,11 @@ from wallet.exceptions import (
 from wallet.gateways import get_gateway
 from wallet.models import Card, Payment, PaymentMethod, PaymentStatus
 from wallet.selectors import payment_open_for_reference, payments_with_balance
+from wallet.services.card_attempts import (
+    card_attempt_begin,
+    card_attempt_declined,
+    card_refuse_if_blocked,
+)
 from wallet.services.cards import card_link_precheck, token_delete_on_commit
 from wallet.services.inputs import (
     clean_card_data,
@@ -252,6 +257,7 @@ def payment_charge_card(
                 code="card_expired",
             )
         card = fresh
+        card_refuse_if_blocked(user=user, fingerprint=card.fingerprint, kind="pay_saved")
         payment_clear_the_way(reference=request.reference, idempotency_key=request.idempotency_key)
     payment, created = payment_open(
         user=user,
@@ -319,6 +325,7 @@ def payment_charge_new_card(
     description: str = "",
     save_card: bool = False,
     payment_address: Mapping[str, str] | PostalAddress | None = None,
+    human_verified: bool = False,
 ) -> Payment:
     """Charge a card typed in for this payment. Returns the succeeded ``Payment``;
     otherwise raises a ``PaymentError`` carrying the saved row (see the module docstring).
@@ -330,6 +337,11 @@ def payment_charge_new_card(
     charge (``CardLimitReached``). Idempotent like ``payment_charge_card``; no lock is held
     during gateway calls.
 
+    A new attempt is a card attempt (``card_attempts``): it is refused before anything is
+    recorded for a blocked card (``PaymentDeclined`` coded ``blocked_card``), past a rate
+    limit (``core.ratelimit.RateLimited``) or when the CAPTCHA is due and
+    ``human_verified`` is not set (``CaptchaRequired``); a decline is counted.
+
     Raises before recording anything: ``ValidationError`` (card fields, address),
     ``CardLimitReached``/``CardBlocked`` (with ``save_card``), ``ValueError`` for a bad
     amount, ``PaymentInProgress``/``PaymentAlreadySucceeded`` like
@@ -339,9 +351,11 @@ def payment_charge_new_card(
     request = clean_payment_request(amount, currency, reference, idempotency_key, description)
     address = clean_payment_address(payment_address) if save_card else None
     if not Payment.objects.filter(idempotency_key=request.idempotency_key).exists():
+        card_refuse_if_blocked(user=user, fingerprint=card_data.fingerprint, kind="pay")
         if save_card:
             card_link_precheck(user=user, fingerprint=card_data.fingerprint)
         payment_clear_the_way(reference=request.reference, idempotency_key=request.idempotency_key)
+        card_attempt_begin(user=user, kind="pay", human_verified=human_verified)
     payment, created = payment_open(
         user=user,
         method=PaymentMethod.CARD,
@@ -358,7 +372,12 @@ def payment_charge_new_card(
                 return _payment_outcome(Payment.objects.get(pk=payment.pk))
         return _payment_charge(payment, source=source, first_send=created)
 
-    return _payment_resume(payment, created=created, send=send)
+    try:
+        return _payment_resume(payment, created=created, send=send)
+    except PaymentDeclined as declined:
+        if created:
+            card_attempt_declined(user=user, kind="pay", code=declined.code)
+        raise
 
 
 def payment_confirm_step_up(*, payment: Payment, approved: bool) -> Payment:
@@ -373,9 +392,11 @@ def payment_confirm_step_up(*, payment: Payment, approved: bool) -> Payment:
     the reply was lost, the payment goes back to ``processing`` (open, unanswered;
     reconciliation or a "Check now" settles it) and ``GatewayUnavailable`` is raised.
     """
-    payment = Payment.objects.select_related("card").get(pk=payment.pk)
+    payment = Payment.objects.select_related("card", "user").get(pk=payment.pk)
     if payment.status != PaymentStatus.REQUIRES_ACTION:
         return _payment_outcome(payment)
+    # A step-up answer is a card attempt too (no CAPTCHA: the bank's challenge is one).
+    card_attempt_begin(user=payment.user, kind="step_up", human_verified=True)
     answer = ledger_send(
         payment,
         lambda: get_gateway().confirm_authentication(

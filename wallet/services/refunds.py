@@ -21,8 +21,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import User
+from core.card_guard import contains_card_number
 from core.money import format_money, to_minor
-from wallet import card_numbers
 from wallet.exceptions import (
     GatewayRequestError,
     RefundError,
@@ -148,7 +148,7 @@ def payment_refund(
     reason = " ".join((reason or "").split())[:255]
     if not reason:
         raise ValueError("A refund needs a reason.")
-    if card_numbers.contains_card_number(reason):
+    if contains_card_number(reason):
         raise ValueError("A refund reason can't hold a card number.")
     key = clean_idempotency_key(
         f"refund-{uuid.uuid4().hex}" if idempotency_key is None else idempotency_key

@@ -17,26 +17,28 @@ from django.views.generic import TemplateView
 
 from accounts.forms import AddressForm
 from accounts.selectors import address_default_for_user
-from wallet import card_numbers as card_rules
+from core.card_guard import CARD_NUMBER_MESSAGE, contains_card_number
 from wallet import selectors
 from wallet.exceptions import (
+    CaptchaRequired,
     CardError,
     GatewayUnavailable,
     PaymentDeclined,
     PaymentError,
 )
-from wallet.forms import AddressMode, CardAddForm, CardEditForm
+from wallet.forms import AddressMode, CardAddForm, CardCaptchaForm, CardEditForm
 from wallet.services import card_link, card_remove, card_set_default, card_update
 from wallet.views.mixins import OwnCardMixin, RecentPasswordRequiredMixin, WalletRequiredMixin
 
 logger = logging.getLogger("wallet.views")
 
 ADDRESS_PREFIX = "address"
-# Decline codes that point at one field of the form.
-DECLINE_FIELDS = {"incorrect_cvc": "cvc", "expired_card": "expiry", "incorrect_number": "number"}
+# One message for every refusal, not tied to a field: which detail was wrong would tell a
+# card tester which guess to change. The exact reason goes to the security log.
+CARD_DECLINED = "The card was declined. Check the details or use another card."
 # Fields whose typed value is the card itself (never rendered back, never flagged).
 CARD_SECRET_FIELDS = frozenset({"number", "cvc"})
-CARD_NUMBER_MISPLACED = "This looks like a card number; it doesn't belong here."
+CARD_NUMBER_MISPLACED = CARD_NUMBER_MESSAGE
 SAVED_ADDRESS_INCOMPLETE = (
     "Your saved address is incomplete, so it can't be the payment address. "
     "Enter the card's payment address below."
@@ -53,7 +55,7 @@ def _scrub_card_numbers(*forms) -> None:
             continue
         field_by_key = {form.add_prefix(name): name for name in form.fields}
         for key, value in list(form.data.items()):
-            if not (isinstance(value, str) and card_rules.contains_card_number(value)):
+            if not (isinstance(value, str) and contains_card_number(value)):
                 continue
             form.data[key] = ""
             name = field_by_key.get(key)
@@ -120,10 +122,15 @@ class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
             return AddressMode.NEW
         return AddressMode.SAVED
 
+    def _captcha_form(self, data=None) -> CardCaptchaForm | None:
+        if not selectors.card_attempt_needs_captcha(user=self.request.user):
+            return None
+        return CardCaptchaForm(data)
+
     def get(self, request):
         mode = self._mode(request.GET.get("address"))
         form = CardAddForm(initial={"address_mode": mode, "name": request.user.full_name})
-        return self._render(form, self._address_form(None), mode)
+        return self._render(form, self._address_form(None), mode, self._captcha_form())
 
     def post(self, request):
         mode = self._mode(request.POST.get("address_mode"))
@@ -131,11 +138,14 @@ class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
         data["address_mode"] = mode
         form = CardAddForm(data)
         address_form = self._address_form(request.POST.copy() if mode == AddressMode.NEW else None)
+        captcha_form = self._captcha_form(request.POST)
         forms_valid = form.is_valid()
         if address_form.is_bound:
             forms_valid = address_form.is_valid() and forms_valid
+        if captcha_form is not None:
+            forms_valid = captcha_form.is_valid() and forms_valid
         if not forms_valid:
-            return self._render(form, address_form, mode, status=400)
+            return self._render(form, address_form, mode, captcha_form, status=400)
 
         payment_address = (
             address_form.cleaned_data if mode == AddressMode.NEW else self.saved_address
@@ -146,6 +156,7 @@ class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
                 card_data=form.card_data,
                 payment_address=payment_address,
                 make_default=form.cleaned_data["make_default"],
+                human_verified=captcha_form is not None,
             )
         except ValidationError as exc:
             leftover = _add_service_errors(
@@ -159,17 +170,20 @@ class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
                 leftover = [SAVED_ADDRESS_INCOMPLETE]
             for error in leftover:
                 form.add_error(None, error)
-            return self._render(form, address_form, mode, status=400)
-        except PaymentDeclined as exc:
-            form.add_error(DECLINE_FIELDS.get(exc.code), exc.message)
-            return self._render(form, address_form, mode, status=400)
+            return self._render(form, address_form, mode, captcha_form, status=400)
+        except PaymentDeclined:
+            form.add_error(None, CARD_DECLINED)
+            return self._render(form, address_form, mode, self._captcha_form(), status=400)
+        except CaptchaRequired as exc:
+            form.add_error(None, exc.message)
+            return self._render(form, address_form, mode, CardCaptchaForm(), status=400)
         except GatewayUnavailable as exc:
             logger.warning("wallet: linking a card for user %s: %s", request.user.pk, exc.code)
             form.add_error(None, exc.message)
-            return self._render(form, address_form, mode, status=503)
+            return self._render(form, address_form, mode, captcha_form, status=503)
         except (CardError, PaymentError) as exc:
             form.add_error(None, exc.message)
-            return self._render(form, address_form, mode, status=400)
+            return self._render(form, address_form, mode, captcha_form, status=400)
 
         if created:
             messages.success(request, f"{card.display} is saved in your wallet.")
@@ -186,12 +200,13 @@ class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
             initial = {"full_name": self.request.user.full_name}
         return _payment_address_form(data, initial=initial)
 
-    def _render(self, form, address_form, mode, status=200):
+    def _render(self, form, address_form, mode, captcha_form=None, status=200):
         _scrub_card_numbers(form, address_form)
         user = self.request.user
         context = {
             "form": form,
             "address_form": address_form,
+            "captcha_form": captcha_form,
             "address_mode": mode,
             "saved_address": self.saved_address,
             "at_limit": selectors.card_count_for_user(user=user) >= settings.WALLET_MAX_CARDS,

@@ -1,0 +1,140 @@
+"""Card-testing defences: every place a card number meets the processor asks here first.
+
+A card tester runs stolen numbers through a shop's "add a card" and "pay" forms to find the
+live ones. So every card attempt (linking a card, paying with a new card or saving it at
+checkout, answering a step-up) is counted before the processor hears of it, and refused
+with ``RateLimited`` (a 429 page saying when to try again) past any of:
+
+- ``CARD_ATTEMPTS_PER_10_MINUTES`` and ``CARD_ATTEMPTS_PER_DAY`` per account;
+- ``CARD_ATTEMPTS_PER_ADDRESS_HOUR`` per client address (as the login lockout sees it:
+  ``TRUSTED_PROXY_COUNT``, so a forged X-Forwarded-For changes nothing);
+- ``CARD_NEW_LINKS_PER_DAY`` new cards linked per account (removing a card and adding it
+  again counts again).
+
+After ``CARD_DECLINES_BEFORE_CAPTCHA`` declines in an hour the next attempt needs the
+CAPTCHA (``CaptchaRequired`` until the caller passes ``human_verified``). A card support
+disabled is blocked by fingerprint for every account (``card_blocked``). Every refusal and
+decline goes to the security log with its exact reason; the shopper sees one plain message.
+
+Counters live in the shared cache (Redis when configured); the new-card count and the
+blocks live in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from core.ratelimit import RateLimited, ratelimit_enforce, ratelimit_hit
+from core.security_log import client_address, current_request, security_event
+from wallet.exceptions import CaptchaRequired, PaymentDeclined
+from wallet.models import BlockedCard, WalletEvent
+from wallet.selectors import card_attempt_needs_captcha, card_declines_key
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+DAY = 24 * 60 * 60
+DECLINE_WINDOW = 60 * 60
+
+
+def card_attempt_begin(*, user: User, kind: str, human_verified: bool = False) -> None:
+    """Count one card attempt of ``kind`` (``link``, ``pay``, ``step_up``) before the
+    processor is called. Raises ``CaptchaRequired`` when it is due and not passed,
+    ``RateLimited`` past a limit; either way nothing is sent to the processor."""
+    if not human_verified and card_attempt_needs_captcha(user=user):
+        security_event("card.attempt", user=user, outcome="refused", reason="captcha_required")
+        raise CaptchaRequired()
+    address = client_address(current_request.get())
+    limits = [
+        (
+            f"card:user:{user.pk}:10m",
+            settings.CARD_ATTEMPTS_PER_10_MINUTES,
+            10 * 60,
+            "You have tried several cards in a short time. Please wait 10 minutes and try again.",
+        ),
+        (
+            f"card:user:{user.pk}:day",
+            settings.CARD_ATTEMPTS_PER_DAY,
+            DAY,
+            "You have tried too many cards today. Please try again tomorrow or contact support.",
+        ),
+    ]
+    if address:
+        limits.append(
+            (
+                f"card:ip:{address}:hour",
+                settings.CARD_ATTEMPTS_PER_ADDRESS_HOUR,
+                60 * 60,
+                "Too many card attempts from your network. Please try again in an hour.",
+            )
+        )
+    for key, limit, window, message in limits:
+        try:
+            ratelimit_enforce(key, limit=limit, window_seconds=window, message=message)
+        except RateLimited:
+            security_event("card.attempt", user=user, outcome="rate_limited", kind=kind, limit=key)
+            raise
+    security_event("card.attempt", user=user, outcome="info", kind=kind)
+
+
+def card_attempts_reset(*, user: User) -> None:
+    """Forget the user's card-attempt counts (support, once they have checked with the
+    customer; the new-card count and any card blocks stay)."""
+    cache.delete_many(
+        [
+            f"ratelimit:{key}"
+            for key in (
+                f"card:user:{user.pk}:10m",
+                f"card:user:{user.pk}:day",
+                card_declines_key(user),
+            )
+        ]
+    )
+
+
+def card_attempt_declined(*, user: User, kind: str, code: str) -> None:
+    """Count a declined card attempt (for the CAPTCHA) and log its exact reason."""
+    ratelimit_hit(card_declines_key(user), limit=10**6, window_seconds=DECLINE_WINDOW)
+    security_event("card.attempt", user=user, outcome="declined", kind=kind, reason=code)
+
+
+def card_new_link_check(*, user: User) -> None:
+    """Refuse a new card for a wallet that linked ``CARD_NEW_LINKS_PER_DAY`` in the last
+    day (``RateLimited``, saying when the next one may be added)."""
+    since = timezone.now() - timedelta(seconds=DAY)
+    linked = list(
+        WalletEvent.objects.filter(
+            user=user, kind=WalletEvent.Kind.CARD_LINKED, created_at__gte=since
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)[: settings.CARD_NEW_LINKS_PER_DAY]
+    )
+    if len(linked) < settings.CARD_NEW_LINKS_PER_DAY:
+        return
+    retry_after = int((linked[0] + timedelta(seconds=DAY) - timezone.now()).total_seconds())
+    security_event("card.link", user=user, outcome="rate_limited", reason="new_cards_per_day")
+    raise RateLimited(
+        f"You can add at most {settings.CARD_NEW_LINKS_PER_DAY} new cards a day. Please try "
+        "again tomorrow.",
+        retry_after=max(retry_after, 60),
+    )
+
+
+def card_blocked(*, fingerprint: str) -> BlockedCard | None:
+    """The active block on this card, if support disabled it anywhere. Read-only."""
+    return BlockedCard.objects.filter(fingerprint=fingerprint, lifted_at__isnull=True).first()
+
+
+def card_refuse_if_blocked(*, user: User, fingerprint: str, kind: str) -> None:
+    """Refuse a blocked card before the processor hears of it: a plain decline for the
+    shopper (``PaymentDeclined`` coded ``blocked_card``), the block in the security log."""
+    block = card_blocked(fingerprint=fingerprint)
+    if block is None:
+        return
+    security_event("card.attempt", user=user, outcome="blocked", kind=kind, object_id=block.pk)
+    raise PaymentDeclined(code="blocked_card")
