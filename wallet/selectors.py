@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import (
@@ -167,3 +168,25 @@ def payments_needing_reconciliation() -> QuerySet[Payment]:
     return Payment.objects.filter(
         Q(status__in=OPEN_CARD_STATUSES) | given_up, method=PaymentMethod.CARD
     ).order_by("created_at", "id")
+
+
+def payments_awaiting_staff() -> QuerySet[Payment]:
+    """Bank transfers waiting for staff to confirm receipt, and card payments waiting for
+    the shopper's step-up authentication; oldest first, with the payer joined."""
+    return (
+        Payment.objects.filter(
+            Q(method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PROCESSING)
+            | Q(status=PaymentStatus.REQUIRES_ACTION)
+        )
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+
+def payments_failed_since(*, since: datetime) -> QuerySet[Payment]:
+    """Payments that failed since ``since``, newest first, with the payer joined."""
+    return (
+        Payment.objects.filter(status=PaymentStatus.FAILED, updated_at__gte=since)
+        .select_related("user")
+        .order_by("-updated_at", "-id")
+    )
