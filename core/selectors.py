@@ -15,3 +15,13 @@ def security_events_for_user(*, user_id: int, limit: int = 20) -> QuerySet[Secur
 def audit_entries_for_order(*, number: str) -> QuerySet[AuditEntry]:
     """Staff actions on one order, oldest first (a timeline)."""
     return AuditEntry.objects.filter(order_number=number).order_by("created_at", "id")
+
+
+def audit_entries_by_actor(*, user_id: int, limit: int = 10) -> QuerySet[AuditEntry]:
+    """The staff member's latest ``limit`` audit entries, newest first, with the object's
+    type joined (one query)."""
+    return (
+        AuditEntry.objects.filter(actor_id=user_id)
+        .select_related("target_type")
+        .order_by("-created_at", "-id")[:limit]
+    )

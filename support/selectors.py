@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.selectors import audit_entries_for_order
+from core.selectors import audit_entries_by_actor, audit_entries_for_order
 from shop.selectors import orders_placed_since
 from wallet.selectors import payments_awaiting_staff, payments_failed_since
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DASHBOARD_ROWS",
+    "audit_entries_by_actor",
     "audit_entries_for_order",
     "orders_today",
     "payments_awaiting_action",

@@ -1,11 +1,13 @@
-"""Admin for the email-login user and its address book.
+"""Customers in the admin: the email-login user and its address book, groups, and
+django-axes' failed-login and lockout pages.
 
 Superusers manage accounts fully. Support staff (view permission only) get a customer view:
 contact details, links to the customer's orders, cards, payments and wallet activity, the
-address book, and failed logins / lockouts; never the password hash, groups or permissions.
+address book, failed logins / lockouts and the last security events; never the password
+hash, groups or permissions.
 """
 
-from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
@@ -20,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 from accounts.models import Address, User, email_normalize
 from accounts.services import DUPLICATE_EMAIL_MESSAGE
 from core.selectors import security_events_for_user
-from support.admin_tools import AuditedAdminMixin, compact_datetime, datetime_column
+from support.admin.tools import AuditedAdminMixin, compact_datetime, datetime_column
 
 # The customer page shows this many of the user's latest security events.
 SECURITY_EVENTS_SHOWN = 20
@@ -219,3 +221,22 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
     pass
+
+
+# django-axes' admins (failed logins, lockouts): deleting an attempt lifts a lockout, a staff
+# action like any other, so they go through the audit log (and the security log) too.
+def _audited_axes_admins() -> None:
+    from axes import admin as axes_admin
+
+    for model, base in [
+        (AccessAttempt, axes_admin.AccessAttemptAdmin),
+        (AccessLog, axes_admin.AccessLogAdmin),
+        (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
+    ]:
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+        audited = type(base.__name__, (AuditedAdminMixin, base), {"__module__": __name__})
+        admin.site.register(model, audited)
+
+
+_audited_axes_admins()

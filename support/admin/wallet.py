@@ -15,7 +15,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from core.money import format_money
-from support.admin_tools import (
+from support import permissions
+from support.admin.forms import ReasonForm
+from support.admin.tools import (
     LedgerAdminMixin,
     ReadOnlyInline,
     breakable_email,
@@ -23,9 +25,8 @@ from support.admin_tools import (
     status_badge,
     user_admin_link,
 )
-from support.forms import ReasonForm
-from support.services import support_card_disable
 from wallet.models import Card, Payment, Refund, WalletAccount, WalletEvent
+from wallet.services import card_disable
 
 
 def _order_link(reference: str):
@@ -133,7 +134,7 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
         )
 
     def has_disable_permission(self, request) -> bool:
-        return request.user.has_perm("support.disable_card")
+        return request.user.has_perm(permissions.DISABLE_CARD)
 
     def get_urls(self):
         urls = [
@@ -153,11 +154,13 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _disable(self, request, cards, reason: str) -> int:
+        """Disable each card not disabled yet (``wallet.services.card_disable`` writes the
+        audit entry with it); returns how many were."""
         done = 0
         for card in cards:
             if card.disabled_at is not None:
                 continue
-            support_card_disable(card=card, by=request.user, reason=reason)
+            card_disable(card=card, by=request.user, reason=reason)
             done += 1
         return done
 
