@@ -223,11 +223,18 @@ class RefundView(OrderActionView):
 
     def explanation(self) -> str:
         paid = self.detail.paid_payment
-        method = paid.method_display if paid is not None else "payment"
+        if paid is not None and paid.is_bank_transfer:
+            how = (
+                "Records the amount below as refunded on the customer's bank transfer: send "
+                "the money back from the bank."
+            )
+        else:
+            method = paid.method_display if paid is not None else "payment"
+            how = f"Gives the amount below back at once through the customer's {method}."
         return (
-            f"Gives the amount below back at once through the customer's {method}. Refunding "
-            "all that is left moves the order to Refunded; a smaller refund keeps its status. "
-            "The customer gets an email, and sees the reason on their order page."
+            f"{how} Refunding all that is left moves the order to Refunded; a smaller refund "
+            "keeps its status. The customer gets an email, and sees the reason on their order "
+            "page."
         )
 
     def perform(self, form) -> Order:
@@ -263,9 +270,18 @@ class CancelView(OrderActionView):
                 given_back = f"The {left} left of its payment is refunded"
             else:
                 given_back = f"Its payment of {left} is refunded in full"
+            if self.detail.paid_payment.is_bank_transfer:
+                then = (
+                    "; it was a bank transfer, so the order is cancelled at once and the money "
+                    "goes back from the bank"
+                )
+            else:
+                then = (
+                    ": the order reads Refund pending until the processor accepts the refund, "
+                    "then Cancelled"
+                )
             return (
-                f"The order won't ship and its stock returns. {given_back}: the order reads "
-                "Refund pending until the processor accepts the refund, then Cancelled. The "
+                f"The order won't ship and its stock returns. {given_back}{then}. The "
                 "customer gets an email."
             )
         return (
