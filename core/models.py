@@ -1,4 +1,5 @@
-"""Core tables: the stored copy of the security log (core/security_log.py writes it)."""
+"""Core tables: the stored copy of the security log (core/security_log.py writes it) and the
+staff audit log (core/audit.py writes it)."""
 
 from django.conf import settings
 from django.db import models
@@ -34,3 +35,98 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.event} {self.outcome}"
+
+
+# ------------------------------------------------------------------------ audit log
+
+
+class AuditAction(models.TextChoices):
+    ORDER_REFUND = "order_refund", "Refund"
+    ORDER_REFUND_RETRY = "order_refund_retry", "Retry refund"
+    ORDER_CANCEL = "order_cancel", "Cancel order"
+    BANK_TRANSFER_RECEIVED = "bank_transfer_received", "Mark bank transfer received"
+    ORDER_SHIPPED = "order_shipped", "Mark shipped"
+    ORDER_DELIVERED = "order_delivered", "Mark delivered"
+    CARD_DISABLE = "card_disable", "Disable card"
+    CARD_BLOCK_LIFT = "card_block_lift", "Lift a card block"
+    ADMIN_ADD = "admin_add", "Added in admin"
+    ADMIN_CHANGE = "admin_change", "Changed in admin"
+    ADMIN_DELETE = "admin_delete", "Deleted in admin"
+
+
+# Actions that move money or take something away from a customer must say why.
+REASON_REQUIRED = (
+    AuditAction.ORDER_REFUND,
+    AuditAction.ORDER_CANCEL,
+    AuditAction.CARD_DISABLE,
+    AuditAction.CARD_BLOCK_LIFT,
+)
+
+
+class AuditEntry(models.Model):
+    """The staff audit log: who did what to which object, when, and why; never edited.
+
+    One row per staff decision: each shop and wallet service that staff act through
+    (refund, cancel, ship, card disable, ...) writes its row itself, in the transaction of
+    the change (``core.audit.audit_record``), and the admin writes one per plain add,
+    change or delete. Django's ``LogEntry`` has no place for a reason, an order number or
+    structured details, so staff decisions live here. ``actor_email`` is a copy so the
+    entry still names the staff member after their account is gone.
+
+    It lives in ``core`` (moved from ``support``, table and rows kept) because the services
+    that write it sit below the support floor. The ``Meta.permissions`` gate support's
+    order and card actions in the admin (superusers have them all).
+    """
+
+    Action = AuditAction
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_email = models.EmailField("staff member")
+    action = models.CharField(max_length=30, choices=AuditAction.choices)
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField("object", max_length=200, blank=True)
+    order_number = models.CharField(max_length=64, blank=True, db_index=True)
+    reason = models.CharField(max_length=500, blank=True)
+    summary = models.CharField("what", max_length=500, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField("when", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit entries"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(action__in=REASON_REQUIRED) | ~models.Q(reason=""),
+                name="core_auditentry_reason_required",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(action__in=AuditAction.values),
+                name="core_auditentry_action_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="core_audit_target")]
+        default_permissions = ("view",)
+        permissions = [
+            ("refund_order", "Can refund orders"),
+            ("cancel_order", "Can cancel orders"),
+            ("fulfil_order", "Can mark orders shipped or delivered"),
+            ("confirm_bank_transfer", "Can mark bank transfers received"),
+            ("disable_card", "Can disable saved cards"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target_repr} by {self.actor_email}"

@@ -44,3 +44,9 @@ class IllegalOrderTransition(ShopError):
 
 class OrderNotPayable(ShopError):
     """The order no longer waits for payment (paid, cancelled or expired)."""
+
+
+class ActionAlreadyDone(ShopError):
+    """The same staff form was sent again (double click, back button, reload): the first one
+    already did it, so nothing more was done and nothing new is recorded. The message is
+    for staff."""

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 
 
 class SupportConfig(AppConfig):
@@ -10,8 +11,10 @@ class SupportConfig(AppConfig):
 
         from support.receivers import support_group_sync_after_migrate
 
+        # Django sends post_migrate only to apps with a models module, which support no
+        # longer has: listen to core's, whose AuditEntry carries support's permissions.
         post_migrate.connect(
             support_group_sync_after_migrate,
-            sender=self,
+            sender=global_apps.get_app_config("core"),
             dispatch_uid="support.support_group_sync_after_migrate",
         )

@@ -1,10 +1,11 @@
 """The "Support" group: exactly the permissions support staff need, kept in one list.
 
 Support staff are ``is_staff`` users (never superusers) in this group. They look things up
-(view permissions) and act through the order/card actions in the admin (the ``support.*``
-permissions); they can't add, edit or delete records directly, nor touch permissions.
-The group is created by a data migration and re-synced after every ``migrate`` (and after
-the test runner flushes the database), so new models' permissions appear on the next run.
+(view permissions) and act through the order/card actions in the admin (the action
+permissions hung on the audit log's model: ``core.refund_order`` and the like); they can't
+add, edit or delete records directly, nor touch permissions. The group is created by a data
+migration and re-synced after every ``migrate`` (and after the test runner flushes the
+database), so new models' permissions appear on the next run.
 """
 
 from __future__ import annotations
@@ -34,14 +35,22 @@ SUPPORT_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("wallet", "view_card"),
     ("wallet", "view_walletaccount"),
     ("wallet", "view_walletevent"),
-    # the audit log and the actions it records
-    ("support", "view_auditentry"),
-    ("support", "refund_order"),
-    ("support", "cancel_order"),
-    ("support", "fulfil_order"),
-    ("support", "confirm_bank_transfer"),
-    ("support", "disable_card"),
+    ("wallet", "view_blockedcard"),
+    # the audit log and the actions it records (hung on core's AuditEntry)
+    ("core", "view_auditentry"),
+    ("core", "refund_order"),
+    ("core", "cancel_order"),
+    ("core", "fulfil_order"),
+    ("core", "confirm_bank_transfer"),
+    ("core", "disable_card"),
 )
+
+# The permissions that gate support's order and card actions (``user.has_perm`` names).
+REFUND_ORDER = "core.refund_order"
+CANCEL_ORDER = "core.cancel_order"
+FULFIL_ORDER = "core.fulfil_order"
+CONFIRM_BANK_TRANSFER = "core.confirm_bank_transfer"
+DISABLE_CARD = "core.disable_card"
 
 
 def support_group_sync(*, apps=global_apps, using: str = "default"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from wallet.models import (
     GIVEN_UP_CODES,
     LATE_CAPTURE_LOOKBACK,
     OPEN_CARD_STATUSES,
+    BlockedCard,
     Card,
     Payment,
     PaymentMethod,
@@ -180,3 +182,36 @@ def card_attempt_needs_captcha(*, user: User) -> bool:
 def card_declines_key(user: User) -> str:
     """The shared-cache counter of the user's card declines in the last hour."""
     return f"card:declines:user:{user.pk}"
+
+
+def payments_awaiting_staff() -> QuerySet[Payment]:
+    """Bank transfers waiting for staff to confirm receipt, and card payments waiting for
+    the shopper's step-up authentication; oldest first, with the payer joined."""
+    return (
+        Payment.objects.filter(
+            Q(method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PROCESSING)
+            | Q(status=PaymentStatus.REQUIRES_ACTION)
+        )
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+
+def payments_failed_since(*, since: datetime) -> QuerySet[Payment]:
+    """Payments that failed since ``since``, newest first, with the payer joined."""
+    return (
+        Payment.objects.filter(status=PaymentStatus.FAILED, updated_at__gte=since)
+        .select_related("user")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def card_blocks_for_user(*, user: User) -> QuerySet[BlockedCard]:
+    """Active fraud blocks on cards this user has held (saved now or before): support's
+    alert line on the customer's page. One query."""
+    fingerprints = Card.objects.filter(owner=user).values("fingerprint")
+    return (
+        BlockedCard.objects.filter(fingerprint__in=fingerprints, lifted_at__isnull=True)
+        .select_related("blocked_by")
+        .order_by("-created_at", "-id")
+    )

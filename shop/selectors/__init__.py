@@ -25,6 +25,7 @@ from shop.selectors.orders import (
     order_get_detail,
     order_get_for_user,
     order_list_for_user,
+    orders_placed_since,
 )
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "order_get_detail",
     "order_get_for_user",
     "order_list_for_user",
+    "orders_placed_since",
     "product_get_active",
     "product_list_active",
     "product_list_for_seller",

@@ -4,6 +4,7 @@ Way of payment choices. Query counts stay fixed whatever the number of rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,15 @@ def order_list_for_user(*, user: User) -> QuerySet[Order]:
         Order.objects.filter(user=user)
         .select_related("seller")
         .annotate(line_count=Count("lines"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def orders_placed_since(*, since: datetime) -> QuerySet[Order]:
+    """Orders placed since ``since``, newest first, with customer and seller joined."""
+    return (
+        Order.objects.filter(created_at__gte=since)
+        .select_related("user", "seller")
         .order_by("-created_at", "-id")
     )
 

@@ -20,19 +20,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from core.audit import AuditAction, audit_reason, is_staff_actor
 from core.money import format_money
-from shop.exceptions import IllegalOrderTransition
+from shop.exceptions import ActionAlreadyDone, IllegalOrderTransition
 from shop.models import Order, OrderStatus
 from shop.selectors.orders import orders_needing_settlement
 from shop.services.order_emails import order_email_on_commit
-from shop.services.orders import order_event_note, order_set_status
+from shop.services.orders import order_audit, order_event_note, order_set_status
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
 from wallet.exceptions import GatewayRequestError, GatewayUnavailable, RefundError, WalletError
@@ -75,16 +75,33 @@ def _order_pay_with(*, order: Order, payment: Payment, by: User | None = None) -
     return True
 
 
-def order_mark_bank_transfer_received(*, order: Order, by: User) -> Order:
+def order_mark_bank_transfer_received(*, order: Order, by: User, reason: str = "") -> Order:
     """Staff confirm the shopper's bank transfer arrived: the payment succeeds (recording
-    ``by``) and the order is paid. Raises ``IllegalOrderTransition`` when no transfer waits."""
+    ``by``), the order is paid and staff's audit entry is written, in one transaction; then
+    the order is settled with its ledger (``order_settle_money``: a transfer the order
+    can't keep, because it was paid another way meanwhile, is given back). Raises
+    ``IllegalOrderTransition`` when no transfer waits, and the wallet's
+    ``IllegalPaymentTransition`` for one called off meanwhile (nothing changes then)."""
     transfer = wallet_selectors.bank_transfers_waiting(reference=order.number).first()
     if transfer is None:
         raise IllegalOrderTransition(
             f"Order {order.number} has no bank transfer waiting.", order=order
         )
-    payment = wallet_services.payment_mark_bank_transfer_received(payment=transfer, by=by)
-    return order_apply_payment(order=order, payment=payment, by=by)
+    with transaction.atomic():
+        payment = wallet_services.payment_mark_bank_transfer_received(payment=transfer, by=by)
+        _order_pay_with(order=order, payment=payment, by=by)
+        money = format_money(payment.amount, payment.currency)
+        order_audit(
+            order=order,
+            by=by,
+            action=AuditAction.BANK_TRANSFER_RECEIVED,
+            reason=" ".join((reason or "").split()),
+            summary=f"Bank transfer of {money} for {order.number} received.",
+            payment_id=payment.pk,
+            amount=str(payment.amount),
+            currency=payment.currency,
+        )
+    return order_settle_money(order=order)
 
 
 def order_check_payment(*, order: Order) -> Order:
@@ -244,32 +261,51 @@ def order_refund(
     reason: str,
     by: User | None = None,
     idempotency_key: str | None = None,
-    on_record: Callable[[Refund], None] | None = None,
 ) -> Order:
     """Refund ``amount`` (all or part of what is left) of a paid, shipped or delivered order.
 
     A refund that leaves nothing to refund moves the order to refunded once the processor
     has accepted it; a partial one leaves the status and, once accepted (now or by a later
-    settle), adds a timeline note and tells the shopper. ``on_record(refund)`` runs in the
-    transaction that records a new refund (see ``wallet.services.payment_refund``), so
-    the caller's audit row can't be lost; a replayed key runs nothing. The wallet call runs
-    with no order lock held. Raises ``IllegalOrderTransition`` for an order in another
-    state, and the wallet's ``RefundError``/``ValueError``; ``GatewayUnavailable`` when the
-    processor did not answer (the refund stays pending and is sent again by the reconcile
-    job until it answers: don't repeat it).
+    settle), adds a timeline note and tells the shopper. When ``by`` is staff, their audit
+    entry is written in the transaction that records the refund, before the processor
+    hears of it (``wallet.services.payment_refund``'s ``on_record``), so it is never lost
+    whatever the processor does. The wallet call runs with no order lock held.
+
+    ``idempotency_key`` makes the request once-only: a key already used (the same form sent
+    twice) refunds nothing more, writes no second audit entry and raises
+    ``ActionAlreadyDone``. Raises ``IllegalOrderTransition`` for an order in another state,
+    and the wallet's ``RefundError``/``ValueError`` (a missing reason among them);
+    ``GatewayUnavailable`` when the processor did not answer (the refund stays pending and
+    is sent again by the reconcile job until it answers: don't repeat it).
     """
+    if idempotency_key and wallet_selectors.refund_exists_for_key(idempotency_key=idempotency_key):
+        # The wallet would only replay the first refund.
+        raise ActionAlreadyDone(
+            f"This refund on {order.number} was already made (the form was sent twice); "
+            "nothing more was refunded."
+        )
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
     if order.status not in Order.KEEPS_PAYMENT or not order.paid_with_id:
         raise IllegalOrderTransition(
             f"Order {order.number} can't be refunded while {order.get_status_display().lower()}.",
             order=order,
         )
+    if is_staff_actor(by):
+        reason = audit_reason(AuditAction.ORDER_REFUND, reason)
     recorded: list[Refund] = []
 
     def record(refund: Refund) -> None:
         recorded.append(refund)
-        if on_record is not None:
-            on_record(refund)
+        order_audit(
+            order=order,
+            by=by,
+            action=AuditAction.ORDER_REFUND,
+            reason=reason,
+            summary=f"Refunded {format_money(refund.amount, refund.currency)} on {order.number}.",
+            amount=str(refund.amount),
+            currency=refund.currency,
+            refund_id=refund.pk,
+        )
 
     refund = wallet_services.payment_refund(
         payment=order.paid_with,
@@ -287,10 +323,26 @@ def order_refund(
 def order_retry_refund(*, order: Order, by: User, reason: str = "") -> list[Refund]:
     """Support's Retry refund: send again, under new keys, every refund the processor
     refused that the order still owes (a cancelled order's payment, money it can't keep,
-    a staff refund on a kept payment: the refused amount, capped at what is left). Returns
+    a staff refund on a kept payment: the refused amount, capped at what is left). Staff's
+    audit entry for each new refund is written in the transaction that records it. Returns
     the new refunds. Raises ``IllegalOrderTransition`` when nothing was refused, and the
     wallet's ``RefundError``/``GatewayUnavailable``/``ValueError``."""
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
+    reason = " ".join((reason or "").split())
+
+    def record(refund: Refund) -> None:
+        money = format_money(refund.amount, refund.currency)
+        order_audit(
+            order=order,
+            by=by,
+            action=AuditAction.ORDER_REFUND_RETRY,
+            reason=reason,
+            summary=f"Retried a refused refund of {money} on {order.number}.",
+            amount=str(refund.amount),
+            currency=refund.currency,
+            refund_id=refund.pk,
+        )
+
     made: list[Refund] = []
     for payment in wallet_selectors.payments_for_reference(reference=order.number):
         refused = [r for r in payment.refunds.all() if r.is_failed]
@@ -305,6 +357,7 @@ def order_retry_refund(*, order: Order, by: User, reason: str = "") -> list[Refu
                 reason=reason or refused[-1].reason,
                 by=by,
                 idempotency_key=f"{order.number}:retry:{uuid.uuid4().hex}",
+                on_record=record,
             )
         )
     if not made:
@@ -330,6 +383,17 @@ def _call_off_open_payment(order: Order) -> Payment | None:
     return None
 
 
+def _cancel_summary(order: Order, *, left: Decimal, was: str, was_shown: str) -> str:
+    """The audit summary of cancelling a paid order: what is given back (``left``)."""
+    money = format_money(left, order.currency)
+    if left < order.paid_with.amount:
+        given_back = f"the {money} left of its payment is refunded"
+    else:
+        given_back = f"its payment of {money} is refunded in full"
+    found = "; a payment found while cancelling had paid it" if was != OrderStatus.PAID else ""
+    return f"Cancelled {order.number} (was {was_shown}{found}); {given_back}."
+
+
 def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> Order:
     """Cancel an order that has not shipped.
 
@@ -339,28 +403,59 @@ def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> O
     pending at once (it can no longer ship; the stock returns) and its payment is refunded
     in full under the key ``<number>:cancel``; it becomes cancelled when the processor
     accepts the refund, now or in a later run of the reconcile job. Refund pending: the
-    pending refund is sent again with its own key (a second cancel never refunds twice).
+    pending refund is sent again with its own key (a second cancel never refunds twice,
+    nor is it recorded again).
+
+    When ``by`` is staff a reason is required (``ValueError`` before anything happens) and
+    their audit entry is written in the transaction that moves the order (to cancelled, or
+    to refund pending before its refund is sent), so it can't be lost.
 
     Returns the order: cancelled, or refund pending. Raises ``IllegalOrderTransition`` once
     shipped (or already closed) and ``GatewayUnavailable`` when a waiting card payment's fate
     is unknown (the order is then unchanged).
     """
     order = Order.objects.get(pk=order.pk)
+    staff = is_staff_actor(by)
+    reason = audit_reason(AuditAction.ORDER_CANCEL, reason) if staff else reason
     reason = reason or "Cancelled."
+    was, was_shown = order.status, order.get_status_display().lower()
     if order.status == OrderStatus.REFUND_PENDING:
         return order_settle_money(order=order, by=by)
     if order.status == OrderStatus.PENDING_PAYMENT and _call_off_open_payment(order) is None:
         try:
-            return order_set_status(order=order, status=OrderStatus.CANCELLED, by=by, reason=reason)
+            with transaction.atomic():
+                order_set_status(order=order, status=OrderStatus.CANCELLED, by=by, reason=reason)
+                order_audit(
+                    order=order,
+                    by=by,
+                    action=AuditAction.ORDER_CANCEL,
+                    reason=reason,
+                    summary=f"Cancelled {order.number} (was {was_shown}); nothing was paid.",
+                    previous_status=was,
+                )
+            return order
         except IllegalOrderTransition:
             order.refresh_from_db()
-    order.refresh_from_db()
+    order = Order.objects.select_related("paid_with").get(pk=order.pk)
     if order.status != OrderStatus.PAID:
         raise IllegalOrderTransition(
             f"Order {order.number} can't be cancelled while {order.get_status_display().lower()}.",
             order=order,
         )
-    order_set_status(order=order, status=OrderStatus.REFUND_PENDING, by=by, reason=reason)
+    with transaction.atomic():
+        order_set_status(order=order, status=OrderStatus.REFUND_PENDING, by=by, reason=reason)
+        if staff:
+            left = wallet_selectors.payment_refundable_amount(payment=order.paid_with)
+            order_audit(
+                order=order,
+                by=by,
+                action=AuditAction.ORDER_CANCEL,
+                reason=reason,
+                summary=_cancel_summary(order, left=left, was=was, was_shown=was_shown),
+                previous_status=was,
+                refund=str(left),
+                currency=order.currency,
+            )
     return order_settle_money(order=order, by=by)
 
 

@@ -1,8 +1,9 @@
-"""Order life after checkout: the state machine, shipping and the timeline.
+"""Order life after checkout: the state machine, shipping, the timeline and staff's record.
 
 ``order_set_status`` is the one place an order's status changes; every other order service
 ends in it. Money (paying, refunds, cancelling) lives in ``order_money``, expiry in
-``expiry``. Log lines start with the order number.
+``expiry``. A service that staff act through writes its audit entry (``order_audit``) in
+the transaction of the change it records. Log lines start with the order number.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from core.audit import AuditAction, audit_record, is_staff_actor
 from shop.exceptions import IllegalOrderTransition
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus, Product
 from shop.services.order_emails import order_email_on_commit
@@ -35,6 +37,26 @@ def order_event_note(*, order: Order, reason: str, by: User | None = None) -> Or
     """A timeline entry that is not a status change (e.g. a partial refund)."""
     return OrderEvent.objects.create(
         order=order, from_status=order.status, to_status=order.status, actor=by, reason=reason
+    )
+
+
+def order_audit(
+    *, order: Order, by: User | None, action: str, summary: str, reason: str = "", **details
+) -> None:
+    """Staff's record of an action on ``order`` (``core.audit.audit_record``: who, what,
+    the order number, why, the order's status and ``details``), written only when ``by``
+    is staff. Call it inside the transaction of the change it records. Raises
+    ``ValueError`` for an action that needs a reason and has none."""
+    if not is_staff_actor(by):
+        return
+    audit_record(
+        actor=by,
+        action=action,
+        target=order,
+        order_number=order.number or "",
+        reason=reason,
+        summary=summary,
+        details={"status": order.status, **details},
     )
 
 
@@ -88,12 +110,36 @@ def order_set_status(
 
 
 def order_mark_shipped(*, order: Order, by: User | None = None, reason: str = "") -> Order:
-    return order_set_status(
-        order=order, status=OrderStatus.SHIPPED, by=by, reason=reason or "Shipped."
-    )
+    """Mark a paid order shipped; staff's audit entry (``by`` staff) is written with it,
+    atomically. Raises ``IllegalOrderTransition`` for an order that isn't paid."""
+    reason = " ".join((reason or "").split())
+    with transaction.atomic():
+        order = order_set_status(
+            order=order, status=OrderStatus.SHIPPED, by=by, reason=reason or "Shipped."
+        )
+        order_audit(
+            order=order,
+            by=by,
+            action=AuditAction.ORDER_SHIPPED,
+            reason=reason,
+            summary=f"{order.number} marked shipped.",
+        )
+    return order
 
 
 def order_mark_delivered(*, order: Order, by: User | None = None, reason: str = "") -> Order:
-    return order_set_status(
-        order=order, status=OrderStatus.DELIVERED, by=by, reason=reason or "Delivered."
-    )
+    """Mark a shipped order delivered; staff's audit entry (``by`` staff) is written with
+    it, atomically. Raises ``IllegalOrderTransition`` for an order that hasn't shipped."""
+    reason = " ".join((reason or "").split())
+    with transaction.atomic():
+        order = order_set_status(
+            order=order, status=OrderStatus.DELIVERED, by=by, reason=reason or "Delivered."
+        )
+        order_audit(
+            order=order,
+            by=by,
+            action=AuditAction.ORDER_DELIVERED,
+            reason=reason,
+            summary=f"{order.number} marked delivered.",
+        )
+    return order

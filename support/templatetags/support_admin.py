@@ -1,4 +1,5 @@
-"""The support dashboard on the admin index page."""
+"""The support dashboard on the admin index page, and its "Recent actions" read from the
+audit log."""
 
 from django import template
 
@@ -26,3 +27,15 @@ def support_dashboard(context) -> dict:
         dashboard["failed"] = list(failed[:rows])
         dashboard["failed_count"] = failed.count()
     return dashboard
+
+
+@register.simple_tag(takes_context=True)
+def my_recent_actions(context, limit: int = 10) -> list:
+    """The signed-in staff member's latest audit entries, each with the admin page of its
+    object (None when there is none): every action they took, refunds and cancels
+    included, which Django's own "Recent actions" (admin LogEntry) doesn't list."""
+    from support.admin.audit import audit_target_url
+
+    user = context["request"].user
+    entries = selectors.audit_entries_by_actor(user_id=user.pk, limit=limit)
+    return [(entry, audit_target_url(entry)) for entry in entries]

@@ -1,5 +1,6 @@
 """Support in a real browser: find an order by the customer's email, refund part of it
-with a reason, cancel another, mark a bank transfer received; the shopper sees each."""
+with a reason, cancel another, mark a bank transfer received (each from the action's own
+page, linked from the order page); the shopper sees each."""
 
 import re
 import uuid
@@ -65,6 +66,13 @@ def _find_order(page, term, number):
     expect(page.get_by_role("heading", name=re.compile(number))).to_be_visible()
 
 
+def _open_action(page, label):
+    """On the order page, follow the action's link to its page."""
+    page.locator("#bz-order-actions").get_by_role("link", name=label, exact=True).click()
+    expect(page.get_by_role("form", name=label)).to_be_visible()
+    return page.get_by_role("form", name=label)
+
+
 def _switch_to_shopper(page, login, shopper):
     page.context.clear_cookies()
     login(shopper.email, DEFAULT_PASSWORD)
@@ -78,7 +86,9 @@ def test_support_finds_an_order_by_email_and_refunds_part_the_shopper_sees_it(
     _admin_login(page, "support@example.com")
     screenshot(page, "dashboard")
     _find_order(page, "ada@example.com", order.number)
-    refund = page.get_by_role("form", name="Refund")
+    refund = _open_action(page, "Refund")
+    expect(page.locator("#bz-order-summary")).to_contain_text(order.number)
+    expect(page.locator("#bz-order-summary")).to_contain_text("$40.00")
     refund.get_by_label("Amount (USD)").fill("15.00")
     refund.get_by_label("Reason").fill("Lid arrived chipped")
     screenshot(page, "refund-filled")
@@ -90,7 +100,7 @@ def test_support_finds_an_order_by_email_and_refunds_part_the_shopper_sees_it(
     expect(audit).to_contain_text("Lid arrived chipped")
     expect(page.locator("#bz-refunds")).to_contain_text("$25.00 left to refund")
     screenshot(page, "refunded")
-    page.goto("/admin/support/auditentry/")
+    page.goto("/admin/core/auditentry/")
     entry = page.locator("#result_list tbody tr").filter(has_text=order.number)
     expect(entry).to_contain_text("Refund")
     expect(entry).to_contain_text("Lid arrived chipped")
@@ -114,18 +124,19 @@ def test_support_cancels_one_order_and_marks_a_transfer_received_both_on_record(
 
     _admin_login(page, "support@example.com")
     _find_order(page, paid.number, paid.number)
-    cancel = page.get_by_role("form", name="Cancel order")
+    cancel = _open_action(page, "Cancel order")
     cancel.get_by_label("Reason").fill("Customer called: ordered twice")
     cancel.get_by_role("button", name="Cancel order").click()
     expect(page.locator(".messagelist")).to_contain_text(f"{paid.number} is cancelled.")
 
     _find_order(page, "ada@example.com", transfer.number)
-    page.get_by_role("button", name="Mark bank transfer received").click()
+    received = _open_action(page, "Mark bank transfer received")
+    received.get_by_role("button", name="Mark bank transfer received").click()
     expect(page.locator(".messagelist")).to_contain_text(
         f"Bank transfer received: {transfer.number} is paid."
     )
 
-    page.goto("/admin/support/auditentry/")
+    page.goto("/admin/core/auditentry/")
     rows = page.locator("#result_list tbody tr")
     cancelled = rows.filter(has_text=paid.number)
     expect(cancelled).to_contain_text("Cancel order")
@@ -184,8 +195,8 @@ def test_a_refund_refused_because_another_agent_refunded_meanwhile_keeps_what_wa
     order = _order(shopper, title="Stoneware Jug")
     _admin_login(page, "support@example.com")
     _find_order(page, "ada@example.com", order.number)
+    refund = _open_action(page, "Refund")
     order_refund(order=order, amount=Decimal("30.00"), reason="Other agent", by=support_agent)
-    refund = page.get_by_role("form", name="Refund")
     refund.get_by_label("Amount (USD)").fill("25.00")
     refund.get_by_label("Reason").fill("Handle came off")
     refund.get_by_role("button", name="Refund").click()

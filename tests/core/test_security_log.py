@@ -258,12 +258,11 @@ def test_a_staff_admin_change_is_logged(security_log, superuser_client):
 
 
 def test_a_support_order_action_is_logged(security_log, support_user):
-    from shop.services import order_set_status
-    from support.services import support_order_mark_shipped
+    from shop.services import order_mark_shipped, order_set_status
 
     order = OrderFactory()
     order_set_status(order=order, status="paid", by=None)
-    support_order_mark_shipped(order=order, by=support_user)
+    order_mark_shipped(order=order, by=support_user)
 
     (event,) = security_log.events("staff.action")
     assert event["user_id"] == support_user.pk

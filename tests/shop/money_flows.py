@@ -21,8 +21,8 @@ from decimal import Decimal
 from django.test import Client
 from django.urls import reverse
 
+from core.models import AuditAction, AuditEntry
 from shop.models import Order, OrderStatus
-from support.models import AuditAction, AuditEntry
 from tests.factories import CardFactory
 
 VISA = "4242 4242 4242 4242"
@@ -96,7 +96,8 @@ def admin_order_url(order: Order) -> str:
 
 
 def admin_action_url(order: Order, action: str) -> str:
-    return reverse("admin:shop_order_action", args=[order.pk, action])
+    """The page of one of support's order actions ("refund", "bank-transfer-received")."""
+    return reverse(f"admin:shop_order_{action.replace('-', '_')}", args=[order.pk])
 
 
 def _field(page: str, pattern: str) -> str:
@@ -181,6 +182,14 @@ class Shop:
     # ------------------------------------------------------------- support steps
     def admin_page(self, client: Client | None = None) -> str:
         response = (client or self.desk).get(admin_order_url(self.order))
+        assert response.status_code == 200
+        return text(response)
+
+    def admin_action_page(self, action: str, client: Client | None = None) -> str:
+        """The action's page, reached from its link on the order page: its form."""
+        url = admin_action_url(self.order, action)
+        assert f'href="{url}"' in self.admin_page(client), f"no {action} link on the order page"
+        response = (client or self.desk).get(url)
         assert response.status_code == 200
         return text(response)
 
@@ -429,7 +438,9 @@ class BankTransfer(_PayWaitingOrder):
         return {"method": "bank_transfer"}
 
     def complete(self, shop: Shop) -> None:
-        assert 'aria-label="Mark bank transfer received"' in shop.admin_page()
+        assert 'aria-label="Mark bank transfer received"' in shop.admin_action_page(
+            "bank-transfer-received"
+        )
         shop.form = {"reason": "Seen on the statement"}
         response = shop.admin_action(shop.desk, "bank-transfer-received", shop.form)
         assert f"Bank transfer received: {shop.order.number} is paid." in messages_of(response)
@@ -506,7 +517,8 @@ class SupportRefund(Flow):
         shop.place_paid_order()
 
     def open(self, shop: Shop, client: Client) -> dict:
-        box = shop.admin_page(client).split('aria-label="Refund"')[1].split("</form>")[0]
+        page = shop.admin_action_page("refund", client)
+        box = page.split('aria-label="Refund"')[1].split("</form>")[0]
         return {
             "amount": str(self.amount(shop.order)),
             "reason": "Arrived broken",

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.models import AuditAction, AuditEntry
 from shop.models import Order, OrderStatus
 from shop.services import order_mark_delivered, order_mark_shipped, order_pay
-from support.models import AuditAction, AuditEntry
 from tests.factories import (
     OrderFactory,
     ProductFactory,
@@ -54,9 +54,13 @@ def waiting_transfer_order():
     return order_pay(order=order, method="bank_transfer", idempotency_key=uuid.uuid4().hex)
 
 
+def action_url(order, name: str) -> str:
+    """The page of one order action ("refund", "retry-refund", ...)."""
+    return reverse(f"admin:shop_order_{name.replace('-', '_')}", args=[order.pk])
+
+
 def action(client, order, name, **data):
-    url = reverse("admin:shop_order_action", args=[order.pk, name])
-    return client.post(url, data, follow=True)
+    return client.post(action_url(order, name), data, follow=True)
 
 
 def messages_of(response) -> list[str]:
@@ -156,10 +160,12 @@ def test_order_page_shows_lines_payments_timeline_and_read_only_fields(support_c
     assert "Visa •••• 4242" in html
     assert 'id="bz-timeline"' in html and "Paid" in html
     assert 'name="status"' not in html
-    assert 'aria-label="Refund"' in html
-    assert 'aria-label="Cancel order"' in html
-    assert 'aria-label="Mark shipped"' in html
-    assert 'aria-label="Mark delivered"' not in html
+    actions = html.split('id="bz-order-actions"')[1].split("</nav>")[0]
+    assert f'href="{action_url(order, "refund")}"' in actions
+    assert f'href="{action_url(order, "cancel")}"' in actions
+    assert f'href="{action_url(order, "shipped")}"' in actions
+    assert action_url(order, "delivered") not in actions
+    assert "<form" not in actions
 
 
 def test_nobody_adds_edits_or_deletes_orders_in_the_admin(support_client, superuser_client):
@@ -222,7 +228,7 @@ def test_refund_above_what_is_left_is_refused_and_changes_nothing(support_client
 def test_wallet_refuses_a_refund_above_the_remainder_even_if_the_form_is_bypassed(
     support_client, monkeypatch
 ):
-    from support import forms
+    from support.admin import forms
 
     monkeypatch.setattr(forms.RefundForm, "clean_amount", lambda self: self.cleaned_data["amount"])
     order = paid_order(price="40.00")
@@ -268,8 +274,8 @@ def test_a_refused_refund_keeps_the_typed_amount_and_reason_next_to_the_error(su
     refund_box = html.split('aria-label="Refund"')[1].split("</form>")[0]
     assert response.status_code == 200
     assert response.redirect_chain == []
-    assert 'name="amount" id="bz-refund-amount" required value="10.01"' in refund_box
-    assert ">Lid &amp; handle</textarea>" in refund_box
+    assert 'name="amount" value="10.01"' in refund_box
+    assert "Lid &amp; handle</textarea>" in refund_box
     assert "$10.01 is more than is left to refund ($10.00); nothing was refunded." in refund_box
     assert 'aria-invalid="true"' in refund_box
     assert Refund.objects.count() == 1
@@ -289,7 +295,7 @@ def test_a_refund_without_a_reason_keeps_the_amount_and_asks_for_the_reason(supp
 
 
 def test_a_refund_refused_by_the_wallet_keeps_the_typed_values(support_client, monkeypatch):
-    from support import forms
+    from support.admin import forms
 
     monkeypatch.setattr(forms.RefundForm, "clean_amount", lambda self: self.cleaned_data["amount"])
     order = paid_order(price="40.00")
@@ -297,7 +303,7 @@ def test_a_refund_refused_by_the_wallet_keeps_the_typed_values(support_client, m
     response = action(support_client, order, "refund", amount="40.01", reason="Whole lot")
 
     refund_box = response.content.decode().split('aria-label="Refund"')[1].split("</form>")[0]
-    assert 'value="40.01"' in refund_box and ">Whole lot</textarea>" in refund_box
+    assert 'value="40.01"' in refund_box and "Whole lot</textarea>" in refund_box
     assert "At most $40.00 can be refunded." in messages_of(response)[0]
     assert not Refund.objects.exists()
 
@@ -313,7 +319,7 @@ def test_a_reason_with_a_card_number_is_not_echoed_back(support_client):
     assert not Refund.objects.exists()
 
 
-def test_a_cancel_without_a_reason_is_refused_on_the_order_page(support_client):
+def test_a_cancel_without_a_reason_is_refused_on_its_page(support_client):
     order = paid_order()
 
     response = action(support_client, order, "cancel", reason="")
@@ -489,27 +495,27 @@ def test_staff_without_the_support_permissions_cannot_run_actions(client):
     client.force_login(viewer)
     order = paid_order()
 
-    response = client.post(
-        reverse("admin:shop_order_action", args=[order.pk, "refund"]),
-        {"amount": "1.00", "reason": "x"},
-    )
+    response = client.post(action_url(order, "refund"), {"amount": "1.00", "reason": "x"})
+    form = client.get(action_url(order, "refund"))
     page = client.get(reverse("admin:shop_order_change", args=[order.pk]))
 
     assert response.status_code == 403
-    assert 'aria-label="Refund"' not in page.content.decode()
+    assert form.status_code == 403
+    assert action_url(order, "refund") not in page.content.decode()
     assert not Refund.objects.exists()
 
 
-def test_order_action_urls_refuse_get_and_unknown_actions(support_client):
+def test_order_action_urls_refuse_unknown_actions_and_orders(support_client):
     order = paid_order()
+    actions = reverse("admin:shop_order_change", args=[order.pk]).replace("change/", "actions/")
 
-    get = support_client.get(reverse("admin:shop_order_action", args=[order.pk, "refund"]))
-    unknown = support_client.post(reverse("admin:shop_order_action", args=[order.pk, "explode"]))
-    missing = support_client.post(reverse("admin:shop_order_action", args=[999999, "shipped"]))
+    unknown = support_client.post(f"{actions}explode/")
+    missing = support_client.post(reverse("admin:shop_order_shipped", args=[999999]))
+    missing_page = support_client.get(reverse("admin:shop_order_refund", args=[999999]))
 
-    assert get.status_code == 405
     assert unknown.status_code == 404
     assert missing.status_code == 404
+    assert missing_page.status_code == 404
 
 
 # -------------------------------------------------------------------- dashboard

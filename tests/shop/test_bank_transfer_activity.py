@@ -58,7 +58,7 @@ def test_a_bank_transfer_shows_awaiting_then_paid_once_support_marks_it_received
     assert _activity(shopper_client, "?kind=payment") == _activity(shopper_client)
 
     support_client.post(
-        reverse("admin:shop_order_action", args=[order.pk, "bank-transfer-received"]),
+        reverse("admin:shop_order_bank_transfer_received", args=[order.pk]),
         {"reason": "Seen on statement"},
     )
 

@@ -273,7 +273,7 @@ def test_support_cannot_cancel_an_order_while_its_charge_may_be_in_flight(
     fault("")
 
     response = staff_client.post(
-        reverse("admin:shop_order_action", args=[order.pk, "cancel"]),
+        reverse("admin:shop_order_cancel", args=[order.pk]),
         {"reason": "Customer asked"},
         follow=True,
     )
@@ -302,9 +302,7 @@ def test_a_card_payment_that_succeeds_after_a_bank_transfer_paid_the_order_is_re
     fault("timeout")
     pay(user_client, order)  # the processor took it; the answer was lost
     fault("")
-    staff_client.post(
-        reverse("admin:shop_order_action", args=[order.pk, "bank-transfer-received"]), {}
-    )
+    staff_client.post(reverse("admin:shop_order_bank_transfer_received", args=[order.pk]), {})
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
 
     reconcile()
@@ -487,7 +485,7 @@ def test_a_refused_refund_reads_refund_failed_and_support_retries_it_on_a_cancel
     assert "Refund failed" in html and "Retry refund" in html
 
     response = staff_client.post(
-        reverse("admin:shop_order_action", args=[paid_order.pk, "retry-refund"]),
+        reverse("admin:shop_order_retry_refund", args=[paid_order.pk]),
         {"reason": "Processor refused; retried"},
         follow=True,
     )

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from support.admin_tools import breakable_email, compact_datetime
+from support.admin.tools import breakable_email, compact_datetime
 
 
 def test_an_email_wraps_before_at_and_dots_and_reads_the_same_without_the_breaks():

@@ -7,8 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from support.models import AuditAction
-from support.services import audit_record
+from core.audit import AuditAction, audit_record
 from tests.factories import (
     AddressFactory,
     CardFactory,
@@ -33,7 +32,7 @@ SUPPORT_CHANGELISTS = [
     "admin:wallet_walletaccount_changelist",
     "admin:wallet_walletevent_changelist",
     "admin:accounts_user_changelist",
-    "admin:support_auditentry_changelist",
+    "admin:core_auditentry_changelist",
 ]
 
 

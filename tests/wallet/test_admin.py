@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from support.models import AuditAction, AuditEntry
+from core.models import AuditAction, AuditEntry
 from tests.factories import CardFactory, UserFactory, card_data
 from wallet.exceptions import PaymentDeclined
 from wallet.models import Card, Payment, Refund, WalletEvent

@@ -28,8 +28,13 @@ from wallet.exceptions import PaymentDeclined
 from wallet.gateways.models import SimulatedCharge
 from wallet.gateways.simulated import SimulatedGateway
 from wallet.models import BlockedCard, Card
-from wallet.services import card_disable, card_link, card_remove, payment_charge_new_card
-from wallet.services.cards import card_block_lift
+from wallet.services import (
+    card_block_lift,
+    card_disable,
+    card_link,
+    card_remove,
+    payment_charge_new_card,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -299,3 +304,27 @@ def test_support_lifts_a_block_with_a_reason(processor_calls):
         payment_address=AddressFactory(user=other),
     )
     assert created and relinked.owner == other
+
+
+def test_support_sees_the_block_on_the_customers_page_and_lifts_it_there(support_client):
+    owner = UserFactory(email="owner@example.com")
+    card = CardFactory(owner=owner)
+    card_disable(card=card, by=UserFactory(is_staff=True), reason="Reported stolen")
+    block = BlockedCard.objects.get()
+
+    customer = support_client.get(reverse("admin:accounts_user_change", args=[owner.pk]))
+    assert "Blocked: Blocked Visa •••• 4242" in customer.content.decode()
+    lift_url = reverse("admin:wallet_blockedcard_lift", args=[block.pk])
+    assert support_client.get(lift_url).status_code == 200
+    refused = support_client.post(lift_url, {"reason": ""})
+    assert refused.status_code == 200
+    BlockedCard.objects.get(lifted_at__isnull=True)
+
+    response = support_client.post(lift_url, {"reason": "Customer found the card"}, follow=True)
+
+    assert "is lifted" in response.content.decode()
+    block.refresh_from_db()
+    assert block.lifted_at is not None
+    from core.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="card_block_lift", reason="Customer found the card")

@@ -48,6 +48,7 @@ from wallet.services.bank_transfers import (
     payment_start_bank_transfer,
 )
 from wallet.services.cards import (
+    card_block_lift,
     card_disable,
     card_link,
     card_remove,
@@ -65,6 +66,7 @@ from wallet.services.refunds import payment_refund, refund_reconcile
 __all__ = [
     "LETTERS_PER_DAY",
     "LedgerAudit",
+    "card_block_lift",
     "card_disable",
     "card_link",
     "card_remove",

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import PostalAddress, User
+from core.audit import AuditAction, audit_record, is_staff_actor
 from core.card_guard import contains_card_number
 from core.security_log import security_event
 from wallet import card_numbers
@@ -405,31 +406,46 @@ def card_remove(*, card: Card) -> Card:
 
 def card_disable(*, card: Card, by: User, reason: str) -> Card:
     """Support's fraud action: the card leaves checkout and the wallet at once and can't
-    be linked again by its owner; the owner gets a notice. ``by`` is the staff user.
+    be linked again by its owner; the owner gets a notice. ``by`` is the staff user, whose
+    audit entry is written in the same transaction.
 
-    Atomic under the user lock, then the card's row lock; idempotent. If the card was the
-    default, the most recently used remaining card becomes the default. The gateway token
-    is kept for investigation. Raises ``ValidationError`` keyed ``reason`` for an empty
-    reason or one holding a card number.
+    Atomic under the user lock, then the card's row lock; idempotent (an already disabled
+    card is returned as it is, and nothing is recorded again). If the card was the default,
+    the most recently used remaining card becomes the default. The gateway token is kept
+    for investigation. Raises ``ValidationError`` keyed ``reason`` for an empty reason or
+    one holding a card number.
     """
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": "Give a reason."})
     if contains_card_number(reason):
         raise ValidationError({"reason": "Don't put card numbers in the reason."})
-    card, changed = _card_retire(
-        card,
-        stamp="disabled_at",
-        kind=WalletEvent.Kind.CARD_DISABLED,
-        message=f"{card.display} was disabled by Bazaar support.",
-        notice="disabled",
-        actor=by,
-        disabled_by=by,
-        disabled_reason=reason[:255],
-    )
+    with transaction.atomic():
+        card, changed = _card_retire(
+            card,
+            stamp="disabled_at",
+            kind=WalletEvent.Kind.CARD_DISABLED,
+            message=f"{card.display} was disabled by Bazaar support.",
+            notice="disabled",
+            actor=by,
+            disabled_by=by,
+            disabled_reason=reason[:255],
+        )
+        if changed:
+            # The fingerprint is blocked for every account with the disable, or not at all.
+            _card_block(card=card, by=by, reason=reason)
+        if changed and is_staff_actor(by):
+            audit_record(
+                actor=by,
+                action=AuditAction.CARD_DISABLE,
+                target=card,
+                reason=card.disabled_reason,
+                summary=f"Disabled {card.display} of {card.owner.email} and blocked it for "
+                "every account.",
+                details={"card_id": card.pk, "owner_id": card.owner_id},
+            )
     if changed:
         logger.info("wallet: staff %s disabled card %s", getattr(by, "pk", None), card.pk)
-        _card_block(card=card, by=by, reason=reason)
     return card
 
 
@@ -474,4 +490,13 @@ def card_block_lift(*, block: BlockedCard, by: User, reason: str) -> BlockedCard
             block.lift_reason = reason[:255]
             block.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
             security_event("card.block_lift", outcome="success", object_id=block.pk, staff_id=by.pk)
+            if is_staff_actor(by):
+                audit_record(
+                    actor=by,
+                    action=AuditAction.CARD_BLOCK_LIFT,
+                    target=block,
+                    reason=block.lift_reason,
+                    summary=f"Lifted the block on {block}.",
+                    details={"block_id": block.pk, "card_id": block.card_id},
+                )
     return block

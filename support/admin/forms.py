@@ -1,6 +1,10 @@
-"""Forms for the staff actions in the admin. Reasons are stored, so a card number pasted
+"""Forms for the staff actions in the admin, rendered from their own fields on each action's
+page. Reasons are stored (and a refund's is shown to the customer), so a card number pasted
 into one is refused before it gets anywhere."""
 
+from __future__ import annotations
+
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -10,10 +14,15 @@ from core.card_guard import contains_card_number
 from core.money import format_money
 
 REASON_MAX_LENGTH = 255
+TOKEN_MAX_LENGTH = 64
 
 
 class ReasonForm(forms.Form):
+    """An action that must say why (cancel, disable a card): the reason goes into the audit
+    log."""
+
     reason_required = True
+    reason_label = "Reason"
 
     reason = forms.CharField(
         label="Reason",
@@ -25,6 +34,7 @@ class ReasonForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = self.reason_required
+        self.fields["reason"].label = self.reason_label
 
     def clean_reason(self) -> str:
         reason = " ".join(self.cleaned_data["reason"].split())
@@ -39,12 +49,17 @@ class ReasonForm(forms.Form):
 
 
 class OptionalReasonForm(ReasonForm):
-    """For routine actions (shipped, delivered, transfer received): a note is welcome."""
+    """For routine actions (shipped, delivered, transfer received, retry refund): a note is
+    welcome, not needed."""
 
     reason_required = False
+    reason_label = "Note (optional)"
 
 
 class RefundForm(ReasonForm):
+    """Refund all or part of what is left. ``token`` is a one-time key made when the form is
+    shown: sending the same form twice refunds once (``shop.exceptions.ActionAlreadyDone``)."""
+
     amount = forms.DecimalField(
         label="Amount",
         max_digits=12,
@@ -55,16 +70,21 @@ class RefundForm(ReasonForm):
             "invalid": "Enter an amount like 12.50.",
         },
     )
-    field_order = ["amount", "reason"]
+    token = forms.CharField(widget=forms.HiddenInput, required=False, strip=True)
+    field_order = ["amount", "reason", "token"]
 
     def __init__(self, *args, refundable: Decimal | None = None, currency: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.refundable = refundable
         self.currency = currency
+        amount = self.fields["amount"]
+        if currency:
+            amount.label = f"Amount ({currency})"
         if refundable is not None:
             left = format_money(refundable, currency)
-            self.fields["amount"].help_text = f"Up to {left}: the full remainder or part of it."
-            self.fields["amount"].widget.attrs["max"] = str(refundable)
+            amount.help_text = f"Up to {left}: the full remainder or part of it."
+            amount.widget.attrs["max"] = str(refundable)
+        self.fields["token"].initial = uuid.uuid4().hex
 
     def clean_amount(self) -> Decimal:
         """A friendly early check; the wallet re-checks under the payment's row lock."""
@@ -79,3 +99,12 @@ class RefundForm(ReasonForm):
                 },
             )
         return amount
+
+    def clean_token(self) -> str:
+        return self.cleaned_data["token"][:TOKEN_MAX_LENGTH]
+
+    def renew_token(self) -> None:
+        """Give a bound form shown again a fresh token: its next submit is a new request."""
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("token")] = uuid.uuid4().hex

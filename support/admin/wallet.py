@@ -15,7 +15,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from core.money import format_money
-from support.admin_tools import (
+from support import permissions
+from support.admin.forms import ReasonForm
+from support.admin.tools import (
     LedgerAdminMixin,
     ReadOnlyInline,
     breakable_email,
@@ -23,9 +25,8 @@ from support.admin_tools import (
     status_badge,
     user_admin_link,
 )
-from support.forms import ReasonForm
-from support.services import support_card_disable
-from wallet.models import Card, Payment, Refund, WalletAccount, WalletEvent
+from wallet.models import BlockedCard, Card, Payment, Refund, WalletAccount, WalletEvent
+from wallet.services import card_block_lift, card_disable
 
 
 def _order_link(reference: str):
@@ -133,7 +134,7 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
         )
 
     def has_disable_permission(self, request) -> bool:
-        return request.user.has_perm("support.disable_card")
+        return request.user.has_perm(permissions.DISABLE_CARD)
 
     def get_urls(self):
         urls = [
@@ -153,11 +154,13 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _disable(self, request, cards, reason: str) -> int:
+        """Disable each card not disabled yet (``wallet.services.card_disable`` writes the
+        audit entry with it); returns how many were."""
         done = 0
         for card in cards:
             if card.disabled_at is not None:
                 continue
-            support_card_disable(card=card, by=request.user, reason=reason)
+            card_disable(card=card, by=request.user, reason=reason)
             done += 1
         return done
 
@@ -215,6 +218,89 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
                 )
                 return None
         return self._confirmation(request, cards, form, single=False)
+
+
+@admin.register(BlockedCard)
+class BlockedCardAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    """Cards blocked for every account after support disabled them (by fingerprint), with
+    **Lift block**: a reason, then anyone may link and pay with the card again."""
+
+    list_display = ["blocked_card", "card_link", "reason", "blocked_by", "blocked", "lifted"]
+    list_filter = [("lifted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["=last4", "card__owner__email", "reason"]
+    list_select_related = ["card__owner", "blocked_by"]
+    fields = [
+        "blocked_card",
+        "card_link",
+        "reason",
+        "blocked_by",
+        "created_at",
+        "lifted_at",
+        "lifted_by",
+        "lift_reason",
+    ]
+    readonly_fields = fields
+
+    blocked = datetime_column("created_at", description="blocked")
+
+    lifted = datetime_column("lifted_at", description="lifted")
+
+    @admin.display(description="card", ordering="last4")
+    def blocked_card(self, block: BlockedCard) -> str:
+        return str(block)
+
+    @admin.display(description="disabled card")
+    def card_link(self, block: BlockedCard):
+        if block.card is None:
+            return "-"
+        url = reverse("admin:wallet_card_change", args=[block.card_id])
+        return format_html('<a href="{}">{} of {}</a>', url, block.card.display, block.card.owner)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/lift/",
+                self.admin_site.admin_view(self.lift_view),
+                name="wallet_blockedcard_lift",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_lift": request.user.has_perm(permissions.DISABLE_CARD),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def lift_view(self, request, object_id):
+        """**Lift block**: the reason, then the card is no longer refused anywhere."""
+        if not request.user.has_perm(permissions.DISABLE_CARD):
+            raise PermissionDenied
+        block = get_object_or_404(BlockedCard, pk=object_id)
+        change_url = reverse("admin:wallet_blockedcard_change", args=[block.pk])
+        if block.lifted_at is not None:
+            self.message_user(request, f"{block} is no longer blocked.", messages.WARNING)
+            return HttpResponseRedirect(change_url)
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                card_block_lift(block=block, by=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.add_error("reason", exc.messages[0])
+            else:
+                self.message_user(
+                    request, f"The block on {block.last4} is lifted.", messages.SUCCESS
+                )
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Lift the block",
+            "opts": self.model._meta,
+            "blocked": block,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/wallet/blockedcard/lift.html", context)
 
 
 # ------------------------------------------------------------------ payments/refunds

@@ -1,17 +1,31 @@
-"""The audit log in the admin: read-only for everyone."""
+"""The audit log in the admin (``core.AuditEntry``), and Django's own admin log: read-only
+for everyone."""
 
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from support.admin_tools import AuditedAdminMixin, LedgerAdminMixin
-from support.models import AuditEntry
+from core.models import AuditAction, AuditEntry
+from support.admin.tools import LedgerAdminMixin
 
 
 def _order_change_url(number: str) -> str | None:
     try:
         return reverse("admin:shop_order_changelist") + f"?q={number}"
+    except NoReverseMatch:
+        return None
+
+
+def audit_target_url(entry: AuditEntry) -> str | None:
+    """The admin page of what the entry is about, if it has one (not for a deletion)."""
+    if entry.target_type is None or entry.action == AuditAction.ADMIN_DELETE:
+        return None
+    try:
+        return reverse(
+            f"admin:{entry.target_type.app_label}_{entry.target_type.model}_change",
+            args=[entry.target_id],
+        )
     except NoReverseMatch:
         return None
 
@@ -41,14 +55,8 @@ class AuditEntryAdmin(LedgerAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="object")
     def target_link(self, entry: AuditEntry):
-        if entry.target_type is None:
-            return entry.target_repr
-        try:
-            url = reverse(
-                f"admin:{entry.target_type.app_label}_{entry.target_type.model}_change",
-                args=[entry.target_id],
-            )
-        except NoReverseMatch:
+        url = audit_target_url(entry)
+        if url is None:
             return entry.target_repr
         return format_html('<a href="{}">{}</a>', url, entry.target_repr)
 
@@ -73,23 +81,3 @@ class LogEntryAdmin(LedgerAdminMixin, admin.ModelAdmin):
     @admin.display(description="change")
     def message(self, entry: LogEntry) -> str:
         return entry.get_change_message()
-
-
-# django-axes' admins (failed logins, lockouts): deleting an attempt lifts a lockout, a staff
-# action like any other, so they go through the audit log (and the security log) too.
-def _audited_axes_admins() -> None:
-    from axes import admin as axes_admin
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
-    for model, base in [
-        (AccessAttempt, axes_admin.AccessAttemptAdmin),
-        (AccessLog, axes_admin.AccessLogAdmin),
-        (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
-    ]:
-        if admin.site.is_registered(model):
-            admin.site.unregister(model)
-        audited = type(base.__name__, (AuditedAdminMixin, base), {"__module__": __name__})
-        admin.site.register(model, audited)
-
-
-_audited_axes_admins()

@@ -1,11 +1,13 @@
-"""Admin for the email-login user and its address book.
+"""Customers in the admin: the email-login user and its address book, groups, and
+django-axes' failed-login and lockout pages.
 
 Superusers manage accounts fully. Support staff (view permission only) get a customer view:
 contact details, links to the customer's orders, cards, payments and wallet activity, the
-address book, and failed logins / lockouts; never the password hash, groups or permissions.
+address book, failed logins / lockouts and the last security events; never the password
+hash, groups or permissions.
 """
 
-from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
@@ -16,11 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.models import Address, User, email_normalize
 from accounts.services import DUPLICATE_EMAIL_MESSAGE
 from core.selectors import security_events_for_user
-from support.admin_tools import AuditedAdminMixin, compact_datetime, datetime_column
+from support.admin.tools import AuditedAdminMixin, compact_datetime, datetime_column
+from wallet import selectors as wallet_selectors
 
 # The customer page shows this many of the user's latest security events.
 SECURITY_EVENTS_SHOWN = 20
@@ -77,6 +81,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     readonly_fields = (
         "last_login",
         "date_joined",
+        "card_blocks",
         "customer_links",
         "failed_logins",
         "lockouts",
@@ -84,7 +89,15 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     )
     customer_fieldset = (
         "Customer",
-        {"fields": ("customer_links", "failed_logins", "lockouts", "security_events")},
+        {
+            "fields": (
+                "card_blocks",
+                "customer_links",
+                "failed_logins",
+                "lockouts",
+                "security_events",
+            )
+        },
     )
     support_fieldsets = (
         (None, {"fields": ("email", "full_name")}),
@@ -178,6 +191,28 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             return format_html("{} (<strong>locked out now</strong>)", count)
         return count
 
+    @admin.display(description="Card blocks")
+    def card_blocks(self, user: User):
+        """The alert line: cards of this customer support blocked for every account."""
+        blocks = list(wallet_selectors.card_blocks_for_user(user=user))
+        if not blocks:
+            return "None."
+        return format_html_join(
+            mark_safe("<br>"),
+            '<strong class="bz-alert-line">Blocked: {}</strong> since {} by {} ({}). '
+            '<a href="{}">Lift block</a>',
+            (
+                (
+                    block,
+                    compact_datetime(block.created_at),
+                    getattr(block.blocked_by, "email", "support"),
+                    block.reason,
+                    reverse("admin:wallet_blockedcard_change", args=[block.pk]),
+                )
+                for block in blocks
+            ),
+        )
+
     @admin.display(description=f"Security events (last {SECURITY_EVENTS_SHOWN})")
     def security_events(self, user: User):
         events = security_events_for_user(user_id=user.pk, limit=SECURITY_EVENTS_SHOWN)
@@ -219,3 +254,22 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
     pass
+
+
+# django-axes' admins (failed logins, lockouts): deleting an attempt lifts a lockout, a staff
+# action like any other, so they go through the audit log (and the security log) too.
+def _audited_axes_admins() -> None:
+    from axes import admin as axes_admin
+
+    for model, base in [
+        (AccessAttempt, axes_admin.AccessAttemptAdmin),
+        (AccessLog, axes_admin.AccessLogAdmin),
+        (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
+    ]:
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+        audited = type(base.__name__, (AuditedAdminMixin, base), {"__module__": __name__})
+        admin.site.register(model, audited)
+
+
+_audited_axes_admins()

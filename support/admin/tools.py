@@ -1,4 +1,5 @@
-"""Building blocks shared by every app's admin: audited edits, read-only ledgers, badges."""
+"""Building blocks shared by the admin pages in ``support.admin``: audited edits, read-only
+ledgers, badges and narrow list columns."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from support.models import AuditAction
-from support.services import audit_record
+from core.audit import AuditAction, audit_record
 
 
 class AuditedAdminMixin:
     """Every add, change and delete made through this ModelAdmin also lands in the audit
-    log (Django's LogEntry keeps recording them for the History pages as usual)."""
+    log, in the transaction of the change (Django's LogEntry keeps recording them for the
+    History pages as usual)."""
 
     def _audit(self, request, obj, action: str, log_entry) -> None:
         summary = log_entry.get_change_message() if log_entry is not None else ""
@@ -26,7 +27,6 @@ class AuditedAdminMixin:
             action=action,
             target=obj,
             summary=summary or AuditAction(action).label,
-            admin_log=False,
         )
 
     def log_addition(self, request, obj, message):

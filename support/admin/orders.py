@@ -1,0 +1,623 @@
+"""Orders in the admin, support's main tool: the list (search, filters, bulk Mark shipped /
+delivered / bank transfer received), the order page (lines, money, payments, refunds,
+timeline, audit log) and one page per action.
+
+Orders are never edited as records (not even by superusers): their status moves only
+through the actions. Each action is a view with a form (``OrderActionView``): GET shows the
+order's number, status and money, what the action will do and the form; POST calls the
+shop service with ``by=request.user`` (the service writes the audit entry in its own
+transaction) and goes back to the order page with a message, or shows the action's page
+again with what was typed and why it was refused.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.views.generic import FormView
+
+from core.money import format_money
+from shop.exceptions import ActionAlreadyDone, IllegalOrderTransition
+from shop.models import Order, OrderLine, OrderStatus
+from shop.selectors import OrderDetail, order_get_detail
+from shop.services import (
+    order_cancel,
+    order_mark_bank_transfer_received,
+    order_mark_delivered,
+    order_mark_shipped,
+    order_refund,
+    order_retry_refund,
+)
+from support import permissions
+from support.admin.forms import OptionalReasonForm, ReasonForm, RefundForm
+from support.admin.tools import (
+    LedgerAdminMixin,
+    ReadOnlyInline,
+    breakable_email,
+    datetime_column,
+    status_badge,
+    user_admin_link,
+)
+from support.selectors import audit_entries_for_order
+from wallet.exceptions import GatewayUnavailable, WalletError
+from wallet.models import Payment, PaymentMethod
+from wallet.selectors import payment_refundable_amount, payment_refunded_amount
+
+
+def refusal_message(exc: Exception) -> str:
+    """What staff read when a service refused an action; nothing was changed."""
+    if isinstance(exc, IllegalOrderTransition):
+        return f"{exc} Nothing was changed."
+    if isinstance(exc, GatewayUnavailable):
+        return (
+            "The payment processor did not answer. Nothing new was charged; a refund that "
+            "was sent stays pending and is sent again until the processor answers. Don't "
+            "repeat it."
+        )
+    if isinstance(exc, WalletError):
+        return f"Refused: {exc.message} Nothing was changed."
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+def refundable_of(detail: OrderDetail) -> Decimal | None:
+    """What is left to refund of the payment that paid the order (None: not paid)."""
+    paid = detail.paid_payment
+    return payment_refundable_amount(payment=paid) if paid is not None else None
+
+
+# ------------------------------------------------------------------------- actions
+
+
+class OrderActionView(FormView):
+    """One staff action on one order, at ``<order id>/actions/<slug>/`` (URL name
+    ``admin:shop_order_<slug with underscores>``).
+
+    A subclass names its ``slug``, ``label`` (heading, button, messages), ``permission``
+    and ``form_class``, says when the order page offers it (``is_offered``) and what it will
+    do (``explanation``), runs its service (``perform``) and words the result
+    (``done_message``). A POST runs the service whether or not the page would offer the
+    action: the service decides, and says why it refuses.
+    """
+
+    model_admin: OrderAdmin | None = None  # given to as_view() by OrderAdmin.get_urls
+    slug: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    permission: ClassVar[str] = ""
+    form_class = OptionalReasonForm
+    template_name = "admin/shop/order/action_form.html"
+    # A red button: the action takes something away (cancel).
+    danger: ClassVar[bool] = False
+
+    @classmethod
+    def url_name(cls) -> str:
+        return f"shop_order_{cls.slug.replace('-', '_')}"
+
+    @classmethod
+    def url(cls, order: Order) -> str:
+        return reverse(f"admin:{cls.url_name()}", args=[order.pk])
+
+    @classmethod
+    def is_offered(cls, detail: OrderDetail) -> bool:
+        raise NotImplementedError
+
+    def explanation(self) -> str:
+        raise NotImplementedError
+
+    def perform(self, form) -> Order:
+        raise NotImplementedError
+
+    def done_message(self, order: Order, form) -> str:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------- request handling
+    def dispatch(self, request, object_id):
+        if not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        order = self.model_admin.get_object(request, unquote(object_id))
+        if order is None:
+            raise Http404("No such order.")
+        self.detail = order_get_detail(order_id=order.pk)
+        self.order = self.detail.order
+        return super().dispatch(request, object_id=object_id)
+
+    def get(self, request, *args, **kwargs):
+        if not self.is_offered(self.detail):
+            status = self.order.get_status_display().lower()
+            self.model_admin.message_user(
+                request,
+                f"{self.label} is not possible for {self.order.number} while it is {status}.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(self.order_url())
+        return super().get(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        errors = [str(error) for field in form.errors.values() for error in field]
+        self.model_admin.message_user(
+            self.request, f"{self.label}: {' '.join(errors)}", messages.ERROR
+        )
+        return self.render_again(form)
+
+    def form_valid(self, form):
+        try:
+            order = self.perform(form)
+        except ActionAlreadyDone as exc:
+            self.model_admin.message_user(self.request, str(exc), messages.WARNING)
+            return HttpResponseRedirect(self.order_url())
+        except (IllegalOrderTransition, WalletError, ValidationError, ValueError) as exc:
+            self.model_admin.message_user(
+                self.request,
+                f"{self.label} on {self.order.number}: {refusal_message(exc)}",
+                messages.ERROR,
+            )
+            if isinstance(exc, GatewayUnavailable):
+                # A refund may already be on its way: back to the order page, whose form
+                # would only invite a repeat.
+                return HttpResponseRedirect(self.order_url())
+            return self.render_again(form)
+        self.model_admin.message_user(
+            self.request, self.done_message(order, form), messages.SUCCESS
+        )
+        return HttpResponseRedirect(self.order_url())
+
+    def render_again(self, form):
+        """The action's page again with what was typed and why it was refused (a redirect
+        would lose both); the order is read again, as the refusal may have changed it."""
+        if hasattr(form, "renew_token"):
+            form.renew_token()
+        self.detail = order_get_detail(order_id=self.order.pk)
+        self.order = self.detail.order
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def order_url(self) -> str:
+        return reverse("admin:shop_order_change", args=[self.order.pk])
+
+    def get_context_data(self, **kwargs):
+        detail = self.detail
+        paid = detail.paid_payment
+        context = super().get_context_data(**kwargs)
+        context.update(
+            self.model_admin.admin_site.each_context(self.request),
+            opts=Order._meta,
+            title=f"{self.label}: {self.order.number}",
+            action=self,
+            explanation=self.explanation(),
+            original=self.order,
+            detail=detail,
+            order_url=self.order_url(),
+            paid=paid,
+            refunded=detail.order_refunded_amount,
+            refundable=refundable_of(detail),
+        )
+        return context
+
+
+class RefundView(OrderActionView):
+    slug = "refund"
+    label = "Refund"
+    permission = permissions.REFUND_ORDER
+    form_class = RefundForm
+
+    @classmethod
+    def is_offered(cls, detail: OrderDetail) -> bool:
+        refundable = refundable_of(detail)
+        return detail.order.status in Order.KEEPS_PAYMENT and bool(refundable)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "refundable": refundable_of(self.detail),
+            "currency": self.order.currency,
+        }
+
+    def explanation(self) -> str:
+        paid = self.detail.paid_payment
+        if paid is not None and paid.is_bank_transfer:
+            how = (
+                "Records the amount below as refunded on the customer's bank transfer: send "
+                "the money back from the bank."
+            )
+        else:
+            method = paid.method_display if paid is not None else "payment"
+            how = f"Gives the amount below back at once through the customer's {method}."
+        return (
+            f"{how} Refunding all that is left moves the order to Refunded; a smaller refund "
+            "keeps its status. The customer gets an email, and sees the reason on their order "
+            "page."
+        )
+
+    def perform(self, form) -> Order:
+        token = form.cleaned_data.get("token")
+        return order_refund(
+            order=self.order,
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+            by=self.request.user,
+            idempotency_key=f"{self.order.number}:staff-refund:{token}" if token else None,
+        )
+
+    def done_message(self, order: Order, form) -> str:
+        amount = format_money(form.cleaned_data["amount"], order.currency)
+        return f"Refunded {amount} on {order.number}."
+
+
+class CancelView(OrderActionView):
+    slug = "cancel"
+    label = "Cancel order"
+    permission = permissions.CANCEL_ORDER
+    form_class = ReasonForm
+    danger = True
+
+    @classmethod
+    def is_offered(cls, detail: OrderDetail) -> bool:
+        return detail.order.can_be_cancelled
+
+    def explanation(self) -> str:
+        if self.order.status == OrderStatus.PAID:
+            left = format_money(refundable_of(self.detail) or 0, self.order.currency)
+            if self.detail.order_refunded_amount:
+                given_back = f"The {left} left of its payment is refunded"
+            else:
+                given_back = f"Its payment of {left} is refunded in full"
+            if self.detail.paid_payment.is_bank_transfer:
+                then = (
+                    "; it was a bank transfer, so the order is cancelled at once and the money "
+                    "goes back from the bank"
+                )
+            else:
+                then = (
+                    ": the order reads Refund pending until the processor accepts the refund, "
+                    "then Cancelled"
+                )
+            return (
+                f"The order won't ship and its stock returns. {given_back}{then}. The "
+                "customer gets an email."
+            )
+        return (
+            "A card payment still open is checked with the processor first: if it went "
+            "through, the order is paid and then refunded in full. Bank transfers awaited "
+            "are called off and the stock returns."
+        )
+
+    def perform(self, form) -> Order:
+        return order_cancel(
+            order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+    def done_message(self, order: Order, form) -> str:
+        if order.status == OrderStatus.CANCELLED:
+            return f"{order.number} is cancelled."
+        return (
+            f"{order.number} is cancelled and won't ship; its refund is pending until the "
+            "processor accepts it (it is sent again until then)."
+        )
+
+
+class RetryRefundView(OrderActionView):
+    slug = "retry-refund"
+    label = "Retry refund"
+    permission = permissions.REFUND_ORDER
+
+    @classmethod
+    def is_offered(cls, detail: OrderDetail) -> bool:
+        return bool(detail.refused_refunds)
+
+    def explanation(self) -> str:
+        refused = self.detail.refused_refunds
+        amounts = ", ".join(format_money(r.amount, r.currency) for r in refused)
+        why = refused[-1].failure_message if refused else ""
+        said = f' (the processor said: "{why}")' if why else ""
+        return (
+            f"Sends the refused refund{'s' if len(refused) != 1 else ''} of {amounts} again "
+            f"under a new key{said}, capped at what is left to refund."
+        )
+
+    def perform(self, form) -> Order:
+        order_retry_refund(
+            order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
+        return Order.objects.get(pk=self.order.pk)
+
+    def done_message(self, order: Order, form) -> str:
+        return f"Refund sent again for {order.number}: {order.get_status_display()}."
+
+
+class BankTransferReceivedView(OrderActionView):
+    slug = "bank-transfer-received"
+    label = "Mark bank transfer received"
+    permission = permissions.CONFIRM_BANK_TRANSFER
+
+    @classmethod
+    def is_offered(cls, detail: OrderDetail) -> bool:
+        return (
+            detail.order.status == OrderStatus.PENDING_PAYMENT
+            and detail.waiting_bank_transfer is not None
+        )
+
+    def explanation(self) -> str:
+        transfer = self.detail.waiting_bank_transfer
+        money = format_money(transfer.amount, transfer.currency) if transfer else ""
+        return (
+            f"Confirms the customer's bank transfer of {money} has arrived: the payment "
+            "succeeds, the order is paid and the customer gets the order confirmation."
+        )
+
+    def perform(self, form) -> Order:
+        return order_mark_bank_transfer_received(
+            order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+    def done_message(self, order: Order, form) -> str:
+        return f"Bank transfer received: {order.number} is paid."
+
+
+class MarkShippedView(OrderActionView):
+    slug = "shipped"
+    label = "Mark shipped"
+    permission = permissions.FULFIL_ORDER
+
+    @classmethod
+    def is_offered(cls, detail: OrderDetail) -> bool:
+        return detail.order.can_transition_to(OrderStatus.SHIPPED)
+
+    def explanation(self) -> str:
+        return (
+            "Marks the order shipped. From then on it can't be cancelled, only refunded. "
+            "A tracking number can go in the note."
+        )
+
+    def perform(self, form) -> Order:
+        return order_mark_shipped(
+            order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+    def done_message(self, order: Order, form) -> str:
+        return f"{order.number} is marked shipped."
+
+
+class MarkDeliveredView(OrderActionView):
+    slug = "delivered"
+    label = "Mark delivered"
+    permission = permissions.FULFIL_ORDER
+
+    @classmethod
+    def is_offered(cls, detail: OrderDetail) -> bool:
+        return detail.order.can_transition_to(OrderStatus.DELIVERED)
+
+    def explanation(self) -> str:
+        return "Marks the order delivered to the customer."
+
+    def perform(self, form) -> Order:
+        return order_mark_delivered(
+            order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
+
+    def done_message(self, order: Order, form) -> str:
+        return f"{order.number} is marked delivered."
+
+
+# In the order they are offered on the order page.
+ORDER_ACTIONS: tuple[type[OrderActionView], ...] = (
+    RefundView,
+    CancelView,
+    RetryRefundView,
+    BankTransferReceivedView,
+    MarkShippedView,
+    MarkDeliveredView,
+)
+
+
+# ---------------------------------------------------------------------- the admin
+
+
+class PaymentMethodFilter(admin.SimpleListFilter):
+    title = "payment method"
+    parameter_name = "payment_method"
+
+    def lookups(self, request, model_admin):
+        return PaymentMethod.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in PaymentMethod.values:
+            return queryset
+        payments = Payment.objects.filter(reference=OuterRef("number"), method=self.value())
+        return queryset.filter(Exists(payments))
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ["title", "unit_price_column", "quantity", "line_total_column", "product"]
+    readonly_fields = fields
+
+    @admin.display(description="unit price")
+    def unit_price_column(self, line: OrderLine) -> str:
+        return format_money(line.unit_price, line.currency)
+
+    @admin.display(description="line total")
+    def line_total_column(self, line: OrderLine) -> str:
+        return format_money(line.line_total, line.currency)
+
+
+@admin.register(Order)
+class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "customer_email",
+        "seller",
+        "status_badge",
+        "total_column",
+        "created_column",
+        "paid_column",
+    ]
+    list_display_links = ["number"]
+    list_filter = ["status", "seller", PaymentMethodFilter, "created_at"]
+    search_fields = ["number", "user__email", "lines__title"]
+    list_select_related = ["user", "seller"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    list_per_page = 50
+    actions = ["mark_shipped", "mark_delivered", "mark_bank_transfer_received"]
+    inlines = [OrderLineInline]
+    fieldsets = [
+        (None, {"fields": ["number", "customer_link", "seller", "status_badge"]}),
+        (
+            "Money",
+            {
+                "fields": [
+                    "subtotal_column",
+                    "shipping_column",
+                    "total_column",
+                    "refunded_column",
+                    "paid_with_link",
+                ]
+            },
+        ),
+        ("Shipping", {"fields": ["ship_to"]}),
+        ("Dates", {"fields": ["created_at", "paid_at", "cancelled_at", "updated_at"]}),
+    ]
+    readonly_fields = [
+        "number",
+        "customer_link",
+        "seller",
+        "status_badge",
+        "subtotal_column",
+        "shipping_column",
+        "total_column",
+        "refunded_column",
+        "paid_with_link",
+        "ship_to",
+        "created_at",
+        "paid_at",
+        "cancelled_at",
+        "updated_at",
+    ]
+
+    # ----------------------------------------------------------------- columns
+    @admin.display(description="customer", ordering="user__email")
+    def customer_email(self, order: Order):
+        return breakable_email(order.user.email)
+
+    @admin.display(description="customer")
+    def customer_link(self, order: Order):
+        return user_admin_link(order.user)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, order: Order):
+        return status_badge(order.status, order.get_status_display())
+
+    @admin.display(description="total", ordering="total")
+    def total_column(self, order: Order) -> str:
+        return format_money(order.total, order.currency)
+
+    created_column = datetime_column("created_at", description="created")
+
+    paid_column = datetime_column("paid_at", description="paid")
+
+    @admin.display(description="subtotal")
+    def subtotal_column(self, order: Order) -> str:
+        return format_money(order.subtotal, order.currency)
+
+    @admin.display(description="shipping")
+    def shipping_column(self, order: Order) -> str:
+        return format_money(order.shipping_fee, order.currency)
+
+    @admin.display(description="refunded")
+    def refunded_column(self, order: Order) -> str:
+        refunded = payment_refunded_amount(payment=order.paid_with) if order.paid_with else 0
+        return format_money(refunded, order.currency)
+
+    @admin.display(description="paid with")
+    def paid_with_link(self, order: Order):
+        if order.paid_with is None:
+            return "-"
+        url = reverse("admin:wallet_payment_change", args=[order.paid_with_id])
+        return format_html('<a href="{}">{}</a>', url, order.paid_with.method_display)
+
+    @admin.display(description="ship to")
+    def ship_to(self, order: Order):
+        address = getattr(order, "shipping_address", None)
+        if address is None:
+            return "-"
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in address.as_lines()))
+
+    # ---------------------------------------------------------- the order page
+    def get_urls(self):
+        actions = [
+            path(
+                f"<path:object_id>/actions/{view.slug}/",
+                self.admin_site.admin_view(view.as_view(model_admin=self)),
+                name=view.url_name(),
+            )
+            for view in ORDER_ACTIONS
+        ]
+        # Any other action is a 404 (not the admin's "no such order" redirect).
+        unknown = path(
+            "<path:object_id>/actions/<slug:action>/",
+            self.admin_site.admin_view(self.unknown_action_view),
+        )
+        return [*actions, unknown, *super().get_urls()]
+
+    def unknown_action_view(self, request, object_id, action):
+        raise Http404("No such action.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if order is not None:
+            detail = order_get_detail(order_id=order.pk)
+            context.update(
+                detail=detail,
+                refundable=refundable_of(detail),
+                # (label, url, red?) of each action this user may take on the order now
+                order_actions=[
+                    (view.label, view.url(order), view.danger)
+                    for view in ORDER_ACTIONS
+                    if view.is_offered(detail) and request.user.has_perm(view.permission)
+                ],
+                audit_entries=list(audit_entries_for_order(number=order.number or "")),
+            )
+        return super().change_view(request, object_id, form_url, context)
+
+    # ----------------------------------------------------- list actions (safe ones)
+    def _bulk(self, request, queryset, service, label: str) -> None:
+        done, refused = [], []
+        for order in queryset.order_by("id"):
+            try:
+                service(order=order, by=request.user)
+            except (IllegalOrderTransition, WalletError) as exc:
+                refused.append(f"{order.number} ({refusal_message(exc)})")
+            else:
+                done.append(order.number)
+        if done:
+            self.message_user(request, f"{label}: {', '.join(done)}.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"{label} refused for {'; '.join(refused)}", messages.ERROR)
+
+    def has_fulfil_permission(self, request) -> bool:
+        return request.user.has_perm(permissions.FULFIL_ORDER)
+
+    def has_confirm_bank_transfer_permission(self, request) -> bool:
+        return request.user.has_perm(permissions.CONFIRM_BANK_TRANSFER)
+
+    @admin.action(description="Mark shipped", permissions=["fulfil"])
+    def mark_shipped(self, request, queryset):
+        self._bulk(request, queryset, order_mark_shipped, "Marked shipped")
+
+    @admin.action(description="Mark delivered", permissions=["fulfil"])
+    def mark_delivered(self, request, queryset):
+        self._bulk(request, queryset, order_mark_delivered, "Marked delivered")
+
+    @admin.action(description="Mark bank transfer received", permissions=["confirm_bank_transfer"])
+    def mark_bank_transfer_received(self, request, queryset):
+        self._bulk(request, queryset, order_mark_bank_transfer_received, "Bank transfer received")
