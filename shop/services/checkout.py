@@ -17,7 +17,7 @@ paid (the order is then paid by it).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -46,11 +46,11 @@ from shop.services.expiry import order_expire_if_due
 from shop.services.order_money import order_apply_payment
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
-from wallet.card_numbers import CardData
 from wallet.exceptions import PaymentAlreadySucceeded
 
 if TYPE_CHECKING:
-    from wallet.models import Card
+    from wallet.card_numbers import CardData
+    from wallet.models import Card, Payment
 
 logger = logging.getLogger("shop.orders")
 
@@ -252,15 +252,25 @@ def order_pay_with_saved_card(*, order: Order, card: Card, idempotency_key: str)
     order = _payable(order, idempotency_key)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return order
+    return _charge_order(order, idempotency_key, wallet_services.payment_charge_card, card=card)
+
+
+@sensitive_variables("how")
+def _charge_order(
+    order: Order, idempotency_key: str, charge: Callable[..., Payment], **how: object
+) -> Order:
+    """Charge the order's total with ``charge`` (a wallet card charge; ``how`` names the
+    card) and apply the payment. An earlier payment that turns out to have gone through is
+    applied instead (``OrderNotPayable`` saying so)."""
     try:
-        payment = wallet_services.payment_charge_card(
+        payment = charge(
             user=order.user,
-            card=card,
             amount=order.total,
             currency=order.currency,
             reference=order.number,
             idempotency_key=idempotency_key,
             description=_description(order),
+            **how,
         )
     except PaymentAlreadySucceeded as exc:
         raise _already_paid(order, exc) from exc
@@ -303,22 +313,15 @@ def order_pay(
     if method == "new_card":
         if card_data is None:
             raise ValueError("Card data is required.")
-        try:
-            payment = wallet_services.payment_charge_new_card(
-                user=order.user,
-                card_data=card_data,
-                amount=order.total,
-                currency=order.currency,
-                reference=order.number,
-                idempotency_key=idempotency_key,
-                description=_description(order),
-                save_card=save_card,
-                payment_address=order.shipping_address if save_card else None,
-                human_verified=human_verified,
-            )
-        except PaymentAlreadySucceeded as exc:
-            raise _already_paid(order, exc) from exc
-        return order_apply_payment(order=order, payment=payment)
+        return _charge_order(
+            order,
+            idempotency_key,
+            wallet_services.payment_charge_new_card,
+            card_data=card_data,
+            save_card=save_card,
+            payment_address=order.shipping_address if save_card else None,
+            human_verified=human_verified,
+        )
     if method == "bank_transfer":
         payment = wallet_services.payment_start_bank_transfer(
             user=order.user,

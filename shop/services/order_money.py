@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -254,6 +255,37 @@ def _fully_refunded(payment: Payment) -> bool:
 # ---------------------------------------------------------------- refunds, cancelling
 
 
+def _refund_audit(
+    order: Order,
+    by: User | None,
+    action: str,
+    reason: str,
+    summary: str,
+    recorded: list[Refund] | None = None,
+) -> Callable[[Refund], None]:
+    """The ``on_record`` hook of a staff refund: staff's audit entry, written in the
+    transaction that records the refund (``summary`` formats ``money`` and ``number``);
+    each refund recorded is also appended to ``recorded``."""
+
+    def record(refund: Refund) -> None:
+        if recorded is not None:
+            recorded.append(refund)
+        order_audit(
+            order=order,
+            by=by,
+            action=action,
+            reason=reason,
+            summary=summary.format(
+                money=format_money(refund.amount, refund.currency), number=order.number
+            ),
+            amount=str(refund.amount),
+            currency=refund.currency,
+            refund_id=refund.pk,
+        )
+
+    return record
+
+
 def order_refund(
     *,
     order: Order,
@@ -293,19 +325,9 @@ def order_refund(
     if is_staff_actor(by):
         reason = audit_reason(AuditAction.ORDER_REFUND, reason)
     recorded: list[Refund] = []
-
-    def record(refund: Refund) -> None:
-        recorded.append(refund)
-        order_audit(
-            order=order,
-            by=by,
-            action=AuditAction.ORDER_REFUND,
-            reason=reason,
-            summary=f"Refunded {format_money(refund.amount, refund.currency)} on {order.number}.",
-            amount=str(refund.amount),
-            currency=refund.currency,
-            refund_id=refund.pk,
-        )
+    record = _refund_audit(
+        order, by, AuditAction.ORDER_REFUND, reason, "Refunded {money} on {number}.", recorded
+    )
 
     refund = wallet_services.payment_refund(
         payment=order.paid_with,
@@ -330,18 +352,13 @@ def order_retry_refund(*, order: Order, by: User, reason: str = "") -> list[Refu
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
     reason = " ".join((reason or "").split())
 
-    def record(refund: Refund) -> None:
-        money = format_money(refund.amount, refund.currency)
-        order_audit(
-            order=order,
-            by=by,
-            action=AuditAction.ORDER_REFUND_RETRY,
-            reason=reason,
-            summary=f"Retried a refused refund of {money} on {order.number}.",
-            amount=str(refund.amount),
-            currency=refund.currency,
-            refund_id=refund.pk,
-        )
+    record = _refund_audit(
+        order,
+        by,
+        AuditAction.ORDER_REFUND_RETRY,
+        reason,
+        "Retried a refused refund of {money} on {number}.",
+    )
 
     made: list[Refund] = []
     for payment in wallet_selectors.payments_for_reference(reference=order.number):

@@ -109,37 +109,43 @@ def order_set_status(
     return order
 
 
-def order_mark_shipped(*, order: Order, by: User | None = None, reason: str = "") -> Order:
-    """Mark a paid order shipped; staff's audit entry (``by`` staff) is written with it,
-    atomically. Raises ``IllegalOrderTransition`` for an order that isn't paid."""
+def _order_fulfil(
+    order: Order, *, status: str, by: User | None, reason: str, action: str, done: str
+) -> Order:
     reason = " ".join((reason or "").split())
     with transaction.atomic():
-        order = order_set_status(
-            order=order, status=OrderStatus.SHIPPED, by=by, reason=reason or "Shipped."
-        )
+        order = order_set_status(order=order, status=status, by=by, reason=reason or f"{done}.")
         order_audit(
             order=order,
             by=by,
-            action=AuditAction.ORDER_SHIPPED,
+            action=action,
             reason=reason,
-            summary=f"{order.number} marked shipped.",
+            summary=f"{order.number} marked {done.lower()}.",
         )
     return order
+
+
+def order_mark_shipped(*, order: Order, by: User | None = None, reason: str = "") -> Order:
+    """Mark a paid order shipped; staff's audit entry (``by`` staff) is written with it,
+    atomically. Raises ``IllegalOrderTransition`` for an order that isn't paid."""
+    return _order_fulfil(
+        order,
+        status=OrderStatus.SHIPPED,
+        by=by,
+        reason=reason,
+        action=AuditAction.ORDER_SHIPPED,
+        done="Shipped",
+    )
 
 
 def order_mark_delivered(*, order: Order, by: User | None = None, reason: str = "") -> Order:
     """Mark a shipped order delivered; staff's audit entry (``by`` staff) is written with
     it, atomically. Raises ``IllegalOrderTransition`` for an order that hasn't shipped."""
-    reason = " ".join((reason or "").split())
-    with transaction.atomic():
-        order = order_set_status(
-            order=order, status=OrderStatus.DELIVERED, by=by, reason=reason or "Delivered."
-        )
-        order_audit(
-            order=order,
-            by=by,
-            action=AuditAction.ORDER_DELIVERED,
-            reason=reason,
-            summary=f"{order.number} marked delivered.",
-        )
-    return order
+    return _order_fulfil(
+        order,
+        status=OrderStatus.DELIVERED,
+        by=by,
+        reason=reason,
+        action=AuditAction.ORDER_DELIVERED,
+        done="Delivered",
+    )
