@@ -206,7 +206,7 @@ class PaymentMethodForm(_TokenMixin):
         super().__init__(*args, **kwargs)
         self.cards = {c.value: c for c in cards if not c.is_expired}
         self.fields["method"].choices = [
-            *((value, _card_option(c)) for value, c in self.cards.items()),
+            *((c.value, _card_option(c)) for c in cards),
             (NEW_CARD, Option(label="A new card" if self.cards else "Card")),
             (
                 BANK_TRANSFER,
@@ -217,6 +217,14 @@ class PaymentMethodForm(_TokenMixin):
                 ),
             ),
         ]
+
+    def clean_method(self) -> str:
+        value = self.cleaned_data["method"]
+        if value not in (NEW_CARD, BANK_TRANSFER) and value not in self.cards:  # expired
+            raise forms.ValidationError(
+                self.fields["method"].error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return value
 
     @property
     def chosen_card(self):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", catalog.HomeView.as_view(), name="home"),
     path("search/", catalog.SearchView.as_view(), name="search"),
     path("products/<slug:slug>/", catalog.ProductDetailView.as_view(), name="product-detail"),
+    path("products/<slug:slug>/buy/", checkout.BuyNowView.as_view(), name="buy-now"),
     path("sellers/<slug:slug>/", catalog.SellerDetailView.as_view(), name="seller-detail"),
     # cart
     path("cart/", cart.CartView.as_view(), name="cart"),

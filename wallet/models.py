@@ -104,6 +104,8 @@ class Card(models.Model):
         related_name="+",
     )
     disabled_reason = models.CharField(max_length=255, blank=True)
+    # The expiry ("12/2026") the owner was last reminded of: one reminder per expiry.
+    expiry_reminded_for = models.CharField(max_length=7, blank=True, editable=False)
 
     objects = CardQuerySet.as_manager()
 
@@ -489,6 +491,7 @@ class WalletEvent(models.Model):
     class Kind(models.TextChoices):
         CARD_LINKED = "card_linked", "Card linked"
         CARD_UPDATED = "card_updated", "Card updated"
+        CARD_REISSUED = "card_reissued", "Card updated by your bank"
         CARD_REMOVED = "card_removed", "Card removed"
         CARD_DISABLED = "card_disabled", "Card disabled"
         DEFAULT_CHANGED = "default_changed", "Default card changed"

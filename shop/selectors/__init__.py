@@ -4,6 +4,7 @@ of queries whatever the number of rows. Importable from `shop.selectors`."""
 from shop.selectors.cart import (
     CartLineView,
     SellerCartGroup,
+    buy_now_group,
     cart_get_anonymous,
     cart_get_for_user,
     cart_item_count,
@@ -34,6 +35,7 @@ __all__ = [
     "CartLineView",
     "OrderDetail",
     "SellerCartGroup",
+    "buy_now_group",
     "card_choices_for_user",
     "cart_get_anonymous",
     "cart_get_for_user",

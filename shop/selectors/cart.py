@@ -7,7 +7,7 @@ from django.db.models import Sum
 
 from accounts.models import User
 from shop.availability import Unavailable, availability_message, availability_problem
-from shop.models import Cart, CartLine, Seller
+from shop.models import Cart, CartLine, Product, Seller
 from shop.pricing import SellerTotals, seller_totals
 from shop.services.cart import MAX_LINE_QUANTITY
 
@@ -93,12 +93,15 @@ class SellerCartGroup:
         return not self.problems and bool(self.lines)
 
 
-def _line_problem(line: CartLine) -> str:
+def _line_problem(line: CartLine, *, buy_now: bool = False) -> str:
     problem = availability_problem(product=line.product, quantity=line.quantity)
     if problem is None:
         return ""
+    said = availability_message(problem, product=line.product)
+    if buy_now:
+        return f"{said} Choose a smaller quantity." if problem == Unavailable.TOO_FEW else said
     fix = "Lower the quantity" if problem == Unavailable.TOO_FEW else "Remove it"
-    return f"{availability_message(problem, product=line.product)} {fix} to order from this seller."
+    return f"{said} {fix} to order from this seller."
 
 
 def cart_lines_by_seller(
@@ -121,26 +124,33 @@ def cart_lines_by_seller(
     for line in lines.order_by("product__seller__name", "product__seller_id", "created_at", "id"):
         by_seller.setdefault(line.product.seller_id, []).append(line)
         sellers[line.product.seller_id] = line.product.seller
-    groups = []
-    for seller_id, seller_lines in by_seller.items():
-        group_seller = sellers[seller_id]
-        views = []
-        for line in seller_lines:
-            views.append(
-                CartLineView(line=line, line_total=line.line_total, problem=_line_problem(line))
-            )
-        orderable = [v for v in views if not v.problem]
-        totals = seller_totals(
-            seller=group_seller,
-            items=[(v.product.price, v.quantity) for v in orderable],
+    return [_seller_group(sellers[seller_id], lines) for seller_id, lines in by_seller.items()]
+
+
+def _seller_group(
+    seller: Seller, lines: list[CartLine], *, buy_now: bool = False
+) -> SellerCartGroup:
+    views = [
+        CartLineView(
+            line=line, line_total=line.line_total, problem=_line_problem(line, buy_now=buy_now)
         )
-        groups.append(
-            SellerCartGroup(
-                seller=group_seller,
-                lines=views,
-                totals=totals,
-                item_count=sum(v.quantity for v in orderable),
-                problems=[v.problem for v in views if v.problem],
-            )
-        )
-    return groups
+        for line in lines
+    ]
+    orderable = [v for v in views if not v.problem]
+    return SellerCartGroup(
+        seller=seller,
+        lines=views,
+        totals=seller_totals(
+            seller=seller, items=[(v.product.price, v.quantity) for v in orderable]
+        ),
+        item_count=sum(v.quantity for v in orderable),
+        problems=[v.problem for v in views if v.problem],
+    )
+
+
+def buy_now_group(*, product: Product, quantity: int) -> SellerCartGroup:
+    """What **Buy now** would order, shaped like one seller's part of the cart (the order
+    page shows either): ``quantity`` of ``product``, with its problem if it can't be
+    ordered. Nothing is written; the shopper's cart is not read."""
+    line = CartLine(product=product, quantity=quantity)
+    return _seller_group(product.seller, [line], buy_now=True)

@@ -20,6 +20,7 @@ from shop.services.checkout import (
     order_pay,
     order_pay_with_saved_card,
     order_place,
+    order_place_now,
 )
 from shop.services.expiry import order_expire_if_due, order_expire_unpaid
 from shop.services.order_money import (
@@ -69,6 +70,7 @@ __all__ = [
     "order_pay",
     "order_pay_with_saved_card",
     "order_place",
+    "order_place_now",
     "order_refund",
     "order_retry_refund",
     "order_set_status",

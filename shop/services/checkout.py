@@ -70,99 +70,115 @@ def _clean_token(token: str) -> str:
     return token
 
 
-def _place(
+def _create_order(
     *,
     user: User,
-    cart: Cart,
     seller: Seller,
+    wanted: list[tuple[int, int]],
     address: Address | None,
     new_address: Mapping[str, str] | None,
     token: str,
     expected_lines: str | None,
-) -> tuple[Order, bool]:
-    with transaction.atomic():
-        # The cart lock serialises two submits of one cart (double click, two tabs).
-        list(Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk"))
-        existing = Order.objects.filter(user=user, checkout_token=token).first()
-        if existing is not None:
-            return existing, False
-        lines = list(
-            CartLine.objects.filter(cart=cart, product__seller=seller).order_by("product_id")
+    from_cart: bool,
+) -> Order:
+    """Inside the caller's transaction: lock the products (by id, so two checkouts never
+    wait on each other in a cycle), check that ``wanted`` ((product id, quantity) pairs) is
+    still what the page showed and is in stock, and create the order with its lines, totals
+    and ship-to address; the stock is taken with ``F()`` updates."""
+    products = {
+        p.pk: p
+        for p in Product.objects.select_for_update()
+        .filter(pk__in=[product_id for product_id, _quantity in wanted])
+        .order_by("pk")
+    }
+    if len(products) != len(wanted):
+        raise CheckoutError("This product is no longer available. Nothing was charged.")
+    signature = checkout_lines_signature(
+        (product_id, quantity, products[product_id].price) for product_id, quantity in wanted
+    )
+    if expected_lines is not None and expected_lines != signature:
+        changed = "Your cart changed" if from_cart else "The price or stock changed"
+        raise CheckoutError(
+            f"{changed} since this page was shown. Check the order and press Accept and pay "
+            "again. Nothing was charged."
         )
-        if not lines:
-            raise CheckoutError(f"There is nothing from {seller.name} in your cart any more.")
-        # Lock the products in id order so two checkouts never wait on each other in a cycle.
-        products = {
-            p.pk: p
-            for p in Product.objects.select_for_update()
-            .filter(pk__in=[line.product_id for line in lines])
-            .order_by("pk")
-        }
-        signature = checkout_lines_signature(
-            (line.product_id, line.quantity, products[line.product_id].price) for line in lines
-        )
-        if expected_lines is not None and expected_lines != signature:
-            raise CheckoutError(
-                "Your cart changed since this page was shown. Check the order and press "
-                "Accept and pay again. Nothing was charged."
-            )
-        for line in lines:
-            product = products[line.product_id]
-            problem = availability_problem(product=product, quantity=line.quantity)
-            if problem is not None:
+    for product_id, quantity in wanted:
+        product = products[product_id]
+        problem = availability_problem(product=product, quantity=quantity)
+        if problem is not None:
+            if from_cart:
                 fix = (
-                    "lower the quantity to order"
+                    "Nothing was charged and your cart is unchanged: lower the quantity to order"
                     if problem == Unavailable.TOO_FEW
-                    else "remove it from your cart to order the rest"
+                    else "Nothing was charged and your cart is unchanged: remove it from your "
+                    "cart to order the rest"
                 )
-                raise CheckoutError(
-                    f"Sorry: {availability_message(problem, product=product)} Nothing was "
-                    f"charged and your cart is unchanged: {fix}."
+            else:
+                fix = "Nothing was charged" + (
+                    ": choose a smaller quantity" if problem == Unavailable.TOO_FEW else ""
                 )
-        totals = seller_totals(
-            seller=seller,
-            items=[(products[line.product_id].price, line.quantity) for line in lines],
-        )
-        if totals.total <= 0:
-            raise CheckoutError("There is nothing to pay for in this order.")
-        if new_address is not None:
-            address = address_create(user=user, **dict(new_address))
-        if address is None or address.user_id != user.pk:
-            raise CheckoutError("Choose where to ship the order.")
+            raise CheckoutError(f"Sorry: {availability_message(problem, product=product)} {fix}.")
+    totals = seller_totals(
+        seller=seller,
+        items=[(products[product_id].price, quantity) for product_id, quantity in wanted],
+    )
+    if totals.total <= 0:
+        raise CheckoutError("There is nothing to pay for in this order.")
+    if new_address is not None:
+        address = address_create(user=user, **dict(new_address))
+    if address is None or address.user_id != user.pk:
+        raise CheckoutError("Choose where to ship the order.")
 
-        order = Order.objects.create(
-            user=user,
-            seller=seller,
-            currency=totals.currency,
-            subtotal=totals.subtotal,
-            shipping_fee=totals.shipping_fee,
-            total=totals.total,
-            checkout_token=token,
+    order = Order.objects.create(
+        user=user,
+        seller=seller,
+        currency=totals.currency,
+        subtotal=totals.subtotal,
+        shipping_fee=totals.shipping_fee,
+        total=totals.total,
+        checkout_token=token,
+    )
+    # Derived from the primary key: unique however many checkouts run at once.
+    order.number = order_number_for(order.pk)
+    order.save(update_fields=["number"])
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=products[product_id],
+            title=products[product_id].title,
+            unit_price=products[product_id].price,
+            currency=products[product_id].currency,
+            quantity=quantity,
         )
-        # Derived from the primary key: unique however many checkouts run at once.
-        order.number = order_number_for(order.pk)
-        order.save(update_fields=["number"])
-        OrderLine.objects.bulk_create(
-            OrderLine(
-                order=order,
-                product=products[line.product_id],
-                title=products[line.product_id].title,
-                unit_price=products[line.product_id].price,
-                currency=products[line.product_id].currency,
-                quantity=line.quantity,
-            )
-            for line in lines
-        )
-        ShippingAddress.objects.create(order=order, **address.as_dict())
-        for line in lines:
-            Product.objects.filter(pk=line.product_id).update(stock=F("stock") - line.quantity)
-        CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
-        address_mark_used(address=address)
-        OrderEvent.objects.create(
-            order=order, to_status=OrderStatus.PENDING_PAYMENT, reason="Order placed."
-        )
+        for product_id, quantity in wanted
+    )
+    ShippingAddress.objects.create(order=order, **address.as_dict())
+    for product_id, quantity in wanted:
+        Product.objects.filter(pk=product_id).update(stock=F("stock") - quantity)
+    address_mark_used(address=address)
+    OrderEvent.objects.create(
+        order=order, to_status=OrderStatus.PENDING_PAYMENT, reason="Order placed."
+    )
     logger.info("%s: placed by user %s, %s %s", order.number, user.pk, order.total, order.currency)
-    return order, True
+    return order
+
+
+def _once_per_token(user: User, token: str, place: Callable[[], Order]) -> tuple[Order, bool]:
+    """Place an order for ``token`` once: the order it already placed is returned. The
+    shopper's row lock serialises two submits (a double click, two tabs) so the second sees
+    the first's order; the unique token is the last line of defence."""
+    try:
+        with transaction.atomic():
+            list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+            existing = Order.objects.filter(user=user, checkout_token=token).first()
+            if existing is not None:
+                return existing, False
+            return place(), True
+    except IntegrityError:
+        existing = Order.objects.filter(user=user, checkout_token=token).first()
+        if existing is None:
+            raise
+        return existing, False
 
 
 def order_place(
@@ -178,7 +194,8 @@ def order_place(
     """Turn ``seller``'s lines of ``cart`` into an order waiting for payment; ``(order,
     created)``.
 
-    One transaction: locks the cart row, then the products (by id); checks stock; creates
+    One transaction: locks the shopper's row, the cart row, then the products (by id);
+    checks stock; creates
     the order (number ``BZ-000123`` from its primary key) with prices, totals (from
     ``shop.pricing.seller_totals``) and the ship-to address copied; takes the stock with
     ``F()`` updates; removes those lines from the cart; marks the address used (a
@@ -192,22 +209,63 @@ def order_place(
     written and the cart is intact.
     """
     token = _clean_token(token)
-    try:
-        return _place(
+
+    def place() -> Order:
+        # The cart row lock keeps the lines still while they become the order.
+        list(Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk"))
+        lines = list(
+            CartLine.objects.filter(cart=cart, product__seller=seller).order_by("product_id")
+        )
+        if not lines:
+            raise CheckoutError(f"There is nothing from {seller.name} in your cart any more.")
+        order = _create_order(
             user=user,
-            cart=cart,
             seller=seller,
+            wanted=[(line.product_id, line.quantity) for line in lines],
             address=address,
             new_address=new_address,
             token=token,
             expected_lines=expected_lines,
+            from_cart=True,
         )
-    except IntegrityError:
-        # A concurrent submit with this token won the unique constraint: use its order.
-        existing = Order.objects.filter(user=user, checkout_token=token).first()
-        if existing is None:
-            raise
-        return existing, False
+        CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
+        return order
+
+    return _once_per_token(user, token, place)
+
+
+def order_place_now(
+    *,
+    user: User,
+    product: Product,
+    quantity: int,
+    token: str,
+    address: Address | None = None,
+    new_address: Mapping[str, str] | None = None,
+    expected_lines: str | None = None,
+) -> tuple[Order, bool]:
+    """**Buy now**: ``quantity`` of ``product`` as an order of its own, waiting for
+    payment; the cart is left as it was. Otherwise as ``order_place``: one transaction,
+    product lock, stock checked and taken, idempotent by the order page's ``token``.
+    Raises ``CheckoutError`` (sold out, delisted, fewer left than ``quantity``, price
+    changed since the page was shown, no address) or ``ValidationError``."""
+    token = _clean_token(token)
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise CheckoutError("Enter a quantity of at least 1.")
+    return _once_per_token(
+        user,
+        token,
+        lambda: _create_order(
+            user=user,
+            seller=product.seller,
+            wanted=[(product.pk, quantity)],
+            address=address,
+            new_address=new_address,
+            token=token,
+            expected_lines=expected_lines,
+            from_cart=False,
+        ),
+    )
 
 
 def _payable(order: Order, idempotency_key: str = "") -> Order:

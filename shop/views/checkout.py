@@ -1,5 +1,8 @@
-"""The order page (/checkout/<seller-slug>/): one seller's lines, ship-to address, Way of
-payment, and Accept and pay. Placing and paying are services; this view maps outcomes."""
+"""The order page: what will be ordered, ship-to address, Way of payment, and Accept and
+pay. Two doors lead to it: **Order from this seller** in the cart (/checkout/<seller-slug>/:
+that seller's lines) and **Buy now** on a product page (/products/<slug>/buy/: just that
+item and quantity, the cart left as it was). Placing and paying are services; these views
+map outcomes."""
 
 from __future__ import annotations
 
@@ -14,22 +17,39 @@ from accounts.selectors import address_list_for_user
 from shop import selectors, services
 from shop.cart_session import request_cart
 from shop.exceptions import CheckoutError, OrderNotPayable
-from shop.models import OrderStatus
+from shop.forms import QuantityForm
+from shop.models import Order, OrderStatus, Product
 from shop.order_forms import NEW_ADDRESS, OTHER_PAYMENT, CheckoutForm, new_token
+from shop.selectors import SellerCartGroup
 from shop.views.orders import payment_error_response
 from wallet.exceptions import CardError, PaymentError
 
 
-class CheckoutView(LoginRequiredMixin, View):
+class OrderPageView(LoginRequiredMixin, View):
+    """What both order pages share: the form, the page, placing and paying. A subclass
+    says what is ordered (``group``), how to place it (``place``) and where to go when
+    there is nothing to order (``nothing_to_order``)."""
+
     template_name = "shop/checkout.html"
 
-    def _group(self, request: HttpRequest, seller):
-        groups = selectors.cart_lines_by_seller(cart=request_cart(request), seller=seller)
-        return groups[0] if groups else None
+    def group(self) -> SellerCartGroup | None:
+        raise NotImplementedError
 
-    def _form(self, request: HttpRequest, data=None) -> CheckoutForm:
-        addresses = list(address_list_for_user(user=request.user))
-        cards = selectors.card_choices_for_user(user=request.user)
+    def place(self, form: CheckoutForm) -> tuple[Order, bool]:
+        raise NotImplementedError
+
+    def nothing_to_order(self, message: str = "", *, posted: bool = False) -> HttpResponse:
+        """Where to go when there is nothing to order (``message``: why, if known;
+        ``posted``: the shopper pressed Accept and pay)."""
+        raise NotImplementedError
+
+    def page_context(self) -> dict:
+        return {}
+
+    def _form(self, data=None) -> CheckoutForm:
+        user = self.request.user
+        addresses = list(address_list_for_user(user=user))
+        cards = selectors.card_choices_for_user(user=user)
         usable = [c for c in cards if not c.is_expired]
         initial = {
             "token": new_token(),
@@ -38,7 +58,7 @@ class CheckoutView(LoginRequiredMixin, View):
         }
         return CheckoutForm(data=data, initial=initial, addresses=addresses, cards=cards)
 
-    def _render(self, request, seller, group, form, *, status=200, error="") -> HttpResponse:
+    def _render(self, group, form, *, error="") -> HttpResponse:
         signature = services.checkout_lines_signature(
             (item.product.pk, item.quantity, item.product.price) for item in group.lines
         )
@@ -47,50 +67,40 @@ class CheckoutView(LoginRequiredMixin, View):
             # was placed with the old one, and a tampered value must not stick.
             "page_token": new_token() if form.is_bound else form.initial["token"],
             "lines_signature": signature,
-            "seller": seller,
+            "seller": group.seller,
             "group": group,
             "form": form,
             "address_form": form.address_form,
             "checkout_error": error,
+            **self.page_context(),
         }
-        return render(request, self.template_name, context, status=status)
+        return render(self.request, self.template_name, context)
 
-    def get(self, request: HttpRequest, seller_slug: str) -> HttpResponse:
-        seller = selectors.seller_get(slug=seller_slug)
-        group = self._group(request, seller)
+    def show(self) -> HttpResponse:
+        group = self.group()
         if group is None:
-            messages.info(request, f"There is nothing from {seller.name} in your cart.")
-            return redirect("shop:cart")
-        return self._render(request, seller, group, self._form(request))
+            return self.nothing_to_order()
+        return self._render(group, self._form())
 
-    def post(self, request: HttpRequest, seller_slug: str) -> HttpResponse:
-        seller = selectors.seller_get(slug=seller_slug)
-        form = self._form(request, data=request.POST)
-        group = self._group(request, seller)
+    def accept_and_pay(self) -> HttpResponse:
+        """**Accept and pay**: place the order (idempotent by the page's token), then charge
+        the chosen saved card at once, or go on to the payment page."""
+        request = self.request
+        form = self._form(data=request.POST)
+        group = self.group()
         if not form.is_valid():
             if group is None:
-                messages.error(request, f"There is nothing from {seller.name} in your cart.")
-                return redirect("shop:cart")
-            return self._render(request, seller, group, form)
+                return self.nothing_to_order(posted=True)
+            return self._render(group, form)
         try:
-            order, created = services.order_place(
-                user=request.user,
-                cart=request_cart(request)
-                or services.cart_get_or_create_for_user(user=request.user),
-                seller=seller,
-                token=form.cleaned_data["token"],
-                address=form.chosen_address,
-                new_address=form.new_address,
-                expected_lines=form.cleaned_data["lines"] or None,
-            )
+            order, created = self.place(form)
         except CheckoutError as error:
             if group is None:
-                messages.error(request, str(error))
-                return redirect("shop:cart")
-            return self._render(request, seller, group, self._form(request), error=str(error))
+                return self.nothing_to_order(str(error))
+            return self._render(group, self._form(), error=str(error))
         except ValidationError as error:
             form.address_form.add_error(None, error)
-            return self._render(request, seller, group, form)
+            return self._render(group, form)
 
         if not created and order.status != OrderStatus.PENDING_PAYMENT:
             return redirect(order)  # a resubmitted form: the order is already there
@@ -109,4 +119,91 @@ class CheckoutView(LoginRequiredMixin, View):
         return redirect(order)
 
 
-__all__ = ["NEW_ADDRESS", "CheckoutView"]
+class CheckoutView(OrderPageView):
+    """**Order from this seller**: that seller's lines of the cart."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.seller = selectors.seller_get(slug=kwargs["seller_slug"])
+
+    def group(self) -> SellerCartGroup | None:
+        groups = selectors.cart_lines_by_seller(cart=request_cart(self.request), seller=self.seller)
+        return groups[0] if groups else None
+
+    def place(self, form: CheckoutForm) -> tuple[Order, bool]:
+        user = self.request.user
+        return services.order_place(
+            user=user,
+            cart=request_cart(self.request) or services.cart_get_or_create_for_user(user=user),
+            seller=self.seller,
+            token=form.cleaned_data["token"],
+            address=form.chosen_address,
+            new_address=form.new_address,
+            expected_lines=form.cleaned_data["lines"] or None,
+        )
+
+    def nothing_to_order(self, message: str = "", *, posted: bool = False) -> HttpResponse:
+        say = messages.error if message or posted else messages.info
+        say(self.request, message or f"There is nothing from {self.seller.name} in your cart.")
+        return redirect("shop:cart")
+
+    def get(self, request: HttpRequest, seller_slug: str) -> HttpResponse:
+        return self.show()
+
+    def post(self, request: HttpRequest, seller_slug: str) -> HttpResponse:
+        return self.accept_and_pay()
+
+
+class BuyNowView(OrderPageView):
+    """**Buy now**: the order page for one product in the quantity chosen on its page; the
+    cart is left as it was. The product page POSTs the quantity here; the order page it
+    shows POSTs back with its one-time token to place the order (Accept and pay)."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.product: Product = selectors.product_get_active(slug=kwargs["slug"])
+        self.quantity = 1
+
+    def group(self) -> SellerCartGroup | None:
+        return selectors.buy_now_group(product=self.product, quantity=self.quantity)
+
+    def place(self, form: CheckoutForm) -> tuple[Order, bool]:
+        return services.order_place_now(
+            user=self.request.user,
+            product=self.product,
+            quantity=self.quantity,
+            token=form.cleaned_data["token"],
+            address=form.chosen_address,
+            new_address=form.new_address,
+            expected_lines=form.cleaned_data["lines"] or None,
+        )
+
+    def nothing_to_order(self, message: str = "", *, posted: bool = False) -> HttpResponse:
+        messages.error(self.request, message or f"{self.product.title} can't be ordered now.")
+        return redirect(self.product)
+
+    def page_context(self) -> dict:
+        return {"buy_now": {"product": self.product, "quantity": self.quantity}}
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        # A refreshed or bookmarked page: the product page is where Buy now starts.
+        return redirect(self.product)
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        form = QuantityForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.first_error())
+            return redirect(self.product)
+        self.quantity = form.cleaned_data["quantity"]
+        if "token" in request.POST:
+            # Accept and pay: the service checks stock again, under its locks, and a
+            # resubmitted page finds the order it already placed.
+            return self.accept_and_pay()
+        problems = self.group().problems
+        if problems:  # sold out, delisted, or more than the stock: said on the product page
+            messages.error(request, problems[0])
+            return redirect(self.product)
+        return self.show()
+
+
+__all__ = ["NEW_ADDRESS", "BuyNowView", "CheckoutView"]

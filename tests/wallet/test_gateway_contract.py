@@ -30,6 +30,7 @@ from wallet.exceptions import (
 )
 from wallet.gateways import get_gateway
 from wallet.gateways.base import (
+    CardUpdate,
     ChargeResult,
     ChargeStatus,
     PaymentGateway,
@@ -63,6 +64,7 @@ HARNESSES = [
                 "requires_auth": "4000002500003155",
                 "requires_auth_then_decline": "4000008400001629",
                 "processing_error": "4000000000000119",
+                "reissued": "4000000000005506",
             },
             set_timeout=_simulated_timeout,
         ),
@@ -264,6 +266,26 @@ def test_list_charges_gives_the_processors_records_for_a_reference(harness, gate
     assert (listed[first].captured, listed[first].amount_refunded_minor) == (True, 250)
     assert listed[second].id == declined.id and not listed[second].captured
     assert gateway.list_charges(reference="BZ-2") == []
+
+
+def test_card_updates_report_reissued_cards_or_say_they_cannot(harness, gateway):
+    if not gateway.supports_card_updates:
+        with pytest.raises(NotImplementedError):
+            gateway.card_updates(tokens=[])
+        return
+    plain = gateway.tokenize(card_data(harness.cards["success"]))
+    reissued = gateway.tokenize(card_data(harness.cards["reissued"]))
+
+    first = gateway.card_updates(tokens=[plain.token, reissued.token])
+    again = gateway.card_updates(tokens=[plain.token, reissued.token])
+
+    assert [update.token for update in first] == [reissued.token]
+    assert first == again  # asking again reports the same details
+    update = first[0]
+    assert isinstance(update, CardUpdate)
+    assert (update.exp_month, update.exp_year) != (reissued.exp_month, reissued.exp_year)
+    assert update.reason in ("new_expiry", "new_number")
+    assert gateway.card_updates(tokens=[]) == []
 
 
 def test_a_deleted_token_cannot_be_charged_and_deleting_twice_is_fine(harness, gateway, keys):

@@ -20,6 +20,10 @@ Contract (checked for every implementation by tests/wallet/test_gateway_contract
 - ``list_charges`` returns every charge the processor holds for a reference (the order
   number sent with ``charge``), with what it captured and refunded: the processor's own
   records, which ``audit_money`` holds the ledger against.
+- ``card_updates`` (only where ``supports_card_updates``) reports the stored cards whose
+  issuer reissued them (a new expiry, sometimes a new number), like Visa Account Updater
+  and Mastercard ABU: the wallet applies them so saved cards keep working. A gateway that
+  can't report updates leaves ``supports_card_updates`` false and the wallet's job skips it.
 - Transport failures raise ``GatewayUnavailable``. Code ``unreachable`` means the request
   was never delivered (connection refused): nothing happened. Any other code (``timeout``)
   means the outcome is unknown until a retry with the same key or a retrieve tells.
@@ -28,6 +32,7 @@ Contract (checked for every implementation by tests/wallet/test_gateway_contract
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -80,9 +85,31 @@ class RefundResult:
     status: str = "succeeded"
 
 
+@dataclass(frozen=True)
+class CardUpdate:
+    """New details an issuer gave for a stored card. ``reason`` is ``new_expiry`` or
+    ``new_number`` (then ``last4`` and ``fingerprint`` are the new card's)."""
+
+    token: str
+    exp_month: int
+    exp_year: int
+    last4: str
+    fingerprint: str
+    reason: str
+
+
 class PaymentGateway(abc.ABC):
     """A card processor adapter. Implementations must be stateless between calls: any state
     lives with the processor (or, for the simulated one, in the database)."""
+
+    # Whether ``card_updates`` works here (the issuers' updater service).
+    supports_card_updates: bool = False
+
+    def card_updates(self, *, tokens: Sequence[str]) -> list[CardUpdate]:
+        """The current details of every card in ``tokens`` that its issuer has reissued
+        since it was stored (idempotent: asking again reports the same details). Only
+        where ``supports_card_updates``; raises ``NotImplementedError`` elsewhere."""
+        raise NotImplementedError(f"{type(self).__name__} can't report card updates.")
 
     @abc.abstractmethod
     def tokenize(self, card: CardData) -> TokenResult:

@@ -25,6 +25,9 @@ class Behaviour(models.TextChoices):
     STANDARD = "standard", "Standard"
     # 4000 0000 0000 0341: attaching the card works, every later charge on it is declined.
     DECLINE_AFTER_LINK = "decline_after_link", "Links fine, later charges declined"
+    # 4000 0000 0000 5506 / 5514: the issuer reissues the card (card_updates reports it).
+    REISSUED_EXPIRY = "reissued_expiry", "Reissued with a new expiry"
+    REISSUED_NUMBER = "reissued_number", "Reissued with a new number"
 
 
 class SimulatedToken(models.Model):
@@ -39,6 +42,8 @@ class SimulatedToken(models.Model):
     decline_code = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # When the issuer reissued the card (its new details are then in the fields above).
+    reissued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -7,6 +7,8 @@ One flat module per sub-domain:
 
 - ``account``: creating the wallet and confirming it by a signed letter;
 - ``cards``: linking, updating, removing and disabling saved cards;
+- ``card_attempts``: the card-testing defences every card attempt goes through;
+- ``card_upkeep``: expiry reminders and issuers' updates to saved cards;
 - ``payments``: charging a saved or new card, and the step-up that may follow;
 - ``bank_transfers``: recording a transfer and marking it received;
 - ``open_payments``: asking the processor about an open payment, clearing the way for a
@@ -47,6 +49,12 @@ from wallet.services.bank_transfers import (
     payment_mark_bank_transfer_received,
     payment_start_bank_transfer,
 )
+from wallet.services.card_upkeep import (
+    CardUpdatesReport,
+    card_apply_issuer_update,
+    card_expiry_reminders_send,
+    card_updates_apply,
+)
 from wallet.services.cards import (
     card_block_lift,
     card_disable,
@@ -65,13 +73,17 @@ from wallet.services.refunds import payment_refund, refund_reconcile
 
 __all__ = [
     "LETTERS_PER_DAY",
+    "CardUpdatesReport",
     "LedgerAudit",
+    "card_apply_issuer_update",
     "card_block_lift",
     "card_disable",
+    "card_expiry_reminders_send",
     "card_link",
     "card_remove",
     "card_set_default",
     "card_update",
+    "card_updates_apply",
     "ledger_audit",
     "payment_cancel",
     "payment_charge_card",

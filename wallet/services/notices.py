@@ -1,4 +1,5 @@
-"""Security notices: the letter a shopper gets when a card joins or leaves their wallet.
+"""Card letters: the security notice a shopper gets when a card joins or leaves their wallet
+or their bank updates it, and the reminder before a card expires.
 
 The text names the card by brand and last 4 digits only and links to the shopper's cards
 by their absolute address. Letters go out after the transaction commits, and a failure to
@@ -25,7 +26,8 @@ logger = logging.getLogger("wallet")
 
 @dataclass(frozen=True)
 class Notice:
-    """One kind of letter. ``sentence`` may use ``{last4}`` and ``{when}``."""
+    """One kind of letter. ``sentence`` may use ``{last4}``, ``{card}`` ("Visa •••• 4242"),
+    ``{expires}`` ("December 2026"), ``{when}`` and whatever the caller adds."""
 
     subject: str
     sentence: str
@@ -50,21 +52,38 @@ NOTICES = {
         "{when}. It can no longer be used to pay.",
         advice="If you didn't report a problem with this card, please contact support.",
     ),
+    "expiring": Notice(
+        subject="A card in your Bazaar wallet expires soon",
+        sentence="Your {card} expires at the end of {expires}.",
+        advice="When your bank sends the new card, update its expiry in your wallet (Edit), "
+        "or add the new card, so your next order goes through. If your bank updates the card "
+        "for you, we will let you know.",
+    ),
+    "updated_by_bank": Notice(
+        subject="Your bank updated a card in your Bazaar wallet",
+        sentence="On {when} your bank sent us new details for your card ending {old_last4}: "
+        "it is now your {card}, expiring at the end of {expires}.",
+        advice="You don't need to do anything. If you don't recognise this, contact your bank "
+        "and Bazaar support.",
+    ),
 }
 
 
-def card_notice_send(*, card: Card, notice: str) -> None:
-    """Queue the security notice ``notice`` (a key of ``NOTICES``) about ``card`` to its
-    owner, sent once the transaction commits (at once outside one). Never raises for a
-    failed send; the failure is logged."""
+def card_notice_send(*, card: Card, notice: str, **details: str) -> None:
+    """Queue the letter ``notice`` (a key of ``NOTICES``) about ``card`` to its owner, sent
+    once the transaction commits (at once outside one); ``details`` fill the sentence's
+    other fields. Never raises for a failed send; the failure is logged."""
     user: User = card.owner
     text = NOTICES[notice]
     when = dateformat.format(timezone.localtime(), r"j F Y \a\t H:i T")
+    expires = dateformat.format(card.expires_on, "F Y")
     body = render_to_string(
         "wallet/emails/security_notice.txt",
         {
             "user": user,
-            "sentence": text.sentence.format(last4=card.last4, when=when),
+            "sentence": text.sentence.format(
+                last4=card.last4, card=card.display, expires=expires, when=when, **details
+            ),
             "advice": text.advice,
             "cards_url": absolute_url(reverse("wallet:card-list")),
         },

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import secrets
+from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,7 +23,13 @@ from wallet.exceptions import (
     ProcessingError,
     RefundExceedsCaptured,
 )
-from wallet.gateways.base import ChargeResult, PaymentGateway, RefundResult, TokenResult
+from wallet.gateways.base import (
+    CardUpdate,
+    ChargeResult,
+    PaymentGateway,
+    RefundResult,
+    TokenResult,
+)
 from wallet.gateways.models import (
     Behaviour,
     Outcome,
@@ -31,7 +38,12 @@ from wallet.gateways.models import (
     SimulatedToken,
 )
 from wallet.gateways.simulated.faults import fail_after, fail_before
-from wallet.gateways.simulated.test_cards import card_problem, scenario_for
+from wallet.gateways.simulated.test_cards import (
+    REISSUE_YEARS,
+    REISSUED_LAST4,
+    card_problem,
+    scenario_for,
+)
 
 logger = logging.getLogger("wallet.gateways.simulated")
 
@@ -48,6 +60,8 @@ def _hash(params: dict) -> str:
 
 class SimulatedGateway(PaymentGateway):
     """The built-in processor. Stateless object; all state lives in the gateways tables."""
+
+    supports_card_updates = True
 
     # ------------------------------------------------------------------ tokens
 
@@ -81,6 +95,39 @@ class SimulatedGateway(PaymentGateway):
             exp_year=token.exp_year,
             fingerprint=token.fingerprint,
         )
+
+    def card_updates(self, *, tokens: Sequence[str]) -> list[CardUpdate]:
+        """Cards of the reissue test numbers are reissued by their issuer the first time
+        anyone asks (three more years; 5514 also gets a new number ending 5522) and then
+        reported with their new details every time."""
+        fail_before("card_updates")
+        reissuable = SimulatedToken.objects.filter(
+            token__in=list(tokens),
+            deleted_at__isnull=True,
+            behaviour__in=(Behaviour.REISSUED_EXPIRY, Behaviour.REISSUED_NUMBER),
+        )
+        updates = []
+        for stored in reissuable:
+            if stored.reissued_at is None:
+                stored.exp_year += REISSUE_YEARS
+                if stored.behaviour == Behaviour.REISSUED_NUMBER:
+                    stored.last4 = REISSUED_LAST4
+                    stored.fingerprint = _hash({"reissued": stored.fingerprint})
+                stored.reissued_at = timezone.now()
+                stored.save(update_fields=["exp_year", "last4", "fingerprint", "reissued_at"])
+            updates.append(
+                CardUpdate(
+                    token=stored.token,
+                    exp_month=stored.exp_month,
+                    exp_year=stored.exp_year,
+                    last4=stored.last4,
+                    fingerprint=stored.fingerprint,
+                    reason="new_number"
+                    if stored.behaviour == Behaviour.REISSUED_NUMBER
+                    else "new_expiry",
+                )
+            )
+        return updates
 
     def delete_token(self, token: str) -> None:
         fail_before("delete_token")

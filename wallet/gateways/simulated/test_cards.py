@@ -63,7 +63,19 @@ TEST_CARDS: dict[str, CardScenario] = {
     "4000008400001629": CardScenario(
         "requires authentication, then declined", Outcome.REQUIRES_AUTH_THEN_DECLINE
     ),
+    # Beyond DESIGN.md's table: cards whose issuer reissues them (README, test cards).
+    "4000000000005506": CardScenario(
+        "success; the issuer reissues it with a new expiry", behaviour=Behaviour.REISSUED_EXPIRY
+    ),
+    "4000000000005514": CardScenario(
+        "success; the issuer reissues it with a new number ending 5522",
+        behaviour=Behaviour.REISSUED_NUMBER,
+    ),
 }
+
+# What the issuer's reissue changes: three more years, and for a new number, its last 4.
+REISSUE_YEARS = 3
+REISSUED_LAST4 = "5522"
 
 
 def scenario_for(digits: str) -> CardScenario:
