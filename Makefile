@@ -31,7 +31,8 @@ run: seed
 	@echo "    shopper  shopper@example.com / demo-shopper-pass"
 	@echo "    support  support@example.com / demo-support-pass   (admin at /admin/)"
 	@echo ""
-	DEBUG=1 CAPTCHA_TEST_MODE=$${CAPTCHA_TEST_MODE:-0} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=1 CAPTCHA_TEST_MODE=$${CAPTCHA_TEST_MODE:-0} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -61,6 +62,7 @@ serve-prod: $(STAMP)
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here).
 browser-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v flite >/dev/null || apt-get install -y -qq flite sox
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower
 
-from accounts.countries import is_country
+from accounts.countries import country_name, is_country
 from core.card_guard import reject_card_number
 
 
@@ -119,20 +119,8 @@ class PostalAddress(models.Model):
         abstract = True
 
     def as_lines(self) -> list[str]:
-        """The address as printed on a parcel, one line per entry."""
-        city_line = " ".join(p for p in [self.postal_code, self.city] if p)
-        return [
-            line
-            for line in [
-                self.full_name,
-                self.line1,
-                self.line2,
-                city_line,
-                self.region,
-                self.country,
-            ]
-            if line
-        ]
+        """The address as printed on a parcel, one line per entry, name first."""
+        return [self.full_name, *postal_address_lines(self)]
 
     def as_dict(self) -> dict[str, str]:
         """A plain copy, for snapshots that must not change when the book entry does."""
@@ -153,7 +141,22 @@ class Address(PostalAddress):
         verbose_name_plural = "addresses"
 
     def __str__(self) -> str:
-        return f"{self.full_name}, {self.line1}, {self.city} {self.postal_code}, {self.country}"
+        return ", ".join(self.as_lines())
+
+
+def postal_address_lines(address) -> list[str]:
+    """An address as printed on a parcel, without the name and phone: street lines, then
+    "City, Region Postcode", then the country. The one address format of every page and
+    letter; ``address`` is an Address (or a ShipTo) or a payment-address dict."""
+
+    def part(name: str) -> str:
+        value = address.get(name) if isinstance(address, dict) else getattr(address, name, "")
+        return str(value or "").strip()
+
+    town = ", ".join(p for p in (part("city"), part("region")) if p)
+    town = " ".join(p for p in (town, part("postal_code")) if p)
+    lines = [part("line1"), part("line2"), town, country_name(part("country"))]
+    return [line for line in lines if line]
 
 
 def postal_address_clean(address: Mapping[str, object] | PostalAddress | None) -> dict[str, str]:

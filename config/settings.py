@@ -5,6 +5,7 @@ without a SECRET_KEY and turns on the secure-cookie / HTTPS / HSTS settings that
 ``manage.py check --deploy`` asks for.
 """
 
+import shutil
 from pathlib import Path
 
 import dj_database_url
@@ -348,6 +349,13 @@ SECURITY_EVENT_RETENTION_DAYS = env_int("SECURITY_EVENT_RETENTION_DAYS", default
 # (shop/cart_session.py) and CAPTCHA refreshes (config/urls.py). Over the limit: a 429 page.
 ANONYMOUS_CART_LIMIT_PER_HOUR = env_int("ANONYMOUS_CART_LIMIT_PER_HOUR", default=30)
 CAPTCHA_REFRESH_LIMIT_PER_HOUR = env_int("CAPTCHA_REFRESH_LIMIT_PER_HOUR", default=30)
+CAPTCHA_AUDIO_LIMIT_PER_HOUR = env_int("CAPTCHA_AUDIO_LIMIT_PER_HOUR", default=30)
+
+# The CAPTCHA read aloud, the picture's alternative for those who can't see it: needs
+# Debian's flite (apt-get install flite sox; sox mixes in noise so bots gain nothing).
+# Without flite the page offers no audio and says to ask support instead.
+CAPTCHA_FLITE_PATH = env_str("CAPTCHA_FLITE_PATH", default=shutil.which("flite") or "") or None
+CAPTCHA_SOX_PATH = env_str("CAPTCHA_SOX_PATH", default=shutil.which("sox") or "") or None
 
 # The CAPTCHA accepts "PASSED" only when the environment says so (tests, local e2e runs).
 CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", default=False)

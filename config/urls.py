@@ -25,6 +25,17 @@ urlpatterns = [
         )(captcha_views.captcha_refresh),
         name="captcha-refresh",
     ),
+    # The audio CAPTCHA runs flite (and sox) for each request: bounded the same way.
+    re_path(
+        r"^captcha/audio/(?P<key>\w+).wav$",
+        ratelimit_per_client(
+            "captcha-audio",
+            limit_setting="CAPTCHA_AUDIO_LIMIT_PER_HOUR",
+            window_seconds=3600,
+            message="Too many spoken pictures from your network.",
+        )(captcha_views.captcha_audio),
+        name="captcha-audio",
+    ),
     path("captcha/", include("captcha.urls")),
     path("", include("shop.urls")),
 ]

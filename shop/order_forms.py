@@ -26,6 +26,8 @@ NEW_ADDRESS = "new"
 OTHER_PAYMENT = "other"
 NEW_CARD = "new"
 BANK_TRANSFER = "bank_transfer"
+# ?way=other on the payment page: reached through "Other payment methods".
+OTHER_WAY = "other"
 
 
 def new_token() -> str:

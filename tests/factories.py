@@ -116,7 +116,8 @@ def payment_address(**overrides) -> dict[str, str]:
 
 class CardFactory(factory.django.DjangoModelFactory):
     """A saved card linked through wallet.services.card_link (the configured gateway), so
-    its token really works. Pass number=..., make_default=..., and any card_data field."""
+    its token really works. Pass number=..., make_default=..., address=... (the payment
+    address, a dict) and any card_data field."""
 
     class Meta:
         model = "wallet.Card"
@@ -125,9 +126,12 @@ class CardFactory(factory.django.DjangoModelFactory):
     number = "4242424242424242"
     make_default = False
     nickname = ""
+    address = None
 
     @classmethod
-    def _create(cls, model_class, *args, owner, number, make_default, nickname, **card_fields):
+    def _create(
+        cls, model_class, *args, owner, number, make_default, nickname, address, **card_fields
+    ):
         """A card saved some days before the test: today's card-attempt limits are not
         spent on it (the attempt counts are reset, its "linked" event dated last week)."""
         from datetime import timedelta
@@ -152,7 +156,7 @@ class CardFactory(factory.django.DjangoModelFactory):
             card, _created = card_link(
                 user=owner,
                 card_data=card_data(number, **card_fields),
-                payment_address=payment_address(),
+                payment_address=address or payment_address(),
                 make_default=make_default,
                 nickname=nickname,
                 human_verified=True,

@@ -107,7 +107,7 @@ class CardForm(CardNumberNotEchoedMixin, forms.Form):
             }
         ),
         error_messages={"required": card_numbers.MESSAGES["cvc_required"]},
-        help_text="3 digits on the back; 4 on the front for American Express.",
+        help_text="3 digits on the back (American Express: 4, on the front).",
     )
 
     def clean_number(self) -> str:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import template
 
 from accounts.countries import country_name as _country_name
+from accounts.models import postal_address_lines as _postal_address_lines
 
 register = template.Library()
 
@@ -22,3 +23,10 @@ def minutes(value: timedelta | None) -> int:
         return 0
     seconds = int(value.total_seconds())
     return -(-seconds // 60)
+
+
+@register.filter
+def address_lines(address) -> list[str]:
+    """`{% for line in address|address_lines %}`: the one address format (see
+    accounts.models.postal_address_lines)."""
+    return _postal_address_lines(address)

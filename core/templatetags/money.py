@@ -19,3 +19,11 @@ def money(amount, currency=None):
     except (InvalidOperation, ValueError):
         return ""
     return format_money(value, currency or settings.CURRENCY)
+
+
+@register.filter
+def money_back(amount, currency=None):
+    """Money going back to the shopper (a refund): one sign everywhere a shopper sees it,
+    "+$29.99", the way a bank statement shows it."""
+    formatted = money(amount, currency)
+    return f"+{formatted}" if formatted else ""

@@ -14,8 +14,14 @@ _SEARCH_MAX_TERMS = 8
 
 
 def product_list_active() -> QuerySet[Product]:
-    """Active products, newest first, with their seller joined."""
-    return Product.objects.active().select_related("seller").order_by("-created_at", "-id")
+    """Active products with their seller joined: those in stock first, newest first, so a
+    sold-out product never leads a list."""
+    sold_out_last = Case(When(stock__gt=0, then=Value(0)), default=Value(1))
+    return (
+        Product.objects.active()
+        .select_related("seller")
+        .order_by(sold_out_last, "-created_at", "-id")
+    )
 
 
 def product_get_active(*, slug: str) -> Product:

@@ -162,6 +162,15 @@ def order_get_detail(*, order_id: int) -> OrderDetail:
     return detail
 
 
+def order_card_saved_by_payment(*, order: Order) -> Card | None:
+    """The card the order's payment saved in the wallet (Save card ticked), if it did: the
+    payment's card joined the wallet with that payment."""
+    paid = Order.objects.filter(pk=order.pk).select_related("paid_with__card").first().paid_with
+    if paid is None or paid.card is None or paid.card.created_at < paid.created_at:
+        return None
+    return paid.card
+
+
 @dataclass(frozen=True)
 class CardChoice:
     """A saved card as a Way of payment option."""

@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 
 from accounts.selectors import address_list_for_user
@@ -19,9 +20,9 @@ from shop.cart_session import request_cart
 from shop.exceptions import CheckoutError, OrderNotPayable
 from shop.forms import QuantityForm
 from shop.models import Order, OrderStatus, Product
-from shop.order_forms import NEW_ADDRESS, OTHER_PAYMENT, CheckoutForm, new_token
+from shop.order_forms import NEW_ADDRESS, OTHER_PAYMENT, OTHER_WAY, CheckoutForm, new_token
 from shop.selectors import SellerCartGroup
-from shop.views.orders import payment_error_response
+from shop.views.orders import paid_response, payment_error_response
 from wallet.exceptions import CardError, PaymentError
 
 
@@ -106,6 +107,9 @@ class OrderPageView(LoginRequiredMixin, View):
             return redirect(order)  # a resubmitted form: the order is already there
         card = form.chosen_card
         if form.cleaned_data["payment"] == OTHER_PAYMENT or card is None:
+            if form.cards:  # saved cards were offered and the shopper chose another way
+                pay_url = reverse("shop:order-pay", args=[order.number])
+                return redirect(f"{pay_url}?way={OTHER_WAY}")
             return redirect("shop:order-pay", number=order.number)
         try:
             order = services.order_pay_with_saved_card(
@@ -115,8 +119,7 @@ class OrderPageView(LoginRequiredMixin, View):
             )
         except (PaymentError, CardError, OrderNotPayable) as error:
             return payment_error_response(request, order, error)
-        messages.success(request, f"Thank you! Order {order.number} is paid.")
-        return redirect(order)
+        return paid_response(request, order)
 
 
 class CheckoutView(OrderPageView):

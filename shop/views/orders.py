@@ -23,7 +23,7 @@ from core.money import format_money
 from shop import selectors, services
 from shop.exceptions import IllegalOrderTransition, OrderNotPayable
 from shop.models import Order, OrderStatus
-from shop.order_forms import BANK_TRANSFER, NEW_CARD, PaymentMethodForm, new_token
+from shop.order_forms import BANK_TRANSFER, NEW_CARD, OTHER_WAY, PaymentMethodForm, new_token
 from shop.views.mixins import ForgivingPaginationMixin
 from wallet import selectors as wallet_selectors
 from wallet.exceptions import (
@@ -33,6 +33,7 @@ from wallet.exceptions import (
     CardLimitReached,
     GatewayUnavailable,
     IdempotencyConflict,
+    PaymentDeclined,
     PaymentError,
     PaymentInProgress,
     ProcessingError,
@@ -74,6 +75,16 @@ def payment_error_response(request: HttpRequest, order: Order, error: Exception)
     return redirect("shop:order-pay", number=order.number)
 
 
+def paid_response(request: HttpRequest, order: Order) -> HttpResponse:
+    """The paid order's page, thanking the shopper, and saying so when the card they paid
+    with was saved in their wallet by this payment (Save card)."""
+    messages.success(request, f"Thank you! Order {order.number} is paid.")
+    saved = selectors.order_card_saved_by_payment(order=order)
+    if saved is not None:
+        messages.info(request, f"{saved.display} is saved in your wallet.")
+    return redirect(order)
+
+
 def _owned_order(request: HttpRequest, number: str) -> Order:
     return selectors.order_get_for_user(user=request.user, number=number)
 
@@ -107,10 +118,16 @@ class OrderPayView(LoginRequiredMixin, View):
     def _forms(self, request: HttpRequest, data=None):
         cards = selectors.card_choices_for_user(user=request.user)
         usable = [c for c in cards if not c.is_expired]
+        # Reached through "Other payment methods": the saved cards were passed over there,
+        # so none is preselected here.
+        other = request.GET.get("way") == OTHER_WAY
         method_form = PaymentMethodForm(
             data=data,
             cards=cards,
-            initial={"token": new_token(), "method": usable[0].value if usable else NEW_CARD},
+            initial={
+                "token": new_token(),
+                "method": usable[0].value if usable and not other else NEW_CARD,
+            },
         )
         wants_new_card = data is not None and data.get("method") == NEW_CARD
         card_form = CardForm(data=data if wants_new_card else None)
@@ -210,6 +227,16 @@ class OrderPayView(LoginRequiredMixin, View):
         except ValidationError as error:
             card_form.add_error(None, error)
             return self._render(request, order, method_form, card_form)
+        except (PaymentDeclined, ProcessingError) as error:
+            if method != NEW_CARD:
+                return payment_error_response(request, order, error)
+            # The same page again with the reason on top, the card's name, expiry and Save
+            # card kept (never its number or CVC) and a fresh CAPTCHA if one is now due.
+            messages.error(request, error.message)
+            kept = request.POST.copy()
+            for secret in ("number", "cvc"):
+                kept[secret] = ""
+            return self._render(request, order, method_form, CardForm(initial=kept.dict()))
         except (PaymentError, CardError, OrderNotPayable) as error:
             return payment_error_response(request, order, error)
         if order.status == OrderStatus.PENDING_PAYMENT:
@@ -218,9 +245,8 @@ class OrderPayView(LoginRequiredMixin, View):
                 f"Thank you. Order {order.number} is reserved for you until your bank transfer "
                 "arrives; the details are below.",
             )
-        else:
-            messages.success(request, f"Thank you! Order {order.number} is paid.")
-        return redirect(order)
+            return redirect(order)
+        return paid_response(request, order)
 
 
 class OrderPaymentCheckView(LoginRequiredMixin, View):
@@ -229,8 +255,7 @@ class OrderPaymentCheckView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
         order = services.order_check_payment(order=_owned_order(request, number))
         if order.status != OrderStatus.PENDING_PAYMENT:
-            messages.success(request, f"Thank you! Order {order.number} is paid.")
-            return redirect(order)
+            return paid_response(request, order)
         return redirect("shop:order-pay", number=order.number)
 
 
@@ -266,8 +291,7 @@ class OrderAuthenticateView(LoginRequiredMixin, View):
             return redirect("shop:order-authenticate", number=order.number)
         except (PaymentError, OrderNotPayable) as error:
             return payment_error_response(request, order, error)
-        messages.success(request, f"Thank you! Order {order.number} is paid.")
-        return redirect(order)
+        return paid_response(request, order)
 
 
 class OrderCancelView(LoginRequiredMixin, View):

@@ -20,7 +20,7 @@ from tests.factories import (
 from wallet.models import Card
 
 ORDER_URL = re.compile(r"/orders/BZ-\d{6}/$")
-PAY_URL = re.compile(r"/orders/BZ-\d{6}/pay/$")
+PAY_URL = re.compile(r"/orders/BZ-\d{6}/pay/(\?way=other)?$")
 
 
 @pytest.fixture
@@ -58,6 +58,7 @@ def test_two_steps_from_cart_to_a_paid_order_with_a_saved_card(page, login, scre
     _to_order_page(page, login, screenshot, shopper)
     default = page.get_by_label(f"Visa •••• 4242, expires {card.expiry_display}")
     expect(default).to_be_checked()
+    expect(page.get_by_test_id("step-count")).to_have_text("Step 1 of 2")
 
     page.get_by_role("button", name="Accept and pay").click()  # step 2
 
@@ -72,9 +73,17 @@ def test_two_steps_from_cart_to_a_paid_order_with_a_saved_card(page, login, scre
 def test_three_steps_without_a_saved_card_and_save_card_links_it(page, login, screenshot, shopper):
     _to_order_page(page, login, screenshot, shopper)
     expect(page.get_by_text("You'll enter your card on the next page.")).to_be_visible()
+    expect(page.get_by_test_id("step-count")).to_have_text("Step 1 of 3")
     page.get_by_role("button", name="Accept and pay").click()  # step 2
 
     expect(page).to_have_url(PAY_URL)
+    expect(page.get_by_test_id("step-count")).to_have_text("Step 2 of 3")
+    # The note by Pay follows the way of paying: none about card details for a transfer.
+    card_note = page.get_by_text("card details go straight to the card processor")
+    expect(card_note).to_be_visible()
+    page.get_by_label("Bank transfer").check()
+    expect(card_note).to_be_hidden()
+    expect(page.get_by_text("our bank details come next")).to_be_visible()
     save = page.get_by_label("Save card")
     expect(save).not_to_be_checked()
     _fill_card(page, "5555 5555 5555 4444")
@@ -84,6 +93,7 @@ def test_three_steps_without_a_saved_card_and_save_card_links_it(page, login, sc
 
     expect(page).to_have_url(ORDER_URL)
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    expect(page.get_by_text("Mastercard •••• 4444 is saved in your wallet.")).to_be_visible()
     screenshot(page, "paid-order")
     card = Card.objects.get(owner=shopper)
     assert card.display == "Mastercard •••• 4444"
@@ -99,16 +109,19 @@ def test_other_payment_methods_while_the_saved_default_card_stays_linked(
     page.get_by_role("button", name="Accept and pay").click()
 
     expect(page).to_have_url(PAY_URL)
-    page.get_by_label("A new card").check()
+    # The saved card was passed over on the order page, so it isn't picked here.
+    expect(page.get_by_label("A new card")).to_be_checked()
     _fill_card(page, "4000 0000 0000 9995")
     page.get_by_role("button", name="Pay", exact=True).click()
-    expect(page).to_have_url(PAY_URL)
     expect(page.get_by_text("Your card has insufficient funds.")).to_be_visible()
+    # The same page again: the name and expiry kept, the number and CVC typed afresh.
     expect(page.get_by_label("Card number")).to_have_value("")
+    expect(page.get_by_label("CVC")).to_have_value("")
+    expect(page.get_by_label("Name on card")).to_have_value("Ada Lovelace")
+    expect(page.get_by_label("A new card")).to_be_checked()
     screenshot(page, "declined")
 
-    page.get_by_label("A new card").check()
-    _fill_card(page, "3782 822463 10005")
+    page.get_by_label("Card number").fill("3782 822463 10005")
     page.get_by_label("CVC").fill("7351")
     page.get_by_role("button", name="Pay", exact=True).click()
 

@@ -351,3 +351,24 @@ def test_wallet_pages_have_no_serious_accessibility_violations(browser, live_ser
 
     assert {label: found for label, found in checked.items() if found} == {}
     assert len(checked) == 17
+
+
+def test_the_captcha_offers_a_new_picture_and_reads_itself_aloud(page, login, settings):
+    user = UserFactory(email="cara@example.com")
+    login(user.email, DEFAULT_PASSWORD)
+    page.goto("/wallet/")
+    picture = page.get_by_role("img", name="A picture of distorted characters")
+    first_picture = picture.get_attribute("src")
+    key = page.locator("input[name=captcha_0]")
+    first_key = key.input_value()
+
+    page.get_by_role("button", name="New picture").click()
+
+    expect(key).not_to_have_value(first_key)
+    expect(picture).not_to_have_attribute("src", first_picture)
+    expect(page.get_by_label("Type the characters in the picture")).to_be_focused()
+    if settings.CAPTCHA_FLITE_PATH:
+        listen = page.locator("audio[data-captcha-audio]")
+        expect(listen).to_have_attribute("src", f"/captcha/audio/{key.input_value()}.wav")
+    else:
+        expect(page.get_by_text("Can't read it? Contact us")).to_be_visible()

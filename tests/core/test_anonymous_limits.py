@@ -2,6 +2,8 @@
 CAPTCHA refreshes. Over the limit: a 429 page that says when to try again; a forged
 X-Forwarded-For changes nothing."""
 
+import shutil
+
 import pytest
 from captcha.models import CaptchaStore
 from django.test import Client
@@ -70,3 +72,20 @@ def test_captcha_refreshes_per_address_stop_at_the_limit(settings):
     assert answers == [200, 200, 429]
     assert CaptchaStore.objects.count() == 2
     assert refresh(ip="198.51.100.1").status_code == 200
+
+
+@pytest.mark.skipif(not shutil.which("flite"), reason="flite is not installed")
+def test_the_captcha_is_read_aloud_and_bounded_per_address(settings):
+    settings.CAPTCHA_FLITE_PATH = shutil.which("flite")
+    settings.CAPTCHA_AUDIO_LIMIT_PER_HOUR = 2
+    key = CaptchaStore.pick()
+    client = Client()
+
+    def listen(ip=IP):
+        return client.get(f"/captcha/audio/{key}.wav", REMOTE_ADDR=ip)
+
+    spoken = listen()
+    assert spoken.status_code == 200
+    assert spoken["Content-Type"] == "audio/wav"
+    assert b"".join(spoken.streaming_content)[:4] == b"RIFF"  # a real WAV file
+    assert [listen().status_code, listen().status_code] == [200, 429]

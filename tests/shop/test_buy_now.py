@@ -117,7 +117,7 @@ def test_other_payment_methods_goes_to_the_payment_page(client, shopper, lamp):
     response = accept_and_pay(client, lamp, page, payment="other")
 
     order = Order.objects.get()
-    assert response.url == reverse("shop:order-pay", args=[order.number])
+    assert response.url == reverse("shop:order-pay", args=[order.number]) + "?way=other"
     assert not SimulatedCharge.objects.exists()
 
 

@@ -136,7 +136,10 @@ def test_cart_page_groups_by_seller_with_an_order_button_each(user_client, user)
     response = user_client.get(reverse("shop:cart"))
 
     content = response.content.decode()
-    assert content.count("Order from this seller") == 2
+    assert content.count(">Order from this seller<") == 2
+    # Each button's accessible name says which seller it orders from.
+    assert 'aria-label="Order from this seller: Nordic"' in content
+    assert 'aria-label="Order from this seller: Tokyo"' in content
     assert reverse("shop:checkout", args=["nordic"]) in content
     assert reverse("shop:checkout", args=["tokyo"]) in content
     nordic_group, tokyo_group = response.context["groups"]

@@ -34,6 +34,18 @@ def test_home_shows_twelve_newest_active_products_per_page(client, db):
     assert hidden.title.encode() not in first.content + second.content
 
 
+def test_sold_out_products_never_lead_a_list_and_are_marked(client, db):
+    seller = SellerFactory(name="Trailhead")
+    ProductFactory(seller=seller, title="Older tent", stock=3)
+    ProductFactory(seller=seller, title="Newest boots", stock=0)  # created last
+
+    for url in (reverse("shop:home"), seller.get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert page.index("Older tent") < page.index("Newest boots")
+        cards = re.findall(r'<article class="card[^"]*bz-product-card.*?</article>', page, re.S)
+        assert ["Sold out" in card for card in cards] == [False, True]
+
+
 @pytest.mark.parametrize("page", ["abc", "-1", "99999", "1" * 500])
 def test_home_survives_bad_page_numbers(client, db, page):
     ProductFactory()
@@ -57,7 +69,7 @@ def test_product_page_says_only_a_few_left(client, db):
 
 def test_sold_out_product_has_no_add_to_cart_button(client, db):
     response = client.get(ProductFactory(stock=0).get_absolute_url())
-    assert b"Out of stock" in response.content
+    assert b"Sold out" in response.content
     assert b"Add to cart" not in response.content
 
 

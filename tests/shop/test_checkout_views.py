@@ -152,7 +152,7 @@ def test_two_steps_from_cart_to_a_paid_order_with_a_saved_card(client, shopper, 
     client.force_login(shopper)
     cart = client.get(reverse("shop:cart")).content.decode()
     checkout_url = reverse("shop:checkout", args=[seller.slug])
-    assert f'href="{checkout_url}">Order from this seller' in cart
+    assert f'href="{checkout_url}" aria-label="Order from this seller: {seller.name}"' in cart
 
     hops = []
     response = client.get(checkout_url)  # 1: Order from this seller
@@ -212,11 +212,15 @@ def test_other_payment_methods_with_a_default_card_goes_to_the_payment_page(
     fields["payment"] = "other"
     response = client.post(reverse("shop:checkout", args=[seller.slug]), fields)
     order = Order.objects.get()
-    assert response.url == reverse("shop:order-pay", args=[order.number])
+    assert response.url == reverse("shop:order-pay", args=[order.number]) + "?way=other"
     assert order.status == OrderStatus.PENDING_PAYMENT
     assert SimulatedCharge.objects.count() == 0
     card.refresh_from_db()
     assert card.is_default and card.is_active
+    # The saved card was passed over: the payment page preselects a new card, not it.
+    page = client.get(response.url)
+    assert page.context["method_form"]["method"].initial == "new"
+    assert page.context["method_form"].cards  # the saved card is still offered
 
 
 def test_paying_with_another_saved_card_at_checkout_keeps_the_default(client, shopper, seller):

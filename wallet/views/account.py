@@ -60,10 +60,12 @@ class WalletHomeView(LoginRequiredMixin, View):
         return HttpResponseRedirect(reverse("wallet:home"))
 
     def _render_create(self, form, status=200):
+        # Cards saved at checkout before the wallet existed are already there: say so.
+        saved = list(selectors.card_list_for_user(user=self.request.user))
         return render(
             request=self.request,
             template_name="wallet/wallet_create.html",
-            context={"form": form},
+            context={"form": form, "saved_cards": saved},
             status=status,
         )
 

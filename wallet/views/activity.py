@@ -6,7 +6,7 @@ from django.views.generic import ListView
 
 from wallet import selectors
 from wallet.models import WalletEvent
-from wallet.views.mixins import WalletRequiredMixin
+from wallet.views.mixins import WalletOrSavedCardsMixin
 
 Kind = WalletEvent.Kind
 
@@ -22,7 +22,7 @@ KIND_FILTERS = {
 }
 
 
-class ActivityView(WalletRequiredMixin, ListView):
+class ActivityView(WalletOrSavedCardsMixin, ListView):
     template_name = "wallet/activity_list.html"
     context_object_name = "events"
     paginate_by = 20

@@ -28,7 +28,12 @@ from wallet.exceptions import (
 )
 from wallet.forms import AddressMode, CardAddForm, CardCaptchaForm, CardEditForm
 from wallet.services import card_link, card_remove, card_set_default, card_update
-from wallet.views.mixins import OwnCardMixin, RecentPasswordRequiredMixin, WalletRequiredMixin
+from wallet.views.mixins import (
+    OwnCardMixin,
+    RecentPasswordRequiredMixin,
+    WalletOrSavedCardsMixin,
+    WalletRequiredMixin,
+)
 
 logger = logging.getLogger("wallet.views")
 
@@ -83,7 +88,7 @@ def _add_service_errors(exc: ValidationError, *forms) -> list[ValidationError]:
     return leftover
 
 
-class CardListView(WalletRequiredMixin, TemplateView):
+class CardListView(WalletOrSavedCardsMixin, TemplateView):
     template_name = "wallet/card_list.html"
 
     def get_context_data(self, **kwargs):
@@ -91,7 +96,7 @@ class CardListView(WalletRequiredMixin, TemplateView):
         return super().get_context_data(cards=cards, max_cards=settings.WALLET_MAX_CARDS, **kwargs)
 
 
-class CardDetailView(WalletRequiredMixin, OwnCardMixin, TemplateView):
+class CardDetailView(WalletOrSavedCardsMixin, OwnCardMixin, TemplateView):
     """One card: where "Save the card" lands."""
 
     template_name = "wallet/card_detail.html"

@@ -26,6 +26,25 @@ class WalletRequiredMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
+class WalletOrSavedCardsMixin(LoginRequiredMixin):
+    """Pages that show what the shopper has (their cards, their activity): open with a
+    confirmed wallet, and also before one exists when cards were saved at checkout — then
+    read-only (``self.wallet_ready`` is false: no adding or changing cards until the wallet
+    is created). Everyone else signed in goes to /wallet/, which creates it."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        wallet = selectors.wallet_account_for_user(user=request.user)
+        self.wallet_ready = wallet is not None and wallet.is_confirmed
+        if not self.wallet_ready and not selectors.card_count_for_user(user=request.user):
+            return HttpResponseRedirect(reverse("wallet:home"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(wallet_ready=self.wallet_ready, **kwargs)
+
+
 class RecentPasswordRequiredMixin:
     """Adding or removing a card needs the password typed in the last
     ``WALLET_REAUTH_MINUTES``; otherwise the "Confirm your password" page, then back here."""
