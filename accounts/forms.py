@@ -10,11 +10,13 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.forms.utils import flatatt
+from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 
 from accounts.countries import DEFAULT_COUNTRY, country_choices
 from accounts.models import Address, PostalAddress, User, email_normalize
 from core.card_guard import CardNumberNotEchoedMixin
+from core.letters import letter_enqueue
 
 
 def _fields_only_helper(layout: Layout | None = None, *, own_errors: bool = False) -> FormHelper:
@@ -135,6 +137,24 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs.update({"autofocus": True, "autocapitalize": "none"})
         self.helper = _fields_only_helper(own_errors=True)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        """Rendered as Django renders it, then written to the outbox (``core.letters``)
+        instead of sent here: a worker sends it, retrying a failing mail server."""
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        html = ""
+        if html_email_template_name is not None:
+            html = render_to_string(html_email_template_name, context)
+        letter_enqueue(to=to_email, subject=subject, body=body, html_body=html)
 
 
 class SetPasswordForm(_StrengthErrorsOnNewPasswordMixin, auth_forms.SetPasswordForm):

@@ -4,13 +4,13 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Address, PostalAddress, User, email_normalize
+from core.letters import letter_enqueue
 from core.links import absolute_url
 from core.security_log import security_event
 
@@ -73,7 +73,7 @@ def _send_after_commit(user: User, *, subject: str, template: str) -> None:
         "reset_url": absolute_url(reverse("accounts:password_reset")),
     }
     body = render_to_string(template, context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=False))
+    letter_enqueue(to=user.email, subject=subject, body=body)
 
 
 def user_notify_password_changed(*, user: User) -> None:
@@ -84,7 +84,7 @@ def user_notify_password_changed(*, user: User) -> None:
     context = {"user": user, "support_email": settings.DEFAULT_FROM_EMAIL}
     subject = "Your Bazaar password was changed"
     body = render_to_string("registration/password_changed_email.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=False))
+    letter_enqueue(to=user.email, subject=subject, body=body)
 
 
 def user_clear_login_failures(*, user: User) -> None:

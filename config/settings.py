@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -236,6 +237,15 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Bazaar <no-reply@bazaar.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that hangs must not hold a worker for ever (Django's default is no timeout).
+if globals().get("EMAIL_TIMEOUT") is None:
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10)
+# Every letter goes through the outbox (core.letters): written with the change it reports,
+# sent by a task after commit. A failed send is tried again after LETTER_RETRY_BASE_SECONDS,
+# doubling each time, up to LETTER_MAX_ATTEMPTS tries; a letter whose task was lost is
+# picked up by the send_pending_letters sweep.
+LETTER_MAX_ATTEMPTS = env_int("LETTER_MAX_ATTEMPTS", default=8)
+LETTER_RETRY_BASE_SECONDS = env_int("LETTER_RETRY_BASE_SECONDS", default=30)
 
 # -------------------------------------------------------------------- security
 SESSION_COOKIE_HTTPONLY = True
@@ -275,6 +285,8 @@ NO_STORE_URL_NAMES = [
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # The balancer polls /health/ over plain HTTP on the private network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -359,3 +371,63 @@ CAPTCHA_SOX_PATH = env_str("CAPTCHA_SOX_PATH", default=shutil.which("sox") or ""
 
 # The CAPTCHA accepts "PASSED" only when the environment says so (tests, local e2e runs).
 CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", default=False)
+
+# ------------------------------------------------------ background work (Celery)
+# Letters and the periodic jobs run on Celery (config/celery.py) with Redis as the broker.
+# No CELERY_BROKER_URL (make run, make test): every task runs eagerly in-process, so the
+# zero-setup default needs no Redis. Production sets the broker and runs a worker and beat.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+# An eager task's failure is its own (recorded on the letter, logged), never the request's.
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+# A task is acknowledged after it ran, so one lost with its worker is delivered again; each
+# worker process takes one task at a time so a slow letter doesn't hold others back.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queueing happens after commit inside a request: give up quickly when the broker is down
+# (the send_pending_letters sweep sends the letter later) rather than keep the shopper waiting.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+_EVERY_MINUTE = 60.0
+_EVERY_5_MINUTES = 5 * 60.0
+CELERY_BEAT_SCHEDULE = {
+    # Every few minutes (README "Operations").
+    "reconcile-payments": {"task": "shop.tasks.reconcile_payments", "schedule": _EVERY_5_MINUTES},
+    "expire-unpaid-orders": {
+        "task": "shop.tasks.expire_unpaid_orders",
+        "schedule": _EVERY_5_MINUTES,
+    },
+    "send-pending-letters": {"task": "core.tasks.send_pending_letters", "schedule": _EVERY_MINUTE},
+    # Nightly.
+    "audit-money": {"task": "shop.tasks.audit_money", "schedule": crontab(hour=2, minute=30)},
+    "clear-stale-carts": {
+        "task": "shop.tasks.clear_stale_carts",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "clearsessions": {"task": "core.tasks.clearsessions", "schedule": crontab(hour=3, minute=15)},
+    "prune-security-events": {
+        "task": "core.tasks.prune_security_events",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    # Daily, for saved cards.
+    "update-cards-from-issuers": {
+        "task": "wallet.tasks.update_cards_from_issuers",
+        "schedule": crontab(hour=4, minute=0),
+    },
+    "send-card-expiry-reminders": {
+        "task": "wallet.tasks.send_card_expiry_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+}

@@ -5,12 +5,15 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from core.ratelimit import ratelimit_per_client
+from core.views import health
 
 admin.site.site_header = "Bazaar support"
 admin.site.site_title = "Bazaar support"
 admin.site.index_title = "Support dashboard"
 
 urlpatterns = [
+    # The load balancer's check (database, cache, broker); no session, never writes.
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("wallet/", include("wallet.urls")),

@@ -130,3 +130,65 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.target_repr} by {self.actor_email}"
+
+
+# ---------------------------------------------------------------------------- outbox
+
+
+class LetterStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Gave up"
+
+
+class Letter(models.Model):
+    """One email in the outbox: written in the transaction of the change it reports, sent
+    by a task after commit (``core.letters``), never twice.
+
+    Every letter the site sends goes through here. ``dedupe_key`` is unique: a letter
+    queued twice under one key (an order confirmed twice by two racing requests) is
+    written once. The claim (``pending`` to ``sending``) is one conditional UPDATE, so of
+    two workers holding the same letter only one sends it. Once sent, its text is blanked:
+    the outbox keeps who, what and when, not links (a password reset, a wallet
+    confirmation) that somebody reading the table could use.
+    """
+
+    Status = LetterStatus
+
+    to = models.EmailField("recipient", max_length=254)
+    subject = models.CharField(max_length=998)
+    body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(
+        max_length=10, choices=LetterStatus.choices, default=LetterStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When the sweep may next try it: a minute after it was written (its own task normally
+    # sends it long before), then after each failure's backoff.
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=LetterStatus.values),
+                name="core_letter_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=LetterStatus.SENT, sent_at__isnull=False)
+                | (~models.Q(status=LetterStatus.SENT) & models.Q(sent_at__isnull=True)),
+                name="core_letter_sent_at_iff_sent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="core_letter_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} to {self.to} ({self.status})"

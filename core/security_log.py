@@ -161,3 +161,18 @@ def _store(payload: dict[str, Any], *, now: datetime, extra: dict[str, Any]) -> 
             )
     except (DatabaseError, ValueError):
         logger.exception("security event not stored: %s", payload["event"])
+
+
+def security_events_prune() -> tuple[int, datetime]:
+    """Delete stored security events older than ``SECURITY_EVENT_RETENTION_DAYS`` (the JSON
+    lines live wherever the log shipper keeps them). Returns how many, and the cutoff."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from core.models import SecurityEvent
+
+    cutoff = timezone.now() - timedelta(days=settings.SECURITY_EVENT_RETENTION_DAYS)
+    deleted, _ = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
+    return deleted, cutoff

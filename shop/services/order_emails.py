@@ -1,15 +1,15 @@
-"""Order emails (plain text + HTML), queued with ``transaction.on_commit`` so a rolled-back
-change never mails the shopper. They name a card by brand and last 4 digits at most, and
+"""Order emails (plain text + HTML), written to the outbox (``core.letters``) in the
+transaction of the order change, so a rolled-back change never mails the shopper and a
+worker sends them after the commit. They name a card by brand and last 4 digits at most, and
 link to the order page by its absolute address (``core.links.absolute_url``)."""
 
 from __future__ import annotations
 
 import logging
 
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 
+from core.letters import letter_enqueue
 from core.links import absolute_url
 
 logger = logging.getLogger("shop.orders")
@@ -21,7 +21,7 @@ _SUBJECTS = {
 }
 
 
-def _send(order_id: int, kind: str) -> None:
+def _send(order_id: int, kind: str, dedupe_key: str) -> None:
     from shop.selectors.orders import order_get_detail
 
     try:
@@ -33,21 +33,24 @@ def _send(order_id: int, kind: str) -> None:
         }
         text = render_to_string(f"shop/emails/order_{kind}.txt", context)
         html = render_to_string(f"shop/emails/order_{kind}.html", context)
-        message = EmailMultiAlternatives(
-            _SUBJECTS[kind].format(number=detail.order.number),
-            text,
-            None,
-            [detail.order.user.email],
-        )
-        message.attach_alternative(html, "text/html")
-        message.send()
+        subject = _SUBJECTS[kind].format(number=detail.order.number)
     except Exception:  # an email must never undo the order change it reports
         logger.exception("order %s: %s email failed", order_id, kind)
+        return
+    letter_enqueue(
+        to=detail.order.user.email,
+        subject=subject,
+        body=text,
+        html_body=html,
+        dedupe_key=dedupe_key,
+    )
 
 
-def order_email_on_commit(*, order, kind: str) -> None:
-    """Queue the ``kind`` email ("confirmation", "cancelled", "refund") for ``order``."""
+def order_email_on_commit(*, order, kind: str, refund_id: int | None = None) -> None:
+    """Queue the ``kind`` email ("confirmation", "cancelled", "refund") for ``order``: the
+    letter is written now, in the caller's transaction, and sent after it commits. Once per
+    order and kind (once per refund for a partial refund's letter, given ``refund_id``)."""
     if kind not in _SUBJECTS:
         raise ValueError(f"Unknown order email {kind!r}.")
-    order_id = order.pk
-    transaction.on_commit(lambda: _send(order_id, kind))
+    key = f"order:{order.pk}:{kind}" + (f":refund:{refund_id}" if refund_id else "")
+    _send(order.pk, kind, key)

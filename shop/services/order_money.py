@@ -191,7 +191,7 @@ def _partial_refund_accepted(order: Order, refund: Refund) -> None:
     order_event_note(
         order=order, reason=f"Partly refunded {money}: {refund.reason}", by=refund.created_by
     )
-    order_email_on_commit(order=order, kind="refund")
+    order_email_on_commit(order=order, kind="refund", refund_id=refund.pk)
 
 
 def _call_off_waiting_transfers(order: Order) -> None:

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user
+from django.test import TestCase
 from django.urls import reverse
 
 from accounts.models import User
@@ -135,7 +136,9 @@ def test_password_change_refuses_a_wrong_current_password(user_client, user):
 
 
 def _request_reset(client, email):
-    return client.post(reverse("accounts:password_reset"), {"email": email})
+    # The letter is written to the outbox and sent by its task once the request commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("accounts:password_reset"), {"email": email})
 
 
 def test_password_reset_emails_a_link_that_sets_a_new_password(client, user, outbox):

@@ -87,9 +87,12 @@ def test_lockout_ends_after_the_cool_off(client, user):
     assert response.status_code == 302
 
 
-def test_password_reset_lifts_the_lockout(client, user, outbox):
+def test_password_reset_lifts_the_lockout(client, user, outbox, django_capture_on_commit_callbacks):
     _fail_five_times(client, user.email)
-    client.post(reverse("accounts:password_reset"), {"email": user.email}, REMOTE_ADDR=ATTACKER_IP)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accounts:password_reset"), {"email": user.email}, REMOTE_ADDR=ATTACKER_IP
+        )
     link = re.search(r"https?://[^/\s]+(/accounts/reset/\S+)", outbox[0].body).group(1)
     set_password_url = client.get(link, follow=True).redirect_chain[-1][0]
     new_password = "quiet-meadow-58-anchor"

@@ -163,14 +163,17 @@ def test_password_change_is_logged(security_log, user_client, user):
     assert (event["user_id"], event["outcome"]) == (user.pk, "success")
 
 
-def test_password_reset_request_limit_and_completion_are_logged(security_log, client, user):
+def test_password_reset_request_limit_and_completion_are_logged(
+    security_log, client, user, django_capture_on_commit_callbacks
+):
     import re
 
     from django.core import mail
 
     url = reverse("accounts:password_reset")
     for _ in range(4):
-        client.post(url, {"email": user.email})
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, {"email": user.email})
     link = re.search(r"/accounts/reset/\S+/", mail.outbox[0].body).group(0)
     form_url = client.get(link).url
     new = "plum-orchard-41-lantern"

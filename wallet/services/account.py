@@ -16,7 +16,6 @@ import secrets
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from accounts.models import User
+from core.letters import letter_enqueue
 from core.links import absolute_url
 from core.ratelimit import ratelimit_hit
 from wallet.exceptions import ConfirmationLinkInvalid, ConfirmationRateLimited
@@ -83,17 +83,13 @@ def _letter_send(*, account: WalletAccount) -> None:
         "wallet/emails/wallet_confirm.txt",
         {"user": account.user, "url": url, "hours": hours},
     )
-    recipient = account.user.email
-    user_pk = account.user_id
-
-    def _send() -> None:
-        try:
-            send_mail("Confirm your Bazaar wallet", body, None, [recipient])
-        except Exception:
-            logger.exception("wallet: confirmation letter to user %s failed", user_pk)
-
-    transaction.on_commit(_send)
-    logger.info("wallet: confirmation letter queued for user %s", user_pk)
+    letter_enqueue(
+        to=account.user.email,
+        subject="Confirm your Bazaar wallet",
+        body=body,
+        dedupe_key=f"wallet:{account.pk}:confirm:{account.confirmation_nonce}",
+    )
+    logger.info("wallet: confirmation letter queued for user %s", account.user_id)
 
 
 def wallet_create(*, user: User) -> WalletAccount:

@@ -2,8 +2,9 @@
 or their bank updates it, and the reminder before a card expires.
 
 The text names the card by brand and last 4 digits only and links to the shopper's cards
-by their absolute address. Letters go out after the transaction commits, and a failure to
-send one is logged, never raised: a notice must never undo the change it reports.
+by their absolute address. Letters are written to the outbox (``core.letters``) with the
+change and sent by a worker after the commit: a failure to send one is retried there,
+never raised here, so a notice never undoes the change it reports.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from accounts.models import User
+from core.letters import letter_enqueue
 from core.links import absolute_url
 from wallet.models import Card
 
@@ -72,7 +72,7 @@ NOTICES = {
 def card_notice_send(*, card: Card, notice: str, **details: str) -> None:
     """Queue the letter ``notice`` (a key of ``NOTICES``) about ``card`` to its owner, sent
     once the transaction commits (at once outside one); ``details`` fill the sentence's
-    other fields. Never raises for a failed send; the failure is logged."""
+    other fields. Never raises for a failed send (the outbox retries it)."""
     user: User = card.owner
     text = NOTICES[notice]
     when = dateformat.format(timezone.localtime(), r"j F Y \a\t H:i T")
@@ -88,12 +88,4 @@ def card_notice_send(*, card: Card, notice: str, **details: str) -> None:
             "cards_url": absolute_url(reverse("wallet:card-list")),
         },
     )
-    recipient = user.email
-
-    def _send() -> None:
-        try:
-            send_mail(text.subject, body, None, [recipient])
-        except Exception:  # a notice must never undo the card change it reports
-            logger.exception("wallet: security notice to user %s failed", user.pk)
-
-    transaction.on_commit(_send)
+    letter_enqueue(to=user.email, subject=text.subject, body=body)

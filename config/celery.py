@@ -1,0 +1,17 @@
+"""The Celery app: background letters and the periodic jobs (schedule in settings).
+
+Every setting is read from Django's settings under the ``CELERY_`` prefix, which read the
+environment: with ``CELERY_BROKER_URL`` unset (``make run``, ``make test``) tasks run
+eagerly in-process, so nothing needs Redis. Production runs a worker and beat (README
+"Background work").
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("bazaar")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
