@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format serve-prod migrate seed venv browser-deps clean bench
+.PHONY: run test lint format serve-prod migrate seed venv browser-deps clean bench bench-cluster
 
 # Fresh machine: make the virtualenv and install pinned requirements (re-run when they change).
 $(STAMP): requirements.txt requirements-dev.txt
@@ -78,3 +78,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/pages.py --base http://127.0.0.1:8200 --requests $${BENCH_REQUESTS:-200} \
 	  --pid-file /tmp/bazaar-bench.pid; status=$$?; \
 	kill $$(cat /tmp/bazaar-bench.pid) 2>/dev/null; exit $$status
+
+# Two app servers behind nginx, PostgreSQL, Redis (cache, sessions, broker), a Celery worker
+# and beat, on ports 8500-8503; drives purchases and two-tab races through nginx, then checks
+# money, stock and letters. Loopback only, bounded, stops what it started. Needs nginx,
+# redis-server and a PostgreSQL server (CLUSTER_POSTGRES, default postgres@127.0.0.1:5432).
+bench-cluster: $(STAMP)
+	$(BIN)/python bench/cluster/cluster.py $(CLUSTER_ARGS)

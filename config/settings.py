@@ -132,7 +132,16 @@ else:
     # one process so rate limits are shared.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database; with a shared cache (REDIS_URL) they are read from it and
+# written through to the database ("cached_db"), so every app server sees every session and
+# none is lost when the cache restarts. SESSION_ENGINE overrides, e.g.
+# django.contrib.sessions.backends.cache to keep them in Redis alone.
+SESSION_ENGINE = env_str(
+    "SESSION_ENGINE",
+    default="django.contrib.sessions.backends.cached_db"
+    if _cache_url
+    else "django.contrib.sessions.backends.db",
+)
 
 # ----------------------------------------------------------------------- auth
 AUTH_USER_MODEL = "accounts.User"
@@ -400,8 +409,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
-_EVERY_MINUTE = 60.0
 _EVERY_5_MINUTES = 5 * 60.0
+# How often beat runs the letter sweep (the cluster bench shortens it to see it work).
+LETTER_SWEEP_SECONDS = env_int("LETTER_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     # Every few minutes (README "Operations").
     "reconcile-payments": {"task": "shop.tasks.reconcile_payments", "schedule": _EVERY_5_MINUTES},
@@ -409,7 +419,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shop.tasks.expire_unpaid_orders",
         "schedule": _EVERY_5_MINUTES,
     },
-    "send-pending-letters": {"task": "core.tasks.send_pending_letters", "schedule": _EVERY_MINUTE},
+    "send-pending-letters": {
+        "task": "core.tasks.send_pending_letters",
+        "schedule": float(LETTER_SWEEP_SECONDS),
+    },
     # Nightly.
     "audit-money": {"task": "shop.tasks.audit_money", "schedule": crontab(hour=2, minute=30)},
     "clear-stale-carts": {
