@@ -27,7 +27,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -63,22 +63,26 @@ def letter_enqueue(
     under a key already written is not written again and the first is returned. Without
     one, every call is a new letter. Atomic (a savepoint for the insert); never sends.
     """
-    key = dedupe_key or f"letter:{uuid.uuid4().hex}"
-    letter, created = Letter.objects.get_or_create(
-        dedupe_key=key,
-        defaults={
-            "to": to,
-            "subject": " ".join(subject.split())[:998],
-            "body": body,
-            "html_body": html_body,
-            "next_attempt_at": timezone.now() + timedelta(seconds=LETTER_SWEEP_GRACE_SECONDS),
-        },
+    letter = Letter(
+        to=to,
+        subject=" ".join(subject.split())[:998],
+        body=body,
+        html_body=html_body,
+        dedupe_key=dedupe_key or f"letter:{uuid.uuid4().hex}",
+        next_attempt_at=timezone.now() + timedelta(seconds=LETTER_SWEEP_GRACE_SECONDS),
     )
-    if created:
-        letter_id = letter.pk
-        transaction.on_commit(lambda: _queue(letter_id))
+    if not dedupe_key:
+        letter.save(force_insert=True)  # a fresh random key: nothing to collide with
     else:
-        logger.info("letter %s: %s already queued", letter.pk, key)
+        try:
+            with transaction.atomic():
+                letter.save(force_insert=True)
+        except IntegrityError:
+            first = Letter.objects.get(dedupe_key=dedupe_key)
+            logger.info("letter %s: %s already queued", first.pk, dedupe_key)
+            return first
+    letter_id = letter.pk
+    transaction.on_commit(lambda: _queue(letter_id))
     return letter
 
 
