@@ -3,7 +3,8 @@
 Starts, all on loopback: Redis (cache, session store and Celery broker), a PostgreSQL
 database of its own (created, then dropped), two gunicorn app servers, one Celery worker
 and Celery beat, and nginx balancing the two servers; the simulated processor answers in
-``SIMULATED_GATEWAY_LATENCY_MS`` (200). Then drives, through nginx, the purchase scenario
+``SIMULATED_GATEWAY_LATENCY_MS`` (200), and the mail server (a sink in this script) refuses
+every third letter, so the workers retry. Then drives, through nginx, the purchase scenario
 for many shoppers at once (log in, Add to cart, Order from this seller, Accept and pay with
 the saved card, the order page) and the two-tab race (two payment pages of one order, paid
 at the same moment through different app servers). Finally checks: no 5xx anywhere, every
@@ -38,6 +39,8 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from smtp_sink import SmtpSink  # next to this script (the script's directory is on sys.path)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -325,12 +328,15 @@ def main() -> int:
         help="a PostgreSQL server (any database on it) where the run creates its own",
     )
     parser.add_argument("--database", default="bazaar_celery_cluster")
+    parser.add_argument(
+        "--mail-fail-every", type=int, default=3, help="the mail server refuses every Nth letter"
+    )
     parser.add_argument("--timeout", type=int, default=600, help="seconds before giving up")
     parser.add_argument("--keep", action="store_true", help="keep the logs directory")
     args = parser.parse_args()
 
     port = args.port
-    app_ports, redis_port = (port + 1, port + 2), port + 3
+    app_ports, redis_port, smtp_port = (port + 1, port + 2), port + 3, port + 4
     tmp = Path(tempfile.mkdtemp(prefix="bazaar-cluster-"))
     os.chmod(tmp, 0o755)  # noqa: S103  (nginx's workers, as nobody, write temp files below)
     (tmp / "mail").mkdir()
@@ -354,7 +360,10 @@ def main() -> int:
         "TRUSTED_PROXY_COUNT": "1",
         "SIMULATED_GATEWAY_LATENCY_MS": str(args.latency_ms),
         "LETTER_SWEEP_SECONDS": "5",  # so a short run sees beat at work
-        "EMAIL_URL": f"file:///{tmp / 'mail'}",
+        # A busy mail server: every third message is refused with a 451 and retried.
+        "EMAIL_URL": f"smtp://{HOST}:{smtp_port}",
+        "CLUSTER_MAIL_DIR": str(tmp / "mail"),
+        "LETTER_RETRY_BASE_SECONDS": "1",
         "SITE_URL": base,
         "MEDIA_ROOT": str(tmp / "media"),
         "LOG_LEVEL": "WARNING",
@@ -370,9 +379,12 @@ def main() -> int:
     signal.alarm(args.timeout)
 
     passed = False
+    sink = None
     t0 = time.monotonic()
     try:
         print(f"bench-cluster: logs in {tmp}", flush=True)
+        sink = SmtpSink(smtp_port, tmp / "mail", fail_every=args.mail_fail_every)
+        sink.start()
         procs.start(
             "redis",
             [
@@ -567,9 +579,10 @@ def main() -> int:
             f"  orders         {check['orders']} ({check['paid']} paid, "
             f"{check['captured_charges']} charges captured, ${check['paid_total']}); "
             f"audit_money: {check['audit']}",
-            f"  letters        {check['letters']} in the outbox; {check['letters_written']} "
-            f"written by the mail backend; {check['letters_retried']} needed a retry; "
-            f"drained {check['letters_waited_s']} s after the load",
+            f"  letters        {check['letters']} in the outbox; the mail server took "
+            f"{check['letters_written']} and refused {sink.refused} (451, retried); "
+            f"{check['letters_retried']} letters needed a retry; drained "
+            f"{check['letters_waited_s']} s after the load",
             f"  celery         worker ran {tasks_done} tasks ({tasks_retried} retries); beat "
             f"sent {beat_sent} due tasks",
             f"  health         before {health['checks']}, after {health_after['checks']}",
@@ -585,6 +598,9 @@ def main() -> int:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
         procs.stop_all()
+        if sink is not None:
+            sink.shutdown()
+            sink.server_close()
         try:
             database(args.postgres, args.database, create=False)
         except Exception as exc:
