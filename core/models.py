@@ -175,6 +175,10 @@ class Letter(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Written by core.letters only; support reads the outbox (support/admin/letters.py).
+        default_permissions = ("view",)
+        verbose_name = "letter"
+        verbose_name_plural = "outbox"
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=LetterStatus.values),

@@ -38,6 +38,8 @@ SUPPORT_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("wallet", "view_blockedcard"),
     # the audit log and the actions it records (hung on core's AuditEntry)
     ("core", "view_auditentry"),
+    # the outbox: whether and when a letter went out (never its text)
+    ("core", "view_letter"),
     ("core", "refund_order"),
     ("core", "cancel_order"),
     ("core", "fulfil_order"),

@@ -8,10 +8,11 @@ this package): the apps below keep only their models and services.
   failed-login and lockout pages;
 - ``catalog``: sellers, products and carts;
 - ``audit``: the staff audit log and Django's own admin log;
+- ``letters``: the outbox, read-only (whether and when each letter went out);
 - ``tools``: building blocks they share (audited edits, read-only ledgers, list columns);
 - ``forms``: the forms of the staff actions.
 """
 
-from support.admin import audit, catalog, customers, orders, wallet
+from support.admin import audit, catalog, customers, letters, orders, wallet
 
-__all__ = ["audit", "catalog", "customers", "orders", "wallet"]
+__all__ = ["audit", "catalog", "customers", "letters", "orders", "wallet"]

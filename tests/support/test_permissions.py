@@ -50,6 +50,7 @@ def test_the_support_group_holds_exactly_these_permissions():
         "wallet.view_walletevent",
         "wallet.view_blockedcard",
         "core.view_auditentry",
+        "core.view_letter",
         "core.refund_order",
         "core.cancel_order",
         "core.fulfil_order",
