@@ -80,7 +80,7 @@ bench: $(STAMP)
 	kill $$(cat /tmp/bazaar-bench.pid) 2>/dev/null; exit $$status
 
 # Two app servers behind nginx, PostgreSQL, Redis (cache, sessions, broker), a Celery worker
-# and beat, on ports 8500-8503; drives purchases and two-tab races through nginx, then checks
+# and beat, on ports 8500-8504; drives purchases and two-tab races through nginx, then checks
 # money, stock and letters. Loopback only, bounded, stops what it started. Needs nginx,
 # redis-server and a PostgreSQL server (CLUSTER_POSTGRES, default postgres@127.0.0.1:5432).
 bench-cluster: $(STAMP)

@@ -327,7 +327,11 @@ def main() -> int:
         default=os.environ.get("CLUSTER_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres"),
         help="a PostgreSQL server (any database on it) where the run creates its own",
     )
-    parser.add_argument("--database", default="bazaar_celery_cluster")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("CLUSTER_DATABASE", "bazaar_bench_cluster"),
+        help="the database it creates and drops (must not hold anything you keep)",
+    )
     parser.add_argument(
         "--mail-fail-every", type=int, default=3, help="the mail server refuses every Nth letter"
     )
