@@ -188,7 +188,7 @@ def worker(settings):
         forget_connections()
 
 
-def _wait_for(condition, *, seconds: float = 20.0) -> bool:
+def _wait_for(condition, *, seconds: float = 60.0) -> bool:
     deadline = timezone.now() + timedelta(seconds=seconds)
     while timezone.now() < deadline:
         if condition():
