@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -56,6 +57,10 @@ class User(AbstractUser):
     last_name = None
     full_name = models.CharField("full name", max_length=150, blank=True)
     email = models.EmailField("email address", unique=True)
+    # The language the shopper picked in the footer: pages after login and every letter.
+    language = models.CharField(
+        max_length=10, choices=settings.LANGUAGES, default="en", db_default="en"
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

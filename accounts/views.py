@@ -12,6 +12,9 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.functional import cached_property
+from django.utils import translation
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView, TemplateView
 
 from accounts import selectors, services
@@ -72,7 +75,9 @@ class SignUpView(_AuthPageRedirectMixin, FormView):
         # A taken email gets the same redirect as a new one, and its owner a letter: the
         # page never says whether an email has an account.
         user = services.user_sign_up(
-            email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            language=_current_language(),
         )
         if user is None:
             messages.info(self.request, SIGNUP_CHECK_INBOX_MESSAGE)
@@ -86,6 +91,46 @@ class LoginView(_AuthPageRedirectMixin, auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        # The account's language applies from the first page after login, on any device.
+        response = super().form_valid(form)
+        _set_language_cookie(response, form.get_user().language)
+        translation.activate(form.get_user().language)
+        return response
+
+
+def _current_language() -> str:
+    code = translation.get_language() or settings.LANGUAGE_CODE
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return "en"
+
+
+def _set_language_cookie(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+@require_POST
+def language_set(request):
+    """The footer's language switcher: Django's ``set_language`` (the cookie, then back to
+    the page the form was on), and for a signed-in shopper the choice is stored on the
+    account too, for their letters and their next login."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_set_language(user=request.user, language=language)
+    return response
 
 
 class LogoutView(auth_views.LogoutView):

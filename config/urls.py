@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from accounts.views import language_set
 from core.ratelimit import ratelimit_per_client
 
 admin.site.site_header = "Bazaar support"
@@ -13,6 +14,10 @@ admin.site.index_title = "Support dashboard"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    # The footer's language switcher: Django's set_language, which also stores the choice
+    # on a signed-in account (listed first so it answers i18n/setlang/).
+    path("i18n/setlang/", language_set, name="set_language"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("wallet/", include("wallet.urls")),
     # Each CAPTCHA refresh stores a new challenge row: bounded per client address.
     re_path(
