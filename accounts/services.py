@@ -8,7 +8,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Address, PostalAddress, User, email_normalize
 from core.links import absolute_url
@@ -16,7 +17,7 @@ from core.security_log import security_event
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_EMAIL_MESSAGE = "An account with this email already exists."
+DUPLICATE_EMAIL_MESSAGE = gettext_lazy("An account with this email already exists.")
 
 
 def user_create(*, email: str, password: str, full_name: str = "", language: str = "en") -> User:
@@ -62,7 +63,7 @@ def user_sign_up(*, email: str, password: str, language: str = "en") -> User | N
     if existing is not None:
         _send_after_commit(
             existing,
-            subject="You already have a Bazaar account",
+            subject=gettext_lazy("You already have a Bazaar account"),
             template="registration/signup_existing_email.txt",
         )
     return None
@@ -75,7 +76,10 @@ def _send_after_commit(user: User, *, subject: str, template: str) -> None:
         "login_url": absolute_url(reverse("accounts:login")),
         "reset_url": absolute_url(reverse("accounts:password_reset")),
     }
-    body = render_to_string(template, context)
+    # Letters are written in the account's language, whatever page the request came from.
+    with translation.override(user.language):
+        subject = str(subject)
+        body = render_to_string(template, context)
     transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=False))
 
 
@@ -85,8 +89,9 @@ def user_notify_password_changed(*, user: User) -> None:
     Sent after the surrounding transaction commits (at once outside one).
     """
     context = {"user": user, "support_email": settings.DEFAULT_FROM_EMAIL}
-    subject = "Your Bazaar password was changed"
-    body = render_to_string("registration/password_changed_email.txt", context)
+    with translation.override(user.language):
+        subject = gettext("Your Bazaar password was changed")
+        body = render_to_string("registration/password_changed_email.txt", context)
     transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=False))
 
 
@@ -94,7 +99,7 @@ def user_set_language(*, user: User, language: str) -> User:
     """Store the language the user picked (a code of ``settings.LANGUAGES``): their pages
     after each login and every letter to them. Raises ValidationError for another code."""
     if language not in dict(settings.LANGUAGES):
-        raise ValidationError("Choose a language.", code="invalid_language")
+        raise ValidationError(gettext("Choose a language."), code="invalid_language")
     if user.language != language:
         user.language = language
         User.objects.filter(pk=user.pk).update(language=language)

@@ -11,8 +11,9 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse, reverse_lazy
-from django.utils.functional import cached_property
 from django.utils import translation
+from django.utils.functional import cached_property
+from django.utils.translation import gettext, gettext_lazy
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView, TemplateView
@@ -49,7 +50,7 @@ class _AuthPageRedirectMixin(auth_views.RedirectURLMixin):
         return url
 
 
-SIGNUP_CHECK_INBOX_MESSAGE = (
+SIGNUP_CHECK_INBOX_MESSAGE = gettext_lazy(
     "We've sent a letter to that address: check your inbox for the next step."
 )
 
@@ -83,7 +84,7 @@ class SignUpView(_AuthPageRedirectMixin, FormView):
             messages.info(self.request, SIGNUP_CHECK_INBOX_MESSAGE)
             return HttpResponseRedirect(self.get_success_url())
         login(self.request, user, backend=_MODEL_BACKEND)
-        messages.success(self.request, "Welcome to Bazaar! Your account is ready.")
+        messages.success(self.request, gettext("Welcome to Bazaar! Your account is ready."))
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -146,7 +147,7 @@ class LogoutView(auth_views.LogoutView):
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        messages.info(request, "You have been logged out.")
+        messages.info(request, gettext("You have been logged out."))
         return response
 
 
@@ -186,7 +187,10 @@ class PasswordResetView(auth_views.PasswordResetView):
         ):
             form.add_error(
                 None,
-                "Too many password reset requests from your network. Please try again in an hour.",
+                gettext(
+                    "Too many password reset requests from your network. "
+                    "Please try again in an hour."
+                ),
             )
             response = self.form_invalid(form)
             response.status_code = 429
@@ -263,7 +267,7 @@ class AddressCreateView(LoginRequiredMixin, _NextUrlMixin, FormView):
 
     def form_valid(self, form):
         services.address_create(user=self.request.user, **form.cleaned_data)
-        messages.success(self.request, "Address saved.")
+        messages.success(self.request, gettext("Address saved."))
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -279,7 +283,7 @@ class AddressUpdateView(LoginRequiredMixin, _OwnAddressMixin, _NextUrlMixin, For
 
     def form_valid(self, form):
         services.address_update(address=self.address, **form.cleaned_data)
-        messages.success(self.request, "Address updated.")
+        messages.success(self.request, gettext("Address updated."))
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -293,5 +297,5 @@ class AddressDeleteView(LoginRequiredMixin, _OwnAddressMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         services.address_delete(address=self.address)
-        messages.success(request, "Address removed.")
+        messages.success(request, gettext("Address removed."))
         return HttpResponseRedirect(reverse("accounts:address-list"))

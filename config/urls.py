@@ -2,6 +2,7 @@ from captcha import views as captcha_views
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy
 from django.views.static import serve
 
 from accounts.views import language_set
@@ -26,7 +27,7 @@ urlpatterns = [
             "captcha-refresh",
             limit_setting="CAPTCHA_REFRESH_LIMIT_PER_HOUR",
             window_seconds=3600,
-            message="Too many new pictures from your network.",
+            message=gettext_lazy("Too many new pictures from your network."),
         )(captcha_views.captcha_refresh),
         name="captcha-refresh",
     ),
@@ -37,7 +38,7 @@ urlpatterns = [
             "captcha-audio",
             limit_setting="CAPTCHA_AUDIO_LIMIT_PER_HOUR",
             window_seconds=3600,
-            message="Too many spoken pictures from your network.",
+            message=gettext_lazy("Too many spoken pictures from your network."),
         )(captcha_views.captcha_audio),
         name="captcha-audio",
     ),

@@ -6,10 +6,11 @@ import unicodedata
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 
 from core.ratelimit import RateLimited
 from core.security_log import current_request, security_event
@@ -44,7 +45,7 @@ class RefuseControlCharactersMiddleware:
                 reason="control character in path" if bad_path else "NUL in query",
             )
             return HttpResponseBadRequest(
-                "Bad request: the address holds characters no page uses.",
+                gettext("Bad request: the address holds characters no page uses."),
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)

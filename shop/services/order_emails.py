@@ -9,15 +9,17 @@ import logging
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from core.links import absolute_url
 
 logger = logging.getLogger("shop.orders")
 
 _SUBJECTS = {
-    "confirmation": "Your Bazaar order {number} is confirmed",
-    "cancelled": "Your Bazaar order {number} was cancelled",
-    "refund": "A refund for your Bazaar order {number}",
+    "confirmation": gettext_lazy("Your Bazaar order %(number)s is confirmed"),
+    "cancelled": gettext_lazy("Your Bazaar order %(number)s was cancelled"),
+    "refund": gettext_lazy("A refund for your Bazaar order %(number)s"),
 }
 
 
@@ -31,10 +33,13 @@ def _send(order_id: int, kind: str) -> None:
             "detail": detail,
             "order_url": absolute_url(detail.order.get_absolute_url()),
         }
-        text = render_to_string(f"shop/emails/order_{kind}.txt", context)
-        html = render_to_string(f"shop/emails/order_{kind}.html", context)
+        # Written in the shopper's language, whoever or whatever changed the order.
+        with translation.override(detail.order.user.language):
+            subject = str(_SUBJECTS[kind]) % {"number": detail.order.number}
+            text = render_to_string(f"shop/emails/order_{kind}.txt", context)
+            html = render_to_string(f"shop/emails/order_{kind}.html", context)
         message = EmailMultiAlternatives(
-            _SUBJECTS[kind].format(number=detail.order.number),
+            subject,
             text,
             None,
             [detail.order.user.email],

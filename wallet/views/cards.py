@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
@@ -40,11 +41,11 @@ logger = logging.getLogger("wallet.views")
 ADDRESS_PREFIX = "address"
 # One message for every refusal, not tied to a field: which detail was wrong would tell a
 # card tester which guess to change. The exact reason goes to the security log.
-CARD_DECLINED = "The card was declined. Check the details or use another card."
+CARD_DECLINED = gettext_lazy("The card was declined. Check the details or use another card.")
 # Fields whose typed value is the card itself (never rendered back, never flagged).
 CARD_SECRET_FIELDS = frozenset({"number", "cvc"})
 CARD_NUMBER_MISPLACED = CARD_NUMBER_MESSAGE
-SAVED_ADDRESS_INCOMPLETE = (
+SAVED_ADDRESS_INCOMPLETE = gettext_lazy(
     "Your saved address is incomplete, so it can't be the payment address. "
     "Enter the card's payment address below."
 )
@@ -191,12 +192,17 @@ class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
             return self._render(form, address_form, mode, captcha_form, status=400)
 
         if created:
-            messages.success(request, f"{card.display} is saved in your wallet.")
+            messages.success(
+                request, gettext("%(card)s is saved in your wallet.") % {"card": card.display}
+            )
         else:
             messages.info(
                 request,
-                f"This card was already in your wallet ({card.display}); we updated its "
-                "expiry, name and payment address.",
+                gettext(
+                    "This card was already in your wallet (%(card)s); we updated its "
+                    "expiry, name and payment address."
+                )
+                % {"card": card.display},
             )
         return HttpResponseRedirect(reverse("wallet:card-detail", args=[card.pk]))
 
@@ -274,7 +280,7 @@ class CardRemoveView(WalletRequiredMixin, RecentPasswordRequiredMixin, OwnCardMi
         except Http404:
             if not selectors.card_is_removed_for_user(user=request.user, card_id=kwargs["pk"]):
                 raise
-            messages.info(request, "That card was already removed.")
+            messages.info(request, gettext("That card was already removed."))
             return HttpResponseRedirect(reverse("wallet:card-list"))
 
     def get(self, request, pk):
