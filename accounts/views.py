@@ -94,10 +94,12 @@ class LoginView(_AuthPageRedirectMixin, auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        # The account's language applies from the first page after login, on any device.
+        # The account's language applies from the first page after login, on any device
+        # (and to the messages the login itself leaves, such as the merged cart's).
+        language = form.get_user().language
+        translation.activate(language)
         response = super().form_valid(form)
-        _set_language_cookie(response, form.get_user().language)
-        translation.activate(form.get_user().language)
+        _set_language_cookie(response, language)
         return response
 
 

@@ -67,7 +67,11 @@ class CartLineUpdateView(View):
         line = _request_line(request, line_id)
         form = QuantityForm(request.POST)
         if not form.is_valid():
-            messages.error(request, f"{line.product.title}: {form.first_error()}")
+            messages.error(
+                request,
+                gettext("%(product)s: %(error)s")
+                % {"product": line.product.title, "error": form.first_error()},
+            )
             return redirect("shop:cart")
         try:
             line = services.cart_line_set_quantity(

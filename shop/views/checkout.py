@@ -188,7 +188,11 @@ class BuyNowView(OrderPageView):
         )
 
     def nothing_to_order(self, message: str = "", *, posted: bool = False) -> HttpResponse:
-        messages.error(self.request, message or f"{self.product.title} can't be ordered now.")
+        messages.error(
+            self.request,
+            message
+            or gettext("%(product)s can't be ordered now.") % {"product": self.product.title},
+        )
         return redirect(self.product)
 
     def page_context(self) -> dict:

@@ -260,7 +260,7 @@ class CardEditView(WalletRequiredMixin, OwnCardMixin, View):
         except CardError as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(reverse("wallet:card-list"))
-        messages.success(request, f"{card.display} is updated.")
+        messages.success(request, gettext("%(card)s is updated.") % {"card": card.display})
         return HttpResponseRedirect(reverse("wallet:card-list"))
 
     def _render(self, card, form, address_form, status=200):
@@ -295,11 +295,16 @@ class CardRemoveView(WalletRequiredMixin, RecentPasswordRequiredMixin, OwnCardMi
         card = self.get_card()
         was_default = card.is_default
         card = card_remove(card=card)
-        messages.success(request, f"{card.display} was removed from your wallet.")
+        messages.success(
+            request, gettext("%(card)s was removed from your wallet.") % {"card": card.display}
+        )
         if was_default:
             successor = selectors.card_default_for_user(user=request.user)
             if successor is not None:
-                messages.info(request, f"{successor.display} is now your default card.")
+                messages.info(
+                    request,
+                    gettext("%(card)s is now your default card.") % {"card": successor.display},
+                )
         return HttpResponseRedirect(reverse("wallet:card-list"))
 
 
@@ -309,6 +314,8 @@ class CardMakeDefaultView(WalletRequiredMixin, OwnCardMixin, View):
     def post(self, request, pk):
         card = card_set_default(card=self.get_card())
         messages.success(
-            request, f"{card.display} is now your default card: checkout picks it first."
+            request,
+            gettext("%(card)s is now your default card: checkout picks it first.")
+            % {"card": card.display},
         )
         return HttpResponseRedirect(reverse("wallet:card-list"))
