@@ -176,3 +176,15 @@ def test_security_notices_and_password_reset_letters_use_the_accounts_language(
     assert reset.subject == "Сброс пароля от Bazaar"
     assert "Чтобы задать новый пароль, откройте ссылку:" in reset.body
     assert "/accounts/reset/" in reset.body
+
+
+def test_the_not_found_page_speaks_the_shoppers_language(client):
+    english = client.get("/no-such-page/")
+    assert english.status_code == 404
+    assert "Page not found" in english.content.decode()
+
+    client.post(SETLANG, {"language": "ru", "next": "/"})
+    russian = client.get("/no-such-page/")
+
+    assert russian.status_code == 404
+    assert "Страница не найдена" in russian.content.decode()
