@@ -218,3 +218,67 @@ def test_card_upkeep_letters_and_activity_in_russian(page, login, screenshot, tr
     expect(page.get_by_text(f"теперь действует до {new_expiry}")).to_be_visible()
     _no_english_labels(page)
     screenshot(page, "activity-card-updated-by-bank")
+
+
+def _overflows(page) -> list[str]:
+    """What overflows at the current width: the page sideways, or a control's own label
+    (Russian words are longer than English ones)."""
+    return page.evaluate(
+        """() => {
+          const problems = [];
+          if (document.documentElement.scrollWidth > window.innerWidth + 1)
+            problems.push(`page ${document.documentElement.scrollWidth}px wide`);
+          for (const el of document.querySelectorAll('button, a.btn, .badge, label, .nav-link')) {
+            if (!el.offsetParent) continue;
+            if (el.scrollWidth > el.clientWidth + 1)
+              problems.push(`"${el.innerText.trim()}" overflows its box`);
+          }
+          return problems;
+        }"""
+    )
+
+
+def test_russian_pages_fit_a_phone_and_a_laptop(page, login, screenshot, catalog):
+    user = UserFactory(email="olga@example.com", full_name="Ольга Петрова", language="ru")
+    AddressFactory(user=user, full_name="Ольга Петрова")
+    WalletAccountFactory(user=user, confirmed_at=timezone.now())
+    CardFactory(owner=user, make_default=True)
+    login(user.email, DEFAULT_PASSWORD)
+    page.goto("/products/stoneware-coffee-mug/")
+    page.get_by_role("button", name="В корзину").click()
+    page.get_by_role("link", name="Оформить заказ у продавца").click()
+    page.get_by_label("Другие способы оплаты").check()
+    page.get_by_role("button", name="Подтвердить и оплатить").click()
+    expect(page).to_have_url(re.compile(r"/orders/BZ-\d{6}/pay/\?way=other$"))
+    pay_url = page.url
+    order = Order.objects.get()
+    page.goto("/products/stoneware-coffee-mug/")
+    page.get_by_role("button", name="В корзину").click()
+
+    urls = [
+        "/",
+        "/products/stoneware-coffee-mug/",
+        "/cart/",
+        "/checkout/nordic-home-goods/",
+        pay_url,
+        order.get_absolute_url(),
+        "/orders/",
+        "/wallet/",
+        "/wallet/cards/",
+        "/wallet/cards/add/",
+        "/wallet/activity/",
+        "/help/",
+        "/accounts/addresses/",
+        "/accounts/password_change/",
+    ]
+    problems = {}
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        for url in urls:
+            page.goto(url)
+            expect(page.locator("html")).to_have_attribute("lang", "ru")
+            found = _overflows(page)
+            if found:
+                problems[f"{url} at {width}px"] = found
+                screenshot(page, f"overflow-{width}-{url.strip('/').replace('/', '-') or 'home'}")
+    assert problems == {}
