@@ -135,6 +135,10 @@ def test_sign_up_and_buy_three_steps_then_two_then_the_wallet_in_russian(page, s
     expect(page.get_by_text("Карта Visa •••• 4242 сохранена в кошельке.")).to_be_visible()
     expect(page.get_by_test_id("order-status")).to_have_text("Оплачен")
     expect(page.get_by_test_id("order-total")).to_have_text(f"1{NBSP}218,50{NBSP}$")
+    # The timeline's reasons, stored in English for support, read in Russian.
+    timeline = page.get_by_test_id("order-timeline")
+    expect(timeline).to_contain_text("Заказ оформлен.")
+    expect(timeline).to_contain_text(f"Оплачено 1{NBSP}218,50{NBSP}$: Visa •••• 4242.")
     _no_english_labels(page)
     screenshot(page, "paid-order")
     assert first.status == OrderStatus.PAID
