@@ -5,6 +5,7 @@ nothing the code says missing (a fresh ``makemessages`` run finds no new message
 Catalogues: ``locale/ru/LC_MESSAGES/*.po`` and every app's ``*/locale/ru/LC_MESSAGES/*.po``.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -93,7 +94,10 @@ def _extract(tmp_path: Path) -> polib.POFile:
     """A fresh extraction of the project's messages, made in a copy of the source tree so
     the working tree is never written."""
     if shutil.which("xgettext") is None:
-        pytest.fail("xgettext not found: install gettext (apt-get install gettext)")
+        reason = "xgettext not found: install gettext (apt-get install gettext, or make i18n-deps)"
+        if os.environ.get("REQUIRE_GETTEXT_TESTS") == "1":  # CI: must run
+            pytest.fail(reason)
+        pytest.skip(reason)
     copy = tmp_path / "src"
     shutil.copytree(
         ROOT,
@@ -110,7 +114,7 @@ def _extract(tmp_path: Path) -> polib.POFile:
         cwd=copy,
         check=True,
         capture_output=True,
-        env={"DEBUG": "1", "PATH": shutil.os.environ.get("PATH", "")},
+        env={"DEBUG": "1", "PATH": os.environ.get("PATH", "")},
     )
     return polib.pofile(str(copy / "locale/ru/LC_MESSAGES/django.po"))
 
