@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format serve-prod migrate seed venv browser-deps clean bench bench-cluster
+.PHONY: run test lint format serve-prod migrate seed venv browser-deps clean bench bench-cluster messages i18n-deps
 
 # Fresh machine: make the virtualenv and install pinned requirements (re-run when they change).
 $(STAMP): requirements.txt requirements-dev.txt
@@ -63,6 +63,20 @@ serve-prod: $(STAMP)
 browser-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	@command -v flite >/dev/null || apt-get install -y -qq flite sox
+
+# gettext's tools, for `make messages` and the catalogue test's fresh extraction (it skips
+# without them, and CI installs them and requires it).
+i18n-deps:
+	@command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+
+# Translations: refresh locale/ru/LC_MESSAGES/django.po from the code (support/ keeps its own
+# catalogue in support/locale), then compile it. The .mo is committed, so `make run` and
+# `make test` need no gettext tools; `make messages` (and CI's completeness test) does.
+MAKEMESSAGES_IGNORE := --ignore='support/*' --ignore='.venv/*' --ignore='templates/admin/*' \
+  --ignore='tests/*' --ignore='bench/*' --ignore='staticfiles/*' --ignore='media/*'
+messages: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py makemessages -l ru $(MAKEMESSAGES_IGNORE) --add-location=file
+	msgfmt --check --statistics -o locale/ru/LC_MESSAGES/django.mo locale/ru/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -11,7 +11,9 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.forms.utils import flatatt
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.countries import DEFAULT_COUNTRY, country_choices
 from accounts.models import Address, PostalAddress, User, email_normalize
@@ -45,13 +47,18 @@ def password_help_text() -> str:
         ),
         None,
     )
-    first = f"At least {min_length} characters. " if min_length else ""
-    return first + "Avoid common words, all-digit passwords and anything like your email."
+    rest = gettext("Avoid common words, all-digit passwords and anything like your email.")
+    if not min_length:
+        return rest
+    first = ngettext(
+        "At least %(count)d character.", "At least %(count)d characters.", min_length
+    ) % {"count": min_length}
+    return f"{first} {rest}"
 
 
 def _email_field(**kwargs) -> forms.EmailField:
     return forms.EmailField(
-        label="Email",
+        label=gettext_lazy("Email"),
         max_length=254,
         widget=forms.EmailInput(
             attrs={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}
@@ -64,19 +71,19 @@ class SignUpForm(auth_forms.SetPasswordMixin, forms.Form):
     """Email + password + confirmation. A taken email is not an error here (see clean_email)."""
 
     error_messages = {
-        "password_mismatch": "The two passwords don't match.",
+        "password_mismatch": gettext_lazy("The two passwords don't match."),
     }
 
     email = _email_field()
     password1, password2 = auth_forms.SetPasswordMixin.create_password_fields(
-        label1="Password", label2="Confirm password"
+        label1=gettext_lazy("Password"), label2=gettext_lazy("Confirm password")
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs["autofocus"] = True
         self.fields["password1"].help_text = password_help_text()
-        self.fields["password2"].help_text = "Type the same password again."
+        self.fields["password2"].help_text = gettext("Type the same password again.")
         self.helper = _fields_only_helper(own_errors=True)
 
     def clean_email(self) -> str:
@@ -99,18 +106,20 @@ class LoginForm(auth_forms.AuthenticationForm):
 
     error_messages = {
         **auth_forms.AuthenticationForm.error_messages,
-        "invalid_login": "That email and password don't match an account. Please try again.",
+        "invalid_login": gettext_lazy(
+            "That email and password don't match an account. Please try again."
+        ),
     }
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         username = self.fields["username"]
-        username.label = "Email"
+        username.label = gettext("Email")
         username.widget.input_type = "email"
         username.widget.attrs.update(
             {"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"}
         )
-        self.fields["password"].label = "Password"
+        self.fields["password"].label = gettext("Password")
         self.helper = _fields_only_helper(own_errors=True)
 
 
@@ -124,11 +133,11 @@ class _StrengthErrorsOnNewPasswordMixin:
 class PasswordChangeForm(_StrengthErrorsOnNewPasswordMixin, auth_forms.PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["old_password"].label = "Current password"
-        self.fields["new_password1"].label = "New password"
+        self.fields["old_password"].label = gettext("Current password")
+        self.fields["new_password1"].label = gettext("New password")
         self.fields["new_password1"].help_text = password_help_text()
-        self.fields["new_password2"].label = "Confirm new password"
-        self.fields["new_password2"].help_text = "Type the same password again."
+        self.fields["new_password2"].label = gettext("Confirm new password")
+        self.fields["new_password2"].help_text = gettext("Type the same password again.")
         self.helper = _fields_only_helper(own_errors=True)
 
 
@@ -149,21 +158,23 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     ):
         """Rendered as Django renders it, then written to the outbox (``core.letters``)
         instead of sent here: a worker sends it, retrying a failing mail server."""
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        body = render_to_string(email_template_name, context)
-        html = ""
-        if html_email_template_name is not None:
-            html = render_to_string(html_email_template_name, context)
+        # The letter goes out in the account's language, whatever the page was shown in.
+        with translation.override(context["user"].language):
+            subject = "".join(render_to_string(subject_template_name, context).splitlines())
+            body = render_to_string(email_template_name, context)
+            html = ""
+            if html_email_template_name is not None:
+                html = render_to_string(html_email_template_name, context)
         letter_enqueue(to=to_email, subject=subject, body=body, html_body=html)
 
 
 class SetPasswordForm(_StrengthErrorsOnNewPasswordMixin, auth_forms.SetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["new_password1"].label = "New password"
+        self.fields["new_password1"].label = gettext("New password")
         self.fields["new_password1"].help_text = password_help_text()
-        self.fields["new_password2"].label = "Confirm new password"
-        self.fields["new_password2"].help_text = "Type the same password again."
+        self.fields["new_password2"].label = gettext("Confirm new password")
+        self.fields["new_password2"].help_text = gettext("Type the same password again.")
         self.helper = _fields_only_helper(own_errors=True)
 
 
@@ -203,7 +214,7 @@ class AddressForm(CardNumberNotEchoedMixin, forms.ModelForm):
     """
 
     country = forms.ChoiceField(
-        label="Country",
+        label=gettext_lazy("Country"),
         choices=country_choices,
         initial=DEFAULT_COUNTRY,
         widget=LongSelect(attrs={"autocomplete": "country"}),
@@ -213,26 +224,29 @@ class AddressForm(CardNumberNotEchoedMixin, forms.ModelForm):
         model = Address
         fields = PostalAddress.FIELDS
         labels = {
-            "full_name": "Full name",
-            "line1": "Address line 1",
-            "line2": "Address line 2",
-            "city": "City",
-            "region": "State / region",
-            "postal_code": "ZIP / postal code",
-            "phone": "Phone",
+            "full_name": gettext_lazy("Full name"),
+            "line1": gettext_lazy("Address line 1"),
+            "line2": gettext_lazy("Address line 2"),
+            "city": gettext_lazy("City"),
+            "region": gettext_lazy("State / region"),
+            "postal_code": gettext_lazy("ZIP / postal code"),
+            "phone": gettext_lazy("Phone"),
         }
         help_texts = {
-            "phone": "Only used if the courier needs to reach you.",
+            "phone": gettext_lazy("Only used if the courier needs to reach you."),
         }
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "line1": forms.TextInput(
-                attrs={"autocomplete": "address-line1", "placeholder": "Street address, P.O. box"}
+                attrs={
+                    "autocomplete": "address-line1",
+                    "placeholder": gettext_lazy("Street address, P.O. box"),
+                }
             ),
             "line2": forms.TextInput(
                 attrs={
                     "autocomplete": "address-line2",
-                    "placeholder": "Apartment, suite, unit, building, floor",
+                    "placeholder": gettext_lazy("Apartment, suite, unit, building, floor"),
                 }
             ),
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from core.security_log import security_event
 
@@ -50,7 +51,8 @@ class StaffIdleTimeoutMiddleware:
                 )
                 logout(request)
                 messages.info(
-                    request, "Your staff session ended after a period of inactivity. Log in again."
+                    request,
+                    gettext("Your staff session ended after a period of inactivity. Log in again."),
                 )
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             if not isinstance(last_seen, int) or now - last_seen >= TOUCH_EVERY:

@@ -2,12 +2,14 @@
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.countries import country_name, is_country
 from core.card_guard import reject_card_number
@@ -56,6 +58,10 @@ class User(AbstractUser):
     last_name = None
     full_name = models.CharField("full name", max_length=150, blank=True)
     email = models.EmailField("email address", unique=True)
+    # The language the shopper picked in the footer: pages after login and every letter.
+    language = models.CharField(
+        max_length=10, choices=settings.LANGUAGES, default="en", db_default="en"
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -67,7 +73,7 @@ class User(AbstractUser):
             models.UniqueConstraint(
                 Lower("email"),
                 name="accounts_user_email_ci_unique",
-                violation_error_message="An account with this email already exists.",
+                violation_error_message=gettext_lazy("An account with this email already exists."),
             ),
         ]
 
@@ -83,12 +89,12 @@ class User(AbstractUser):
 
 def validate_country(code: str) -> None:
     if not is_country(code):
-        raise ValidationError("Choose a country.", code="invalid_country")
+        raise ValidationError(gettext("Choose a country."), code="invalid_country")
 
 
 phone_validator = RegexValidator(
     r"^\+?[0-9 ()./-]{5,30}$",
-    "Enter a phone number using digits, spaces and + ( ) - only.",
+    gettext_lazy("Enter a phone number using digits, spaces and + ( ) - only."),
     code="invalid_phone",
 )
 

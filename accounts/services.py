@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Address, PostalAddress, User, email_normalize
 from core.letters import letter_enqueue
@@ -16,10 +17,10 @@ from core.security_log import security_event
 
 logger = logging.getLogger(__name__)
 
-DUPLICATE_EMAIL_MESSAGE = "An account with this email already exists."
+DUPLICATE_EMAIL_MESSAGE = gettext_lazy("An account with this email already exists.")
 
 
-def user_create(*, email: str, password: str, full_name: str = "") -> User:
+def user_create(*, email: str, password: str, full_name: str = "", language: str = "en") -> User:
     """Create a shopper account with the given (already validated) password.
 
     The email is stored lower-cased; it is the login and unique regardless of case.
@@ -31,23 +32,26 @@ def user_create(*, email: str, password: str, full_name: str = "") -> User:
         raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email")
     try:
         with transaction.atomic():
-            user = User.objects.create_user(email=email, password=password, full_name=full_name)
+            user = User.objects.create_user(
+                email=email, password=password, full_name=full_name, language=language
+            )
     except IntegrityError as exc:
         raise ValidationError(DUPLICATE_EMAIL_MESSAGE, code="duplicate_email") from exc
     logger.info("account created user=%s", user.pk)
     return user
 
 
-def user_sign_up(*, email: str, password: str) -> User | None:
+def user_sign_up(*, email: str, password: str, language: str = "en") -> User | None:
     """Sign-up: create the shopper account, or, when the email already has one, create
     nothing and queue a letter to that inbox saying so (with the login and reset links).
 
     Returns the new user, or None for a taken email. The caller answers both the same way
     so the sign-up page never tells whether an email has an account. Atomic; the letter
-    goes out after commit.
+    goes out after commit. ``language`` is the one the visitor was browsing in: the new
+    account's pages and letters.
     """
     try:
-        user = user_create(email=email, password=password)
+        user = user_create(email=email, password=password, language=language)
     except ValidationError as exc:
         if exc.code != "duplicate_email":
             raise
@@ -59,7 +63,7 @@ def user_sign_up(*, email: str, password: str) -> User | None:
     if existing is not None:
         _send_after_commit(
             existing,
-            subject="You already have a Bazaar account",
+            subject=gettext_lazy("You already have a Bazaar account"),
             template="registration/signup_existing_email.txt",
         )
     return None
@@ -72,7 +76,10 @@ def _send_after_commit(user: User, *, subject: str, template: str) -> None:
         "login_url": absolute_url(reverse("accounts:login")),
         "reset_url": absolute_url(reverse("accounts:password_reset")),
     }
-    body = render_to_string(template, context)
+    # Letters are written in the account's language, whatever page the request came from.
+    with translation.override(user.language):
+        subject = str(subject)
+        body = render_to_string(template, context)
     letter_enqueue(to=user.email, subject=subject, body=body)
 
 
@@ -82,9 +89,21 @@ def user_notify_password_changed(*, user: User) -> None:
     Sent after the surrounding transaction commits (at once outside one).
     """
     context = {"user": user, "support_email": settings.DEFAULT_FROM_EMAIL}
-    subject = "Your Bazaar password was changed"
-    body = render_to_string("registration/password_changed_email.txt", context)
+    with translation.override(user.language):
+        subject = gettext("Your Bazaar password was changed")
+        body = render_to_string("registration/password_changed_email.txt", context)
     letter_enqueue(to=user.email, subject=subject, body=body)
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Store the language the user picked (a code of ``settings.LANGUAGES``): their pages
+    after each login and every letter to them. Raises ValidationError for another code."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(gettext("Choose a language."), code="invalid_language")
+    if user.language != language:
+        user.language = language
+        User.objects.filter(pk=user.pk).update(language=language)
+    return user
 
 
 def user_clear_login_failures(*, user: User) -> None:

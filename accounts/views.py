@@ -11,7 +11,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.functional import cached_property
+from django.utils.translation import gettext, gettext_lazy
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView, TemplateView
 
 from accounts import selectors, services
@@ -46,7 +50,7 @@ class _AuthPageRedirectMixin(auth_views.RedirectURLMixin):
         return url
 
 
-SIGNUP_CHECK_INBOX_MESSAGE = (
+SIGNUP_CHECK_INBOX_MESSAGE = gettext_lazy(
     "We've sent a letter to that address: check your inbox for the next step."
 )
 
@@ -72,13 +76,15 @@ class SignUpView(_AuthPageRedirectMixin, FormView):
         # A taken email gets the same redirect as a new one, and its owner a letter: the
         # page never says whether an email has an account.
         user = services.user_sign_up(
-            email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            language=_current_language(),
         )
         if user is None:
             messages.info(self.request, SIGNUP_CHECK_INBOX_MESSAGE)
             return HttpResponseRedirect(self.get_success_url())
         login(self.request, user, backend=_MODEL_BACKEND)
-        messages.success(self.request, "Welcome to Bazaar! Your account is ready.")
+        messages.success(self.request, gettext("Welcome to Bazaar! Your account is ready."))
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -86,6 +92,48 @@ class LoginView(_AuthPageRedirectMixin, auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        # The account's language applies from the first page after login, on any device
+        # (and to the messages the login itself leaves, such as the merged cart's).
+        language = form.get_user().language
+        translation.activate(language)
+        response = super().form_valid(form)
+        _set_language_cookie(response, language)
+        return response
+
+
+def _current_language() -> str:
+    code = translation.get_language() or settings.LANGUAGE_CODE
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return "en"
+
+
+def _set_language_cookie(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+@require_POST
+def language_set(request):
+    """The footer's language switcher: Django's ``set_language`` (the cookie, then back to
+    the page the form was on), and for a signed-in shopper the choice is stored on the
+    account too, for their letters and their next login."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.user_set_language(user=request.user, language=language)
+    return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -101,7 +149,7 @@ class LogoutView(auth_views.LogoutView):
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        messages.info(request, "You have been logged out.")
+        messages.info(request, gettext("You have been logged out."))
         return response
 
 
@@ -141,7 +189,10 @@ class PasswordResetView(auth_views.PasswordResetView):
         ):
             form.add_error(
                 None,
-                "Too many password reset requests from your network. Please try again in an hour.",
+                gettext(
+                    "Too many password reset requests from your network. "
+                    "Please try again in an hour."
+                ),
             )
             response = self.form_invalid(form)
             response.status_code = 429
@@ -218,7 +269,7 @@ class AddressCreateView(LoginRequiredMixin, _NextUrlMixin, FormView):
 
     def form_valid(self, form):
         services.address_create(user=self.request.user, **form.cleaned_data)
-        messages.success(self.request, "Address saved.")
+        messages.success(self.request, gettext("Address saved."))
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -234,7 +285,7 @@ class AddressUpdateView(LoginRequiredMixin, _OwnAddressMixin, _NextUrlMixin, For
 
     def form_valid(self, form):
         services.address_update(address=self.address, **form.cleaned_data)
-        messages.success(self.request, "Address updated.")
+        messages.success(self.request, gettext("Address updated."))
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -248,5 +299,5 @@ class AddressDeleteView(LoginRequiredMixin, _OwnAddressMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         services.address_delete(address=self.address)
-        messages.success(request, "Address removed.")
+        messages.success(request, gettext("Address removed."))
         return HttpResponseRedirect(reverse("accounts:address-list"))

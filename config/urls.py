@@ -2,8 +2,10 @@ from captcha import views as captcha_views
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy
 from django.views.static import serve
 
+from accounts.views import language_set
 from core.ratelimit import ratelimit_per_client
 from core.views import health
 
@@ -16,6 +18,10 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    # The footer's language switcher: Django's set_language, which also stores the choice
+    # on a signed-in account (listed first so it answers i18n/setlang/).
+    path("i18n/setlang/", language_set, name="set_language"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("wallet/", include("wallet.urls")),
     # Each CAPTCHA refresh stores a new challenge row: bounded per client address.
     re_path(
@@ -24,7 +30,7 @@ urlpatterns = [
             "captcha-refresh",
             limit_setting="CAPTCHA_REFRESH_LIMIT_PER_HOUR",
             window_seconds=3600,
-            message="Too many new pictures from your network.",
+            message=gettext_lazy("Too many new pictures from your network."),
         )(captcha_views.captcha_refresh),
         name="captcha-refresh",
     ),
@@ -35,7 +41,7 @@ urlpatterns = [
             "captcha-audio",
             limit_setting="CAPTCHA_AUDIO_LIMIT_PER_HOUR",
             window_seconds=3600,
-            message="Too many spoken pictures from your network.",
+            message=gettext_lazy("Too many spoken pictures from your network."),
         )(captcha_views.captcha_audio),
         name="captcha-audio",
     ),

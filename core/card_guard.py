@@ -14,8 +14,9 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
-CARD_NUMBER_MESSAGE = "This looks like a card number; it doesn't belong here."
+CARD_NUMBER_MESSAGE = gettext_lazy("This looks like a card number; it doesn't belong here.")
 CARD_NUMBER_CODE = "card_number"
 
 # Digits, with single spaces or dashes between them (how people type card numbers).

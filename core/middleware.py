@@ -6,8 +6,11 @@ import unicodedata
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 
 from core.ratelimit import RateLimited
 from core.security_log import current_request, security_event
@@ -42,10 +45,34 @@ class RefuseControlCharactersMiddleware:
                 reason="control character in path" if bad_path else "NUL in query",
             )
             return HttpResponseBadRequest(
-                "Bad request: the address holds characters no page uses.",
+                gettext("Bad request: the address holds characters no page uses."),
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware, choosing the language only from the switcher's cookie.
+
+    A browser's Accept-Language is not honoured: English is the default (the contract's
+    labels are English) until the shopper picks Russian in the footer. The choice is kept
+    in the language cookie and on the account, which sets the cookie again at login on
+    another device. URLs carry no language prefix. Responses still say which language they
+    are in (Content-Language) and vary on the cookie, as every session page already does.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or settings.LANGUAGE_CODE
+        try:
+            language = translation.get_supported_language_variant(code)
+        except LookupError:
+            language = translation.get_supported_language_variant(settings.LANGUAGE_CODE)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
 
 
 def _nul_in_query(request: HttpRequest) -> bool:

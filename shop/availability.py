@@ -10,6 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext, ngettext
+
 if TYPE_CHECKING:
     from shop.models import Product
 
@@ -34,7 +36,9 @@ def availability_problem(*, product: Product, quantity: int) -> Unavailable | No
 def availability_message(problem: Unavailable, *, product: Product) -> str:
     """The shopper's sentence for ``problem``: "Linen Apron is sold out." and the like."""
     if problem == Unavailable.DELISTED:
-        return f"{product.title} is no longer available."
+        return gettext("%(product)s is no longer available.") % {"product": product.title}
     if problem == Unavailable.SOLD_OUT:
-        return f"{product.title} is sold out."
-    return f"Only {product.stock} left of {product.title}."
+        return gettext("%(product)s is sold out.") % {"product": product.title}
+    return ngettext(
+        "Only %(count)d left of %(product)s.", "Only %(count)d left of %(product)s.", product.stock
+    ) % {"count": product.stock, "product": product.title}

@@ -3,6 +3,7 @@ the session holds. HTTP glue only; the rules live in services and selectors."""
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from core.ratelimit import ratelimit_enforce
 from core.security_log import client_address
@@ -33,7 +34,7 @@ def request_cart_or_create(request: HttpRequest) -> Cart:
             f"anonymous-cart:ip:{client_address(request) or ''}",
             limit=settings.ANONYMOUS_CART_LIMIT_PER_HOUR,
             window_seconds=3600,
-            message="Too many new carts from your network. Log in to keep shopping.",
+            message=gettext_lazy("Too many new carts from your network. Log in to keep shopping."),
         )
         cart = services.cart_create_anonymous()
         request.session[SESSION_CART_KEY] = cart.pk

@@ -2,6 +2,7 @@
 by the cart services."""
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from shop.services import MAX_LINE_QUANTITY
 
@@ -10,15 +11,15 @@ class QuantityForm(forms.Form):
     """The quantity box on the product page and on each cart line."""
 
     quantity = forms.IntegerField(
-        label="Quantity",
+        label=gettext_lazy("Quantity"),
         min_value=1,
         max_value=MAX_LINE_QUANTITY,
         initial=1,
         error_messages={
-            "required": "Enter a quantity.",
-            "invalid": "Enter a whole number as the quantity.",
-            "min_value": "The quantity must be at least 1.",
-            "max_value": f"You can order at most {MAX_LINE_QUANTITY} of one product.",
+            "required": gettext_lazy("Enter a quantity."),
+            "invalid": gettext_lazy("Enter a whole number as the quantity."),
+            "min_value": gettext_lazy("The quantity must be at least 1."),
+            "max_value": gettext_lazy("You can order at most %(limit_value)s of one product."),
         },
         widget=forms.NumberInput(
             attrs={"autocomplete": "off", "inputmode": "numeric", "class": "bz-qty-input"}
@@ -36,4 +37,4 @@ class QuantityForm(forms.Form):
     def first_error(self) -> str:
         for errors in self.errors.values():
             return str(errors[0])
-        return "Enter a valid quantity."
+        return gettext("Enter a valid quantity.")

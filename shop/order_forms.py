@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.forms import AddressForm
 from shop.selectors import CardChoice
@@ -80,7 +81,7 @@ def _card_option(choice: CardChoice) -> Option:
         label=choice.label,
         card=choice.card,
         disabled=choice.is_expired,
-        hint="This card has expired." if choice.is_expired else "",
+        hint=gettext("This card has expired.") if choice.is_expired else "",
     )
 
 
@@ -89,8 +90,8 @@ class _TokenMixin(forms.Form):
         regex=r"^[0-9a-f]{32}$",
         widget=forms.HiddenInput,
         error_messages={
-            "required": "This page is out of date. Please try again.",
-            "invalid": "This page is out of date. Please try again.",
+            "required": gettext_lazy("This page is out of date. Please try again."),
+            "invalid": gettext_lazy("This page is out of date. Please try again."),
         },
     )
 
@@ -100,15 +101,18 @@ class CheckoutForm(_TokenMixin):
     cards the way of payment is a hidden "other" (the card comes on the next page)."""
 
     address = _radio(
-        "Ship to",
+        gettext_lazy("Ship to"),
         {
-            "required": "Choose where to ship the order.",
-            "invalid_choice": "Choose where to ship the order.",
+            "required": gettext_lazy("Choose where to ship the order."),
+            "invalid_choice": gettext_lazy("Choose where to ship the order."),
         },
     )
     payment = _radio(
-        "Way of payment",
-        {"required": "Choose a way of payment.", "invalid_choice": "Choose a way of payment."},
+        gettext_lazy("Way of payment"),
+        {
+            "required": gettext_lazy("Choose a way of payment."),
+            "invalid_choice": gettext_lazy("Choose a way of payment."),
+        },
     )
     # What the page showed; a form without it (tampered or from an old page) is refused
     # rather than ordering whatever the cart holds now.
@@ -116,8 +120,8 @@ class CheckoutForm(_TokenMixin):
         widget=forms.HiddenInput,
         max_length=2000,
         error_messages={
-            "required": "This page is out of date. Please try again.",
-            "max_length": "This page is out of date. Please try again.",
+            "required": gettext_lazy("This page is out of date. Please try again."),
+            "max_length": gettext_lazy("This page is out of date. Please try again."),
         },
     )
 
@@ -134,7 +138,9 @@ class CheckoutForm(_TokenMixin):
             (
                 NEW_ADDRESS,
                 Option(
-                    label="Ship to a new address" if addresses else "Enter the shipping address"
+                    label=gettext("Ship to a new address")
+                    if addresses
+                    else gettext("Enter the shipping address")
                 ),
             ),
         ]
@@ -143,8 +149,8 @@ class CheckoutForm(_TokenMixin):
             (
                 OTHER_PAYMENT,
                 Option(
-                    label="Other payment methods",
-                    hint="Another card or a bank transfer, on the next page.",
+                    label=gettext("Other payment methods"),
+                    hint=gettext("Another card or a bank transfer, on the next page."),
                 ),
             ),
         ]
@@ -190,15 +196,20 @@ class PaymentMethodForm(_TokenMixin):
     bank transfer; and whether to save the new card."""
 
     method = _radio(
-        "How would you like to pay?",
-        {"required": "Choose how to pay.", "invalid_choice": "Choose how to pay."},
+        gettext_lazy("How would you like to pay?"),
+        {
+            "required": gettext_lazy("Choose how to pay."),
+            "invalid_choice": gettext_lazy("Choose how to pay."),
+        },
     )
     save_card = forms.BooleanField(
-        label="Save card",
+        label=gettext_lazy("Save card"),
         required=False,
         initial=False,
-        help_text="Keep it in your wallet for faster checkout next time. Its payment address "
-        "will be this order's shipping address.",
+        help_text=gettext_lazy(
+            "Keep it in your wallet for faster checkout next time. Its payment address "
+            "will be this order's shipping address."
+        ),
         widget=forms.CheckboxInput(
             attrs={"class": "form-check-input", "aria-describedby": "id_save_card_helptext"}
         ),
@@ -209,13 +220,15 @@ class PaymentMethodForm(_TokenMixin):
         self.cards = {c.value: c for c in cards if not c.is_expired}
         self.fields["method"].choices = [
             *((c.value, _card_option(c)) for c in cards),
-            (NEW_CARD, Option(label="A new card" if self.cards else "Card")),
+            (NEW_CARD, Option(label=gettext("A new card") if self.cards else gettext("Card"))),
             (
                 BANK_TRANSFER,
                 Option(
-                    label="Bank transfer",
-                    hint="We'll show you our bank details and a reference. The order ships "
-                    "once the money arrives (we keep it for you for up to a week).",
+                    label=gettext("Bank transfer"),
+                    hint=gettext(
+                        "We'll show you our bank details and a reference. The order ships "
+                        "once the money arrives (we keep it for you for up to a week)."
+                    ),
                 ),
             ),
         ]

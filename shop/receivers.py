@@ -1,6 +1,7 @@
 """Signal receivers: each one only hands over to a service, and tells the shopper."""
 
 from django.contrib import messages
+from django.utils.translation import gettext, ngettext
 
 from shop.availability import availability_message
 from shop.cart_session import merge_session_cart_into_user
@@ -15,7 +16,9 @@ def merge_cart_on_login(sender, request, user, **kwargs) -> None:
         return
     if merge.cart.lines.exists():
         messages.info(
-            request, "Items you added before logging in are in your cart.", fail_silently=True
+            request,
+            gettext("Items you added before logging in are in your cart."),
+            fail_silently=True,
         )
     for dropped in merge.dropped:
         messages.warning(request, _dropped_message(dropped), fail_silently=True)
@@ -25,12 +28,17 @@ def merge_cart_on_login(sender, request, user, **kwargs) -> None:
 
 def _dropped_message(dropped: CartMergeDropped) -> str:
     said = availability_message(dropped.reason, product=dropped.product)
-    return f"{said} It was not added to your cart."
+    return f"{said} {gettext('It was not added to your cart.')}"
 
 
 def _capped_message(capped: CartMergeCapped) -> str:
     title, limit, quantity = capped.product.title, capped.limit, capped.quantity
     if not capped.by_stock:
-        return f"You can order at most {limit} of {title}; your cart has {quantity}."
-    verb = "was" if limit == 1 else "were"
-    return f"Only {limit} of {title} {verb} available; your cart has {quantity}."
+        return gettext(
+            "You can order at most %(limit)d of %(product)s; your cart has %(quantity)d."
+        ) % {"limit": limit, "product": title, "quantity": quantity}
+    return ngettext(
+        "Only %(limit)d of %(product)s was available; your cart has %(quantity)d.",
+        "Only %(limit)d of %(product)s were available; your cart has %(quantity)d.",
+        limit,
+    ) % {"limit": limit, "product": title, "quantity": quantity}

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from core.card_guard import luhn_checksum, luhn_valid
 
@@ -69,30 +70,39 @@ _RULES_BY_BRAND = {rule.brand: rule for rule in BRAND_RULES}
 ACCEPTED_BRANDS_TEXT = "Visa, Mastercard, American Express, Discover, JCB, UnionPay and Mir"
 
 MESSAGES = {
-    "number_required": "Enter the card number.",
-    "number_characters": "A card number has only digits (spaces and dashes are fine).",
-    "number_length": "A card number has 12 to 19 digits.",
-    "number_brand_length": "A {brand} card number has {lengths} digits.",
-    "unsupported_brand": f"We accept {ACCEPTED_BRANDS_TEXT}; this number is none of them.",
-    "invalid_number": "This card number isn't valid. Check it for typing mistakes.",
-    "cvc_required": "Enter the security code (CVC) from the back of the card.",
-    "cvc_characters": "The security code has only digits.",
-    "cvc_length": "The security code has {length} digits.",
-    "cvc_length_amex": "The security code on an American Express card has 4 digits (front).",
-    "expiry_required": "Enter the expiry date.",
-    "invalid_expiry": "Enter the expiry date as MM/YY, for example 08/29.",
-    "invalid_month": "The expiry month must be between 01 and 12.",
-    "invalid_year": "Enter the expiry year as two or four digits.",
-    "expired": "This card has expired.",
-    "expiry_too_far": "The expiry date is too far in the future. Check the year.",
-    "name_required": "Enter the name as it appears on the card.",
-    "name_too_long": f"The name on card can have at most {NAME_MAX_LENGTH} characters.",
-    "name_has_number": "The name on card can't contain a card number.",
+    "number_required": gettext_lazy("Enter the card number."),
+    "number_characters": gettext_lazy(
+        "A card number has only digits (spaces and dashes are fine)."
+    ),
+    "number_length": gettext_lazy("A card number has 12 to 19 digits."),
+    "number_brand_length": gettext_lazy("A {brand} card number has {lengths} digits."),
+    "unsupported_brand": gettext_lazy(
+        "We accept Visa, Mastercard, American Express, Discover, JCB, UnionPay and Mir; "
+        "this number is none of them."
+    ),
+    "invalid_number": gettext_lazy("This card number isn't valid. Check it for typing mistakes."),
+    "cvc_required": gettext_lazy("Enter the security code (CVC) from the back of the card."),
+    "cvc_characters": gettext_lazy("The security code has only digits."),
+    "cvc_length": gettext_lazy("The security code has {length} digits."),
+    "cvc_length_amex": gettext_lazy(
+        "The security code on an American Express card has 4 digits (front)."
+    ),
+    "expiry_required": gettext_lazy("Enter the expiry date."),
+    "invalid_expiry": gettext_lazy("Enter the expiry date as MM/YY, for example 08/29."),
+    "invalid_month": gettext_lazy("The expiry month must be between 01 and 12."),
+    "invalid_year": gettext_lazy("Enter the expiry year as two or four digits."),
+    "expired": gettext_lazy("This card has expired."),
+    "expiry_too_far": gettext_lazy("The expiry date is too far in the future. Check the year."),
+    "name_required": gettext_lazy("Enter the name as it appears on the card."),
+    "name_too_long": gettext_lazy("The name on card can have at most {max_length} characters."),
+    "name_has_number": gettext_lazy("The name on card can't contain a card number."),
 }
 
 
 def _error(code: str, **params: object) -> ValidationError:
-    return ValidationError(MESSAGES[code].format(**params), code=code)
+    return ValidationError(
+        MESSAGES[code].format(**{"max_length": NAME_MAX_LENGTH, **params}), code=code
+    )
 
 
 # ------------------------------------------------------------------ number
@@ -129,10 +139,13 @@ def detect_brand(digits: str) -> CardBrand | None:
 def _lengths_text(lengths: frozenset[int]) -> str:
     ordered = sorted(lengths)
     if ordered == list(range(ordered[0], ordered[-1] + 1)) and len(ordered) > 2:
-        return f"{ordered[0]} to {ordered[-1]}"
+        return gettext("%(low)s to %(high)s") % {"low": ordered[0], "high": ordered[-1]}
     if len(ordered) == 1:
         return str(ordered[0])
-    return ", ".join(str(n) for n in ordered[:-1]) + f" or {ordered[-1]}"
+    return gettext("%(some)s or %(last)s") % {
+        "some": ", ".join(str(n) for n in ordered[:-1]),
+        "last": ordered[-1],
+    }
 
 
 def validate_number(raw: str) -> tuple[str, CardBrand]:

@@ -34,44 +34,52 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy
+
 if TYPE_CHECKING:
     from wallet.models import Payment, Refund
 
 # Decline codes -> what the shopper is told. Lost/stolen/fraud codes deliberately read as a
 # plain decline: telling a thief the card is reported helps nobody but the thief.
-GENERIC_DECLINE_MESSAGE = "Your card was declined. Please use another card or way of paying."
+GENERIC_DECLINE_MESSAGE = gettext_lazy(
+    "Your card was declined. Please use another card or way of paying."
+)
 DECLINE_MESSAGES = {
     "generic_decline": GENERIC_DECLINE_MESSAGE,
     "card_declined": GENERIC_DECLINE_MESSAGE,
-    "insufficient_funds": "Your card has insufficient funds. Please use another card.",
-    "expired_card": "Your card has expired. Please use another card.",
-    "incorrect_cvc": "The security code (CVC) is incorrect. Check it and try again.",
-    "incorrect_number": "The card number is incorrect. Check it and try again.",
+    "insufficient_funds": gettext_lazy(
+        "Your card has insufficient funds. Please use another card."
+    ),
+    "expired_card": gettext_lazy("Your card has expired. Please use another card."),
+    "incorrect_cvc": gettext_lazy("The security code (CVC) is incorrect. Check it and try again."),
+    "incorrect_number": gettext_lazy("The card number is incorrect. Check it and try again."),
     "lost_card": GENERIC_DECLINE_MESSAGE,
     "stolen_card": GENERIC_DECLINE_MESSAGE,
     "fraudulent": GENERIC_DECLINE_MESSAGE,
-    "card_velocity_exceeded": (
+    "card_velocity_exceeded": gettext_lazy(
         "This card has been tried too many times. Please wait and try later or use another card."
     ),
-    "authentication_failed": (
+    "authentication_failed": gettext_lazy(
         "Your bank could not confirm this payment. Please try again or use another card."
     ),
-    "processing_error": (
+    "processing_error": gettext_lazy(
         "The card processor had a problem and no money was taken. Please try again."
     ),
-    "no_response": "The card processor did not answer and no money was taken. Please try again.",
-    "processor_unreachable": (
+    "no_response": gettext_lazy(
+        "The card processor did not answer and no money was taken. Please try again."
+    ),
+    "processor_unreachable": gettext_lazy(
         "We couldn't reach the card processor, so nothing was charged. Please try again in a "
         "few minutes."
     ),
-    "canceled": "This payment was canceled and no money was taken.",
+    "canceled": gettext_lazy("This payment was canceled and no money was taken."),
 }
 # After a timeout nobody knows yet whether the bank took the money: say exactly that.
-GATEWAY_UNAVAILABLE_MESSAGE = (
+GATEWAY_UNAVAILABLE_MESSAGE = gettext_lazy(
     "We are checking with your bank; you will not be charged twice. This page updates "
     "itself once your bank answers."
 )
-PAYMENT_IN_PROGRESS_MESSAGE = (
+PAYMENT_IN_PROGRESS_MESSAGE = gettext_lazy(
     "Your payment is being processed. We are waiting for your bank's answer; you will not "
     "be charged twice."
 )
@@ -85,7 +93,7 @@ def decline_message(code: str) -> str:
 class WalletError(Exception):
     """Base of every wallet error. ``message`` is safe for the shopper unless noted."""
 
-    default_message = "Something went wrong with your wallet."
+    default_message = gettext_lazy("Something went wrong with your wallet.")
     code = "wallet_error"
 
     def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
@@ -102,21 +110,25 @@ class CardError(WalletError):
 class CardLimitReached(CardError):
     """The wallet already holds ``WALLET_MAX_CARDS`` active cards. Shopper may see it."""
 
-    default_message = "Your wallet already holds the most cards it can. Remove one first."
+    default_message = gettext_lazy(
+        "Your wallet already holds the most cards it can. Remove one first."
+    )
     code = "card_limit_reached"
 
 
 class CardNotUsable(CardError):
     """The card is removed, disabled, expired or not the shopper's. Shopper may see it."""
 
-    default_message = "This card can't be used. Please choose another card."
+    default_message = gettext_lazy("This card can't be used. Please choose another card.")
     code = "card_not_usable"
 
 
 class CardBlocked(CardError):
     """The card was disabled by support and can't be linked again. Shopper may see it."""
 
-    default_message = "This card can't be added to your wallet. Please contact support."
+    default_message = gettext_lazy(
+        "This card can't be added to your wallet. Please contact support."
+    )
     code = "card_blocked"
 
 
@@ -124,21 +136,21 @@ class CaptchaRequired(CardError):
     """Several cards were declined in the last hour: the next card attempt needs the
     CAPTCHA. Shopper may see it."""
 
-    default_message = "Please type the letters in the picture to try another card."
+    default_message = gettext_lazy("Please type the letters in the picture to try another card.")
     code = "captcha_required"
 
 
 class IllegalPaymentTransition(WalletError):
     """A payment status move the transition table forbids. Staff and logs only."""
 
-    default_message = "This payment can't move to that status."
+    default_message = gettext_lazy("This payment can't move to that status.")
     code = "illegal_transition"
 
 
 class PaymentError(WalletError):
     """Base of payment errors. ``payment``/``refund`` hold the saved rows, if any."""
 
-    default_message = "The payment could not be completed."
+    default_message = gettext_lazy("The payment could not be completed.")
     code = "payment_error"
 
     def __init__(
@@ -170,7 +182,7 @@ class AuthenticationRequired(PaymentError):
     failure: send the shopper to the challenge, then call ``payment_confirm_step_up``.
     Message safe for the shopper."""
 
-    default_message = "Your bank asks you to confirm this payment."
+    default_message = gettext_lazy("Your bank asks you to confirm this payment.")
     code = "authentication_required"
 
 
@@ -194,7 +206,7 @@ class PaymentAlreadySucceeded(PaymentError):
     """Asking the processor about the reference's open payment showed it succeeded, so no
     second charge was attempted. ``payment`` is the succeeded one: apply it."""
 
-    default_message = "This has already been paid."
+    default_message = gettext_lazy("This has already been paid.")
     code = "already_paid"
 
 
@@ -220,7 +232,9 @@ class GatewayRequestError(PaymentError):
     """The gateway refused the request itself (unknown token or charge, bad parameters).
     A bug on our side: logs and staff only; the shopper gets a generic message."""
 
-    default_message = "The payment could not be completed. Please try another way of paying."
+    default_message = gettext_lazy(
+        "The payment could not be completed. Please try another way of paying."
+    )
     code = "invalid_request"
 
 
@@ -228,35 +242,35 @@ class IdempotencyConflict(PaymentError):
     """An idempotency key was reused with different parameters; nothing was charged.
     A bug in the caller: logs only."""
 
-    default_message = "This payment request conflicts with an earlier one."
+    default_message = gettext_lazy("This payment request conflicts with an earlier one.")
     code = "idempotency_conflict"
 
 
 class RefundError(PaymentError):
     """A refund was refused. Message for staff."""
 
-    default_message = "The refund could not be made."
+    default_message = gettext_lazy("The refund could not be made.")
     code = "refund_error"
 
 
 class RefundNotAllowed(RefundError):
     """The payment is not in a state that can be refunded (not succeeded). Staff."""
 
-    default_message = "Only a completed payment can be refunded."
+    default_message = gettext_lazy("Only a completed payment can be refunded.")
     code = "refund_not_allowed"
 
 
 class RefundExceedsCaptured(RefundError):
     """The refund is larger than what was captured minus what was already refunded. Staff."""
 
-    default_message = "The refund is larger than the amount left to refund."
+    default_message = gettext_lazy("The refund is larger than the amount left to refund.")
     code = "refund_exceeds_captured"
 
 
 class WalletConfirmationError(WalletError):
     """Creating or confirming the wallet was refused. Message safe for the shopper."""
 
-    default_message = "Your wallet could not be confirmed."
+    default_message = gettext_lazy("Your wallet could not be confirmed.")
     code = "wallet_confirmation"
 
 
@@ -264,12 +278,16 @@ class ConfirmationLinkInvalid(WalletConfirmationError):
     """A confirmation link that is tampered with, expired, replaced by a newer letter,
     already used or meant for another account. ``code`` says which; shopper may see it."""
 
-    default_message = "This confirmation link is not valid. Ask for a new letter below."
+    default_message = gettext_lazy(
+        "This confirmation link is not valid. Ask for a new letter below."
+    )
     code = "invalid_link"
 
 
 class ConfirmationRateLimited(WalletConfirmationError):
     """Too many confirmation letters asked for; ``message`` says when to try again."""
 
-    default_message = "You asked for letters too often. Please wait a little and try again."
+    default_message = gettext_lazy(
+        "You asked for letters too often. Please wait a little and try again."
+    )
     code = "rate_limited"

@@ -14,6 +14,7 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy
 
 from core.card_guard import CARD_NUMBER_CODE, CardNumberNotEchoedMixin
 from wallet import card_numbers
@@ -32,14 +33,14 @@ class ExpiryField(forms.CharField):
     """One "MM/YY" box (``autocomplete="cc-exp"``); cleans to ``(month, four_digit_year)``."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", "Expiry (MM/YY)")
+        kwargs.setdefault("label", gettext_lazy("Expiry (MM/YY)"))
         kwargs.setdefault(
             "widget",
             forms.TextInput(
                 attrs={
                     "autocomplete": "cc-exp",
                     "inputmode": "numeric",
-                    "placeholder": "MM/YY",
+                    "placeholder": gettext_lazy("MM/YY"),
                     "maxlength": "7",
                 }
             ),
@@ -74,7 +75,7 @@ class CardForm(CardNumberNotEchoedMixin, forms.Form):
     """
 
     number = forms.CharField(
-        label="Card number",
+        label=gettext_lazy("Card number"),
         widget=SensitiveTextInput(
             attrs={
                 "autocomplete": "cc-number",
@@ -87,7 +88,7 @@ class CardForm(CardNumberNotEchoedMixin, forms.Form):
         error_messages={"required": card_numbers.MESSAGES["number_required"]},
     )
     name = forms.CharField(
-        label="Name on card",
+        label=gettext_lazy("Name on card"),
         widget=forms.TextInput(
             attrs={"autocomplete": "cc-name", "maxlength": str(card_numbers.NAME_MAX_LENGTH)}
         ),
@@ -96,7 +97,7 @@ class CardForm(CardNumberNotEchoedMixin, forms.Form):
     expiry = ExpiryField()
     card_number_codes = frozenset({CARD_NUMBER_CODE, "name_has_number"})
     cvc = forms.CharField(
-        label="CVC",
+        label=gettext_lazy("CVC"),
         widget=SensitiveTextInput(
             attrs={
                 "autocomplete": "cc-csc",
@@ -107,7 +108,7 @@ class CardForm(CardNumberNotEchoedMixin, forms.Form):
             }
         ),
         error_messages={"required": card_numbers.MESSAGES["cvc_required"]},
-        help_text="3 digits on the back (American Express: 4, on the front).",
+        help_text=gettext_lazy("3 digits on the back (American Express: 4, on the front)."),
     )
 
     def clean_number(self) -> str:
@@ -191,11 +192,13 @@ class CaptchaForm(forms.Form):
     the next card attempt after several declines (``CardCaptchaForm``)."""
 
     captcha = WalletCaptchaField(
-        label="Type the characters in the picture",
+        label=gettext_lazy("Type the characters in the picture"),
         widget=WalletCaptchaInput(attrs={"class": "form-control", "maxlength": "20"}),
         error_messages={
-            "invalid": "Those characters don't match the picture. Try the new picture.",
-            "required": "Type the characters you see in the picture.",
+            "invalid": gettext_lazy(
+                "Those characters don't match the picture. Try the new picture."
+            ),
+            "required": gettext_lazy("Type the characters you see in the picture."),
         },
     )
 
@@ -226,10 +229,10 @@ class ConfirmPasswordForm(forms.Form):
     tries count towards the login lockout (django-axes) like on the login page."""
 
     password = forms.CharField(
-        label="Password",
+        label=gettext_lazy("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
-        error_messages={"required": "Enter your password."},
+        error_messages={"required": gettext_lazy("Enter your password.")},
     )
 
     def __init__(self, *args, request, **kwargs):
@@ -241,20 +244,24 @@ class ConfirmPasswordForm(forms.Form):
         user = self.request.user
         checked = authenticate(self.request, username=user.email, password=password)
         if checked is None or checked.pk != user.pk:
-            raise ValidationError("That password isn't right. Try again.", code="wrong_password")
+            raise ValidationError(
+                gettext("That password isn't right. Try again."), code="wrong_password"
+            )
         return password
 
 
 class AddressMode(models.TextChoices):
-    SAVED = "saved", "Use the saved address"
-    NEW = "new", "Use another address"
+    SAVED = "saved", gettext_lazy("Use the saved address")
+    NEW = "new", gettext_lazy("Use another address")
 
 
 class CardAddForm(CardForm):
     """A new card for the wallet: the card fields, "Make this my default card", and which
     payment address to use (the saved one, or another typed into an ``AddressForm``)."""
 
-    make_default = forms.BooleanField(label="Make this my default card", required=False)
+    make_default = forms.BooleanField(
+        label=gettext_lazy("Make this my default card"), required=False
+    )
     address_mode = forms.ChoiceField(
         choices=AddressMode.choices, initial=AddressMode.SAVED, widget=forms.HiddenInput
     )

@@ -12,6 +12,7 @@ point ``wallet.services.ledger.ledger_set_status``.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from decimal import Decimal
 from typing import ClassVar
@@ -21,11 +22,13 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
+from core.money import format_money
 from wallet import card_numbers
 from wallet.card_numbers import CardBrand
-from wallet.exceptions import IllegalPaymentTransition
+from wallet.exceptions import IllegalPaymentTransition, decline_message
 
 # A card payment in one of these states may still take money: at most one per reference.
 OPEN_CARD_STATUSES = ("processing", "requires_action")
@@ -201,16 +204,16 @@ class LedgerEntry:
 
 
 class PaymentMethod(models.TextChoices):
-    CARD = "card", "Card"
-    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CARD = "card", gettext_lazy("Card")
+    BANK_TRANSFER = "bank_transfer", gettext_lazy("Bank transfer")
 
 
 class PaymentStatus(models.TextChoices):
-    PROCESSING = "processing", "Processing"
-    REQUIRES_ACTION = "requires_action", "Waiting for authentication"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELED = "canceled", "Canceled"
+    PROCESSING = "processing", gettext_lazy("Processing")
+    REQUIRES_ACTION = "requires_action", gettext_lazy("Waiting for authentication")
+    SUCCEEDED = "succeeded", gettext_lazy("Succeeded")
+    FAILED = "failed", gettext_lazy("Failed")
+    CANCELED = "canceled", gettext_lazy("Canceled")
 
 
 class Payment(LedgerEntry, models.Model):
@@ -318,6 +321,14 @@ class Payment(LedgerEntry, models.Model):
         return f"{self.reference} {self.amount} {self.currency} {self.status}"
 
     @property
+    def decline_text(self) -> str:
+        """Why the payment failed, in the active language (``decline_message`` keeps the
+        English sentence for support)."""
+        if self.decline_code:
+            return str(decline_message(self.decline_code))
+        return self.decline_message
+
+    @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
 
@@ -369,9 +380,9 @@ def settle_window() -> timedelta:
 
 
 class RefundStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", gettext_lazy("Pending")
+    SUCCEEDED = "succeeded", gettext_lazy("Succeeded")
+    FAILED = "failed", gettext_lazy("Failed")
 
 
 class Refund(LedgerEntry, models.Model):
@@ -489,17 +500,17 @@ class WalletEvent(models.Model):
     (support staff)."""
 
     class Kind(models.TextChoices):
-        CARD_LINKED = "card_linked", "Card linked"
-        CARD_UPDATED = "card_updated", "Card updated"
-        CARD_REISSUED = "card_reissued", "Card updated by your bank"
-        CARD_REMOVED = "card_removed", "Card removed"
-        CARD_DISABLED = "card_disabled", "Card disabled"
-        DEFAULT_CHANGED = "default_changed", "Default card changed"
-        PAYMENT = "payment", "Payment"
-        PAYMENT_PENDING = "payment_pending", "Awaiting payment"
-        PAYMENT_CANCELED = "payment_canceled", "Payment called off"
-        PAYMENT_FAILED = "payment_failed", "Payment failed"
-        REFUND = "refund", "Refund"
+        CARD_LINKED = "card_linked", gettext_lazy("Card linked")
+        CARD_UPDATED = "card_updated", gettext_lazy("Card updated")
+        CARD_REISSUED = "card_reissued", gettext_lazy("Card updated by your bank")
+        CARD_REMOVED = "card_removed", gettext_lazy("Card removed")
+        CARD_DISABLED = "card_disabled", gettext_lazy("Card disabled")
+        DEFAULT_CHANGED = "default_changed", gettext_lazy("Default card changed")
+        PAYMENT = "payment", gettext_lazy("Payment")
+        PAYMENT_PENDING = "payment_pending", gettext_lazy("Awaiting payment")
+        PAYMENT_CANCELED = "payment_canceled", gettext_lazy("Payment called off")
+        PAYMENT_FAILED = "payment_failed", gettext_lazy("Payment failed")
+        REFUND = "refund", gettext_lazy("Refund")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wallet_events"
@@ -516,7 +527,12 @@ class WalletEvent(models.Model):
     )
     amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
+    # The English sentence, for support and the logs. Each shopper reads it in their own
+    # language from ``message_id`` (that sentence with %(name)s fields, marked for
+    # translation with gettext_noop where it is written) and ``message_args``.
     message = models.CharField(max_length=255)
+    message_id = models.CharField(max_length=255, blank=True, default="")
+    message_args = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -532,3 +548,49 @@ class WalletEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.message}"
+
+    @property
+    def shown_message(self) -> str:
+        """The message in the active language (events from before messages had an id keep
+        their English sentence)."""
+        if not self.message_id:
+            return self.message
+        return event_message_render(self.message_id, self.message_args)
+
+
+# What a card change names, in "Visa •••• 4242: expiry, payment address updated."
+CARD_CHANGE_LABELS = {
+    "expiry": gettext_lazy("expiry"),
+    "name on card": gettext_lazy("name on card"),
+    "payment address": gettext_lazy("payment address"),
+    "nickname": gettext_lazy("nickname"),
+}
+
+
+def event_message_render(message_id: str, args: dict, *, language: str | None = None) -> str:
+    """``message_id`` (an English sentence with %(name)s fields) in ``language`` (the
+    active one by default), filled from ``args``: ``amount`` and ``currency`` become
+    ``money`` in that language's format, ``decline_code`` the decline's sentence
+    (``reason``) and ``changed`` (keys of ``CARD_CHANGE_LABELS``) a list."""
+    with translation.override(language) if language else contextlib.nullcontext():
+        values = dict(args)
+        if "amount" in values:
+            values["money"] = format_money(Decimal(values["amount"]), values.get("currency", ""))
+        if "decline_code" in values:
+            values["reason"] = str(decline_message(values["decline_code"]))
+        if "changed" in values:
+            values["changed"] = ", ".join(
+                str(CARD_CHANGE_LABELS.get(key, key)) for key in values["changed"]
+            )
+        return gettext(message_id) % values
+
+
+def event_message(message_id: str, **args) -> dict[str, object]:
+    """The message fields of a new ``WalletEvent``: pass ``message_id`` through
+    ``gettext_noop`` so it is extracted for translation; ``args`` must be JSON (an
+    ``amount`` as a string)."""
+    return {
+        "message": event_message_render(message_id, args, language="en")[:255],
+        "message_id": message_id,
+        "message_args": args,
+    }

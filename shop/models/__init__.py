@@ -5,7 +5,14 @@ Add a sub-domain (e.g. orders) as a new module here and import its models below.
 
 from shop.models.cart import Cart, CartLine
 from shop.models.catalog import Product, Seller
-from shop.models.orders import Order, OrderEvent, OrderLine, OrderStatus, ShippingAddress
+from shop.models.orders import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    ShippingAddress,
+    english_status,
+)
 
 __all__ = [
     "Cart",
@@ -17,4 +24,5 @@ __all__ = [
     "Product",
     "Seller",
     "ShippingAddress",
+    "english_status",
 ]

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from accounts.models import PostalAddress
 from shop.models.catalog import Product, Seller
@@ -30,14 +31,21 @@ def order_number_for(pk: int) -> str:
 
 
 class OrderStatus(models.TextChoices):
-    PENDING_PAYMENT = "pending_payment", "Waiting for payment"
-    PAID = "paid", "Paid"
-    SHIPPED = "shipped", "Shipped"
-    DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
-    REFUNDED = "refunded", "Refunded"
+    PENDING_PAYMENT = "pending_payment", gettext_lazy("Waiting for payment")
+    PAID = "paid", gettext_lazy("Paid")
+    SHIPPED = "shipped", gettext_lazy("Shipped")
+    DELIVERED = "delivered", gettext_lazy("Delivered")
+    CANCELLED = "cancelled", gettext_lazy("Cancelled")
+    REFUNDED = "refunded", gettext_lazy("Refunded")
     # Cancelled by the shopper or support; its refund is not accepted by the processor yet.
-    REFUND_PENDING = "refund_pending", "Refund pending"
+    REFUND_PENDING = "refund_pending", gettext_lazy("Refund pending")
+
+
+def english_status(order: "Order") -> str:
+    """The order's status in English, lower-case, for text that is stored or logged
+    (shoppers read statuses through ``get_status_display`` in their language)."""
+    with translation.override("en"):
+        return str(order.get_status_display()).lower()
 
 
 class Order(models.Model):

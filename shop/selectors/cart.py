@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils.translation import gettext
 
 from accounts.models import User
 from shop.availability import Unavailable, availability_message, availability_problem
@@ -99,9 +100,12 @@ def _line_problem(line: CartLine, *, buy_now: bool = False) -> str:
         return ""
     said = availability_message(problem, product=line.product)
     if buy_now:
-        return f"{said} Choose a smaller quantity." if problem == Unavailable.TOO_FEW else said
-    fix = "Lower the quantity" if problem == Unavailable.TOO_FEW else "Remove it"
-    return f"{said} {fix} to order from this seller."
+        if problem == Unavailable.TOO_FEW:
+            return f"{said} {gettext('Choose a smaller quantity.')}"
+        return said
+    if problem == Unavailable.TOO_FEW:
+        return f"{said} {gettext('Lower the quantity to order from this seller.')}"
+    return f"{said} {gettext('Remove it to order from this seller.')}"
 
 
 def cart_lines_by_seller(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus, ShippingAddress
 from wallet import selectors as wallet_selectors
@@ -183,7 +184,10 @@ class CardChoice:
 
     @property
     def label(self) -> str:
-        return f"{self.card.display}, expires {self.card.expiry_display}"
+        return gettext("%(card)s, expires %(expiry)s") % {
+            "card": self.card.display,
+            "expiry": self.card.expiry_display,
+        }
 
     @property
     def is_expired(self) -> bool:

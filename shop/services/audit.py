@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from core.money import format_money
-from shop.models import Order, OrderStatus
+from shop.models import Order, OrderStatus, english_status
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
 from wallet.exceptions import GatewayUnavailable
@@ -45,13 +45,13 @@ def _order_problems(order: Order) -> tuple[list[str], list[str]]:
         return ["the processor could not be asked"], []
     problems = list(ledger.problems)
     currency = ledger.currency or order.currency
-    money = lambda amount: format_money(amount, currency)  # noqa: E731
+    money = lambda amount: format_money(amount, currency, language="en")  # noqa: E731
     if ledger.kept != ledger.processor_kept:
         problems.append(
             f"the ledger holds {money(ledger.kept)}, the processor {money(ledger.processor_kept)}"
         )
     expected = _expected_kept(order)
-    status = order.get_status_display().lower()
+    status = english_status(order)
     if order.paid_with_id and order.paid_with.amount != order.total:
         problems.append(
             f"paid with {money(order.paid_with.amount)} for a {money(order.total)} order"

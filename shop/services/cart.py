@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from shop.availability import Unavailable, availability_message, availability_problem
@@ -22,11 +23,14 @@ MAX_LINE_QUANTITY = 99
 
 def _check_quantity(quantity: int) -> None:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise InvalidQuantity("Enter a whole number as the quantity.")
+        raise InvalidQuantity(gettext("Enter a whole number as the quantity."))
     if quantity < 1:
-        raise InvalidQuantity("The quantity must be at least 1.")
+        raise InvalidQuantity(gettext("The quantity must be at least 1."))
     if quantity > MAX_LINE_QUANTITY:
-        raise InvalidQuantity(f"You can order at most {MAX_LINE_QUANTITY} of one product.")
+        raise InvalidQuantity(
+            gettext("You can order at most %(limit_value)s of one product.")
+            % {"limit_value": MAX_LINE_QUANTITY}
+        )
 
 
 def _check_available(*, product: Product, quantity: int, already: int = 0) -> None:
@@ -77,10 +81,14 @@ def cart_add_item(*, cart: Cart, product: Product, quantity: int) -> CartLine:
     already = line.quantity if line else 0
     new_quantity = already + quantity
     if new_quantity > MAX_LINE_QUANTITY:
-        raise InvalidQuantity(
-            f"You can order at most {MAX_LINE_QUANTITY} of one product"
-            + (f" (you already have {already} in your cart)." if already else ".")
-        )
+        if already:
+            message = gettext(
+                "You can order at most %(limit_value)s of one product (you already have "
+                "%(already)s in your cart)."
+            )
+        else:
+            message = gettext("You can order at most %(limit_value)s of one product.")
+        raise InvalidQuantity(message % {"limit_value": MAX_LINE_QUANTITY, "already": already})
     _check_available(product=product, quantity=new_quantity, already=already)
     if line:
         line.quantity = new_quantity
@@ -102,7 +110,7 @@ def cart_line_set_quantity(*, line: CartLine, quantity: int) -> CartLine:
     _lock(line.cart_id)
     line = CartLine.objects.select_related("product").filter(pk=line.pk).first()
     if line is None:
-        raise CartError("That item is no longer in your cart.")
+        raise CartError(gettext("That item is no longer in your cart."))
     _check_available(product=line.product, quantity=quantity)
     line.quantity = quantity
     line.save(update_fields=["quantity", "updated_at"])

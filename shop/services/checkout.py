@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Address, User
@@ -66,7 +67,9 @@ def checkout_lines_signature(items: Iterable[tuple[int, int, Decimal]]) -> str:
 def _clean_token(token: str) -> str:
     token = (token or "").strip()
     if not token or len(token) > MAX_TOKEN_LENGTH or not token.replace("-", "").isalnum():
-        raise CheckoutError("This order page is out of date. Please check it and try again.")
+        raise CheckoutError(
+            gettext("This order page is out of date. Please check it and try again.")
+        )
     return token
 
 
@@ -92,42 +95,53 @@ def _create_order(
         .order_by("pk")
     }
     if len(products) != len(wanted):
-        raise CheckoutError("This product is no longer available. Nothing was charged.")
+        raise CheckoutError(gettext("This product is no longer available. Nothing was charged."))
     signature = checkout_lines_signature(
         (product_id, quantity, products[product_id].price) for product_id, quantity in wanted
     )
     if expected_lines is not None and expected_lines != signature:
-        changed = "Your cart changed" if from_cart else "The price or stock changed"
-        raise CheckoutError(
-            f"{changed} since this page was shown. Check the order and press Accept and pay "
-            "again. Nothing was charged."
-        )
+        if from_cart:
+            changed = gettext(
+                "Your cart changed since this page was shown. Check the order and press "
+                "Accept and pay again. Nothing was charged."
+            )
+        else:
+            changed = gettext(
+                "The price or stock changed since this page was shown. Check the order and "
+                "press Accept and pay again. Nothing was charged."
+            )
+        raise CheckoutError(changed)
     for product_id, quantity in wanted:
         product = products[product_id]
         problem = availability_problem(product=product, quantity=quantity)
         if problem is not None:
-            if from_cart:
-                fix = (
-                    "Nothing was charged and your cart is unchanged: lower the quantity to order"
-                    if problem == Unavailable.TOO_FEW
-                    else "Nothing was charged and your cart is unchanged: remove it from your "
-                    "cart to order the rest"
+            if from_cart and problem == Unavailable.TOO_FEW:
+                fix = gettext(
+                    "Nothing was charged and your cart is unchanged: lower the quantity to order."
                 )
+            elif from_cart:
+                fix = gettext(
+                    "Nothing was charged and your cart is unchanged: remove it from your cart "
+                    "to order the rest."
+                )
+            elif problem == Unavailable.TOO_FEW:
+                fix = gettext("Nothing was charged: choose a smaller quantity.")
             else:
-                fix = "Nothing was charged" + (
-                    ": choose a smaller quantity" if problem == Unavailable.TOO_FEW else ""
-                )
-            raise CheckoutError(f"Sorry: {availability_message(problem, product=product)} {fix}.")
+                fix = gettext("Nothing was charged.")
+            raise CheckoutError(
+                gettext("Sorry: %(problem)s %(fix)s")
+                % {"problem": availability_message(problem, product=product), "fix": fix}
+            )
     totals = seller_totals(
         seller=seller,
         items=[(products[product_id].price, quantity) for product_id, quantity in wanted],
     )
     if totals.total <= 0:
-        raise CheckoutError("There is nothing to pay for in this order.")
+        raise CheckoutError(gettext("There is nothing to pay for in this order."))
     if new_address is not None:
         address = address_create(user=user, **dict(new_address))
     if address is None or address.user_id != user.pk:
-        raise CheckoutError("Choose where to ship the order.")
+        raise CheckoutError(gettext("Choose where to ship the order."))
 
     order = Order.objects.create(
         user=user,
@@ -217,7 +231,10 @@ def order_place(
             CartLine.objects.filter(cart=cart, product__seller=seller).order_by("product_id")
         )
         if not lines:
-            raise CheckoutError(f"There is nothing from {seller.name} in your cart any more.")
+            raise CheckoutError(
+                gettext("There is nothing from %(seller)s in your cart any more.")
+                % {"seller": seller.name}
+            )
         order = _create_order(
             user=user,
             seller=seller,
@@ -251,7 +268,7 @@ def order_place_now(
     changed since the page was shown, no address) or ``ValidationError``."""
     token = _clean_token(token)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise CheckoutError("Enter a quantity of at least 1.")
+        raise CheckoutError(gettext("Enter a quantity of at least 1."))
     return _once_per_token(
         user,
         token,
@@ -277,11 +294,16 @@ def _payable(order: Order, idempotency_key: str = "") -> Order:
     order = order_expire_if_due(order=order)
     if order.status == OrderStatus.CANCELLED:
         raise OrderNotPayable(
-            f"Order {order.number} was not paid in time and has been cancelled; its items "
-            "went back on sale."
+            gettext(
+                "Order %(number)s was not paid in time and has been cancelled; its items "
+                "went back on sale."
+            )
+            % {"number": order.number}
         )
     if order.status != OrderStatus.PENDING_PAYMENT:
-        raise OrderNotPayable(f"Order {order.number} is already paid.")
+        raise OrderNotPayable(
+            gettext("Order %(number)s is already paid.") % {"number": order.number}
+        )
     return order
 
 
@@ -289,8 +311,11 @@ def _already_paid(order: Order, exc: PaymentAlreadySucceeded) -> OrderNotPayable
     """The order's earlier payment turned out to have gone through: apply it and say so."""
     order_apply_payment(order=order, payment=exc.payment)
     return OrderNotPayable(
-        f"Your earlier payment with {exc.payment.method_display} went through, so order "
-        f"{order.number} is paid. Nothing more was charged."
+        gettext(
+            "Your earlier payment with %(method)s went through, so order %(number)s is paid. "
+            "Nothing more was charged."
+        )
+        % {"method": exc.payment.method_display, "number": order.number}
     )
 
 
@@ -406,6 +431,6 @@ def order_confirm_step_up(*, order: Order, approved: bool) -> Order:
         return order
     payment = wallet_selectors.payment_open_for_reference(reference=order.number)
     if payment is None or not payment.is_waiting_for_step_up:
-        raise OrderNotPayable("There is no payment waiting for your bank's confirmation.")
+        raise OrderNotPayable(gettext("There is no payment waiting for your bank's confirmation."))
     payment = wallet_services.payment_confirm_step_up(payment=payment, approved=approved)
     return order_apply_payment(order=order, payment=payment)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from core.letters import letter_enqueue
 from core.links import absolute_url
@@ -15,9 +17,9 @@ from core.links import absolute_url
 logger = logging.getLogger("shop.orders")
 
 _SUBJECTS = {
-    "confirmation": "Your Bazaar order {number} is confirmed",
-    "cancelled": "Your Bazaar order {number} was cancelled",
-    "refund": "A refund for your Bazaar order {number}",
+    "confirmation": gettext_lazy("Your Bazaar order %(number)s is confirmed"),
+    "cancelled": gettext_lazy("Your Bazaar order %(number)s was cancelled"),
+    "refund": gettext_lazy("A refund for your Bazaar order %(number)s"),
 }
 
 
@@ -31,9 +33,11 @@ def _send(order_id: int, kind: str, dedupe_key: str) -> None:
             "detail": detail,
             "order_url": absolute_url(detail.order.get_absolute_url()),
         }
-        text = render_to_string(f"shop/emails/order_{kind}.txt", context)
-        html = render_to_string(f"shop/emails/order_{kind}.html", context)
-        subject = _SUBJECTS[kind].format(number=detail.order.number)
+        # Written in the shopper's language, whoever or whatever changed the order.
+        with translation.override(detail.order.user.language):
+            subject = str(_SUBJECTS[kind]) % {"number": detail.order.number}
+            text = render_to_string(f"shop/emails/order_{kind}.txt", context)
+            html = render_to_string(f"shop/emails/order_{kind}.html", context)
     except Exception:  # an email must never undo the order change it reports
         logger.exception("order %s: %s email failed", order_id, kind)
         return

@@ -30,7 +30,7 @@ from django.db import transaction
 from core.audit import AuditAction, audit_reason, is_staff_actor
 from core.money import format_money
 from shop.exceptions import ActionAlreadyDone, IllegalOrderTransition
-from shop.models import Order, OrderStatus
+from shop.models import Order, OrderStatus, english_status
 from shop.selectors.orders import orders_needing_settlement
 from shop.services.order_emails import order_email_on_commit
 from shop.services.orders import order_audit, order_event_note, order_set_status
@@ -66,7 +66,7 @@ def _order_pay_with(*, order: Order, payment: Payment, by: User | None = None) -
             return False
         Order.objects.filter(pk=locked.pk).update(paid_with=payment)
         order.paid_with = payment
-        money = format_money(payment.amount, payment.currency)
+        money = format_money(payment.amount, payment.currency, language="en")
         order_set_status(
             order=order,
             status=OrderStatus.PAID,
@@ -91,7 +91,7 @@ def order_mark_bank_transfer_received(*, order: Order, by: User, reason: str = "
     with transaction.atomic():
         payment = wallet_services.payment_mark_bank_transfer_received(payment=transfer, by=by)
         _order_pay_with(order=order, payment=payment, by=by)
-        money = format_money(payment.amount, payment.currency)
+        money = format_money(payment.amount, payment.currency, language="en")
         order_audit(
             order=order,
             by=by,
@@ -136,11 +136,11 @@ def _give_back(order: Order, payment: Payment, left: Decimal) -> None:
     if is_cancel:
         reason = f"Order {order.number} cancelled."
     else:
-        reason = f"Order {order.number} was {order.get_status_display().lower()} already."
+        reason = f"Order {order.number} was {english_status(order)} already."
     logger.warning(
         "%s: giving back %s of payment %s (%s)",
         order.number,
-        format_money(left, payment.currency),
+        format_money(left, payment.currency, language="en"),
         payment.pk,
         "cancelled order" if is_cancel else "money the order can't keep",
     )
@@ -187,7 +187,7 @@ def _partial_refund_accepted(order: Order, refund: Refund) -> None:
         return
     if _fully_refunded(refund.payment):
         return
-    money = format_money(refund.amount, refund.currency)
+    money = format_money(refund.amount, refund.currency, language="en")
     order_event_note(
         order=order, reason=f"Partly refunded {money}: {refund.reason}", by=refund.created_by
     )
@@ -239,7 +239,7 @@ def order_settle_money(*, order: Order, by: User | None = None) -> Order:
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
     paid = order.paid_with
     if paid is not None and _fully_refunded(paid):
-        refunded = format_money(paid.amount, paid.currency)
+        refunded = format_money(paid.amount, paid.currency, language="en")
         if order.status == OrderStatus.REFUND_PENDING:
             _move(order, to=OrderStatus.CANCELLED, by=by, reason=f"Refunded {refunded}.")
         elif order.status in Order.KEEPS_PAYMENT:
@@ -276,7 +276,8 @@ def _refund_audit(
             action=action,
             reason=reason,
             summary=summary.format(
-                money=format_money(refund.amount, refund.currency), number=order.number
+                money=format_money(refund.amount, refund.currency, language="en"),
+                number=order.number,
             ),
             amount=str(refund.amount),
             currency=refund.currency,
@@ -319,7 +320,7 @@ def order_refund(
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
     if order.status not in Order.KEEPS_PAYMENT or not order.paid_with_id:
         raise IllegalOrderTransition(
-            f"Order {order.number} can't be refunded while {order.get_status_display().lower()}.",
+            f"Order {order.number} can't be refunded while {english_status(order)}.",
             order=order,
         )
     if is_staff_actor(by):
@@ -402,7 +403,7 @@ def _call_off_open_payment(order: Order) -> Payment | None:
 
 def _cancel_summary(order: Order, *, left: Decimal, was: str, was_shown: str) -> str:
     """The audit summary of cancelling a paid order: what is given back (``left``)."""
-    money = format_money(left, order.currency)
+    money = format_money(left, order.currency, language="en")
     if left < order.paid_with.amount:
         given_back = f"the {money} left of its payment is refunded"
     else:
@@ -435,7 +436,7 @@ def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> O
     staff = is_staff_actor(by)
     reason = audit_reason(AuditAction.ORDER_CANCEL, reason) if staff else reason
     reason = reason or "Cancelled."
-    was, was_shown = order.status, order.get_status_display().lower()
+    was, was_shown = order.status, english_status(order)
     if order.status == OrderStatus.REFUND_PENDING:
         return order_settle_money(order=order, by=by)
     if order.status == OrderStatus.PENDING_PAYMENT and _call_off_open_payment(order) is None:
@@ -456,7 +457,7 @@ def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> O
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
     if order.status != OrderStatus.PAID:
         raise IllegalOrderTransition(
-            f"Order {order.number} can't be cancelled while {order.get_status_display().lower()}.",
+            f"Order {order.number} can't be cancelled while {english_status(order)}.",
             order=order,
         )
     with transaction.atomic():

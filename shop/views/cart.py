@@ -6,6 +6,7 @@ Every change answers with a redirect and a message; bad input never reaches the 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -51,7 +52,11 @@ class CartAddView(View):
             messages.error(request, str(error))
             return redirect(product)
         quantity = form.cleaned_data["quantity"]
-        messages.success(request, f"Added {quantity} × {product.title} to your cart.")  # noqa: RUF001
+        messages.success(
+            request,
+            gettext("Added %(quantity)s × %(product)s to your cart.")  # noqa: RUF001
+            % {"quantity": quantity, "product": product.title},
+        )
         return redirect("shop:cart")
 
 
@@ -62,7 +67,11 @@ class CartLineUpdateView(View):
         line = _request_line(request, line_id)
         form = QuantityForm(request.POST)
         if not form.is_valid():
-            messages.error(request, f"{line.product.title}: {form.first_error()}")
+            messages.error(
+                request,
+                gettext("%(product)s: %(error)s")
+                % {"product": line.product.title, "error": form.first_error()},
+            )
             return redirect("shop:cart")
         try:
             line = services.cart_line_set_quantity(
@@ -71,7 +80,11 @@ class CartLineUpdateView(View):
         except CartError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"Updated {line.product.title}: quantity {line.quantity}.")
+            messages.success(
+                request,
+                gettext("Updated %(product)s: quantity %(quantity)s.")
+                % {"product": line.product.title, "quantity": line.quantity},
+            )
         return redirect("shop:cart")
 
 
@@ -81,5 +94,8 @@ class CartLineRemoveView(View):
     def post(self, request: HttpRequest, line_id: int) -> HttpResponse:
         line = _request_line(request, line_id)
         services.cart_line_remove(line=line)
-        messages.success(request, f"Removed {line.product.title} from your cart.")
+        messages.success(
+            request,
+            gettext("Removed %(product)s from your cart.") % {"product": line.product.title},
+        )
         return redirect("shop:cart")

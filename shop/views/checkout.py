@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views import View
 
 from accounts.selectors import address_list_for_user
@@ -147,7 +148,12 @@ class CheckoutView(OrderPageView):
 
     def nothing_to_order(self, message: str = "", *, posted: bool = False) -> HttpResponse:
         say = messages.error if message or posted else messages.info
-        say(self.request, message or f"There is nothing from {self.seller.name} in your cart.")
+        say(
+            self.request,
+            message
+            or gettext("There is nothing from %(seller)s in your cart.")
+            % {"seller": self.seller.name},
+        )
         return redirect("shop:cart")
 
     def get(self, request: HttpRequest, seller_slug: str) -> HttpResponse:
@@ -182,7 +188,11 @@ class BuyNowView(OrderPageView):
         )
 
     def nothing_to_order(self, message: str = "", *, posted: bool = False) -> HttpResponse:
-        messages.error(self.request, message or f"{self.product.title} can't be ordered now.")
+        messages.error(
+            self.request,
+            message
+            or gettext("%(product)s can't be ordered now.") % {"product": self.product.title},
+        )
         return redirect(self.product)
 
     def page_context(self) -> dict:

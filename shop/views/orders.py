@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import ListView, TemplateView
@@ -58,8 +59,10 @@ def payment_error_response(request: HttpRequest, order: Order, error: Exception)
         if error.payment is not None and error.payment.status == "requires_action":
             messages.warning(
                 request,
-                "Your bank is still waiting for you to confirm the earlier payment, and we "
-                "couldn't call it off just now. Confirm it, or try again in a minute.",
+                gettext(
+                    "Your bank is still waiting for you to confirm the earlier payment, and we "
+                    "couldn't call it off just now. Confirm it, or try again in a minute."
+                ),
             )
         return redirect("shop:order-pay", number=order.number)
     if isinstance(error, GatewayUnavailable) and not isinstance(error, ProcessingError):
@@ -69,7 +72,7 @@ def payment_error_response(request: HttpRequest, order: Order, error: Exception)
         return redirect("shop:order-pay", number=order.number)
     if isinstance(error, IdempotencyConflict):
         logger.error("%s: idempotency conflict on payment", order.number)
-        messages.error(request, "That payment could not be made. Please try again.")
+        messages.error(request, gettext("That payment could not be made. Please try again."))
     else:
         messages.error(request, error.message if hasattr(error, "message") else str(error))
     return redirect("shop:order-pay", number=order.number)
@@ -78,10 +81,14 @@ def payment_error_response(request: HttpRequest, order: Order, error: Exception)
 def paid_response(request: HttpRequest, order: Order) -> HttpResponse:
     """The paid order's page, thanking the shopper, and saying so when the card they paid
     with was saved in their wallet by this payment (Save card)."""
-    messages.success(request, f"Thank you! Order {order.number} is paid.")
+    messages.success(
+        request, gettext("Thank you! Order %(number)s is paid.") % {"number": order.number}
+    )
     saved = selectors.order_card_saved_by_payment(order=order)
     if saved is not None:
-        messages.info(request, f"{saved.display} is saved in your wallet.")
+        messages.info(
+            request, gettext("%(card)s is saved in your wallet.") % {"card": saved.display}
+        )
     return redirect(order)
 
 
@@ -157,9 +164,15 @@ class OrderPayView(LoginRequiredMixin, View):
         if order.status == OrderStatus.PENDING_PAYMENT:
             return None
         if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
-            messages.info(request, f"Order {order.number} is cancelled and can't be paid.")
+            messages.info(
+                request,
+                gettext("Order %(number)s is cancelled and can't be paid.")
+                % {"number": order.number},
+            )
         else:
-            messages.info(request, f"Order {order.number} is already paid.")
+            messages.info(
+                request, gettext("Order %(number)s is already paid.") % {"number": order.number}
+            )
         return redirect(order)
 
     def get(self, request: HttpRequest, number: str) -> HttpResponse:
@@ -170,8 +183,11 @@ class OrderPayView(LoginRequiredMixin, View):
         if order.overdue:
             messages.info(
                 request,
-                f"Order {order.number} was not paid in time, so it can't be paid any more; "
-                "its items go back on sale.",
+                gettext(
+                    "Order %(number)s was not paid in time, so it can't be paid any more; "
+                    "its items go back on sale."
+                )
+                % {"number": order.number},
             )
             return redirect(order)
         detail = selectors.order_get_detail(order_id=order.pk)
@@ -242,8 +258,11 @@ class OrderPayView(LoginRequiredMixin, View):
         if order.status == OrderStatus.PENDING_PAYMENT:
             messages.info(
                 request,
-                f"Thank you. Order {order.number} is reserved for you until your bank transfer "
-                "arrives; the details are below.",
+                gettext(
+                    "Thank you. Order %(number)s is reserved for you until your bank transfer "
+                    "arrives; the details are below."
+                )
+                % {"number": order.number},
             )
             return redirect(order)
         return paid_response(request, order)
@@ -306,7 +325,10 @@ class OrderCancelView(LoginRequiredMixin, View):
             retry_ok and order.status == OrderStatus.REFUND_PENDING
         ):
             return order, None
-        messages.info(request, f"Order {order.number} can no longer be cancelled here.")
+        messages.info(
+            request,
+            gettext("Order %(number)s can no longer be cancelled here.") % {"number": order.number},
+        )
         return order, redirect(order)
 
     def get(self, request: HttpRequest, number: str) -> HttpResponse:
@@ -325,23 +347,44 @@ class OrderCancelView(LoginRequiredMixin, View):
                 order=order, by=request.user, reason="Cancelled by the shopper."
             )
         except IllegalOrderTransition:
-            messages.info(request, f"Order {order.number} can no longer be cancelled here.")
+            messages.info(
+                request,
+                gettext("Order %(number)s can no longer be cancelled here.")
+                % {"number": order.number},
+            )
             return redirect(order)
         detail = selectors.order_get_detail(order_id=order.pk)
         paid = detail.paid_payment
         money = format_money(paid.amount if paid else order.total, order.currency)
-        to_card = f" to {paid.method_display}" if paid else ""
+        values = {"number": order.number, "money": money}
+        if paid:
+            values["method"] = paid.method_display
         if order.status == OrderStatus.CANCELLED:
-            messages.success(
-                request,
-                f"Order {order.number} is cancelled. We have refunded {money}{to_card}; "
-                "depending on your bank it can take a few days to appear.",
+            text = (
+                gettext(
+                    "Order %(number)s is cancelled. We have refunded %(money)s to %(method)s; "
+                    "depending on your bank it can take a few days to appear."
+                )
+                if paid
+                else gettext(
+                    "Order %(number)s is cancelled. We have refunded %(money)s; "
+                    "depending on your bank it can take a few days to appear."
+                )
             )
+            messages.success(request, text % values)
         else:
-            messages.info(
-                request,
-                f"Order {order.number} is cancelled and won't ship. We have asked your bank "
-                f"to refund {money}{to_card} and are waiting for its answer: the order reads "
-                "Refund pending until then. You don't need to do anything.",
+            text = (
+                gettext(
+                    "Order %(number)s is cancelled and won't ship. We have asked your bank "
+                    "to refund %(money)s to %(method)s and are waiting for its answer: the order "
+                    "reads Refund pending until then. You don't need to do anything."
+                )
+                if paid
+                else gettext(
+                    "Order %(number)s is cancelled and won't ship. We have asked your bank "
+                    "to refund %(money)s and are waiting for its answer: the order reads "
+                    "Refund pending until then. You don't need to do anything."
+                )
             )
+            messages.info(request, text % values)
         return redirect(order)

@@ -27,7 +27,10 @@
           if (audio && fresh.audio_url) audio.src = fresh.audio_url;
           if (answer) { answer.value = ""; answer.focus(); }
         })
-        .catch(function () { button.textContent = "Couldn't load a new picture"; })
+        .catch(function () {
+          // The text comes from the page, in the page's language.
+          button.textContent = button.dataset.failedText || "Couldn't load a new picture";
+        })
         .finally(function () { button.disabled = false; });
     });
   });

@@ -16,7 +16,8 @@ def _autocomplete_by_name(html: str) -> dict[str, str]:
     for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
         name = re.search(r'name="([^"]+)"', tag)
         token = re.search(r'autocomplete="([^"]+)"', tag)
-        if name and name.group(1) not in {"csrfmiddlewaretoken", "next", "q"}:
+        # The header's search box and the footer's language switcher are on every page.
+        if name and name.group(1) not in {"csrfmiddlewaretoken", "next", "q", "language"}:
             tokens[name.group(1)] = token.group(1) if token else None
     return tokens
 

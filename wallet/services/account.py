@@ -19,8 +19,9 @@ from django.core import signing
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import User
 from core.letters import letter_enqueue
@@ -36,14 +37,19 @@ LETTER_INTERVAL_SECONDS = 60
 LETTERS_PER_DAY = 5
 
 LINK_MESSAGES = {
-    "tampered": "This confirmation link is not valid. Check that you copied all of it, "
-    "or ask for a new letter below.",
-    "expired": "This confirmation link has expired. Ask for a new letter below.",
-    "replaced": "This link is from an older letter. Use the link in the newest letter, "
-    "or ask for a new one below.",
-    "used": "This confirmation link has already been used. Your wallet is ready.",
-    "wrong_account": "This confirmation link belongs to another account. Log in with the "
-    "account it was sent to.",
+    "tampered": gettext_lazy(
+        "This confirmation link is not valid. Check that you copied all of it, "
+        "or ask for a new letter below."
+    ),
+    "expired": gettext_lazy("This confirmation link has expired. Ask for a new letter below."),
+    "replaced": gettext_lazy(
+        "This link is from an older letter. Use the link in the newest letter, "
+        "or ask for a new one below."
+    ),
+    "used": gettext_lazy("This confirmation link has already been used. Your wallet is ready."),
+    "wrong_account": gettext_lazy(
+        "This confirmation link belongs to another account. Log in with the account it was sent to."
+    ),
 }
 
 
@@ -53,15 +59,23 @@ def _rate_limit_letter(*, user: User) -> None:
         f"wallet-letters:minute:{user.pk}", limit=1, window_seconds=LETTER_INTERVAL_SECONDS
     ):
         raise ConfirmationRateLimited(
-            "We sent you a letter less than a minute ago. Please wait a minute before asking "
-            "for another one."
+            gettext(
+                "We sent you a letter less than a minute ago. Please wait a minute before "
+                "asking for another one."
+            )
         )
     if not ratelimit_hit(
         f"wallet-letters:day:{user.pk}", limit=LETTERS_PER_DAY, window_seconds=60 * 60 * 24
     ):
         raise ConfirmationRateLimited(
-            f"You have asked for {LETTERS_PER_DAY} letters today, the most we send in a day. "
-            "Please check your spam folder, or try again tomorrow."
+            ngettext(
+                "You have asked for %(count)d letter today, the most we send in a day. "
+                "Please check your spam folder, or try again tomorrow.",
+                "You have asked for %(count)d letters today, the most we send in a day. "
+                "Please check your spam folder, or try again tomorrow.",
+                LETTERS_PER_DAY,
+            )
+            % {"count": LETTERS_PER_DAY}
         )
 
 
@@ -79,13 +93,16 @@ def _letter_send(*, account: WalletAccount) -> None:
     token = wallet_confirmation_token(account=account)
     url = absolute_url(reverse("wallet:confirm", kwargs={"token": token}))
     hours = settings.WALLET_CONFIRMATION_MAX_AGE // 3600
-    body = render_to_string(
-        "wallet/emails/wallet_confirm.txt",
-        {"user": account.user, "url": url, "hours": hours},
-    )
+    # In the account's language, whatever page the request came from.
+    with translation.override(account.user.language):
+        subject = gettext("Confirm your Bazaar wallet")
+        body = render_to_string(
+            "wallet/emails/wallet_confirm.txt",
+            {"user": account.user, "url": url, "hours": hours},
+        )
     letter_enqueue(
         to=account.user.email,
-        subject="Confirm your Bazaar wallet",
+        subject=subject,
         body=body,
         dedupe_key=f"wallet:{account.pk}:confirm:{account.confirmation_nonce}",
     )

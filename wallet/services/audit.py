@@ -47,7 +47,7 @@ class LedgerAudit:
 
 
 def _money(minor: int, currency: str) -> str:
-    return format_money(from_minor(minor, currency), currency)
+    return format_money(from_minor(minor, currency), currency, language="en")
 
 
 def ledger_audit(*, reference: str) -> LedgerAudit:
@@ -70,7 +70,8 @@ def ledger_audit(*, reference: str) -> LedgerAudit:
             audit.kept += payment.amount - refunded
         for refund in refunds:
             if refund.status == RefundStatus.PENDING:
-                note = f"refund {refund.pk} of {format_money(refund.amount, currency)} pending"
+                money = format_money(refund.amount, currency, language="en")
+                note = f"refund {refund.pk} of {money} pending"
                 if refund.updated_at and _past_window(refund.updated_at):
                     audit.problems.append(f"{note} past the settle window")
                 else:
@@ -101,8 +102,12 @@ def ledger_audit(*, reference: str) -> LedgerAudit:
         if not low <= given_back <= high:
             audit.problems.append(
                 f"{label}: the processor refunded {_money(given_back, currency)}, the ledger "
-                f"says {format_money(refunded, currency)}"
-                + (f" (+{format_money(pending, currency)} pending)" if pending else "")
+                f"says {format_money(refunded, currency, language='en')}"
+                + (
+                    f" (+{format_money(pending, currency, language='en')} pending)"
+                    if pending
+                    else ""
+                )
             )
     for charge in charges.values():
         held = (charge.amount_minor if charge.captured else 0) - charge.amount_refunded_minor

@@ -7,11 +7,11 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
-from core.money import format_money
 from wallet.exceptions import IllegalPaymentTransition
-from wallet.models import Payment, PaymentMethod, PaymentStatus, WalletEvent
+from wallet.models import Payment, PaymentMethod, PaymentStatus, WalletEvent, event_message
 from wallet.services.inputs import clean_payment_request
 from wallet.services.ledger import ledger_event_record, ledger_label, payment_settle
 from wallet.services.payments import payment_open
@@ -41,11 +41,17 @@ def payment_start_bank_transfer(
             user=user, method=PaymentMethod.BANK_TRANSFER, **request.fields()
         )
         if created:
-            money = format_money(payment.amount, payment.currency)
             ledger_event_record(
                 payment,
                 kind=WalletEvent.Kind.PAYMENT_PENDING,
-                message=f"Bank transfer of {money} for {payment.reference} awaiting your payment.",
+                message=event_message(
+                    gettext_noop(
+                        "Bank transfer of %(money)s for %(reference)s awaiting your payment."
+                    ),
+                    amount=str(payment.amount),
+                    currency=payment.currency,
+                    reference=payment.reference,
+                ),
             )
     if created:
         logger.info("%s: waiting for a bank transfer", ledger_label(payment))

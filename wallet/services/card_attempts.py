@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from core.ratelimit import RateLimited, ratelimit_enforce, ratelimit_hit
 from core.security_log import client_address, current_request, security_event
@@ -55,13 +56,18 @@ def card_attempt_begin(*, user: User, kind: str, human_verified: bool = False) -
             f"card:user:{user.pk}:10m",
             settings.CARD_ATTEMPTS_PER_10_MINUTES,
             10 * 60,
-            "You have tried several cards in a short time. Please wait 10 minutes and try again.",
+            gettext(
+                "You have tried several cards in a short time. "
+                "Please wait 10 minutes and try again."
+            ),
         ),
         (
             f"card:user:{user.pk}:day",
             settings.CARD_ATTEMPTS_PER_DAY,
             DAY,
-            "You have tried too many cards today. Please try again tomorrow or contact support.",
+            gettext(
+                "You have tried too many cards today. Please try again tomorrow or contact support."
+            ),
         ),
     ]
     if address:
@@ -70,7 +76,7 @@ def card_attempt_begin(*, user: User, kind: str, human_verified: bool = False) -
                 f"card:ip:{address}:hour",
                 settings.CARD_ATTEMPTS_PER_ADDRESS_HOUR,
                 60 * 60,
-                "Too many card attempts from your network. Please try again in an hour.",
+                gettext("Too many card attempts from your network. Please try again in an hour."),
             )
         )
     for key, limit, window, message in limits:
@@ -119,8 +125,12 @@ def card_new_link_check(*, user: User) -> None:
     retry_after = int((linked[0] + timedelta(seconds=DAY) - timezone.now()).total_seconds())
     security_event("card.link", user=user, outcome="rate_limited", reason="new_cards_per_day")
     raise RateLimited(
-        f"You can add at most {settings.CARD_NEW_LINKS_PER_DAY} new cards a day. Please try "
-        "again tomorrow.",
+        ngettext(
+            "You can add at most %(count)d new card a day. Please try again tomorrow.",
+            "You can add at most %(count)d new cards a day. Please try again tomorrow.",
+            settings.CARD_NEW_LINKS_PER_DAY,
+        )
+        % {"count": settings.CARD_NEW_LINKS_PER_DAY},
         retry_after=max(retry_after, 60),
     )
 

@@ -15,12 +15,13 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.security_log import security_event
 from wallet import card_numbers
 from wallet.gateways import get_gateway
 from wallet.gateways.base import CardUpdate
-from wallet.models import EXPIRES_SOON_DAYS, Card, WalletEvent
+from wallet.models import EXPIRES_SOON_DAYS, Card, WalletEvent, event_message
 from wallet.services.notices import card_notice_send
 
 logger = logging.getLogger("wallet")
@@ -114,16 +115,23 @@ def card_apply_issuer_update(*, card: Card, update: CardUpdate) -> bool:
             logger.warning("wallet: card %s: the reissued card is already in the wallet", card.pk)
             return False
         if update.reason == "new_number":
-            message = (
-                f"Card updated by your bank: your card ending {old_last4} was replaced by "
-                f"{card.display}, expires {card.expiry_display}."
+            message = event_message(
+                gettext_noop(
+                    "Card updated by your bank: your card ending %(old_last4)s was replaced by "
+                    "%(card)s, expires %(expiry)s."
+                ),
+                old_last4=old_last4,
+                card=card.display,
+                expiry=card.expiry_display,
             )
         else:
-            message = (
-                f"Card updated by your bank: {card.display} now expires {card.expiry_display}."
+            message = event_message(
+                gettext_noop("Card updated by your bank: %(card)s now expires %(expiry)s."),
+                card=card.display,
+                expiry=card.expiry_display,
             )
         WalletEvent.objects.create(
-            user=card.owner, kind=WalletEvent.Kind.CARD_REISSUED, card=card, message=message
+            user=card.owner, kind=WalletEvent.Kind.CARD_REISSUED, card=card, **message
         )
         card_notice_send(card=card, notice="updated_by_bank", old_last4=old_last4)
         security_event(

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import PostalAddress, User
@@ -29,7 +30,7 @@ from wallet.card_numbers import CardData
 from wallet.exceptions import CardBlocked, CardLimitReached, CardNotUsable, PaymentDeclined
 from wallet.gateways import get_gateway
 from wallet.gateways.base import TokenResult
-from wallet.models import CARD_RECENT_FIRST, BlockedCard, Card, Payment, WalletEvent
+from wallet.models import CARD_RECENT_FIRST, BlockedCard, Card, Payment, WalletEvent, event_message
 from wallet.services.card_attempts import (
     card_attempt_begin,
     card_attempt_declined,
@@ -72,11 +73,10 @@ def token_delete_on_commit(token: str) -> None:
     transaction.on_commit(_delete)
 
 
-def _card_event(card: Card, kind: str, message: str, *, actor: User | None = None) -> None:
-    """Record a ``WalletEvent`` about ``card`` in its owner's payment activity."""
-    WalletEvent.objects.create(
-        user=card.owner, kind=kind, card=card, actor=actor, message=message[:255]
-    )
+def _card_event(card: Card, kind: str, message: dict, *, actor: User | None = None) -> None:
+    """Record a ``WalletEvent`` about ``card`` in its owner's payment activity; ``message``
+    comes from ``wallet.models.event_message``."""
+    WalletEvent.objects.create(user=card.owner, kind=kind, card=card, actor=actor, **message)
 
 
 def _default_set(*, user: User, card: Card) -> None:
@@ -90,7 +90,11 @@ def _default_set(*, user: User, card: Card) -> None:
 def _default_changed(card: Card) -> None:
     """Make ``card`` the default and say so in the activity (caller holds the user lock)."""
     _default_set(user=card.owner, card=card)
-    _card_event(card, WalletEvent.Kind.DEFAULT_CHANGED, f"{card.display} is now your default card.")
+    _card_event(
+        card,
+        WalletEvent.Kind.DEFAULT_CHANGED,
+        event_message(gettext_noop("%(card)s is now your default card."), card=card.display),
+    )
 
 
 def _locked_card(card: Card) -> Card:
@@ -161,10 +165,17 @@ def _card_attach(
     if make_default:
         _default_set(user=user, card=card)
     if created:
-        message = f"{card.display} (expires {card.expiry_display}) was added to your wallet."
+        message = event_message(
+            gettext_noop("%(card)s (expires %(expiry)s) was added to your wallet."),
+            card=card.display,
+            expiry=card.expiry_display,
+        )
         _card_event(card, WalletEvent.Kind.CARD_LINKED, message)
     else:
-        message = f"{card.display} was added again; its details were updated."
+        message = event_message(
+            gettext_noop("%(card)s was added again; its details were updated."),
+            card=card.display,
+        )
         _card_event(card, WalletEvent.Kind.CARD_UPDATED, message)
     card_notice_send(card=card, notice="linked")
     logger.info(
@@ -341,7 +352,9 @@ def card_update(
         if nickname is not None:
             card.nickname = nickname
         card.save()
-        message = f"{card.display}: {', '.join(changed)} updated."
+        message = event_message(
+            gettext_noop("%(card)s: %(changed)s updated."), card=card.display, changed=changed
+        )
         _card_event(card, WalletEvent.Kind.CARD_UPDATED, message)
     return card
 
@@ -351,7 +364,7 @@ def _card_retire(
     *,
     stamp: str,
     kind: str,
-    message: str,
+    message: dict,
     notice: str,
     actor: User | None = None,
     **changes: object,
@@ -389,7 +402,9 @@ def card_remove(*, card: Card) -> Card:
     commit. Atomic under the user lock, then the card's row lock; idempotent (removing a
     removed card does nothing).
     """
-    message = f"{card.display} was removed from your wallet."
+    message = event_message(
+        gettext_noop("%(card)s was removed from your wallet."), card=card.display
+    )
     card, changed = _card_retire(
         card,
         stamp="removed_at",
@@ -425,7 +440,9 @@ def card_disable(*, card: Card, by: User, reason: str) -> Card:
             card,
             stamp="disabled_at",
             kind=WalletEvent.Kind.CARD_DISABLED,
-            message=f"{card.display} was disabled by Bazaar support.",
+            message=event_message(
+                gettext_noop("%(card)s was disabled by Bazaar support."), card=card.display
+            ),
             notice="disabled",
             actor=by,
             disabled_by=by,

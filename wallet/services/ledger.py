@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, TypeVar
 
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
-from core.money import format_money, to_minor
+from core.money import to_minor
 from core.security_log import security_event
 from wallet.exceptions import (
     GatewayUnavailable,
@@ -37,7 +38,7 @@ from wallet.exceptions import (
     decline_message,
 )
 from wallet.gateways.base import ChargeResult, ChargeStatus
-from wallet.models import Card, Payment, Refund, WalletEvent
+from wallet.models import Card, Payment, Refund, WalletEvent, event_message
 from wallet.services.cards import card_attach_pending, token_delete_on_commit
 
 logger = logging.getLogger("wallet.payments")
@@ -258,11 +259,12 @@ def ledger_settle(
 
 
 def ledger_event_record(
-    entry: Payment | Refund, *, kind: str, message: str, actor: User | None = None
+    entry: Payment | Refund, *, kind: str, message: dict, actor: User | None = None
 ) -> WalletEvent:
     """Record a ``WalletEvent`` about ``entry`` in its payer's activity: the payment, its
-    card, the refund if it is one, and the entry's amount. Call inside the transaction of
-    the change it reports."""
+    card, the refund if it is one, and the entry's amount; ``message`` comes from
+    ``wallet.models.event_message``. Call inside the transaction of the change it
+    reports."""
     payment = entry.payment if isinstance(entry, Refund) else entry
     return WalletEvent.objects.create(
         user=payment.user,
@@ -273,7 +275,7 @@ def ledger_event_record(
         amount=entry.amount,
         currency=entry.currency,
         actor=actor,
-        message=message[:255],
+        **message,
     )
 
 
@@ -302,7 +304,9 @@ def payment_settle(
     if status == Payment.Status.FAILED:
         code = decline_code or "generic_decline"
         fields["decline_code"] = code
-        fields["decline_message"] = decline_message(code)
+        # English for support; the shopper reads it in their language (Payment.decline_text).
+        with translation.override("en"):
+            fields["decline_message"] = str(decline_message(code))
     if actor is not None and status == Payment.Status.SUCCEEDED:
         fields["confirmed_by"] = actor
 
@@ -320,29 +324,47 @@ def payment_settle(
 
 def _payment_settled(payment: Payment, *, actor: User | None) -> None:
     """What follows a payment's move to its new status (caller holds its row lock)."""
-    money = format_money(payment.amount, payment.currency)
+    money = {"amount": str(payment.amount), "currency": payment.currency}
     kind = WalletEvent.Kind
     if payment.status == Payment.Status.SUCCEEDED:
         if payment.card_id:
             Card.objects.filter(pk=payment.card_id).update(last_used_at=payment.settled_at)
         if payment.pending_card:
             card_attach_pending(payment=payment)
-        how = "by bank transfer"
         if payment.method == Payment.Method.CARD:
-            how = f"with {payment.method_display}"
-        message = f"Paid {money} for {payment.reference} {how}."
+            message = event_message(
+                gettext_noop("Paid %(money)s for %(reference)s with %(method)s."),
+                reference=payment.reference,
+                method=payment.method_display,
+                **money,
+            )
+        else:
+            message = event_message(
+                gettext_noop("Paid %(money)s for %(reference)s by bank transfer."),
+                reference=payment.reference,
+                **money,
+            )
         ledger_event_record(payment, kind=kind.PAYMENT, actor=actor, message=message)
     elif (
         payment.status == Payment.Status.CANCELED and payment.method == Payment.Method.BANK_TRANSFER
     ):
         # Closes the "Awaiting payment" line, so nobody sends money for it any more.
-        message = (
-            f"Bank transfer of {money} for {payment.reference} is no longer expected: "
-            "please do not send it."
+        message = event_message(
+            gettext_noop(
+                "Bank transfer of %(money)s for %(reference)s is no longer expected: "
+                "please do not send it."
+            ),
+            reference=payment.reference,
+            **money,
         )
         ledger_event_record(payment, kind=kind.PAYMENT_CANCELED, message=message)
     elif payment.status == Payment.Status.FAILED:
-        message = f"Payment of {money} for {payment.reference} failed: {payment.decline_message}"
+        message = event_message(
+            gettext_noop("Payment of %(money)s for %(reference)s failed: %(reason)s"),
+            reference=payment.reference,
+            decline_code=payment.decline_code or "generic_decline",
+            **money,
+        )
         ledger_event_record(payment, kind=kind.PAYMENT_FAILED, message=message)
     if payment.is_final and payment.pending_card:
         token_delete_on_commit(payment.pending_card["token"]["token"])
@@ -381,8 +403,13 @@ def refund_settle(
     def then(refund: Refund, _previous: str) -> None:
         if refund.status == Refund.Status.SUCCEEDED:
             payment = refund.payment
-            money = format_money(refund.amount, refund.currency)
-            message = f"Refund of {money} for {payment.reference} to {payment.method_display}."
+            message = event_message(
+                gettext_noop("Refund of %(money)s for %(reference)s to %(method)s."),
+                amount=str(refund.amount),
+                currency=refund.currency,
+                reference=payment.reference,
+                method=payment.method_display,
+            )
             ledger_event_record(
                 refund, kind=WalletEvent.Kind.REFUND, actor=refund.created_by, message=message
             )

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import PostalAddress, User
@@ -69,7 +70,7 @@ logger = logging.getLogger("wallet.payments")
 
 # Failure codes that mean the processor took nothing: retrying is safe.
 NOTHING_CHARGED_CODES = ("processing_error", "no_response", "processor_unreachable")
-STEP_UP_UNREACHABLE_MESSAGE = (
+STEP_UP_UNREACHABLE_MESSAGE = gettext_lazy(
     "We couldn't reach your bank, so nothing happened yet. Please answer again."
 )
 
@@ -156,10 +157,10 @@ def _payment_outcome(payment: Payment) -> Payment:
         raise GatewayUnavailable(payment=payment)
     code = payment.decline_code
     if code in NOTHING_CHARGED_CODES:
-        raise ProcessingError(payment.decline_message, code=code, payment=payment)
+        raise ProcessingError(payment.decline_text, code=code, payment=payment)
     if code == "invalid_request":
         raise GatewayRequestError(payment=payment)
-    raise PaymentDeclined(payment.decline_message, code=code, payment=payment)
+    raise PaymentDeclined(payment.decline_text, code=code, payment=payment)
 
 
 def _payment_lost(payment: Payment, lost: GatewayUnavailable, *, first_send: bool) -> Payment:
@@ -184,7 +185,7 @@ def _payment_charge(payment: Payment, *, source: str | CardData, first_send: boo
     logger.info(
         "%s: charging %s with %s",
         ledger_label(payment),
-        format_money(payment.amount, payment.currency),
+        format_money(payment.amount, payment.currency, language="en"),
         payment.method_display,
     )
     answer = ledger_send(
@@ -253,7 +254,7 @@ def payment_charge_card(
             raise CardNotUsable()
         if fresh.is_expired:
             raise CardNotUsable(
-                "This card has expired. Update its expiry date or choose another card.",
+                gettext("This card has expired. Update its expiry date or choose another card."),
                 code="card_expired",
             )
         card = fresh

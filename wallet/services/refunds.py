@@ -65,7 +65,8 @@ def _refund_open(
             refundable = payment_refundable_amount(payment=locked)
             if amount > refundable:
                 raise RefundExceedsCaptured(
-                    f"At most {format_money(refundable, locked.currency)} can be refunded.",
+                    f"At most {format_money(refundable, locked.currency, language='en')} "
+                    "can be refunded.",
                     payment=locked,
                 )
             refund = Refund.objects.create(
@@ -162,7 +163,11 @@ def payment_refund(
         on_record=on_record,
     )
     if refund.status == RefundStatus.PENDING:
-        logger.info("%s: refunding %s", ledger_label(refund), format_money(amount, refund.currency))
+        logger.info(
+            "%s: refunding %s",
+            ledger_label(refund),
+            format_money(amount, refund.currency, language="en"),
+        )
         refund = _refund_send(refund)
     if refund.status == RefundStatus.FAILED:
         raise RefundError(refund.failure_message or None, **ledger_error_rows(refund))

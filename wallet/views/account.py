@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import FormView
 
@@ -56,7 +57,11 @@ class WalletHomeView(LoginRequiredMixin, View):
         except ConfirmationRateLimited as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"We sent a confirmation letter to {request.user.email}.")
+            messages.success(
+                request,
+                gettext("We sent a confirmation letter to %(email)s.")
+                % {"email": request.user.email},
+            )
         return HttpResponseRedirect(reverse("wallet:home"))
 
     def _render_create(self, form, status=200):
@@ -90,8 +95,11 @@ class WalletResendView(LoginRequiredMixin, View):
             if not account.is_confirmed:
                 messages.success(
                     request,
-                    f"We sent a new letter to {request.user.email}. Links in earlier letters "
-                    "no longer work.",
+                    gettext(
+                        "We sent a new letter to %(email)s. Links in earlier letters "
+                        "no longer work."
+                    )
+                    % {"email": request.user.email},
                 )
         return HttpResponseRedirect(reverse("wallet:home"))
 
@@ -109,7 +117,9 @@ class WalletConfirmView(LoginRequiredMixin, View):
             account = selectors.wallet_account_for_user(user=request.user)
             context = {"error": exc, "account": account}
             return render(request, "wallet/wallet_confirm_failed.html", context, status=400)
-        messages.success(request, "Your wallet is confirmed. Add a card to pay in two steps.")
+        messages.success(
+            request, gettext("Your wallet is confirmed. Add a card to pay in two steps.")
+        )
         return HttpResponseRedirect(reverse("wallet:home"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 
 from wallet import selectors
@@ -13,12 +14,12 @@ Kind = WalletEvent.Kind
 # The filters offered on the page (?kind=...): each groups the event kinds it shows.
 KIND_FILTERS = {
     "payment": (
-        "Payments",
+        gettext_lazy("Payments"),
         (Kind.PAYMENT, Kind.PAYMENT_PENDING, Kind.PAYMENT_CANCELED, Kind.PAYMENT_FAILED),
     ),
-    "refund": ("Refunds", (Kind.REFUND,)),
-    "card_linked": ("Cards linked", (Kind.CARD_LINKED,)),
-    "card_removed": ("Cards removed", (Kind.CARD_REMOVED, Kind.CARD_DISABLED)),
+    "refund": (gettext_lazy("Refunds"), (Kind.REFUND,)),
+    "card_linked": (gettext_lazy("Cards linked"), (Kind.CARD_LINKED,)),
+    "card_removed": (gettext_lazy("Cards removed"), (Kind.CARD_REMOVED, Kind.CARD_DISABLED)),
 }
 
 

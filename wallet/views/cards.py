@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_lazy
 from django.views import View
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
@@ -40,11 +41,11 @@ logger = logging.getLogger("wallet.views")
 ADDRESS_PREFIX = "address"
 # One message for every refusal, not tied to a field: which detail was wrong would tell a
 # card tester which guess to change. The exact reason goes to the security log.
-CARD_DECLINED = "The card was declined. Check the details or use another card."
+CARD_DECLINED = gettext_lazy("The card was declined. Check the details or use another card.")
 # Fields whose typed value is the card itself (never rendered back, never flagged).
 CARD_SECRET_FIELDS = frozenset({"number", "cvc"})
 CARD_NUMBER_MISPLACED = CARD_NUMBER_MESSAGE
-SAVED_ADDRESS_INCOMPLETE = (
+SAVED_ADDRESS_INCOMPLETE = gettext_lazy(
     "Your saved address is incomplete, so it can't be the payment address. "
     "Enter the card's payment address below."
 )
@@ -191,12 +192,17 @@ class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
             return self._render(form, address_form, mode, captcha_form, status=400)
 
         if created:
-            messages.success(request, f"{card.display} is saved in your wallet.")
+            messages.success(
+                request, gettext("%(card)s is saved in your wallet.") % {"card": card.display}
+            )
         else:
             messages.info(
                 request,
-                f"This card was already in your wallet ({card.display}); we updated its "
-                "expiry, name and payment address.",
+                gettext(
+                    "This card was already in your wallet (%(card)s); we updated its "
+                    "expiry, name and payment address."
+                )
+                % {"card": card.display},
             )
         return HttpResponseRedirect(reverse("wallet:card-detail", args=[card.pk]))
 
@@ -254,7 +260,7 @@ class CardEditView(WalletRequiredMixin, OwnCardMixin, View):
         except CardError as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(reverse("wallet:card-list"))
-        messages.success(request, f"{card.display} is updated.")
+        messages.success(request, gettext("%(card)s is updated.") % {"card": card.display})
         return HttpResponseRedirect(reverse("wallet:card-list"))
 
     def _render(self, card, form, address_form, status=200):
@@ -274,7 +280,7 @@ class CardRemoveView(WalletRequiredMixin, RecentPasswordRequiredMixin, OwnCardMi
         except Http404:
             if not selectors.card_is_removed_for_user(user=request.user, card_id=kwargs["pk"]):
                 raise
-            messages.info(request, "That card was already removed.")
+            messages.info(request, gettext("That card was already removed."))
             return HttpResponseRedirect(reverse("wallet:card-list"))
 
     def get(self, request, pk):
@@ -289,11 +295,16 @@ class CardRemoveView(WalletRequiredMixin, RecentPasswordRequiredMixin, OwnCardMi
         card = self.get_card()
         was_default = card.is_default
         card = card_remove(card=card)
-        messages.success(request, f"{card.display} was removed from your wallet.")
+        messages.success(
+            request, gettext("%(card)s was removed from your wallet.") % {"card": card.display}
+        )
         if was_default:
             successor = selectors.card_default_for_user(user=request.user)
             if successor is not None:
-                messages.info(request, f"{successor.display} is now your default card.")
+                messages.info(
+                    request,
+                    gettext("%(card)s is now your default card.") % {"card": successor.display},
+                )
         return HttpResponseRedirect(reverse("wallet:card-list"))
 
 
@@ -303,6 +314,8 @@ class CardMakeDefaultView(WalletRequiredMixin, OwnCardMixin, View):
     def post(self, request, pk):
         card = card_set_default(card=self.get_card())
         messages.success(
-            request, f"{card.display} is now your default card: checkout picks it first."
+            request,
+            gettext("%(card)s is now your default card: checkout picks it first.")
+            % {"card": card.display},
         )
         return HttpResponseRedirect(reverse("wallet:card-list"))

@@ -7,6 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 
 from wallet import selectors
 from wallet.models import Card
@@ -53,7 +54,8 @@ class RecentPasswordRequiredMixin:
         if request.user.is_authenticated and not password_entered_recently(request):
             if request.method == "POST":
                 messages.warning(
-                    request, "Nothing was changed yet: confirm your password, then try again."
+                    request,
+                    gettext("Nothing was changed yet: confirm your password, then try again."),
                 )
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse('wallet:confirm-password')}?{query}")
