@@ -144,16 +144,24 @@ class CheckoutView(OrderPageView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.seller = selectors.seller_get(slug=kwargs["seller_slug"])
+        self._cart = None
+
+    def cart(self):
+        """The shopper's cart, looked up once per request (the lines are read fresh by the
+        selector and again, under lock, by the service)."""
+        if self._cart is None:
+            self._cart = request_cart(self.request)
+        return self._cart
 
     def group(self) -> SellerCartGroup | None:
-        groups = selectors.cart_lines_by_seller(cart=request_cart(self.request), seller=self.seller)
+        groups = selectors.cart_lines_by_seller(cart=self.cart(), seller=self.seller)
         return groups[0] if groups else None
 
     def place(self, form: CheckoutForm) -> tuple[Order, bool]:
         user = self.request.user
         return services.order_place(
             user=user,
-            cart=request_cart(self.request) or services.cart_get_or_create_for_user(user=user),
+            cart=self.cart() or services.cart_get_or_create_for_user(user=user),
             seller=self.seller,
             token=form.cleaned_data["token"],
             address=form.chosen_address,
