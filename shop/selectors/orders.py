@@ -8,7 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus, ShippingAddress
@@ -31,11 +32,22 @@ def _with_waiting_transfer(orders: QuerySet[Order]) -> QuerySet[Order]:
 
 def order_list_for_user(*, user: User) -> QuerySet[Order]:
     """The user's orders, newest first, with seller joined, the number of items and
-    whether each waits for a bank transfer."""
+    whether each waits for a bank transfer.
+
+    The item count is a subquery per order shown, not a join grouped over every order the
+    user has: a page of 10 then reads 10 orders off the (user, -created_at) index, and the
+    paginator's count is a plain count, however long the history."""
+    lines = (
+        OrderLine.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return _with_waiting_transfer(
         Order.objects.filter(user=user)
         .select_related("seller")
-        .annotate(line_count=Count("lines"))
+        .annotate(line_count=Coalesce(Subquery(lines), 0))
         .order_by("-created_at", "-id")
     )
 
