@@ -131,7 +131,15 @@ else:
     # one process so rate limits are shared.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions are kept in the database. With a shared cache configured (Redis), they are read
+# from it first and written through to both (cached_db), which saves a query on every
+# signed-in page. Never over the per-process memory cache: another worker could go on
+# reading a session that was changed or ended elsewhere.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if _cache_url
+    else "django.contrib.sessions.backends.db"
+)
 
 # ----------------------------------------------------------------------- auth
 AUTH_USER_MODEL = "accounts.User"
