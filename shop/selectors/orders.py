@@ -157,12 +157,29 @@ class OrderDetail:
         return self.order.is_overdue(waiting_bank_transfer=self.waiting_bank_transfer is not None)
 
 
+_DETAIL_JOINS = ("seller", "user", "shipping_address", "paid_with")
+
+
 def order_get_detail(*, order_id: int) -> OrderDetail:
     """Everything the order page shows, in a fixed number of queries. The order carries
     ``waiting_transfer`` like the list's (for ``Order.overdue``)."""
-    order = Order.objects.select_related("seller", "user", "shipping_address", "paid_with").get(
-        pk=order_id
+    return _detail(Order.objects.select_related(*_DETAIL_JOINS).get(pk=order_id))
+
+
+def order_get_detail_for_user(*, user: User, number: str) -> OrderDetail:
+    """``order_get_detail`` for one of the user's own orders, by number, found and loaded
+    in the same query; Http404 for anyone else's or a bad number."""
+    order = (
+        Order.objects.filter(user=user, number=str(number)[:20])
+        .select_related(*_DETAIL_JOINS)
+        .first()
     )
+    if order is None:
+        raise Http404("No such order.")
+    return _detail(order)
+
+
+def _detail(order: Order) -> OrderDetail:
     detail = OrderDetail(
         order=order,
         lines=list(order.lines.all()),

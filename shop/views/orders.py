@@ -101,8 +101,9 @@ class OrderDetailView(LoginRequiredMixin, TemplateView):
     template_name = "shop/order_detail.html"
 
     def get_context_data(self, **kwargs):
-        order = _owned_order(self.request, self.kwargs["number"])
-        detail = selectors.order_get_detail(order_id=order.pk)
+        detail = selectors.order_get_detail_for_user(
+            user=self.request.user, number=self.kwargs["number"]
+        )
         deadline = detail.order.payment_deadline(
             waiting_bank_transfer=detail.waiting_bank_transfer is not None
         )
