@@ -292,6 +292,11 @@ def test_orders_list_costs_at_most_6_queries_at_1_and_500_orders(
         response = shopper_client.get(reverse("shop:order-list"))
     assert response.status_code == 200
     assert orders[-1].number in response.content.decode()
+    last_page = (count + 9) // 10
+    with django_assert_max_num_queries(6):
+        response = shopper_client.get(reverse("shop:order-list"), {"page": last_page})
+    shown = [o.number for o in response.context["page_obj"]]
+    assert shown == [o.number for o in reversed(orders[: count - 10 * (last_page - 1)])]
 
 
 def test_order_detail_of_a_paid_order_costs_at_most_8_queries(
