@@ -118,7 +118,14 @@ class Product(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("shop:product-detail", kwargs={"slug": self.slug})
+        # Pages link a product two or three times (picture, title, button) and reverse()
+        # is the dearest part of a list line; the URL is kept per slug, so an edited slug
+        # gets a fresh one.
+        cached = self.__dict__.get("_url_for_slug")
+        if cached is None or cached[0] != self.slug:
+            cached = (self.slug, reverse("shop:product-detail", kwargs={"slug": self.slug}))
+            self.__dict__["_url_for_slug"] = cached
+        return cached[1]
 
     def clean(self) -> None:
         super().clean()

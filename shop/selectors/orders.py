@@ -8,7 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext
 
@@ -32,11 +33,22 @@ def _with_waiting_transfer(orders: QuerySet[Order]) -> QuerySet[Order]:
 
 def order_list_for_user(*, user: User) -> QuerySet[Order]:
     """The user's orders, newest first, with seller joined, the number of items and
-    whether each waits for a bank transfer."""
+    whether each waits for a bank transfer.
+
+    The item count is a subquery per order shown, not a join grouped over every order the
+    user has: a page of 10 then reads 10 orders off the (user, -created_at) index, and the
+    paginator's count is a plain count, however long the history."""
+    lines = (
+        OrderLine.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return _with_waiting_transfer(
         Order.objects.filter(user=user)
         .select_related("seller")
-        .annotate(line_count=Count("lines"))
+        .annotate(line_count=Coalesce(Subquery(lines), 0))
         .order_by("-created_at", "-id")
     )
 
@@ -146,12 +158,29 @@ class OrderDetail:
         return self.order.is_overdue(waiting_bank_transfer=self.waiting_bank_transfer is not None)
 
 
+_DETAIL_JOINS = ("seller", "user", "shipping_address", "paid_with")
+
+
 def order_get_detail(*, order_id: int) -> OrderDetail:
     """Everything the order page shows, in a fixed number of queries. The order carries
     ``waiting_transfer`` like the list's (for ``Order.overdue``)."""
-    order = Order.objects.select_related("seller", "user", "shipping_address", "paid_with").get(
-        pk=order_id
+    return _detail(Order.objects.select_related(*_DETAIL_JOINS).get(pk=order_id))
+
+
+def order_get_detail_for_user(*, user: User, number: str) -> OrderDetail:
+    """``order_get_detail`` for one of the user's own orders, by number, found and loaded
+    in the same query; Http404 for anyone else's or a bad number."""
+    order = (
+        Order.objects.filter(user=user, number=str(number)[:20])
+        .select_related(*_DETAIL_JOINS)
+        .first()
     )
+    if order is None:
+        raise Http404("No such order.")
+    return _detail(order)
+
+
+def _detail(order: Order) -> OrderDetail:
     detail = OrderDetail(
         order=order,
         lines=list(order.lines.all()),

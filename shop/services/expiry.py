@@ -37,6 +37,8 @@ def order_expire_if_due(*, order: Order) -> Order:
     order = Order.objects.get(pk=order.pk)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return order
+    if not any(order.is_overdue(waiting_bank_transfer=w) for w in (False, True)):
+        return order  # due by neither deadline: no need to ask about a bank transfer
     waiting = wallet_selectors.bank_transfers_waiting(reference=order.number).exists()
     if not order.is_overdue(waiting_bank_transfer=waiting):
         return order

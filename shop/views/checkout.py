@@ -33,6 +33,11 @@ class OrderPageView(LoginRequiredMixin, View):
     there is nothing to order (``nothing_to_order``)."""
 
     template_name = "shop/checkout.html"
+    # The new-address form (with its ~250 countries) is rendered only when it is wanted:
+    # no saved address, "Ship to a new address" chosen (?address=new, which the page's
+    # script asks for), or a posted new address shown again with its errors. A page that
+    # answers a POST can't be asked for again by a link, so it always carries the form.
+    always_render_new_address = False
 
     def group(self) -> SellerCartGroup | None:
         raise NotImplementedError
@@ -58,6 +63,14 @@ class OrderPageView(LoginRequiredMixin, View):
             "address": str(addresses[0].pk) if addresses else NEW_ADDRESS,
             "payment": usable[0].value if usable else OTHER_PAYMENT,
         }
+        if data is None and self.request.method == "GET":
+            # "Ship to a new address" asks for the page again with the form, keeping the
+            # way of payment the shopper had picked.
+            if self.request.GET.get("address") == NEW_ADDRESS:
+                initial["address"] = NEW_ADDRESS
+            payment = self.request.GET.get("payment")
+            if payment == OTHER_PAYMENT or payment in {c.value for c in usable}:
+                initial["payment"] = payment
         return CheckoutForm(data=data, initial=initial, addresses=addresses, cards=cards)
 
     def _render(self, group, form, *, error="") -> HttpResponse:
@@ -73,6 +86,9 @@ class OrderPageView(LoginRequiredMixin, View):
             "group": group,
             "form": form,
             "address_form": form.address_form,
+            "render_new_address": (
+                self.always_render_new_address or form["address"].value() == NEW_ADDRESS
+            ),
             "checkout_error": error,
             **self.page_context(),
         }
@@ -129,16 +145,24 @@ class CheckoutView(OrderPageView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.seller = selectors.seller_get(slug=kwargs["seller_slug"])
+        self._cart = None
+
+    def cart(self):
+        """The shopper's cart, looked up once per request (the lines are read fresh by the
+        selector and again, under lock, by the service)."""
+        if self._cart is None:
+            self._cart = request_cart(self.request)
+        return self._cart
 
     def group(self) -> SellerCartGroup | None:
-        groups = selectors.cart_lines_by_seller(cart=request_cart(self.request), seller=self.seller)
+        groups = selectors.cart_lines_by_seller(cart=self.cart(), seller=self.seller)
         return groups[0] if groups else None
 
     def place(self, form: CheckoutForm) -> tuple[Order, bool]:
         user = self.request.user
         return services.order_place(
             user=user,
-            cart=request_cart(self.request) or services.cart_get_or_create_for_user(user=user),
+            cart=self.cart() or services.cart_get_or_create_for_user(user=user),
             seller=self.seller,
             token=form.cleaned_data["token"],
             address=form.chosen_address,
@@ -167,6 +191,8 @@ class BuyNowView(OrderPageView):
     """**Buy now**: the order page for one product in the quantity chosen on its page; the
     cart is left as it was. The product page POSTs the quantity here; the order page it
     shows POSTs back with its one-time token to place the order (Accept and pay)."""
+
+    always_render_new_address = True
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)

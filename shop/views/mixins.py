@@ -12,3 +12,19 @@ class ForgivingPaginationMixin:
         paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
+
+
+class IdsFirstPaginator(Paginator):
+    """Pages a queryset whose rows carry per-row subqueries (the orders list's item count,
+    its waiting transfer). A plain ``OFFSET`` makes the database work those out for every
+    row it skips; here the page's ids are picked first, off the ordering's index, and only
+    those rows are annotated, in the same query."""
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = self.object_list.values("pk")[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)

@@ -25,7 +25,7 @@ from shop import selectors, services
 from shop.exceptions import IllegalOrderTransition, OrderNotPayable
 from shop.models import Order, OrderStatus
 from shop.order_forms import BANK_TRANSFER, NEW_CARD, OTHER_WAY, PaymentMethodForm, new_token
-from shop.views.mixins import ForgivingPaginationMixin
+from shop.views.mixins import ForgivingPaginationMixin, IdsFirstPaginator
 from wallet import selectors as wallet_selectors
 from wallet.exceptions import (
     AuthenticationRequired,
@@ -99,6 +99,7 @@ def _owned_order(request: HttpRequest, number: str) -> Order:
 class OrderListView(LoginRequiredMixin, ForgivingPaginationMixin, ListView):
     template_name = "shop/order_list.html"
     paginate_by = ORDERS_PER_PAGE
+    paginator_class = IdsFirstPaginator  # page 1000 costs what page 1 does
 
     def get_queryset(self):
         return selectors.order_list_for_user(user=self.request.user)
@@ -108,8 +109,9 @@ class OrderDetailView(LoginRequiredMixin, TemplateView):
     template_name = "shop/order_detail.html"
 
     def get_context_data(self, **kwargs):
-        order = _owned_order(self.request, self.kwargs["number"])
-        detail = selectors.order_get_detail(order_id=order.pk)
+        detail = selectors.order_get_detail_for_user(
+            user=self.request.user, number=self.kwargs["number"]
+        )
         deadline = detail.order.payment_deadline(
             waiting_bank_transfer=detail.waiting_bank_transfer is not None
         )
