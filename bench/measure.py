@@ -2,9 +2,10 @@
 environment of ``bench.django_env.bazaar_env``:
 
     python -m bench.measure build OUT.json [--quick]       the data set
+    python -m bench.measure sessions DATA.json OUT.json    a logged-in session per shopper
     python -m bench.measure inprocess DATA.json OUT.json [--quick]
-        queries and bytes per page, the purchase scenario, and the growth figures (which
-        grow the catalog to 100,000 products and add a shopper with 10,000 orders: run last)
+        queries and bytes per page, the purchase scenario, the growth figures (it grows the
+        catalog to 100,000 products: run it last)
 """
 
 from __future__ import annotations
@@ -20,32 +21,30 @@ def _say(message: str) -> None:
     print(f"  [{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def pages_for(data: dict) -> list[tuple[str, str, str]]:
-    """(key, label, url) of every page in the issue's table, for the first shopper."""
-    shopper = data["shoppers"][0]
-    return [
-        ("product", "product", f"/products/{data['product_slug']}/"),
-        ("search", "search `?q=garden`", "/search/?q=garden"),
-        ("home", "home", "/"),
-        ("wallet_cards", "wallet cards (2 cards)", "/wallet/cards/"),
-        ("cart", "cart, 10 lines over 3 sellers", "/cart/"),
-        ("orders", "orders list", "/orders/"),
-        ("order_detail", "order detail", f"/orders/{shopper['orders'][-1]}/"),
-        ("activity", "payment activity", "/wallet/activity/"),
-        (
-            "checkout",
-            "order page `/checkout/<seller>/` (2 saved cards)",
-            f"/checkout/{shopper['cart_sellers'][0]}/",
-        ),
-    ]
+def load_data(path: str):
+    from bench.dataset import BenchData
+
+    with open(path) as fh:
+        facts = json.load(fh)
+    facts.pop("build_seconds", None)
+    return BenchData(**facts)
+
+
+def scale_for(quick: bool):
+    """The full data set, or for a quick run the same shape with 5 past orders each."""
+    from dataclasses import replace
+
+    from bench.dataset import FULL
+
+    return replace(FULL, past_orders=5) if quick else FULL
 
 
 def cmd_build(out: str, quick: bool) -> None:
     from bench import dataset
 
     started = time.perf_counter()
-    data = dataset.build(buyer_orders=5 if quick else dataset.ORDERS_PER_SHOPPER, progress=_say)
-    facts = data.as_dict()
+    data = dataset.build(scale_for(quick), progress=_say)
+    facts = data.to_dict()
     facts["build_seconds"] = round(time.perf_counter() - started, 1)
     with open(out, "w") as fh:
         json.dump(facts, fh, indent=1)
@@ -57,79 +56,74 @@ def _user(email: str):
     return User.objects.get(email=email)
 
 
+def cmd_sessions(data_path: str, out: str) -> None:
+    """A logged-in session (database rows, as logging in makes them) for every shopper."""
+    from django.test import Client
+
+    data = load_data(data_path)
+    sessions = {}
+    for email in data.shoppers:
+        client = Client()
+        client.force_login(_user(email))
+        sessions[email] = client.cookies["sessionid"].value
+    with open(out, "w") as fh:
+        json.dump(sessions, fh, indent=1)
+
+
 def cmd_inprocess(data_path: str, out: str, quick: bool) -> None:
     from django.db import connection
 
     from bench import dataset, inprocess
+    from bench.pages import PAGES
     from shop import selectors
 
-    with open(data_path) as fh:
-        data = json.load(fh)
+    data = load_data(data_path)
     repeat = 5 if quick else 15
     results: dict = {"vendor": connection.vendor}
 
-    shopper = _user(data["shoppers"][0]["email"])
-    client = inprocess.client_for(shopper)
+    client = inprocess.client_for(_user(data.page_shopper))
     results["pages"] = {}
-    for key, _label, url in pages_for(data):
-        facts = inprocess.page_facts(client, url)
-        results["pages"][key] = {"url": url, "queries": facts.queries, "bytes": facts.bytes}
+    for page in PAGES:
+        facts = inprocess.page_facts(client, page.url(data))
+        results["pages"][page.key] = {"queries": facts.queries, "bytes": facts.bytes}
     _say("queries and bytes per page")
 
-    # The purchase: the second shopper buys from a seller their cart does not hold.
-    buyer = _user(data["shoppers"][1]["email"])
-    product = data["buy_products"][1]
+    # The purchase, by a shopper who is not the one whose pages are loaded.
     results["purchase"] = inprocess.purchases_measure(
-        inprocess.client_for(buyer),
-        product_id=product["id"],
-        seller_slug=product["seller"],
+        inprocess.client_for(_user(data.shoppers[1])),
+        product_id=data.purchase_product_id,
+        seller_slug=data.purchase_seller,
         count=10 if quick else 40,
     )
     del results["purchase"]["orders"]
     _say(f"in-process purchase: {results['purchase']['purchases_per_s']}/s")
 
-    growth: dict = {}
-    growth["cart_ms"] = {}
-    growth["cart_queries"] = {}
-    for lines, who in sorted(data["cart_growth"].items(), key=lambda kv: int(kv[0])):
-        cart_client = inprocess.client_for(_user(who["email"]))
-        growth["cart_ms"][lines] = round(
-            inprocess.median_ms(cart_client, "/cart/", repeat=repeat), 2
-        )
-        growth["cart_queries"][lines] = inprocess.page_facts(cart_client, "/cart/").queries
-    _say(f"cart growth {growth['cart_ms']}")
+    growth: dict = {"cart_ms": {}, "cart_queries": {}, "orders_ms": {}, "orders_queries": {}}
+    for kind, shoppers, url in (
+        ("cart", data.growth_cart_shoppers, "/cart/"),
+        ("orders", data.growth_order_shoppers, "/orders/"),
+    ):
+        for size, email in sorted(shoppers.items(), key=lambda kv: int(kv[0])):
+            sized = inprocess.client_for(_user(email))
+            growth[f"{kind}_ms"][size] = round(inprocess.median_ms(sized, url, repeat=repeat), 2)
+            growth[f"{kind}_queries"][size] = inprocess.page_facts(sized, url).queries
+        _say(f"{kind} growth (ms): {growth[kind + '_ms']}")
 
-    template = data["shoppers"][0]["orders"][0]
-    growth["orders_ms"] = {}
-    growth["orders_queries"] = {}
-    for count in (10, 10_000):
-        user_id = dataset.grow_orders(
-            email=f"bench-orders-{count}@bench.example", count=count, template_number=template
-        )
-        from accounts.models import User
+    from shop.models import Product
 
-        orders_client = inprocess.client_for(User.objects.get(pk=user_id))
-        growth["orders_ms"][count] = round(
-            inprocess.median_ms(orders_client, "/orders/", repeat=repeat), 2
-        )
-        growth["orders_queries"][count] = inprocess.page_facts(orders_client, "/orders/").queries
-    _say(f"orders growth {growth['orders_ms']}")
-
-    search_url = f"/search/?q={dataset.SEARCH_WORD}"
-    growth["search_ms"] = {}
-    growth["search_queries"] = {}
-    growth["search_explain"] = {}
-    for size in (data["products"], 100_000):
-        dataset.grow_catalog(to=size)
+    search_url = "/search/?q=garden"
+    growth.update(search_ms={}, search_queries={}, search_explain={})
+    for size in (Product.objects.count(), 100_000):
+        dataset.products_add(total=size)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         growth["search_ms"][size] = round(inprocess.median_ms(client, search_url, repeat=repeat), 2)
         growth["search_queries"][size] = inprocess.page_facts(client, search_url).queries
         growth["search_explain"][size] = inprocess.explain(
-            selectors.product_search(query=dataset.SEARCH_WORD)[:24]
+            selectors.product_search(query="garden")[:12]
         )
-    _say(f"search growth {growth['search_ms']}")
+        _say(f"search over {size} products: {growth['search_ms'][size]} ms")
     results["growth"] = growth
     with open(out, "w") as fh:
         json.dump(results, fh, indent=1)
@@ -141,6 +135,8 @@ def main(argv: list[str]) -> None:
     args = [a for a in argv if a != "--quick"]
     if args[0] == "build":
         cmd_build(args[1], quick)
+    elif args[0] == "sessions":
+        cmd_sessions(args[1], args[2])
     elif args[0] == "inprocess":
         cmd_inprocess(args[1], args[2], quick)
     else:
