@@ -30,7 +30,7 @@ def run(base: str, data: dict, sessions: dict, seconds: int) -> dict:
         {
             "session": sessions[email],
             "product_id": data["purchase_product_id"],
-            "product_slug": "bench-purchase-item",
+            "product_slug": data.get("purchase_product_slug", "bench-purchase-item"),
             "seller": data["purchase_seller"],
         }
         for email in buyers
@@ -79,9 +79,7 @@ def run(base: str, data: dict, sessions: dict, seconds: int) -> dict:
         "seconds": seconds,
         "purchases": count - failed,
         "failures": failed,
-        "failure_examples": sorted(
-            {r["Error"] for r in failures}, key=len
-        )[:3],
+        "failure_examples": sorted({r["Error"] for r in failures}, key=len)[:3],
         "purchases_per_s": round(per_s, 2),
         "requests_per_purchase": PURCHASE_REQUESTS,
         "requests_per_s": round(per_s * PURCHASE_REQUESTS, 1),
