@@ -81,17 +81,14 @@ messages: $(STAMP)
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
 
-# Page latency and memory under gunicorn (DEBUG off) on port 8200; loopback only, bounded.
+# The benchmark (bench/run.py, README "Performance"): Bazaar against a floor project (stock
+# Django) and django-oscar in the same run, ratios to the floor. Under 10 minutes
+# (BENCH_QUICK=1: about 3); loopback only; stops every process it starts. On PostgreSQL
+# when DATABASE_URL points at one (it makes and drops its own databases bazaar_bench,
+# _floor and _oscar on that server; BENCH_DB_PREFIX renames them), else SQLite files.
 bench: $(STAMP)
-	rm -f /tmp/bazaar-bench.pid
-	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/bench/bench.sqlite3} $(MAKE) -s seed >/dev/null
-	(DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/bench/bench.sqlite3} PORT=8200 \
-	  GUNICORN_CMD_ARGS="--pid /tmp/bazaar-bench.pid --access-logfile /dev/null" \
-	  $(MAKE) -s serve-prod >/tmp/bazaar-bench.log 2>&1 &) ; \
-	for i in $$(seq 1 30); do curl -s -o /dev/null http://127.0.0.1:8200/ && break; sleep 1; done; \
-	$(BIN)/python bench/pages.py --base http://127.0.0.1:8200 --requests $${BENCH_REQUESTS:-200} \
-	  --pid-file /tmp/bazaar-bench.pid; status=$$?; \
-	kill $$(cat /tmp/bazaar-bench.pid) 2>/dev/null; exit $$status
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py
 
 # Two app servers behind nginx, PostgreSQL, Redis (cache, sessions, broker), a Celery worker
 # and beat, on ports 8500-8504; drives purchases and two-tab races through nginx, then checks

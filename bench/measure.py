@@ -1,0 +1,147 @@
+"""The bench's in-process steps, each run as its own process by ``bench/run.py`` in the
+environment of ``bench.django_env.bazaar_env``:
+
+    python -m bench.measure build OUT.json [--quick]       the data set
+    python -m bench.measure sessions DATA.json OUT.json    a logged-in session per shopper
+    python -m bench.measure inprocess DATA.json OUT.json [--quick]
+        queries and bytes per page, the purchase scenario, the growth figures (it grows the
+        catalog to 100,000 products: run it last)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from bench.django_env import django_setup
+
+
+def _say(message: str) -> None:
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def load_data(path: str):
+    from bench.dataset import BenchData
+
+    with open(path) as fh:
+        facts = json.load(fh)
+    facts.pop("build_seconds", None)
+    return BenchData(**facts)
+
+
+def scale_for(quick: bool):
+    """The full data set, or for a quick run the same shape with 5 past orders each."""
+    from dataclasses import replace
+
+    from bench.dataset import FULL
+
+    return replace(FULL, past_orders=5) if quick else FULL
+
+
+def cmd_build(out: str, quick: bool) -> None:
+    from bench import dataset
+
+    started = time.perf_counter()
+    data = dataset.build(scale_for(quick), progress=_say)
+    facts = data.to_dict()
+    facts["build_seconds"] = round(time.perf_counter() - started, 1)
+    with open(out, "w") as fh:
+        json.dump(facts, fh, indent=1)
+
+
+def _user(email: str):
+    from accounts.models import User
+
+    return User.objects.get(email=email)
+
+
+def cmd_sessions(data_path: str, out: str) -> None:
+    """A logged-in session (database rows, as logging in makes them) for every shopper."""
+    from django.test import Client
+
+    data = load_data(data_path)
+    sessions = {}
+    for email in data.shoppers:
+        client = Client()
+        client.force_login(_user(email))
+        sessions[email] = client.cookies["sessionid"].value
+    with open(out, "w") as fh:
+        json.dump(sessions, fh, indent=1)
+
+
+def cmd_inprocess(data_path: str, out: str, quick: bool) -> None:
+    from django.db import connection
+
+    from bench import dataset, inprocess
+    from bench.pages import PAGES
+    from shop import selectors
+
+    data = load_data(data_path)
+    repeat = 5 if quick else 15
+    results: dict = {"vendor": connection.vendor}
+
+    client = inprocess.client_for(_user(data.page_shopper))
+    results["pages"] = {}
+    for page in PAGES:
+        facts = inprocess.page_facts(client, page.url(data))
+        results["pages"][page.key] = {"queries": facts.queries, "bytes": facts.bytes}
+    _say("queries and bytes per page")
+
+    # The purchase, by a shopper who is not the one whose pages are loaded.
+    results["purchase"] = inprocess.purchases_measure(
+        inprocess.client_for(_user(data.shoppers[1])),
+        product_id=data.purchase_product_id,
+        seller_slug=data.purchase_seller,
+        count=10 if quick else 40,
+    )
+    del results["purchase"]["orders"]
+    _say(f"in-process purchase: {results['purchase']['purchases_per_s']}/s")
+
+    growth: dict = {"cart_ms": {}, "cart_queries": {}, "orders_ms": {}, "orders_queries": {}}
+    for kind, shoppers, url in (
+        ("cart", data.growth_cart_shoppers, "/cart/"),
+        ("orders", data.growth_order_shoppers, "/orders/"),
+    ):
+        for size, email in sorted(shoppers.items(), key=lambda kv: int(kv[0])):
+            sized = inprocess.client_for(_user(email))
+            growth[f"{kind}_ms"][size] = round(inprocess.median_ms(sized, url, repeat=repeat), 2)
+            growth[f"{kind}_queries"][size] = inprocess.page_facts(sized, url).queries
+        _say(f"{kind} growth (ms): {growth[kind + '_ms']}")
+
+    from shop.models import Product
+
+    search_url = "/search/?q=garden"
+    growth.update(search_ms={}, search_queries={}, search_explain={})
+    for size in (Product.objects.count(), 100_000):
+        dataset.products_add(total=size)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        growth["search_ms"][size] = round(inprocess.median_ms(client, search_url, repeat=repeat), 2)
+        growth["search_queries"][size] = inprocess.page_facts(client, search_url).queries
+        growth["search_explain"][size] = inprocess.explain(
+            selectors.product_search(query="garden")[:12]
+        )
+        _say(f"search over {size} products: {growth['search_ms'][size]} ms")
+    results["growth"] = growth
+    with open(out, "w") as fh:
+        json.dump(results, fh, indent=1)
+
+
+def main(argv: list[str]) -> None:
+    django_setup()
+    quick = "--quick" in argv
+    args = [a for a in argv if a != "--quick"]
+    if args[0] == "build":
+        cmd_build(args[1], quick)
+    elif args[0] == "sessions":
+        cmd_sessions(args[1], args[2])
+    elif args[0] == "inprocess":
+        cmd_inprocess(args[1], args[2], quick)
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
