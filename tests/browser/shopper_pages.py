@@ -32,7 +32,7 @@ from tests.wallet.pages import confirmation_link
 Check = Callable[[str, Page], None]
 
 
-def _catalog() -> dict:
+def seed_catalog() -> dict:
     nordic = SellerFactory(
         name="Nordic Home Goods",
         slug="nordic-home-goods",
@@ -77,7 +77,7 @@ def _catalog() -> dict:
     }
 
 
-def _shopper(email: str, name: str, *, wallet: bool):
+def seed_shopper(email: str, name: str, *, wallet: bool):
     user = UserFactory(email=email, full_name=name)
     AddressFactory(
         user=user,
@@ -94,19 +94,19 @@ def _shopper(email: str, name: str, *, wallet: bool):
     return user
 
 
-def _signed_in_page(browser, live_server, width: int, user) -> Page:
+def signed_in_page(browser, live_server, width: int, user) -> Page:
     """A page in its own browser context, signed in as ``user``: the session is made by
     Django's test client (a real login, so the wallet's password re-check is fresh)."""
     client = Client()
     client.force_login(user)
-    page = _anonymous_page(browser, live_server, width)
+    page = anonymous_page(browser, live_server, width)
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
     return page
 
 
-def _anonymous_page(browser, live_server, width: int) -> Page:
+def anonymous_page(browser, live_server, width: int) -> Page:
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": width, "height": 900}
     )
@@ -129,7 +129,7 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     """Visit every shopper page at ``width`` px, calling ``check(label, page)`` on each;
     returns the labels visited, in order."""
     settings.CAPTCHA_TEST_MODE = True
-    shop = _catalog()
+    shop = seed_catalog()
     visited: list[str] = []
 
     def visit(label: str, page: Page, url: str | None = None) -> None:
@@ -139,7 +139,7 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
         check(label, page)
 
     # --- A visitor: the catalog, an empty cart, the account pages, errors.
-    page = _anonymous_page(browser, live_server, width)
+    page = anonymous_page(browser, live_server, width)
     visit("home", page, "/")
     visit("product", page, "/products/stoneware-coffee-mug/")
     visit("product, sold out", page, "/products/sold-out-kettle/")
@@ -173,7 +173,7 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     page.context.close()
 
     # --- Ada: a confirmed wallet with two saved cards, a cart over two sellers.
-    ada = _shopper("ada@example.com", "Ada Lovelace", wallet=True)
+    ada = seed_shopper("ada@example.com", "Ada Lovelace", wallet=True)
     visa = CardFactory(owner=ada, number="4242424242424242", make_default=True)
     now = timezone.now()  # expiring this month: the Expires soon mark is checked too
     CardFactory(owner=ada, number="5555555555554444", exp_month=now.month, exp_year=now.year)
@@ -181,7 +181,7 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     cart_add_item(cart=cart, product=shop["mug"], quantity=2)
     cart_add_item(cart=cart, product=shop["lamp"], quantity=1)
     cart_add_item(cart=cart, product=shop["mouse"], quantity=1)
-    page = _signed_in_page(browser, live_server, width, ada)
+    page = signed_in_page(browser, live_server, width, ada)
     visit("cart, two sellers", page, "/cart/")
     visit("order page, saved card", page, "/checkout/nordic-home-goods/")
     page.get_by_role("button", name="Accept and pay").click()
@@ -222,9 +222,9 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     page.context.close()
 
     # --- Bea: no card and no wallet yet; three steps, a decline, the CAPTCHA, step-up.
-    bea = _shopper("bea@example.com", "Bea Newcomer", wallet=False)
+    bea = seed_shopper("bea@example.com", "Bea Newcomer", wallet=False)
     cart_add_item(cart=cart_get_or_create_for_user(user=bea), product=shop["mouse"], quantity=1)
-    page = _signed_in_page(browser, live_server, width, bea)
+    page = signed_in_page(browser, live_server, width, bea)
     visit("order page, no saved card", page, "/checkout/tokyo-tech-corner/")
     page.get_by_role("button", name="Accept and pay").click()
     expect(page.get_by_role("button", name="Pay", exact=True)).to_be_visible()
