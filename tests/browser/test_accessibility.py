@@ -2,16 +2,19 @@
 shopper can reach (tests/browser/shopper_pages.py walks them); errors are announced; every
 control shows where the focus is; a purchase can be made with the keyboard alone."""
 
+import re
 import time
 
 import pytest
 from playwright.sync_api import expect
 
 from shop.models import Order, OrderStatus
+from shop.services import cart_add_item, cart_get_or_create_for_user
 from tests.browser.shopper_pages import (
     anonymous_page,
     seed_catalog,
     seed_shopper,
+    signed_in_page,
     walk_shopper_pages,
 )
 from tests.factories import DEFAULT_PASSWORD, CardFactory
@@ -53,6 +56,34 @@ UNANNOUNCED_ERRORS_JS = """
 }
 """
 
+# Every visible control the keyboard can reach is focused in turn (after a key press, so the
+# browser treats the focus as keyboard focus and :focus-visible applies) and must draw a
+# ring: an outline at least 2 px wide, or a box-shadow.
+NO_FOCUS_RING_JS = """
+() => {
+  const missing = [];
+  const controls = document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]');
+  for (const el of controls) {
+    const box = el.getBoundingClientRect();
+    if (el.disabled || el.tabIndex < 0 || box.width <= 1 || box.height <= 1) continue;
+    if (getComputedStyle(el).visibility === 'hidden') continue;
+    el.focus();
+    if (document.activeElement !== el) continue;
+    const style = getComputedStyle(el);
+    const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2)
+      || (style.boxShadow !== 'none' && style.boxShadow !== '');
+    if (!ring || !el.matches(':focus-visible')) {
+      const name = (el.innerText || el.value || el.getAttribute('aria-label') || el.name || '')
+        .trim().replace(/\\s+/g, ' ').slice(0, 40);
+      missing.push(`no focus ring: ${el.tagName.toLowerCase()} "${name}"`);
+    }
+  }
+  if (document.activeElement) document.activeElement.blur();
+  return missing;
+}
+"""
+
 
 def axe_serious(axe, page) -> list[str]:
     """axe-core's serious and critical violations on the page: rule id and the nodes."""
@@ -72,6 +103,8 @@ def test_every_shopper_page_passes_axe_at_1280_px(browser, live_server, settings
 
     def check(label, page):
         found[label] = axe_serious(axe, page) + page.evaluate(UNANNOUNCED_ERRORS_JS)
+        page.keyboard.press("Shift")
+        found[label] += page.evaluate(NO_FOCUS_RING_JS)
 
     visited = walk_shopper_pages(browser, live_server, settings, 1280, check)
     print(f"{len(visited)} pages in {time.monotonic() - started:.1f}s")
@@ -177,3 +210,67 @@ def test_a_purchase_with_a_saved_card_by_keyboard_alone(browser, live_server, se
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
     expect(page.get_by_role("status").filter(has_text="is paid")).to_be_visible()
     assert Order.objects.get(user=ada).status == OrderStatus.PAID
+
+
+def test_three_steps_with_a_new_card_by_keyboard_alone(browser, live_server, settings):
+    """Order from this seller, Accept and pay, then the payment page: a declined card puts
+    the focus on the reason, the shopper types another card, ticks Save card with Space and
+    pays with Enter, all without a click."""
+    shop = seed_catalog()
+    bea = seed_shopper("bea@example.com", "Bea Newcomer", wallet=False)
+    cart_add_item(cart=cart_get_or_create_for_user(user=bea), product=shop["mouse"], quantity=1)
+    page = signed_in_page(browser, live_server, 1280, bea)
+    page.goto("/cart/")
+    tab_to(page, "Order from this seller")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("step-count")).to_have_text("Step 1 of 3")
+    tab_to(page, "Accept and pay")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("step-count")).to_have_text("Step 2 of 3")
+
+    def type_card(number: str) -> None:
+        tab_to(page, "Card number")
+        page.keyboard.type(number)
+        tab_to(page, "Name on card")
+        page.keyboard.press("Control+a")
+        page.keyboard.type("Bea Newcomer")
+        tab_to(page, "Expiry (MM/YY)")
+        page.keyboard.press("Control+a")
+        page.keyboard.type("12/39")
+        tab_to(page, "CVC")
+        page.keyboard.type("123")
+
+    type_card("4000 0000 0000 0002")
+    page.keyboard.press("Enter")
+    declined = page.locator("main .alert-danger[role=alert]")
+    expect(declined).to_be_focused()
+    expect(declined).to_contain_text("declined")
+
+    type_card("5555 5555 5555 4444")
+    tab_to(page, "Save card")
+    page.keyboard.press("Space")
+    expect(page.get_by_label("Save card")).to_be_checked()
+    tab_to(page, "Pay")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    expect(page.get_by_text("Mastercard •••• 4444 is saved in your wallet.")).to_be_visible()
+    assert Order.objects.get(user=bea).status == OrderStatus.PAID
+
+
+def test_a_form_sent_with_errors_puts_the_focus_on_the_first_one(browser, live_server):
+    """Add a card sent empty: the first field in error takes the focus, is marked invalid
+    and is described by its message, which a screen reader reads with it."""
+    ada = seed_shopper("ada@example.com", "Ada Lovelace", wallet=True)
+    page = signed_in_page(browser, live_server, 1280, ada)
+    page.goto("/wallet/cards/add/")
+    tab_to(page, "Save the card")
+    page.keyboard.press("Enter")
+
+    number = page.get_by_label("Card number")
+    expect(number).to_be_focused()
+    expect(number).to_have_attribute("aria-invalid", "true")
+    message = page.locator(f"#{number.get_attribute('aria-describedby').split()[0]}")
+    expect(message).to_be_visible()
+    expect(message).to_have_class(re.compile("invalid-feedback"))
+    assert message.inner_text().strip()
