@@ -166,9 +166,13 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     visit("password reset, sent", page)
     visit("help", page, "/help/")
-    visit("404", page, "/no-such-page/")
+    page.goto("/no-such-page/")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    visit("404", page)
     settings.CAPTCHA_REFRESH_LIMIT_PER_HOUR = 0
-    visit("429", page, "/captcha/refresh/")
+    page.goto("/captcha/refresh/")
+    expect(page.get_by_role("heading", name="Too many requests")).to_be_visible()
+    visit("429", page)
     settings.CAPTCHA_REFRESH_LIMIT_PER_HOUR = 30
     page.context.close()
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from shop.models import Order, OrderStatus
 from shop.services import cart_add_item, cart_get_or_create_for_user
+from tests.browser.conftest import ARTIFACTS
 from tests.browser.shopper_pages import (
     anonymous_page,
     seed_catalog,
@@ -20,6 +21,7 @@ from tests.browser.shopper_pages import (
 from tests.factories import DEFAULT_PASSWORD, CardFactory
 
 SERIOUS = {"serious", "critical"}
+SHOTS = {"order page, saved card": "order-page", "order detail": "order-detail", "404": "404"}
 
 # An error is announced when it sits in a live region (role=alert or status, aria-live) or
 # when the field it is about points at it with aria-describedby; a field marked invalid must
@@ -99,9 +101,12 @@ def test_every_shopper_page_passes_axe_at_1280_px(browser, live_server, settings
 
     axe = Axe()
     found: dict[str, list[str]] = {}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
 
     def check(label, page):
+        if label in SHOTS:
+            page.screenshot(path=str(ARTIFACTS / f"desktop--{SHOTS[label]}.png"), full_page=True)
         found[label] = axe_serious(axe, page) + page.evaluate(UNANNOUNCED_ERRORS_JS)
         page.keyboard.press("Shift")
         found[label] += page.evaluate(NO_FOCUS_RING_JS)
