@@ -12,9 +12,12 @@ page, Buy now's order page) are reached by pressing the page's own buttons.
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Page, expect
 
 from shop.models import Order
@@ -94,6 +97,11 @@ def seed_shopper(email: str, name: str, *, wallet: bool):
     return user
 
 
+# Content-Security-Policy refusals seen by any page made here (like conftest's ``page``
+# fixture does, a refused script or style is a failure): the walk asserts there are none.
+CSP_VIOLATIONS: list[str] = []
+
+
 def signed_in_page(browser, live_server, width: int, user) -> Page:
     """A page in its own browser context, signed in as ``user``: the session is made by
     Django's test client (a real login, so the wallet's password re-check is fresh)."""
@@ -111,7 +119,16 @@ def anonymous_page(browser, live_server, width: int) -> Page:
         base_url=live_server.url, viewport={"width": width, "height": 900}
     )
     context.set_default_timeout(15_000)
-    return context.new_page()
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            CSP_VIOLATIONS.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return page
 
 
 def _fill_card(page: Page, number: str, cvc: str = "123") -> None:
@@ -129,6 +146,7 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     """Visit every shopper page at ``width`` px, calling ``check(label, page)`` on each;
     returns the labels visited, in order."""
     settings.CAPTCHA_TEST_MODE = True
+    CSP_VIOLATIONS.clear()
     shop = seed_catalog()
     visited: list[str] = []
 
@@ -203,6 +221,21 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     page.get_by_role("button", name="Accept and pay").click()
     expect(page.get_by_role("button", name="Pay", exact=True)).to_be_visible()
     visit("payment page, other way", page)
+    page.get_by_label("Bank transfer").check()
+    _pay(page)
+    expect(page.get_by_test_id("bank-transfer-instructions")).to_be_visible()
+    visit("order detail, bank transfer", page)
+    # A processor that does not answer: the "being processed" page.
+    page.goto("/products/oak-bedside-lamp/")
+    page.get_by_role("button", name="Buy now").click()
+    page.get_by_label("Other payment methods").check()
+    page.get_by_role("button", name="Accept and pay").click()
+    _fill_card(page, "4242 4242 4242 4242")
+    settings.SIMULATED_GATEWAY_FAULT = "timeout"
+    _pay(page)
+    expect(page.get_by_role("heading", name="Your payment is being processed")).to_be_visible()
+    settings.SIMULATED_GATEWAY_FAULT = ""
+    visit("payment being processed", page)
     visit("orders", page, "/orders/")
     visit("wallet home", page, "/wallet/")
     visit("cards", page, "/wallet/cards/")
@@ -222,6 +255,12 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     visit("edit address", page, f"/accounts/addresses/{address.pk}/edit/")
     visit("remove address", page, f"/accounts/addresses/{address.pk}/remove/")
     visit("password change", page, "/accounts/password_change/")
+    visit("log out", page, "/accounts/logout/")
+    uid = urlsafe_base64_encode(force_bytes(ada.pk))
+    page.goto(f"/accounts/reset/{uid}/{default_token_generator.make_token(ada)}/")
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    visit("password reset, new password", page)
+    visit("password reset, spent link", page, f"/accounts/reset/{uid}/not-a-token/")
     visit("404, signed in", page, "/orders/BZ-999999/")
     page.context.close()
 
@@ -265,4 +304,5 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     visit("wallet confirm, bad link", page, "/wallet/confirm/not-a-token/")
     visit("wallet confirmed", page, confirmation_link(mail.outbox[-1]))
     page.context.close()
+    assert CSP_VIOLATIONS == [], "Content-Security-Policy refusals:\n" + "\n".join(CSP_VIOLATIONS)
     return visited

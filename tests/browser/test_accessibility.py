@@ -4,8 +4,10 @@ control shows where the focus is; a purchase can be made with the keyboard alone
 
 import re
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from shop.models import Order, OrderStatus
@@ -279,3 +281,31 @@ def test_a_form_sent_with_errors_puts_the_focus_on_the_first_one(browser, live_s
     expect(message).to_be_visible()
     expect(message).to_have_class(re.compile("invalid-feedback"))
     assert message.inner_text().strip()
+
+
+def test_the_processing_page_moves_on_by_itself_once_the_bank_answers(
+    browser, live_server, settings
+):
+    """The processor's answer is lost: the page says the payment is being processed, stays
+    put (no reload every few seconds to lose the reader's place) and moves on to the paid
+    order by itself once reconciliation hears from the bank."""
+    shop = seed_catalog()
+    bea = seed_shopper("bea@example.com", "Bea Newcomer", wallet=False)
+    cart_add_item(cart=cart_get_or_create_for_user(user=bea), product=shop["mouse"], quantity=1)
+    page = signed_in_page(browser, live_server, 1280, bea)
+    page.goto("/checkout/tokyo-tech-corner/")
+    page.get_by_role("button", name="Accept and pay").click()
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_label("Name on card").fill("Bea Newcomer")
+    page.get_by_label("Expiry (MM/YY)").fill("12/39")
+    page.get_by_label("CVC").fill("123")
+    settings.SIMULATED_GATEWAY_FAULT = "timeout"
+    page.get_by_role("button", name="Pay", exact=True).click()
+    expect(page.get_by_role("heading", name="Your payment is being processed")).to_be_visible()
+    settings.SIMULATED_GATEWAY_FAULT = ""
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0
+
+    call_command("reconcile_payments", stdout=StringIO())
+
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid", timeout=12_000)
+    assert Order.objects.get(user=bea).status == OrderStatus.PAID
