@@ -20,7 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Page, expect
 
-from shop.models import Order
+from shop.models import Order, Product
 from shop.services import cart_add_item, cart_get_or_create_for_user
 from tests.factories import (
     AddressFactory,
@@ -164,6 +164,7 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     visit("seller", page, "/sellers/nordic-home-goods/")
     visit("search, results", page, "/search/?q=mug")
     visit("search, no results", page, "/search/?q=nothing-like-this")
+    visit("search, empty", page, "/search/?q=")
     visit("cart, empty", page, "/cart/")
     visit("sign up", page, "/accounts/signup/")
     page.get_by_label("Email").fill("newcomer@example.com")
@@ -248,6 +249,7 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     visit("edit card", page, f"/wallet/cards/{visa.pk}/edit/")
     visit("remove card", page, f"/wallet/cards/{visa.pk}/remove/")
     visit("payment activity", page, "/wallet/activity/")
+    visit("payment activity, filtered", page, "/wallet/activity/?kind=card_linked")
     visit("confirm password", page, "/wallet/confirm-password/?next=/wallet/cards/add/")
     visit("addresses", page, "/accounts/addresses/")
     address = ada.addresses.get()
@@ -262,6 +264,9 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     visit("password reset, new password", page)
     visit("password reset, spent link", page, f"/accounts/reset/{uid}/not-a-token/")
     visit("404, signed in", page, "/orders/BZ-999999/")
+    cart_add_item(cart=cart, product=shop["mug"], quantity=1)
+    Product.objects.filter(pk=shop["mug"].pk).update(stock=0)
+    visit("cart, a line sold out", page, "/cart/")
     page.context.close()
 
     # --- Bea: no card and no wallet yet; three steps, a decline, the CAPTCHA, step-up.
