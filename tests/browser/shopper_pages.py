@@ -11,9 +11,11 @@ page, Buy now's order page) are reached by pressing the page's own buttons.
 
 from collections.abc import Callable
 from decimal import Decimal
+from io import StringIO
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -31,6 +33,7 @@ from tests.factories import (
     WalletAccountFactory,
 )
 from tests.wallet.pages import confirmation_link
+from wallet.models import Card
 
 Check = Callable[[str, Page], None]
 
@@ -200,13 +203,28 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     visa = CardFactory(owner=ada, number="4242424242424242", make_default=True)
     now = timezone.now()  # expiring this month: the Expires soon mark is checked too
     CardFactory(owner=ada, number="5555555555554444", exp_month=now.month, exp_year=now.year)
+    # Issue 15's marks: an expired card (listed, marked Expired, can't be chosen) and a card
+    # the issuer reissued ("Card updated by your bank" in Payment activity).
+    expired = CardFactory(owner=ada, number="378282246310005")
+    Card.objects.filter(pk=expired.pk).update(exp_month=1, exp_year=now.year - 1)
+    CardFactory(owner=ada, number="4000000000005506")
+    call_command("update_cards_from_issuers", stdout=StringIO())
     cart = cart_get_or_create_for_user(user=ada)
     cart_add_item(cart=cart, product=shop["mug"], quantity=2)
     cart_add_item(cart=cart, product=shop["lamp"], quantity=1)
     cart_add_item(cart=cart, product=shop["mouse"], quantity=1)
     page = signed_in_page(browser, live_server, width, ada)
     visit("cart, two sellers", page, "/cart/")
+    if width < 768:  # the header's links fold behind the Menu button on a phone
+        page.get_by_role("button", name="Menu").click()
+        expect(page.get_by_role("button", name="Account")).to_be_visible()
+        visit("menu open", page)
+    page.get_by_role("button", name="Account").click()
+    expect(page.get_by_role("link", name="Your orders")).to_be_visible()
+    visit("account menu open", page)
     visit("order page, saved card", page, "/checkout/nordic-home-goods/")
+    expect(page.get_by_text("Expired", exact=True)).to_be_visible()
+    expect(page.get_by_text("Expires soon", exact=True)).to_be_visible()
     page.get_by_role("button", name="Accept and pay").click()
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
     visit("paid page, saved card", page)
@@ -248,7 +266,9 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     visit("add card, another address", page, "/wallet/cards/add/?address=new")
     visit("edit card", page, f"/wallet/cards/{visa.pk}/edit/")
     visit("remove card", page, f"/wallet/cards/{visa.pk}/remove/")
-    visit("payment activity", page, "/wallet/activity/")
+    page.goto("/wallet/activity/")
+    expect(page.get_by_text("Card updated by your bank").first).to_be_visible()
+    visit("payment activity", page)
     visit("payment activity, filtered", page, "/wallet/activity/?kind=card_linked")
     visit("confirm password", page, "/wallet/confirm-password/?next=/wallet/cards/add/")
     visit("addresses", page, "/accounts/addresses/")
