@@ -182,6 +182,12 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert").first).to_be_visible()
     visit("log in, error", page)
+    settings.SHOPPER_AXES_FAILURE_LIMIT = 2  # the next failure locks this email out
+    page.get_by_label("Password").fill("still-not-the-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Login temporarily locked")).to_be_visible()
+    visit("log in, locked", page)
+    settings.SHOPPER_AXES_FAILURE_LIMIT = 5
     visit("password reset", page, "/accounts/password_reset/")
     page.get_by_label("Email").fill("nobody@example.com")
     page.get_by_role("button", name="Send reset link").click()
