@@ -71,6 +71,8 @@ SHOTS = {
     "cart, two sellers": "cart-by-seller",
     "order page, saved card": "way-of-payment-saved-card",
     "payment page, CAPTCHA": "payment-page-captcha",
+    "account menu open": "account-menu",
+    "home": "home",
 }
 
 
