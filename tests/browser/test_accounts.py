@@ -85,24 +85,6 @@ def test_address_book_on_a_phone_screen(page, screenshot, login):
     assert not Address.objects.filter(user=user).exists()
 
 
-def test_account_pages_pass_axe_accessibility_checks(page, login):
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
-    User.objects.create_user(email="a11y@example.com", password=PASSWORD)
-
-    def violations(url: str) -> list[str]:
-        page.goto(url)
-        return [v["id"] for v in axe.run(page).response["violations"]]
-
-    for url in ["/accounts/login/", "/accounts/signup/", "/accounts/password_reset/"]:
-        assert violations(url) == [], url
-    login("a11y@example.com", PASSWORD)
-    expect(page.get_by_role("button", name="Account")).to_be_visible()
-    for url in ["/accounts/addresses/", "/accounts/addresses/add/", "/accounts/password_change/"]:
-        assert violations(url) == [], url
-
-
 def test_forgotten_password_is_reset_through_the_emailed_link(page, screenshot, login, outbox):
     user = User.objects.create_user(email="forgetful@example.com", password=PASSWORD)
     new_password = "harbour-violet-73-compass"

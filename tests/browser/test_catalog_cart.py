@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from shop.models import Product
 from tests.factories import ProductFactory, SellerFactory
 
 
@@ -92,43 +91,3 @@ def test_asking_for_more_than_the_stock_explains_what_is_left(page, screenshot, 
     expect(page.get_by_text("Only 2 left of Oak Bedside Lamp.")).to_be_visible()
     screenshot(page, "too-many")
     expect(page.get_by_test_id("cart-count")).to_have_text("0")
-
-
-def test_catalog_and_cart_pages_have_no_serious_accessibility_violations(page, transactional_db):
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
-    _catalog()
-    sold_out = ProductFactory(title="Sold Out Mug", stock=0)
-    mug = Product.objects.get(title="Stoneware Coffee Mug")
-
-    def serious(url: str, width: int) -> list[str]:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.goto(url)
-        return [
-            f"{v['id']}: {v['help']}"
-            for v in axe.run(page).response["violations"]
-            if v["impact"] in {"serious", "critical"}
-        ]
-
-    # A cart with lines from two sellers, one of them marked with a stock problem.
-    for title in ["Stoneware Coffee Mug", "Silent Wireless Mouse"]:
-        page.goto(Product.objects.get(title=title).get_absolute_url())
-        page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_test_id("seller-group")).to_have_count(2)
-
-    urls = [
-        "/",
-        "/search/?q=mug",
-        "/search/?q=nothing-like-this",
-        "/search/?q=",
-        mug.get_absolute_url(),
-        sold_out.get_absolute_url(),
-        mug.seller.get_absolute_url(),
-        "/cart/",
-    ]
-    for width in (1280, 390):
-        for url in urls:
-            assert serious(url, width) == [], (url, width)
-    Product.objects.filter(pk=mug.pk).update(stock=0)
-    assert serious("/cart/", 1280) == []

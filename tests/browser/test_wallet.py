@@ -1,7 +1,7 @@
 """A new shopper creates the wallet, confirms it by email, links two cards (one with
 another payment address), makes the second default and removes both, in Chromium; the
 wallet stays confirmed in a new browser; "Use another address" without JavaScript; the
-password re-check; and an axe accessibility pass over every wallet page."""
+password re-check. (axe over every wallet page: test_accessibility.py, test_phone.py.)"""
 
 import re
 from datetime import timedelta
@@ -286,71 +286,6 @@ def test_a_removed_card_disappears_from_checkout_at_once(page):
     expect(
         page.get_by_label(f"Mastercard •••• 4444, expires {mastercard.expiry_display}")
     ).to_be_checked()
-
-
-def test_wallet_pages_have_no_serious_accessibility_violations(browser, live_server):
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
-    checked: dict[str, list[str]] = {}
-
-    def serious(page, label: str) -> None:
-        found = axe.run(page).response["violations"]
-        checked[label] = [
-            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-            for v in found
-            if v["impact"] in {"serious", "critical"}
-        ]
-
-    # Creation: the CAPTCHA page (also with its error), the letter page, a bad link.
-    newcomer = UserFactory(email="a11y-new@example.com")
-    page = new_browser_page(browser, live_server)
-    log_in(page, newcomer.email)
-    page.goto("/wallet/")
-    serious(page, "create")
-    page.get_by_label("Type the characters in the picture").fill("WRONG")
-    page.get_by_role("button", name="Create my wallet").click()
-    serious(page, "create, wrong CAPTCHA")
-    page.get_by_label("Type the characters in the picture").fill("PASSED")
-    page.get_by_role("button", name="Create my wallet").click()
-    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-    serious(page, "letter sent")
-    page.goto("/wallet/confirm/not-a-token/")
-    serious(page, "bad link")
-    page.context.close()
-
-    # A confirmed wallet with cards, a payment and every page.
-    user = confirmed_shopper("a11y@example.com")
-    visa = CardFactory(owner=user, number="4242424242424242")
-    now = timezone.now()  # expiring this month: the "Expires soon" badge is checked too
-    CardFactory(owner=user, number="5555555555554444", exp_month=now.month, exp_year=now.year)
-    page = new_browser_page(browser, live_server)
-    log_in(page, user.email)
-    for label, url in [
-        ("home", "/wallet/"),
-        ("add", "/wallet/cards/add/"),
-        ("add, another address", "/wallet/cards/add/?address=new"),
-        ("cards", "/wallet/cards/"),
-        ("saved card", f"/wallet/cards/{visa.pk}/"),
-        ("edit", f"/wallet/cards/{visa.pk}/edit/"),
-        ("remove", f"/wallet/cards/{visa.pk}/remove/"),
-        ("activity", "/wallet/activity/"),
-        ("activity, filtered", "/wallet/activity/?kind=card_linked"),
-        ("confirm password", "/wallet/confirm-password/?next=/wallet/cards/add/"),
-        ("help", "/help/"),
-    ]:
-        page.goto(url)
-        serious(page, label)
-    page.goto("/wallet/cards/add/")
-    page.get_by_role("button", name="Save the card").click()  # every field in error
-    serious(page, "add, errors")
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto("/wallet/cards/")
-    serious(page, "cards, 390 px")
-    page.context.close()
-
-    assert {label: found for label, found in checked.items() if found} == {}
-    assert len(checked) == 17
 
 
 def test_the_captcha_offers_a_new_picture_and_reads_itself_aloud(page, login, settings):
