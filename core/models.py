@@ -49,6 +49,7 @@ class AuditAction(models.TextChoices):
     ORDER_DELIVERED = "order_delivered", "Mark delivered"
     CARD_DISABLE = "card_disable", "Disable card"
     CARD_BLOCK_LIFT = "card_block_lift", "Lift a card block"
+    PAYMENT_CHECK = "payment_check", "Check with processor"
     ADMIN_ADD = "admin_add", "Added in admin"
     ADMIN_CHANGE = "admin_change", "Changed in admin"
     ADMIN_DELETE = "admin_delete", "Deleted in admin"

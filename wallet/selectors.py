@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import (
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -184,23 +185,32 @@ def card_declines_key(user: User) -> str:
     return f"card:declines:user:{user.pk}"
 
 
-def payments_awaiting_staff() -> QuerySet[Payment]:
-    """Bank transfers waiting for staff to confirm receipt, and card payments waiting for
-    the shopper's step-up authentication; oldest first, with the payer joined."""
-    return (
-        Payment.objects.filter(
-            Q(method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PROCESSING)
-            | Q(status=PaymentStatus.REQUIRES_ACTION)
-        )
-        .select_related("user")
-        .order_by("created_at", "id")
+def payments_awaiting_staff(*, answer_lost_before: datetime | None = None) -> QuerySet[Payment]:
+    """Bank transfers waiting for staff to confirm receipt, card payments waiting for the
+    shopper's step-up authentication and, with ``answer_lost_before``, card payments still
+    processing whose last request is older than that (the processor's answer was lost:
+    support's Check with processor); oldest first, with the payer joined."""
+    waiting = Q(method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PROCESSING) | Q(
+        status=PaymentStatus.REQUIRES_ACTION
     )
+    if answer_lost_before is not None:
+        waiting |= Q(
+            method=PaymentMethod.CARD,
+            status=PaymentStatus.PROCESSING,
+            updated_at__lt=answer_lost_before,
+        )
+    return Payment.objects.filter(waiting).select_related("user").order_by("created_at", "id")
 
 
 def payments_failed_since(*, since: datetime) -> QuerySet[Payment]:
-    """Payments that failed since ``since``, newest first, with the payer joined."""
+    """Payments that failed since ``since``, newest first, with the payer joined and
+    ``order_paid_later`` (another payment for the same reference succeeded)."""
+    succeeded = Payment.objects.filter(
+        reference=OuterRef("reference"), status=PaymentStatus.SUCCEEDED
+    )
     return (
         Payment.objects.filter(status=PaymentStatus.FAILED, updated_at__gte=since)
+        .annotate(order_paid_later=Exists(succeeded))
         .select_related("user")
         .order_by("-updated_at", "-id")
     )

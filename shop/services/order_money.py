@@ -113,6 +113,49 @@ def order_check_payment(*, order: Order) -> Order:
     return order_settle_money(order=order)
 
 
+def order_check_with_processor(*, order: Order, by: User) -> Order:
+    """Support's **Check with processor**: ask the processor about the order's open card
+    payment by its idempotency key and settle it through the ledger (succeeded: the order
+    is paid, and what it can't keep is given back; declined: it fails; no record while
+    it may still be in flight: it stays open), then bring the order into line with its
+    ledger (``order_settle_money``). No lock is held during the processor call.
+
+    When ``by`` is staff, writes their audit entry with the outcome (payment status,
+    amount, order status before and after) once the answer is settled; the settle itself
+    is atomic under the payment's and the order's row locks. Idempotent: asking again
+    about a settled payment changes nothing (and is recorded again). Raises
+    ``IllegalOrderTransition`` when the order has no open card payment. Never raises for
+    gateway trouble: the payment then stays open and the entry says so.
+    """
+    payment = wallet_selectors.payment_open_for_reference(reference=order.number)
+    if payment is None or payment.is_bank_transfer:
+        raise IllegalOrderTransition(
+            f"Order {order.number} has no card payment waiting for the processor.", order=order
+        )
+    was = Order.objects.get(pk=order.pk).status
+    settled = wallet_services.payment_resolve_open(reference=order.number) or payment
+    order = order_settle_money(order=order, by=by)
+    if is_staff_actor(by):
+        money = format_money(settled.amount, settled.currency)
+        order_audit(
+            order=order,
+            by=by,
+            action=AuditAction.PAYMENT_CHECK,
+            reason="",
+            summary=(
+                f"Checked the {money} payment {settled.pk} with the processor: "
+                f"{settled.get_status_display()}. {order.number} was "
+                f"{OrderStatus(was).label.lower()}, now {order.get_status_display().lower()}."
+            ),
+            payment_id=settled.pk,
+            payment_status=settled.status,
+            amount=str(settled.amount),
+            currency=settled.currency,
+            previous_status=was,
+        )
+    return order
+
+
 # ------------------------------------------------------------- settling the ledger
 
 
@@ -524,6 +567,7 @@ __all__ = [
     "order_apply_payment",
     "order_cancel",
     "order_check_payment",
+    "order_check_with_processor",
     "order_mark_bank_transfer_received",
     "order_refund",
     "order_retry_refund",

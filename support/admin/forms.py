@@ -108,3 +108,8 @@ class RefundForm(ReasonForm):
         if self.is_bound:
             self.data = self.data.copy()
             self.data[self.add_prefix("token")] = uuid.uuid4().hex
+
+
+class ConfirmForm(forms.Form):
+    """An action with nothing to type (Check with processor): the page says what it does,
+    the button does it."""

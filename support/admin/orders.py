@@ -18,11 +18,14 @@ from typing import ClassVar
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from core.money import format_money
@@ -31,14 +34,15 @@ from shop.models import Order, OrderLine, OrderStatus
 from shop.selectors import OrderDetail, order_get_detail
 from shop.services import (
     order_cancel,
+    order_check_with_processor,
     order_mark_bank_transfer_received,
     order_mark_delivered,
     order_mark_shipped,
     order_refund,
     order_retry_refund,
 )
-from support import permissions
-from support.admin.forms import OptionalReasonForm, ReasonForm, RefundForm
+from support import labels, permissions
+from support.admin.forms import ConfirmForm, OptionalReasonForm, ReasonForm, RefundForm
 from support.admin.tools import (
     LedgerAdminMixin,
     ReadOnlyInline,
@@ -49,7 +53,7 @@ from support.admin.tools import (
 )
 from support.selectors import audit_entries_for_order
 from wallet.exceptions import GatewayUnavailable, WalletError
-from wallet.models import Payment, PaymentMethod
+from wallet.models import CardBrand, Payment, PaymentMethod
 from wallet.selectors import payment_refundable_amount, payment_refunded_amount
 
 
@@ -333,6 +337,63 @@ class RetryRefundView(OrderActionView):
         return f"Refund sent again for {order.number}: {order.get_status_display()}."
 
 
+class CheckWithProcessorView(OrderActionView):
+    slug = "check-with-processor"
+    label = gettext_lazy("Check with processor")
+    permission = permissions.CONFIRM_BANK_TRANSFER
+    form_class = ConfirmForm
+
+    @classmethod
+    def is_offered(cls, detail: OrderDetail) -> bool:
+        return detail.processing_payment is not None
+
+    def explanation(self) -> str:
+        payment = self.detail.processing_payment
+        money = format_money(payment.amount, payment.currency) if payment else ""
+        return _(
+            "Asks the processor what became of the %(money)s charge on %(method)s (by its "
+            "idempotency key: nothing is charged again). If it went through, the order "
+            "becomes paid and the customer gets the order confirmation; if the bank declined "
+            "it, the order keeps waiting for payment; if the processor has no record yet, "
+            "nothing changes."
+        ) % {"money": money, "method": payment.method_display if payment else ""}
+
+    def perform(self, form) -> Order:
+        self.checked = self.detail.processing_payment
+        return order_check_with_processor(order=self.order, by=self.request.user)
+
+    def done_message(self, order: Order, form) -> str:
+        detail = order_get_detail(order_id=order.pk)
+        payment = next((p for p in detail.payments if p.pk == self.checked.pk), self.checked)
+        money = format_money(payment.amount, payment.currency)
+        values = {"money": money, "method": payment.method_display, "number": order.number}
+        if payment.is_succeeded and order.paid_with_id == payment.pk:
+            return _("The %(money)s charge on %(method)s went through: %(number)s is paid.") % (
+                values
+            )
+        if payment.is_succeeded:
+            return (
+                _(
+                    "The %(money)s charge on %(method)s went through, but %(number)s can't keep "
+                    "it: it is refunded in full."
+                )
+                % values
+            )
+        if payment.is_pending:
+            return (
+                _(
+                    "The processor has no answer for the %(money)s charge on %(method)s yet; "
+                    "%(number)s still waits. Nothing was charged again: check again in a few "
+                    "minutes."
+                )
+                % values
+            )
+        return _("The processor says: %(state)s. %(number)s still waits for payment.") % {
+            "state": labels.payment_state(payment),
+            "number": order.number,
+        }
+
+
 class BankTransferReceivedView(OrderActionView):
     slug = "bank-transfer-received"
     label = "Mark bank transfer received"
@@ -409,6 +470,7 @@ class MarkDeliveredView(OrderActionView):
 
 # In the order they are offered on the order page.
 ORDER_ACTIONS: tuple[type[OrderActionView], ...] = (
+    CheckWithProcessorView,
     RefundView,
     CancelView,
     RetryRefundView,
@@ -435,6 +497,30 @@ class PaymentMethodFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(payments))
 
 
+def _latest_payment(field: str) -> Subquery:
+    latest = Payment.objects.filter(reference=OuterRef("number")).order_by("-created_at", "-id")
+    return Subquery(latest.values(field)[:1])
+
+
+class LatestPayment:
+    """The latest payment attempt of a listed order, from the list query's annotations
+    (no query per row), worded by ``support.labels``."""
+
+    def __init__(self, order: Order) -> None:
+        self.method = order.latest_payment_method
+        self.status = order.latest_payment_status
+        self.decline_code = order.latest_payment_decline_code or ""
+        self.updated_at = order.latest_payment_updated_at
+        self.card_brand = order.latest_payment_card_brand
+        self.card_last4 = order.latest_payment_card_last4
+
+    @property
+    def method_display(self) -> str:
+        if self.method == PaymentMethod.CARD:
+            return f"{CardBrand(self.card_brand).label} •••• {self.card_last4}"
+        return str(PaymentMethod(self.method).label)
+
+
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = ["title", "unit_price_column", "quantity", "line_total_column", "product"]
@@ -456,6 +542,7 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
         "customer_email",
         "seller",
         "status_badge",
+        "payment_column",
         "total_column",
         "created_column",
         "paid_column",
@@ -503,7 +590,33 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
         "updated_at",
     ]
 
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                latest_payment_method=_latest_payment("method"),
+                latest_payment_status=_latest_payment("status"),
+                latest_payment_decline_code=_latest_payment("decline_code"),
+                latest_payment_updated_at=_latest_payment("updated_at"),
+                latest_payment_card_brand=_latest_payment("card_brand"),
+                latest_payment_card_last4=_latest_payment("card_last4"),
+            )
+        )
+
     # ----------------------------------------------------------------- columns
+    @admin.display(description=gettext_lazy("payment"))
+    def payment_column(self, order: Order):
+        """The latest payment attempt in words, so waiting orders differ at a glance."""
+        if not getattr(order, "latest_payment_status", None):
+            return format_html('<span class="bz-quiet">{}</span>', _("No payment yet"))
+        latest = LatestPayment(order)
+        return format_html(
+            '<span class="bz-payment">{}<br><span class="bz-payment-state">{}</span></span>',
+            latest.method_display,
+            labels.payment_state(latest),
+        )
+
     @admin.display(description="customer", ordering="user__email")
     def customer_email(self, order: Order):
         return breakable_email(order.user.email)
@@ -566,7 +679,56 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
             "<path:object_id>/actions/<slug:action>/",
             self.admin_site.admin_view(self.unknown_action_view),
         )
-        return [*actions, unknown, *super().get_urls()]
+        customer_view = path(
+            "<path:object_id>/customer-view/",
+            self.admin_site.admin_view(self.customer_view),
+            name="shop_order_customer_view",
+        )
+        by_number = path(
+            "by-number/<str:number>/",
+            self.admin_site.admin_view(self.by_number_view),
+            name="shop_order_by_number",
+        )
+        return [by_number, customer_view, *actions, unknown, *super().get_urls()]
+
+    def by_number_view(self, request, number):
+        """The order page of an order number (payments, refunds and dashboard rows know
+        the number, not the id): a redirect to it, or 404."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        order = Order.objects.filter(number=number).only("pk").first()
+        if order is None:
+            raise Http404(_("No such order."))
+        return HttpResponseRedirect(reverse("admin:shop_order_change", args=[order.pk]))
+
+    def get_view_on_site_url(self, obj=None):
+        """**View on site** opens the customer's order page as they see it, read-only
+        (the shop's own page answers 404 to anyone but the customer)."""
+        if obj is None:
+            return None
+        return reverse("admin:shop_order_customer_view", args=[obj.pk])
+
+    def customer_view(self, request, object_id):
+        """The customer's order page, as they see it, for staff who may view orders:
+        read-only (its buttons are inert), with a banner saying whose page it is."""
+        order = self.get_object(request, unquote(object_id))
+        if order is None or not self.has_view_permission(request, order):
+            raise Http404(_("No such order."))
+        detail = order_get_detail(order_id=order.pk)
+        deadline = detail.order.payment_deadline(
+            waiting_bank_transfer=detail.waiting_bank_transfer is not None
+        )
+        return TemplateResponse(
+            request,
+            "support/customer_order.html",
+            {
+                "order": detail.order,
+                "detail": detail,
+                "payment_deadline": deadline,
+                "admin_order_url": reverse("admin:shop_order_change", args=[order.pk]),
+                "customer": order.user,
+            },
+        )
 
     def unknown_action_view(self, request, object_id, action):
         raise Http404("No such action.")
@@ -586,6 +748,7 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
                     if view.is_offered(detail) and request.user.has_perm(view.permission)
                 ],
                 audit_entries=list(audit_entries_for_order(number=order.number or "")),
+                latest_payment=detail.payments[-1] if detail.payments else None,
             )
         return super().change_view(request, object_id, form_url, context)
 

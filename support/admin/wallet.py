@@ -30,12 +30,13 @@ from wallet.services import card_block_lift, card_disable
 
 
 def _order_link(reference: str):
-    """Payments are made for an order number: link to that order in the admin."""
+    """Payments are made for an order number: link to that order's page in the admin (by
+    number; ``OrderAdmin.by_number_view`` redirects to it)."""
     try:
-        url = reverse("admin:shop_order_changelist")
+        url = reverse("admin:shop_order_by_number", args=[reference])
     except NoReverseMatch:
         return reference
-    return format_html('<a href="{}?q={}">{}</a>', url, reference, reference)
+    return format_html('<a href="{}">{}</a>', url, reference)
 
 
 # --------------------------------------------------------------------------- cards

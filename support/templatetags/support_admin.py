@@ -3,7 +3,7 @@ audit log."""
 
 from django import template
 
-from support import selectors
+from support import labels, selectors
 
 register = template.Library()
 
@@ -39,3 +39,34 @@ def my_recent_actions(context, limit: int = 10) -> list:
     user = context["request"].user
     entries = selectors.audit_entries_by_actor(user_id=user.pk, limit=limit)
     return [(entry, audit_target_url(entry)) for entry in entries]
+
+
+# ------------------------------------------------------------- labels (support.labels)
+
+
+@register.filter
+def bz_when(value) -> str:
+    """The one date format of the support pages: "30 Nov 2026 14:05"."""
+    return labels.when(value)
+
+
+@register.filter
+def payment_state(payment) -> str:
+    """ "Processing — the processor's answer was lost", "Declined: insufficient funds"."""
+    return labels.payment_state(payment)
+
+
+@register.filter
+def payment_status(payment) -> str:
+    """ "Declined", "Paid", "Waiting for the bank check" (never a raw code)."""
+    return labels.payment_status_label(payment)
+
+
+@register.filter
+def decline_label(code: str) -> str:
+    return labels.decline_label(code)
+
+
+@register.filter
+def decline_explanation(code: str) -> str:
+    return labels.decline_explanation(code)

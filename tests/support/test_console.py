@@ -1,0 +1,158 @@
+"""The support console (issue 14): the order page says what happened to the money first,
+the order list tells waiting orders apart, and Check with processor turns a lost-answer
+charge into a paid order through the money services, on record."""
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import AuditAction, AuditEntry
+from shop.models import Order, OrderStatus
+from shop.services import order_pay, order_pay_with_saved_card
+from tests.factories import CardFactory, ProductFactory, SellerFactory, card_data, order_placed
+from wallet.exceptions import GatewayUnavailable, PaymentDeclined
+from wallet.models import Payment, PaymentStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SIMULATED_GATEWAY_FAULT = ""
+
+
+def _placed(price="30.50"):
+    seller = SellerFactory(shipping_fee=Decimal("0.00"), name="Harbour Pottery")
+    return order_placed(product=ProductFactory(price=Decimal(price), stock=5, seller=seller))
+
+
+def lost_answer_order(settings) -> Order:
+    """A saved-card charge the processor took, whose answer was lost: Processing."""
+    order = _placed()
+    card = CardFactory(owner=order.user)
+    settings.SIMULATED_GATEWAY_FAULT = "timeout"
+    with pytest.raises(GatewayUnavailable):
+        order_pay_with_saved_card(order=order, card=card, idempotency_key=uuid.uuid4().hex)
+    settings.SIMULATED_GATEWAY_FAULT = ""
+    return order
+
+
+def declined_order(number="4000000000009995") -> Order:
+    order = _placed()
+    with pytest.raises(PaymentDeclined):
+        order_pay(
+            order=order,
+            method="new_card",
+            card_data=card_data(number),
+            idempotency_key=uuid.uuid4().hex,
+        )
+    return order
+
+
+def later():
+    """Past the processor client's timeout: the answer counts as lost."""
+    return time_machine.travel(timezone.now() + timedelta(minutes=1), tick=False)
+
+
+def test_the_order_page_says_what_happened_to_the_money_before_anything_else(
+    support_client, settings
+):
+    order = declined_order()
+    page = support_client.get(reverse("admin:shop_order_change", args=[order.pk]))
+    html = page.content.decode()
+
+    assert page.status_code == 200
+    money = html.index('id="bz-money"')
+    assert money < html.index('id="bz-order-actions"') < html.index('id="order_form"')
+    assert "Declined: insufficient funds" in html
+    assert "Not enough money on the card" in html
+    assert "insufficient_funds" not in html
+    assert "$30.50" in html[money:]
+
+
+def test_a_lost_answer_reads_as_such_and_waits_on_the_dashboard(support_client, settings):
+    order = lost_answer_order(settings)
+    with later():
+        page = support_client.get(reverse("admin:shop_order_change", args=[order.pk]))
+        dashboard = support_client.get(reverse("admin:index")).content.decode()
+    html = page.content.decode()
+
+    assert "Processing — the processor&#x27;s answer was lost" in html or (
+        "Processing — the processor's answer was lost" in html
+    )
+    assert "Check with processor" in html
+    awaiting = dashboard[dashboard.index('id="bz-awaiting"') :]
+    assert order.number in awaiting[: awaiting.index("</section>")]
+    assert "Answer lost: Check with processor" in awaiting[: awaiting.index("</section>")]
+
+
+def test_the_order_list_tells_waiting_orders_apart(support_client, settings):
+    declined = declined_order()
+    lost = lost_answer_order(settings)
+    transfer = _placed()
+    order_pay(order=transfer, method="bank_transfer", idempotency_key=uuid.uuid4().hex)
+
+    with later():
+        html = support_client.get(reverse("admin:shop_order_changelist")).content.decode()
+
+    rows = {o.number: html[html.index(o.number) :] for o in (declined, lost, transfer)}
+    assert "Declined: insufficient funds" in rows[declined.number][:1500]
+    assert "answer was lost" in rows[lost.number][:1500]
+    assert "Waiting for the customer&#x27;s bank transfer" in rows[transfer.number][:1500]
+
+
+def test_check_with_processor_turns_a_lost_answer_charge_into_a_paid_order(
+    support_client, support_user, settings
+):
+    order = lost_answer_order(settings)
+    url = reverse("admin:shop_order_check_with_processor", args=[order.pk])
+    with later():
+        confirm = support_client.get(url).content.decode()
+        done = support_client.post(url, follow=True)
+
+    assert "$30.50" in confirm and "nothing is charged again" in confirm
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    payment = Payment.objects.get(reference=order.number)
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert order.paid_with_id == payment.pk
+    message = str(next(iter(done.context["messages"])))
+    assert message == f"The $30.50 charge on {payment.method_display} went through: " + (
+        f"{order.number} is paid."
+    )
+    entry = AuditEntry.objects.get(action=AuditAction.PAYMENT_CHECK)
+    assert entry.actor == support_user
+    assert entry.order_number == order.number
+    assert "$30.50" in entry.summary and "now paid" in entry.summary
+    assert entry.details["amount"] == "30.50"
+
+
+def test_check_with_processor_is_not_offered_without_an_open_charge(support_client):
+    order = declined_order()
+    url = reverse("admin:shop_order_check_with_processor", args=[order.pk])
+    page = support_client.get(reverse("admin:shop_order_change", args=[order.pk]))
+    assert "Check with processor" not in page.content.decode()
+    response = support_client.post(url, follow=True)
+    assert response.status_code == 200
+    assert "no card payment waiting" in str(next(iter(response.context["messages"])))
+    assert not AuditEntry.objects.filter(action=AuditAction.PAYMENT_CHECK).exists()
+
+
+def test_view_on_site_shows_the_customer_page_read_only(support_client):
+    order = declined_order()
+    change = support_client.get(reverse("admin:shop_order_change", args=[order.pk]))
+    url = reverse("admin:shop_order_customer_view", args=[order.pk])
+    assert url in change.content.decode()
+
+    page = support_client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "as " + order.user.email + " sees it" in html
+    assert order.number in html
+    assert "<div inert" in html
