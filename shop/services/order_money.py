@@ -305,22 +305,27 @@ def _refund_audit(
     reason: str,
     summary: str,
     recorded: list[Refund] | None = None,
+    shown: str = "",
 ) -> Callable[[Refund], None]:
     """The ``on_record`` hook of a staff refund: staff's audit entry, written in the
-    transaction that records the refund (``summary`` formats ``money`` and ``number``);
-    each refund recorded is also appended to ``recorded``."""
+    transaction that records the refund (``summary`` formats ``money`` and ``number``;
+    ``shown``, the customer's message when it differs from ``reason``, is quoted after
+    it); each refund recorded is also appended to ``recorded``."""
 
     def record(refund: Refund) -> None:
         if recorded is not None:
             recorded.append(refund)
+        text = summary.format(
+            money=format_money(refund.amount, refund.currency), number=order.number
+        )
+        if shown:
+            text = f'{text} The customer reads: "{shown}".'
         order_audit(
             order=order,
             by=by,
             action=action,
             reason=reason,
-            summary=summary.format(
-                money=format_money(refund.amount, refund.currency), number=order.number
-            ),
+            summary=text,
             amount=str(refund.amount),
             currency=refund.currency,
             refund_id=refund.pk,
@@ -336,8 +341,13 @@ def order_refund(
     reason: str,
     by: User | None = None,
     idempotency_key: str | None = None,
+    note: str = "",
 ) -> Order:
     """Refund ``amount`` (all or part of what is left) of a paid, shipped or delivered order.
+
+    ``reason`` is the refund's reason, which the customer reads on their order page and in
+    the letter; ``note`` is staff's internal note, kept only in the audit entry (which
+    keeps the reason when there is no note).
 
     A refund that leaves nothing to refund moves the order to refunded once the processor
     has accepted it; a partial one leaves the status and, once accepted (now or by a later
@@ -365,11 +375,18 @@ def order_refund(
             f"Order {order.number} can't be refunded while {order.get_status_display().lower()}.",
             order=order,
         )
+    note = " ".join((note or "").split())
     if is_staff_actor(by):
         reason = audit_reason(AuditAction.ORDER_REFUND, reason)
     recorded: list[Refund] = []
     record = _refund_audit(
-        order, by, AuditAction.ORDER_REFUND, reason, "Refunded {money} on {number}.", recorded
+        order,
+        by,
+        AuditAction.ORDER_REFUND,
+        note or reason,
+        "Refunded {money} on {number}.",
+        recorded,
+        shown=reason if note else "",
     )
 
     refund = wallet_services.payment_refund(
@@ -454,7 +471,9 @@ def _cancel_summary(order: Order, *, left: Decimal, was: str, was_shown: str) ->
     return f"Cancelled {order.number} (was {was_shown}{found}); {given_back}."
 
 
-def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> Order:
+def order_cancel(
+    *, order: Order, by: User | None = None, reason: str = "", message: str | None = None
+) -> Order:
     """Cancel an order that has not shipped.
 
     Waiting for payment: its open card payment is settled through the processor first (a
@@ -465,6 +484,9 @@ def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> O
     accepts the refund, now or in a later run of the reconcile job. Refund pending: the
     pending refund is sent again with its own key (a second cancel never refunds twice,
     nor is it recorded again).
+
+    ``message`` (when given) is what the customer reads on their order's timeline; the
+    ``reason`` is then staff's internal note, kept only in the audit entry.
 
     When ``by`` is staff a reason is required (``ValueError`` before anything happens) and
     their audit entry is written in the transaction that moves the order (to cancelled, or
@@ -478,13 +500,14 @@ def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> O
     staff = is_staff_actor(by)
     reason = audit_reason(AuditAction.ORDER_CANCEL, reason) if staff else reason
     reason = reason or "Cancelled."
+    shown = reason if message is None else (" ".join(message.split()) or "Cancelled.")
     was, was_shown = order.status, order.get_status_display().lower()
     if order.status == OrderStatus.REFUND_PENDING:
         return order_settle_money(order=order, by=by)
     if order.status == OrderStatus.PENDING_PAYMENT and _call_off_open_payment(order) is None:
         try:
             with transaction.atomic():
-                order_set_status(order=order, status=OrderStatus.CANCELLED, by=by, reason=reason)
+                order_set_status(order=order, status=OrderStatus.CANCELLED, by=by, reason=shown)
                 order_audit(
                     order=order,
                     by=by,
@@ -503,7 +526,7 @@ def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> O
             order=order,
         )
     with transaction.atomic():
-        order_set_status(order=order, status=OrderStatus.REFUND_PENDING, by=by, reason=reason)
+        order_set_status(order=order, status=OrderStatus.REFUND_PENDING, by=by, reason=shown)
         if staff:
             left = wallet_selectors.payment_refundable_amount(payment=order.paid_with)
             order_audit(

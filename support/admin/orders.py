@@ -42,7 +42,14 @@ from shop.services import (
     order_retry_refund,
 )
 from support import labels, permissions
-from support.admin.forms import ConfirmForm, OptionalReasonForm, ReasonForm, RefundForm
+from support.admin.forms import (
+    CancelForm,
+    ConfirmForm,
+    FulfilForm,
+    OptionalReasonForm,
+    RefundForm,
+    RetryRefundForm,
+)
 from support.admin.tools import (
     LedgerAdminMixin,
     ReadOnlyInline,
@@ -102,6 +109,10 @@ class OrderActionView(FormView):
     template_name = "admin/shop/order/action_form.html"
     # A red button: the action takes something away (cancel).
     danger: ClassVar[bool] = False
+    # Money moves: the form's first POST (``step=review``) shows a confirmation stating
+    # the money effects; the confirmation's POST does it.
+    confirm_first: ClassVar[bool] = False
+    template_confirm = "admin/shop/order/action_confirm.html"
 
     @classmethod
     def url_name(cls) -> str:
@@ -123,6 +134,13 @@ class OrderActionView(FormView):
 
     def done_message(self, order: Order, form) -> str:
         raise NotImplementedError
+
+    def effects(self, form) -> list[str]:
+        """The confirmation's sentences: what will happen to the order and its money."""
+        return [self.explanation()]
+
+    def prepare_review(self) -> None:
+        """Before the confirmation is shown (a POST): anything to learn first."""
 
     # ------------------------------------------------------------- request handling
     def dispatch(self, request, object_id):
@@ -154,6 +172,8 @@ class OrderActionView(FormView):
         return self.render_again(form)
 
     def form_valid(self, form):
+        if self.confirm_first and self.request.POST.get("step") == "review":
+            return self.render_review(form)
         try:
             order = self.perform(form)
         except ActionAlreadyDone as exc:
@@ -175,6 +195,31 @@ class OrderActionView(FormView):
         )
         return HttpResponseRedirect(self.order_url())
 
+    def render_review(self, form):
+        """The confirmation: the order, the money effects and what was typed (carried in
+        hidden fields, the refund's one-time token with them), and the button that does
+        it."""
+        self.prepare_review()
+        self.detail = order_get_detail(order_id=self.order.pk)
+        self.order = self.detail.order
+        context = self.get_context_data(form=form)
+        context.update(
+            effects=self.effects(form),
+            title=_("Confirm %(action)s: %(number)s")
+            % {"action": str(self.label).lower(), "number": self.order.number},
+            typed=[
+                (
+                    form.fields[name].label,
+                    format_money(value, self.order.currency) if name == "amount" else value,
+                )
+                for name in ("amount", "reason", "message", "note")
+                if name in form.fields
+                and (value := form.cleaned_data.get(name)) is not None
+                and value != ""
+            ],
+        )
+        return TemplateResponse(self.request, self.template_confirm, context)
+
     def render_again(self, form):
         """The action's page again with what was typed and why it was refused (a redirect
         would lose both); the order is read again, as the refusal may have changed it."""
@@ -195,11 +240,13 @@ class OrderActionView(FormView):
             self.model_admin.admin_site.each_context(self.request),
             opts=Order._meta,
             title=f"{self.label}: {self.order.number}",
+            step_review=self.confirm_first,
             action=self,
             explanation=self.explanation(),
             original=self.order,
             detail=detail,
             order_url=self.order_url(),
+            action_url=self.url(self.order),
             paid=paid,
             refunded=detail.order_refunded_amount,
             refundable=refundable_of(detail),
@@ -209,9 +256,10 @@ class OrderActionView(FormView):
 
 class RefundView(OrderActionView):
     slug = "refund"
-    label = "Refund"
+    label = gettext_lazy("Refund")
     permission = permissions.REFUND_ORDER
     form_class = RefundForm
+    confirm_first = True
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
@@ -228,18 +276,52 @@ class RefundView(OrderActionView):
     def explanation(self) -> str:
         paid = self.detail.paid_payment
         if paid is not None and paid.is_bank_transfer:
-            how = (
+            how = _(
                 "Records the amount below as refunded on the customer's bank transfer: send "
                 "the money back from the bank."
             )
         else:
-            method = paid.method_display if paid is not None else "payment"
-            how = f"Gives the amount below back at once through the customer's {method}."
-        return (
-            f"{how} Refunding all that is left moves the order to Refunded; a smaller refund "
-            "keeps its status. The customer gets an email, and sees the reason on their order "
-            "page."
+            method = paid.method_display if paid is not None else _("payment")
+            how = _("Gives the amount below back at once through the customer's %(method)s.") % {
+                "method": method
+            }
+        return " ".join(
+            (
+                how,
+                _(
+                    "Refunding all that is left moves the order to Refunded; a smaller refund "
+                    "keeps its status. The customer gets an email with your message, which "
+                    "they also see on their order page; the internal note stays with staff."
+                ),
+            )
         )
+
+    def effects(self, form) -> list[str]:
+        amount = form.cleaned_data["amount"]
+        currency = self.order.currency
+        left = (refundable_of(self.detail) or Decimal("0")) - amount
+        paid = self.detail.paid_payment
+        values = {
+            "amount": format_money(amount, currency),
+            "method": paid.method_display if paid else "",
+            "left": format_money(max(left, Decimal("0")), currency),
+            "status": self.order.get_status_display(),
+        }
+        if paid is not None and paid.is_bank_transfer:
+            first = _(
+                "%(amount)s is recorded as refunded on the bank transfer: send it back from "
+                "the bank."
+            )
+        else:
+            first = _("%(amount)s goes back to %(method)s.")
+        if left <= 0:
+            then = _(
+                "That is all that is left of the payment: the order moves to Refunded once "
+                "the processor accepts the refund."
+            )
+        else:
+            then = _("%(left)s stays refundable; the order stays %(status)s.")
+        return [first % values, then % values, _("The customer gets an email.")]
 
     def perform(self, form) -> Order:
         token = form.cleaned_data.get("token")
@@ -247,71 +329,178 @@ class RefundView(OrderActionView):
             order=self.order,
             amount=form.cleaned_data["amount"],
             reason=form.cleaned_data["reason"],
+            note=form.cleaned_data.get("note", ""),
             by=self.request.user,
             idempotency_key=f"{self.order.number}:staff-refund:{token}" if token else None,
         )
 
     def done_message(self, order: Order, form) -> str:
-        amount = format_money(form.cleaned_data["amount"], order.currency)
-        return f"Refunded {amount} on {order.number}."
+        detail = order_get_detail(order_id=order.pk)
+        values = {
+            "amount": format_money(form.cleaned_data["amount"], order.currency),
+            "number": order.number,
+            "left": format_money(refundable_of(detail) or 0, order.currency),
+        }
+        return _("Refunded %(amount)s on %(number)s; %(left)s left to refund.") % values
 
 
 class CancelView(OrderActionView):
     slug = "cancel"
-    label = "Cancel order"
+    label = gettext_lazy("Cancel order")
     permission = permissions.CANCEL_ORDER
-    form_class = ReasonForm
+    form_class = CancelForm
     danger = True
+    confirm_first = True
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
         return detail.order.can_be_cancelled
 
+    def _paid_effects(self) -> str:
+        """What cancelling a paid order does with its money, in one sentence."""
+        paid = self.detail.paid_payment
+        left = refundable_of(self.detail) or Decimal("0")
+        values = {
+            "left": format_money(left, self.order.currency),
+            "paid": format_money(paid.amount, paid.currency),
+            "method": paid.method_display,
+            "refunded": format_money(self.detail.order_refunded_amount, self.order.currency),
+        }
+        if self.detail.order_refunded_amount:
+            given_back = _(
+                "The %(left)s left of its %(paid)s payment (%(refunded)s was refunded before) "
+                "goes back to %(method)s"
+            )
+        else:
+            given_back = _("Its payment of %(paid)s is refunded in full to %(method)s")
+        if paid.is_bank_transfer:
+            then = _(
+                "; it was a bank transfer, so the order is cancelled at once and the money "
+                "goes back from the bank."
+            )
+        else:
+            then = _(
+                ": the order reads Refund pending until the processor accepts the refund, "
+                "then Cancelled."
+            )
+        return given_back % values + then
+
     def explanation(self) -> str:
         if self.order.status == OrderStatus.PAID:
-            left = format_money(refundable_of(self.detail) or 0, self.order.currency)
-            if self.detail.order_refunded_amount:
-                given_back = f"The {left} left of its payment is refunded"
-            else:
-                given_back = f"Its payment of {left} is refunded in full"
-            if self.detail.paid_payment.is_bank_transfer:
-                then = (
-                    "; it was a bank transfer, so the order is cancelled at once and the money "
-                    "goes back from the bank"
+            return " ".join(
+                (
+                    _("The order won't ship and its stock returns."),
+                    self._paid_effects(),
+                    _("The customer gets an email."),
                 )
-            else:
-                then = (
-                    ": the order reads Refund pending until the processor accepts the refund, "
-                    "then Cancelled"
-                )
-            return (
-                f"The order won't ship and its stock returns. {given_back}{then}. The "
-                "customer gets an email."
             )
-        return (
-            "A card payment still open is checked with the processor first: if it went "
-            "through, the order is paid and then refunded in full. Bank transfers awaited "
-            "are called off and the stock returns."
+        open_payment = self.detail.processing_payment or self.detail.waiting_step_up
+        if open_payment is not None:
+            return _(
+                "A %(money)s card payment on %(method)s has no final answer yet. Cancelling "
+                "asks the processor first: if the charge went through, the order is paid and "
+                "the %(money)s is refunded in full; if not, nothing was charged and the order "
+                "is simply cancelled. The next page says which before anything is cancelled."
+            ) % {
+                "money": format_money(open_payment.amount, open_payment.currency),
+                "method": open_payment.method_display,
+            }
+        return _(
+            "Nothing was paid, so no money moves: the order is cancelled, a bank transfer "
+            "awaited is called off and the stock returns."
         )
 
+    def prepare_review(self) -> None:
+        """An open card charge: ask the processor now (Check with processor, on record), so
+        the confirmation can say whether money was found."""
+        self.found = None
+        payment = self.detail.processing_payment or self.detail.waiting_step_up
+        if payment is None or not payment.is_processing:
+            return
+        order = order_check_with_processor(order=self.order, by=self.request.user)
+        if order.paid_with_id == payment.pk:
+            self.found = payment
+
+    def effects(self, form) -> list[str]:
+        found = getattr(self, "found", None)
+        lines = []
+        if found is not None:
+            lines.append(
+                _(
+                    "A %(money)s charge on %(method)s was found: the processor took it, so "
+                    "the order is paid now. It will be refunded in full."
+                )
+                % {
+                    "money": format_money(found.amount, found.currency),
+                    "method": found.method_display,
+                }
+            )
+        if self.order.status == OrderStatus.PAID:
+            lines.append(_("The order won't ship and its stock returns."))
+            lines.append(self._paid_effects())
+        elif self.detail.processing_payment is not None:
+            lines.append(
+                _(
+                    "The processor has no answer for the open card payment yet: the order "
+                    "can't be cancelled until it has (nothing will change). Try again in a "
+                    "few minutes."
+                )
+            )
+        else:
+            lines.append(self.explanation())
+        message = form.cleaned_data.get("message")
+        lines.append(
+            _('The customer reads on their order page: "%(message)s"')
+            % {"message": message or _("Cancelled.")}
+        )
+        return lines
+
     def perform(self, form) -> Order:
+        self.open_payment = self.detail.processing_payment or self.detail.waiting_step_up
         return order_cancel(
-            order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
+            order=self.order,
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            message=form.cleaned_data.get("message", ""),
         )
 
     def done_message(self, order: Order, form) -> str:
+        paid = order.paid_with
+        if paid is None:
+            return _("%(number)s is cancelled; nothing had been paid, no money moved.") % {
+                "number": order.number
+            }
+        detail = order_get_detail(order_id=order.pk)
+        refunds = [r for r in detail.refunds if r.payment_id == paid.pk and not r.is_failed]
+        values = {
+            "number": order.number,
+            "money": format_money(refunds[-1].amount if refunds else paid.amount, paid.currency),
+            "method": paid.method_display,
+        }
+        found = ""
+        opened = getattr(self, "open_payment", None) or getattr(self, "found", None)
+        if opened is not None and opened.pk == paid.pk:
+            found = _("A %(money)s charge on %(method)s was found and refunded in full. ") % {
+                "money": format_money(paid.amount, paid.currency),
+                "method": paid.method_display,
+            }
         if order.status == OrderStatus.CANCELLED:
-            return f"{order.number} is cancelled."
+            return found + _("%(number)s is cancelled: %(money)s refunded to %(method)s.") % values
         return (
-            f"{order.number} is cancelled and won't ship; its refund is pending until the "
-            "processor accepts it (it is sent again until then)."
+            found
+            + _(
+                "%(number)s is cancelled and won't ship; its refund of %(money)s to %(method)s is "
+                "pending until the processor accepts it (it is sent again until then)."
+            )
+            % values
         )
 
 
 class RetryRefundView(OrderActionView):
     slug = "retry-refund"
-    label = "Retry refund"
+    label = gettext_lazy("Retry refund")
     permission = permissions.REFUND_ORDER
+    form_class = RetryRefundForm
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
@@ -321,11 +510,11 @@ class RetryRefundView(OrderActionView):
         refused = self.detail.refused_refunds
         amounts = ", ".join(format_money(r.amount, r.currency) for r in refused)
         why = refused[-1].failure_message if refused else ""
-        said = f' (the processor said: "{why}")' if why else ""
-        return (
-            f"Sends the refused refund{'s' if len(refused) != 1 else ''} of {amounts} again "
-            f"under a new key{said}, capped at what is left to refund."
-        )
+        said = _(' (the processor said: "%(why)s")') % {"why": why} if why else ""
+        return _(
+            "Sends the refused refund(s) of %(amounts)s again under a new key%(said)s, capped "
+            "at what is left to refund."
+        ) % {"amounts": amounts, "said": said}
 
     def perform(self, form) -> Order:
         order_retry_refund(
@@ -334,7 +523,10 @@ class RetryRefundView(OrderActionView):
         return Order.objects.get(pk=self.order.pk)
 
     def done_message(self, order: Order, form) -> str:
-        return f"Refund sent again for {order.number}: {order.get_status_display()}."
+        return _("Refund sent again for %(number)s: %(status)s.") % {
+            "number": order.number,
+            "status": order.get_status_display(),
+        }
 
 
 class CheckWithProcessorView(OrderActionView):
@@ -396,8 +588,9 @@ class CheckWithProcessorView(OrderActionView):
 
 class BankTransferReceivedView(OrderActionView):
     slug = "bank-transfer-received"
-    label = "Mark bank transfer received"
+    label = gettext_lazy("Mark bank transfer received")
     permission = permissions.CONFIRM_BANK_TRANSFER
+    confirm_first = True
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
@@ -409,63 +602,94 @@ class BankTransferReceivedView(OrderActionView):
     def explanation(self) -> str:
         transfer = self.detail.waiting_bank_transfer
         money = format_money(transfer.amount, transfer.currency) if transfer else ""
-        return (
-            f"Confirms the customer's bank transfer of {money} has arrived: the payment "
+        return _(
+            "Confirms the customer's bank transfer of %(money)s has arrived: the payment "
             "succeeds, the order is paid and the customer gets the order confirmation."
-        )
+        ) % {"money": money}
+
+    def effects(self, form) -> list[str]:
+        transfer = self.detail.waiting_bank_transfer
+        if transfer is None:
+            return [_("No bank transfer waits on this order any more: nothing will change.")]
+        values = {
+            "money": format_money(transfer.amount, transfer.currency),
+            "number": self.order.number,
+        }
+        return [
+            _("%(money)s is recorded as received by bank transfer for %(number)s.") % values,
+            _(
+                "The order becomes Paid and can ship; the customer gets the order "
+                "confirmation. Check the money is on the bank statement first: this can "
+                "only be undone by a refund."
+            ),
+        ]
 
     def perform(self, form) -> Order:
+        self.transfer = self.detail.waiting_bank_transfer
         return order_mark_bank_transfer_received(
             order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
         )
 
     def done_message(self, order: Order, form) -> str:
-        return f"Bank transfer received: {order.number} is paid."
+        transfer = getattr(self, "transfer", None)
+        money = format_money(transfer.amount, transfer.currency) if transfer else ""
+        return _("Bank transfer of %(money)s received: %(number)s is paid.") % {
+            "money": money,
+            "number": order.number,
+        }
 
 
 class MarkShippedView(OrderActionView):
     slug = "shipped"
-    label = "Mark shipped"
+    label = gettext_lazy("Mark shipped")
     permission = permissions.FULFIL_ORDER
+    form_class = FulfilForm
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
         return detail.order.can_transition_to(OrderStatus.SHIPPED)
 
     def explanation(self) -> str:
-        return (
+        return _(
             "Marks the order shipped. From then on it can't be cancelled, only refunded. "
-            "A tracking number can go in the note."
+            "A tracking number can go in the message to the customer."
         )
 
     def perform(self, form) -> Order:
         return order_mark_shipped(
-            order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
+            order=self.order,
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            message=form.cleaned_data.get("message", ""),
         )
 
     def done_message(self, order: Order, form) -> str:
-        return f"{order.number} is marked shipped."
+        return _("%(number)s is marked shipped.") % {"number": order.number}
 
 
 class MarkDeliveredView(OrderActionView):
     slug = "delivered"
-    label = "Mark delivered"
+    label = gettext_lazy("Mark delivered")
     permission = permissions.FULFIL_ORDER
+    form_class = FulfilForm
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
         return detail.order.can_transition_to(OrderStatus.DELIVERED)
 
     def explanation(self) -> str:
-        return "Marks the order delivered to the customer."
+        return _("Marks the order delivered to the customer.")
 
     def perform(self, form) -> Order:
         return order_mark_delivered(
-            order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
+            order=self.order,
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            message=form.cleaned_data.get("message", ""),
         )
 
     def done_message(self, order: Order, form) -> str:
-        return f"{order.number} is marked delivered."
+        return _("%(number)s is marked delivered.") % {"number": order.number}
 
 
 # In the order they are offered on the order page.

@@ -156,3 +156,115 @@ def test_view_on_site_shows_the_customer_page_read_only(support_client):
     assert "as " + order.user.email + " sees it" in html
     assert order.number in html
     assert "<div inert" in html
+
+
+def _paid(price="40.00") -> Order:
+    order = _placed(price)
+    return order_pay(
+        order=order,
+        method="new_card",
+        card_data=card_data("4242424242424242"),
+        idempotency_key=uuid.uuid4().hex,
+    )
+
+
+def test_a_refund_is_reviewed_first_with_its_money_effects_and_nothing_moves(support_client):
+    order = _paid()
+    url = reverse("admin:shop_order_refund", args=[order.pk])
+    form = support_client.get(url).context["form"]
+    data = {
+        "amount": "15.00",
+        "reason": "Lid arrived chipped",
+        "note": "Photo in ticket 4411",
+        "token": form["token"].value(),
+    }
+
+    review = support_client.post(url, {**data, "step": "review"})
+    html = review.content.decode()
+
+    assert review.status_code == 200
+    assert "$15.00 goes back to Visa •••• 4242." in html
+    assert "$25.00 stays refundable; the order stays Paid." in html
+    assert "Photo in ticket 4411" in html and "Lid arrived chipped" in html
+    assert not order.paid_with.refunds.exists()
+
+    done = support_client.post(url, data, follow=True)
+    assert [str(m) for m in done.context["messages"]] == [
+        f"Refunded $15.00 on {order.number}; $25.00 left to refund."
+    ]
+    refund = order.paid_with.refunds.get()
+    assert refund.reason == "Lid arrived chipped"
+    entry = AuditEntry.objects.get(action=AuditAction.ORDER_REFUND)
+    assert entry.reason == "Photo in ticket 4411"
+    assert entry.summary == (
+        f'Refunded $15.00 on {order.number}. The customer reads: "Lid arrived chipped".'
+    )
+    assert entry.details["amount"] == "15.00"
+    shopper_page = support_client.get(reverse("admin:shop_order_customer_view", args=[order.pk]))
+    assert "Lid arrived chipped" in shopper_page.content.decode()
+    assert "Photo in ticket 4411" not in shopper_page.content.decode()
+
+
+def test_cancel_keeps_the_internal_note_from_the_customer(support_client):
+    order = _paid()
+    url = reverse("admin:shop_order_cancel", args=[order.pk])
+    data = {"reason": "Fraud suspicion, see ticket 12", "message": "Cancelled at your request."}
+
+    review = support_client.post(url, {**data, "step": "review"}).content.decode()
+    assert "Its payment of $40.00 is refunded in full to Visa •••• 4242" in review
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+
+    support_client.post(url, data)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    timeline = [e.reason for e in order.events.all()]
+    assert "Cancelled at your request." in timeline
+    assert not any("Fraud" in reason for reason in timeline)
+    entry = AuditEntry.objects.get(action=AuditAction.ORDER_CANCEL)
+    assert entry.reason == "Fraud suspicion, see ticket 12"
+    assert "$40.00 is refunded in full" in entry.summary
+
+
+def test_cancelling_an_order_with_a_lost_answer_says_a_charge_was_found_before_cancelling(
+    support_client, settings
+):
+    order = lost_answer_order(settings)
+    url = reverse("admin:shop_order_cancel", args=[order.pk])
+    data = {"reason": "Customer asked by phone"}
+    with later():
+        explanation = support_client.get(url).content.decode()
+        review = support_client.post(url, {**data, "step": "review"}).content.decode()
+    assert "Cancelling asks the processor first" in explanation
+    assert "A $30.50 charge on Visa •••• 4242 was found" in review
+    assert "It will be refunded in full." in review
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID  # found and paid; not cancelled yet
+
+    done = support_client.post(url, data, follow=True)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert [str(m) for m in done.context["messages"]] == [
+        f"{order.number} is cancelled: $30.50 refunded to Visa •••• 4242."
+    ]
+    cancel = AuditEntry.objects.get(action=AuditAction.ORDER_CANCEL)
+    assert "its payment of $30.50 is refunded in full" in cancel.summary
+    assert AuditEntry.objects.filter(action=AuditAction.PAYMENT_CHECK).count() == 1
+
+
+def test_mark_received_is_confirmed_with_the_amount(support_client):
+    order = _placed("15.00")
+    order_pay(order=order, method="bank_transfer", idempotency_key=uuid.uuid4().hex)
+    url = reverse("admin:shop_order_bank_transfer_received", args=[order.pk])
+
+    review = support_client.post(url, {"reason": "", "step": "review"}).content.decode()
+    assert f"$15.00 is recorded as received by bank transfer for {order.number}." in review
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+
+    done = support_client.post(url, {"reason": "On statement 30 Nov"}, follow=True)
+    assert [str(m) for m in done.context["messages"]] == [
+        f"Bank transfer of $15.00 received: {order.number} is paid."
+    ]
+    entry = AuditEntry.objects.get(action=AuditAction.BANK_TRANSFER_RECEIVED)
+    assert entry.details["amount"] == "15.00"
