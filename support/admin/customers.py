@@ -16,18 +16,28 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.urls import NoReverseMatch, reverse
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Address, User, email_normalize
 from accounts.services import DUPLICATE_EMAIL_MESSAGE
 from core.selectors import security_events_for_user
-from support.admin.tools import AuditedAdminMixin, compact_datetime, datetime_column
+from shop.models import Order
+from support import labels
+from support.admin.orders import latest_payment_words, orders_with_latest_payment
+from support.admin.tools import AuditedAdminMixin, compact_datetime, datetime_column, status_badge
 from wallet import selectors as wallet_selectors
 
-# The customer page shows this many of the user's latest security events.
+# The customer page shows this many of the user's latest security events, and orders.
 SECURITY_EVENTS_SHOWN = 20
+RECENT_ORDERS_SHOWN = 5
+# Staff's read-only view of a customer's payment activity shows this many lines.
+ACTIVITY_SHOWN = 50
 
 # (label, admin changelist URL name, field that points at the user, related manager)
 CUSTOMER_LINKS = (
@@ -82,6 +92,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         "last_login",
         "date_joined",
         "card_blocks",
+        "recent_orders",
         "customer_links",
         "failed_logins",
         "lockouts",
@@ -92,6 +103,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         {
             "fields": (
                 "card_blocks",
+                "recent_orders",
                 "customer_links",
                 "failed_logins",
                 "lockouts",
@@ -159,6 +171,78 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         return format_html(
             '<ul class="bz-customer-links">{}</ul>',
             format_html_join("", '<li><a href="{}">{}</a> ({})</li>', links),
+        )
+
+    @admin.display(description=gettext_lazy("Last five orders"))
+    def recent_orders(self, user: User):
+        """The customer's latest orders, each linked, with its status and payment state."""
+        orders = orders_with_latest_payment(
+            Order.objects.filter(user=user).order_by("-created_at", "-id")
+        )[:RECENT_ORDERS_SHOWN]
+        rows = format_html_join(
+            "",
+            '<tr><td class="bz-nowrap"><a href="{}">{}</a></td><td class="bz-nowrap">{}</td>'
+            "<td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    reverse("admin:shop_order_change", args=[order.pk]),
+                    order.number,
+                    labels.when(order.created_at),
+                    status_badge(order.status, order.get_status_display()),
+                    latest_payment_words(order),
+                )
+                for order in orders
+            ),
+        )
+        activity = reverse("admin:accounts_user_customer_activity", args=[user.pk])
+        activity_link = format_html(
+            '<p><a href="{}">{}</a></p>', activity, _("Payment activity as the customer sees it")
+        )
+        if not rows:
+            return format_html("{}{}", _("No orders yet."), activity_link)
+        return format_html(
+            '<table class="bz-recent-orders"><thead><tr><th scope="col">{}</th>'
+            '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead>'
+            "<tbody>{}</tbody></table>{}",
+            _("Order"),
+            _("Placed"),
+            _("Status"),
+            _("Payment"),
+            rows,
+            activity_link,
+        )
+
+    def get_urls(self):
+        activity = path(
+            "<path:object_id>/activity/",
+            self.admin_site.admin_view(self.customer_activity_view),
+            name="accounts_user_customer_activity",
+        )
+        return [activity, *super().get_urls()]
+
+    def customer_activity_view(self, request, object_id):
+        """The customer's Payment activity page as they see it, read-only (inert), for
+        staff who may view users and wallet activity."""
+        customer = self.get_object(request, object_id)
+        if (
+            customer is None
+            or not self.has_view_permission(request, customer)
+            or not request.user.has_perm("wallet.view_walletevent")
+        ):
+            raise Http404(_("No such customer."))
+        events = list(wallet_selectors.activity_for_user(user=customer)[:ACTIVITY_SHOWN])
+        return TemplateResponse(
+            request,
+            "support/customer_activity.html",
+            {
+                "events": events,
+                "object_list": events,
+                "kind": "",
+                "filters": [],
+                "customer": customer,
+                "admin_user_url": reverse("admin:accounts_user_change", args=[customer.pk]),
+                "shown": ACTIVITY_SHOWN,
+            },
         )
 
     @admin.display(description="Failed logins")

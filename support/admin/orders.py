@@ -726,6 +726,26 @@ def _latest_payment(field: str) -> Subquery:
     return Subquery(latest.values(field)[:1])
 
 
+def orders_with_latest_payment(orders):
+    """``orders`` annotated with their latest payment attempt (for ``LatestPayment``)."""
+    return orders.annotate(
+        latest_payment_method=_latest_payment("method"),
+        latest_payment_status=_latest_payment("status"),
+        latest_payment_decline_code=_latest_payment("decline_code"),
+        latest_payment_updated_at=_latest_payment("updated_at"),
+        latest_payment_card_brand=_latest_payment("card_brand"),
+        latest_payment_card_last4=_latest_payment("card_last4"),
+    )
+
+
+def latest_payment_words(order: Order) -> str:
+    """ "Visa •••• 4242 · Declined: insufficient funds", or "No payment yet"."""
+    if not getattr(order, "latest_payment_status", None):
+        return _("No payment yet")
+    latest = LatestPayment(order)
+    return f"{latest.method_display} · {labels.payment_state(latest)}"
+
+
 class LatestPayment:
     """The latest payment attempt of a listed order, from the list query's annotations
     (no query per row), worded by ``support.labels``."""
@@ -773,7 +793,10 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
     ]
     list_display_links = ["number"]
     list_filter = ["status", "seller", PaymentMethodFilter, "created_at"]
-    search_fields = ["number", "user__email", "lines__title"]
+    search_fields = ["number", "user__email", "lines__title", "seller__name"]
+    search_help_text = gettext_lazy(
+        "Order number, customer email, item, seller name, or the last 4 digits of a card."
+    )
     list_select_related = ["user", "seller"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
@@ -815,18 +838,17 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                latest_payment_method=_latest_payment("method"),
-                latest_payment_status=_latest_payment("status"),
-                latest_payment_decline_code=_latest_payment("decline_code"),
-                latest_payment_updated_at=_latest_payment("updated_at"),
-                latest_payment_card_brand=_latest_payment("card_brand"),
-                latest_payment_card_last4=_latest_payment("card_last4"),
-            )
-        )
+        return orders_with_latest_payment(super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also match the last 4 digits of the card a payment for the order was tried with."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if len(term) == 4 and term.isdigit():
+            paid_with_card = Payment.objects.filter(card_last4=term).values("reference")
+            results = results | queryset.filter(number__in=paid_with_card)
+            may_have_duplicates = True
+        return results, may_have_duplicates
 
     # ----------------------------------------------------------------- columns
     @admin.display(description=gettext_lazy("payment"))

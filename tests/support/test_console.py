@@ -268,3 +268,59 @@ def test_mark_received_is_confirmed_with_the_amount(support_client):
     ]
     entry = AuditEntry.objects.get(action=AuditAction.BANK_TRANSFER_RECEIVED)
     assert entry.details["amount"] == "15.00"
+
+
+def test_links_go_to_the_thing(support_client, settings):
+    declined = declined_order()
+    payment = Payment.objects.get(reference=declined.number)
+    payment_page = support_client.get(reverse("admin:wallet_payment_change", args=[payment.pk]))
+    by_number = reverse("admin:shop_order_by_number", args=[declined.number])
+    assert by_number in payment_page.content.decode()
+    assert support_client.get(by_number)["Location"] == reverse(
+        "admin:shop_order_change", args=[declined.pk]
+    )
+    assert support_client.get(reverse("admin:shop_order_by_number", args=["BZ-9"])).status_code == (
+        404
+    )
+
+    seller_page = support_client.get(
+        reverse("admin:shop_seller_change", args=[declined.seller_id])
+    ).content.decode()
+    assert f"/admin/shop/order/?seller__id__exact={declined.seller_id}" in seller_page
+
+
+def test_order_search_matches_the_seller_name_and_card_last_4(support_client):
+    order = _paid()
+    other = declined_order()
+    url = reverse("admin:shop_order_changelist")
+
+    by_seller = support_client.get(url, {"q": "Harbour"}).content.decode()
+    by_last4 = support_client.get(url, {"q": "4242"}).content.decode()
+    by_declined_card = support_client.get(url, {"q": "9995"}).content.decode()
+
+    assert order.number in by_seller and other.number in by_seller
+    assert order.number in by_last4 and other.number not in by_last4
+    assert other.number in by_declined_card and order.number not in by_declined_card
+
+
+def test_the_customer_page_lists_the_last_five_orders_with_their_payment_state(support_client):
+    first = declined_order()
+    customer = first.user
+    seller = SellerFactory(shipping_fee=Decimal("0.00"))
+    later_orders = [
+        order_placed(user=customer, product=ProductFactory(seller=seller, stock=5))
+        for _ in range(5)
+    ]
+    page = support_client.get(reverse("admin:accounts_user_change", args=[customer.pk]))
+    html = page.content.decode()
+    recent = html.split('class="bz-recent-orders"')[1].split("</table>")[0]
+
+    for order in later_orders:
+        assert order.number in recent
+    assert first.number not in recent  # the sixth-latest
+    assert "No payment yet" in recent
+    activity = reverse("admin:accounts_user_customer_activity", args=[customer.pk])
+    assert activity in html
+    activity_page = support_client.get(activity).content.decode()
+    assert "Payment activity as " + customer.email + " sees it" in activity_page
+    assert "<div inert" in activity_page
