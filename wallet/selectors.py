@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
+    Count,
     DecimalField,
     Exists,
     F,
@@ -18,7 +19,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
@@ -224,4 +225,46 @@ def card_blocks_for_user(*, user: User) -> QuerySet[BlockedCard]:
         BlockedCard.objects.filter(fingerprint__in=fingerprints, lifted_at__isnull=True)
         .select_related("blocked_by")
         .order_by("-created_at", "-id")
+    )
+
+
+# ------------------------------------------------------------ support's dashboard
+
+
+def payment_daily_stats(*, since: datetime) -> list[dict]:
+    """Payments created since ``since``, counted and summed per local day, status,
+    currency and decline code: ``{"day", "status", "currency", "decline_code", "count",
+    "total"}`` rows. One query, however many payments (grouped in the database)."""
+    day = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+    return list(
+        Payment.objects.filter(created_at__gte=since)
+        .annotate(day=day)
+        .values("day", "status", "currency", "decline_code")
+        .annotate(count=Count("id"), total=Sum("amount"))
+        .order_by()
+    )
+
+
+def refund_daily_stats(*, since: datetime) -> list[dict]:
+    """Refunds created since ``since`` per local day, status and currency, counted and
+    summed. One query."""
+    day = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+    return list(
+        Refund.objects.filter(created_at__gte=since)
+        .annotate(day=day)
+        .values("day", "status", "currency")
+        .annotate(count=Count("id"), total=Sum("amount"))
+        .order_by()
+    )
+
+
+def card_link_daily_stats(*, since: datetime) -> list[dict]:
+    """Cards linked since ``since`` per local day (``{"day", "count"}``). One query."""
+    day = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+    return list(
+        Card.objects.filter(created_at__gte=since)
+        .annotate(day=day)
+        .values("day")
+        .annotate(count=Count("id"))
+        .order_by()
     )

@@ -9,14 +9,14 @@ hash, groups or permissions.
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -25,10 +25,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Address, User, email_normalize
-from accounts.services import DUPLICATE_EMAIL_MESSAGE
+from accounts.services import DUPLICATE_EMAIL_MESSAGE, user_lock
 from core.selectors import security_events_for_user
 from shop.models import Order
-from support import labels
+from support import labels, permissions
+from support.admin.forms import ReasonForm
 from support.admin.orders import latest_payment_words, orders_with_latest_payment
 from support.admin.tools import AuditedAdminMixin, compact_datetime, datetime_column, status_badge
 from wallet import selectors as wallet_selectors
@@ -218,7 +219,46 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             self.admin_site.admin_view(self.customer_activity_view),
             name="accounts_user_customer_activity",
         )
-        return [activity, *super().get_urls()]
+        lock = path(
+            "<path:object_id>/lock/",
+            self.admin_site.admin_view(self.lock_view),
+            name="accounts_user_lock",
+        )
+        return [activity, lock, *super().get_urls()]
+
+    def lock_view(self, request, object_id):
+        """**Lock account** (from the card-testing alarm or the customer page): GET shows
+        who and what it does with a form for the reason; POST locks the account through
+        ``accounts.services.user_lock`` (audited) and goes back to the customer page."""
+        if not request.user.has_perm(permissions.LOCK_ACCOUNT):
+            raise PermissionDenied
+        customer = self.get_object(request, object_id)
+        if customer is None:
+            raise Http404(_("No such customer."))
+        user_url = reverse("admin:accounts_user_change", args=[customer.pk])
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user_lock(user=customer, by=request.user, reason=form.cleaned_data["reason"])
+            except (PermissionError, ValueError) as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(email)s is locked: the account can't log in any more.")
+                    % {"email": customer.email},
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(user_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Lock account: %(email)s") % {"email": customer.email},
+            "customer": customer,
+            "form": form,
+            "user_url": user_url,
+        }
+        return TemplateResponse(request, "admin/accounts/user/lock.html", context)
 
     def customer_activity_view(self, request, object_id):
         """The customer's Payment activity page as they see it, read-only (inert), for
