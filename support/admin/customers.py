@@ -30,8 +30,14 @@ from core.selectors import security_events_for_user
 from shop.models import Order
 from support import labels, permissions
 from support.admin.forms import ReasonForm
-from support.admin.orders import latest_payment_words, orders_with_latest_payment
-from support.admin.tools import AuditedAdminMixin, compact_datetime, datetime_column, status_badge
+from support.admin.tools import (
+    AuditedAdminMixin,
+    compact_datetime,
+    datetime_column,
+    latest_payment_words,
+    orders_with_latest_payment,
+    status_badge,
+)
 from wallet import selectors as wallet_selectors
 
 # The customer page shows this many of the user's latest security events, and orders.

@@ -18,7 +18,7 @@ from typing import ClassVar
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -42,6 +42,7 @@ from shop.services import (
     order_retry_refund,
 )
 from support import labels, permissions
+from support.admin.exports import CsvExportMixin, OrderResource
 from support.admin.forms import (
     CancelForm,
     ConfirmForm,
@@ -51,16 +52,18 @@ from support.admin.forms import (
     RetryRefundForm,
 )
 from support.admin.tools import (
+    LatestPayment,
     LedgerAdminMixin,
     ReadOnlyInline,
     breakable_email,
     datetime_column,
+    orders_with_latest_payment,
     status_badge,
     user_admin_link,
 )
 from support.selectors import audit_entries_for_order
 from wallet.exceptions import GatewayUnavailable, WalletError
-from wallet.models import CardBrand, Payment, PaymentMethod
+from wallet.models import Payment, PaymentMethod
 from wallet.selectors import payment_refundable_amount, payment_refunded_amount
 
 
@@ -721,50 +724,6 @@ class PaymentMethodFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(payments))
 
 
-def _latest_payment(field: str) -> Subquery:
-    latest = Payment.objects.filter(reference=OuterRef("number")).order_by("-created_at", "-id")
-    return Subquery(latest.values(field)[:1])
-
-
-def orders_with_latest_payment(orders):
-    """``orders`` annotated with their latest payment attempt (for ``LatestPayment``)."""
-    return orders.annotate(
-        latest_payment_method=_latest_payment("method"),
-        latest_payment_status=_latest_payment("status"),
-        latest_payment_decline_code=_latest_payment("decline_code"),
-        latest_payment_updated_at=_latest_payment("updated_at"),
-        latest_payment_card_brand=_latest_payment("card_brand"),
-        latest_payment_card_last4=_latest_payment("card_last4"),
-    )
-
-
-def latest_payment_words(order: Order) -> str:
-    """ "Visa •••• 4242 · Declined: insufficient funds", or "No payment yet"."""
-    if not getattr(order, "latest_payment_status", None):
-        return _("No payment yet")
-    latest = LatestPayment(order)
-    return f"{latest.method_display} · {labels.payment_state(latest)}"
-
-
-class LatestPayment:
-    """The latest payment attempt of a listed order, from the list query's annotations
-    (no query per row), worded by ``support.labels``."""
-
-    def __init__(self, order: Order) -> None:
-        self.method = order.latest_payment_method
-        self.status = order.latest_payment_status
-        self.decline_code = order.latest_payment_decline_code or ""
-        self.updated_at = order.latest_payment_updated_at
-        self.card_brand = order.latest_payment_card_brand
-        self.card_last4 = order.latest_payment_card_last4
-
-    @property
-    def method_display(self) -> str:
-        if self.method == PaymentMethod.CARD:
-            return f"{CardBrand(self.card_brand).label} •••• {self.card_last4}"
-        return str(PaymentMethod(self.method).label)
-
-
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = ["title", "unit_price_column", "quantity", "line_total_column", "product"]
@@ -780,7 +739,9 @@ class OrderLineInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
+class OrderAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
+    resource_classes = [OrderResource]
+    change_list_template = "admin/shop/order/change_list.html"
     list_display = [
         "number",
         "customer_email",

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from core.models import AuditAction, AuditEntry
 from shop.models import Order, OrderStatus
-from shop.services import order_pay, order_pay_with_saved_card
+from shop.services import order_pay, order_pay_with_saved_card, order_refund
 from tests.factories import CardFactory, ProductFactory, SellerFactory, card_data, order_placed
 from wallet.exceptions import GatewayUnavailable, PaymentDeclined
 from wallet.models import Payment, PaymentStatus
@@ -324,3 +324,44 @@ def test_the_customer_page_lists_the_last_five_orders_with_their_payment_state(s
     activity_page = support_client.get(activity).content.decode()
     assert "Payment activity as " + customer.email + " sees it" in activity_page
     assert "<div inert" in activity_page
+
+
+def test_exports_are_csv_of_the_filtered_list_with_masked_card_data_only(support_client):
+    paid = _paid()
+    declined = declined_order()
+
+    order_refund(order=paid, amount=Decimal("5.00"), reason="=HYPERLINK(evil)", by=None)
+    orders_url = reverse("admin:shop_order_changelist")
+    listing = support_client.get(orders_url, {"status__exact": "paid"}).content.decode()
+    export = reverse("admin:shop_order_export")
+    assert f"{export}?status__exact=paid" in listing
+
+    orders_csv = support_client.get(export, {"status__exact": "paid"})
+    text = orders_csv.content.decode()
+    assert orders_csv["Content-Type"].startswith("text/csv")
+    assert text.splitlines()[0].startswith("number,customer,seller,status,total")
+    assert paid.number in text and declined.number not in text
+    assert "Visa •••• 4242" in text
+
+    payments_csv = support_client.get(
+        reverse("admin:wallet_payment_export"), {"decline": "insufficient_funds"}
+    ).content.decode()
+    assert declined.number in payments_csv and paid.number not in payments_csv
+    assert "Declined,insufficient funds" in payments_csv
+    everything = support_client.get(reverse("admin:wallet_payment_export")).content.decode()
+    for payment in Payment.objects.all():
+        assert payment.idempotency_key not in everything
+        if payment.card_id:
+            assert payment.card.gateway_token not in everything
+            assert payment.card.fingerprint not in everything
+    assert "4242424242424242" not in everything
+
+    refunds_csv = support_client.get(reverse("admin:wallet_refund_export")).content.decode()
+    assert "'=HYPERLINK(evil)" in refunds_csv
+    assert ",5.00,USD,Succeeded," in refunds_csv
+
+
+def test_nothing_can_be_imported(support_client):
+
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:shop_order_import")
