@@ -10,6 +10,9 @@ admin.site.site_header = "Bazaar support"
 admin.site.site_title = "Bazaar support"
 admin.site.index_title = "Support dashboard"
 
+# A refusal inside the admin is a themed admin page with a way back (support.views).
+handler403 = "support.views.permission_denied"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
