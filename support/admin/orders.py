@@ -765,37 +765,31 @@ class OrderAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
     actions = ["mark_shipped", "mark_delivered", "mark_bank_transfer_received"]
     inlines = [OrderLineInline]
     fieldsets = [
-        (None, {"fields": ["number", "customer_link", "seller", "status_badge"]}),
+        (None, {"fields": ["number", "customer_link", "seller_link", "status_badge"]}),
         (
-            "Money",
-            {
-                "fields": [
-                    "subtotal_column",
-                    "shipping_column",
-                    "total_column",
-                    "refunded_column",
-                    "paid_with_link",
-                ]
-            },
+            gettext_lazy("Money"),
+            {"fields": ["subtotal_column", "shipping_column", "total_column", "paid_with_link"]},
         ),
-        ("Shipping", {"fields": ["ship_to"]}),
-        ("Dates", {"fields": ["created_at", "paid_at", "cancelled_at", "updated_at"]}),
+        (gettext_lazy("Shipping"), {"fields": ["ship_to"]}),
+        (
+            gettext_lazy("Dates"),
+            {"fields": ["created_when", "paid_when", "cancelled_when", "updated_when"]},
+        ),
     ]
     readonly_fields = [
         "number",
         "customer_link",
-        "seller",
+        "seller_link",
         "status_badge",
         "subtotal_column",
         "shipping_column",
         "total_column",
-        "refunded_column",
         "paid_with_link",
         "ship_to",
-        "created_at",
-        "paid_at",
-        "cancelled_at",
-        "updated_at",
+        "created_when",
+        "paid_when",
+        "cancelled_when",
+        "updated_when",
     ]
 
     def get_queryset(self, request):
@@ -810,6 +804,30 @@ class OrderAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
             results = results | queryset.filter(number__in=paid_with_card)
             may_have_duplicates = True
         return results, may_have_duplicates
+
+    @admin.display(description=gettext_lazy("created"))
+    def created_when(self, order: Order) -> str:
+        return labels.when(order.created_at)
+
+    @admin.display(description=gettext_lazy("paid"))
+    def paid_when(self, order: Order) -> str:
+        return labels.when(order.paid_at)
+
+    @admin.display(description=gettext_lazy("cancelled"))
+    def cancelled_when(self, order: Order) -> str:
+        return labels.when(order.cancelled_at)
+
+    @admin.display(description=gettext_lazy("updated"))
+    def updated_when(self, order: Order) -> str:
+        return labels.when(order.updated_at)
+
+    @admin.display(description=gettext_lazy("seller"))
+    def seller_link(self, order: Order):
+        """The seller, linked to its orders."""
+        url = reverse("admin:shop_order_changelist")
+        return format_html(
+            '<a href="{}?seller__id__exact={}">{}</a>', url, order.seller_id, order.seller.name
+        )
 
     # ----------------------------------------------------------------- columns
     @admin.display(description=gettext_lazy("payment"))
