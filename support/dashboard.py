@@ -220,6 +220,8 @@ def _chart(kind: str, *, title: str, days: list[date], **config):
         show_minor_x_labels=False,
         x_labels_major_every=7,
         truncate_legend=-1,
+        truncate_label=-1,
+        show_minor_y_labels=False,
         print_values=False,
         margin=8,
         **config,

@@ -23,11 +23,11 @@ TIME_FORMAT = "H:i"
 # Decline code -> (label, one line on what it means for support).
 DECLINE_REASONS: dict[str, tuple[str, str]] = {
     "generic_decline": (
-        gettext_lazy("declined by the bank"),
+        gettext_lazy("no reason given by the bank"),
         gettext_lazy("The bank refused without saying why; the customer should call it."),
     ),
     "card_declined": (
-        gettext_lazy("declined by the bank"),
+        gettext_lazy("no reason given by the bank"),
         gettext_lazy("The bank refused without saying why; the customer should call it."),
     ),
     "insufficient_funds": (

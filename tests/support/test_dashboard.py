@@ -165,7 +165,7 @@ def test_a_burst_of_declines_raises_the_alarm_naming_the_accounts(support_client
         assert reverse("admin:accounts_user_lock", args=[shopper.pk]) in banner
     assert "outcome__exact=declined" in banner
     stats = dashboard_stats()
-    assert stats.declines["Declined by the bank"][-1] == 15
+    assert stats.declines["No reason given by the bank"][-1] == 15
     assert count == DASHBOARD_QUERIES
 
 
