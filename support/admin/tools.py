@@ -96,6 +96,17 @@ def datetime_column(field: str, *, description: str):
     return column
 
 
+def when_field(field: str, *, description: str):
+    """A read-only detail-page field (a ModelAdmin attribute) showing ``field`` in the one
+    date format of the support pages ("30 Nov 2026 14:05", ``support.labels.when``)."""
+
+    @admin.display(description=description)
+    def shown(model_admin, obj):
+        return labels.when(getattr(obj, field))
+
+    return shown
+
+
 def compact_datetime(value):
     """A date over its time ("26 Nov 2026" / "14:05", local time), or "-"."""
     if value is None:

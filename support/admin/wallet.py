@@ -26,6 +26,7 @@ from support.admin.tools import (
     datetime_column,
     status_badge,
     user_admin_link,
+    when_field,
 )
 from wallet.models import BlockedCard, Card, Payment, Refund, WalletAccount, WalletEvent
 from wallet.services import card_block_lift, card_disable
@@ -369,11 +370,15 @@ class PaymentAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
         "decline_message",
         "gateway_charge_id",
         "confirmed_by",
-        "created_at",
-        "updated_at",
-        "settled_at",
+        "created_when",
+        "updated_when",
+        "settled_when",
     ]
     readonly_fields = fields
+
+    created_when = when_field("created_at", description=gettext_lazy("created"))
+    updated_when = when_field("updated_at", description=gettext_lazy("updated"))
+    settled_when = when_field("settled_at", description=gettext_lazy("settled"))
 
     @admin.display(description="customer", ordering="user__email")
     def user_email(self, payment: Payment):
@@ -462,10 +467,13 @@ class RefundAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
         "created_by",
         "gateway_refund_id",
         "failure_message",
-        "created_at",
-        "updated_at",
+        "created_when",
+        "updated_when",
     ]
     readonly_fields = fields
+
+    created_when = when_field("created_at", description=gettext_lazy("created"))
+    updated_when = when_field("updated_at", description=gettext_lazy("updated"))
 
     @admin.display(description="order", ordering="payment__reference")
     def reference(self, refund: Refund) -> str:

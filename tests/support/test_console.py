@@ -2,6 +2,7 @@
 the order list tells waiting orders apart, and Check with processor turns a lost-answer
 charge into a paid order through the money services, on record."""
 
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -365,3 +366,27 @@ def test_nothing_can_be_imported(support_client):
 
     with pytest.raises(NoReverseMatch):
         reverse("admin:shop_order_import")
+
+
+def test_the_support_console_speaks_russian():
+    from pathlib import Path
+
+    from django.utils import translation
+
+    from support import labels
+
+    po = Path(__file__).resolve().parents[2] / "support/locale/ru/LC_MESSAGES/django.po"
+    text = po.read_text(encoding="utf-8")
+    untranslated = re.findall(r'msgstr ""\n(?!")', text + "\n")
+    assert text.count("msgid ") > 150
+    assert untranslated == []
+    assert "#, fuzzy" not in text
+
+    class Declined:
+        status = "failed"
+        decline_code = "insufficient_funds"
+        method = "card"
+
+    with translation.override("ru"):
+        assert labels.payment_state(Declined()) == "Отказано: недостаточно средств"
+    assert labels.payment_state(Declined()) == "Declined: insufficient funds"
