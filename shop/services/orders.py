@@ -76,8 +76,10 @@ def order_set_status(
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if not locked.can_transition_to(status):
+            labels = dict(OrderStatus.choices)
+            was, to = (str(labels.get(s, s)).lower() for s in (locked.status, status))
             raise IllegalOrderTransition(
-                f"Order {locked.number} can't move from {locked.status} to {status}.",
+                f"Order {locked.number} can't move from {was} to {to}.",
                 order=locked,
                 status=status,
             )
