@@ -219,6 +219,20 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             activity_link,
         )
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The customer page, with **Lock account** for staff who may lock an active
+        shopper's account."""
+        context = dict(extra_context or {})
+        user = self.get_object(request, object_id)
+        if (
+            user is not None
+            and user.is_active
+            and not (user.is_staff or user.is_superuser)
+            and request.user.has_perm(permissions.LOCK_ACCOUNT)
+        ):
+            context["lock_url"] = reverse("admin:accounts_user_lock", args=[user.pk])
+        return super().change_view(request, object_id, form_url, context)
+
     def get_urls(self):
         activity = path(
             "<path:object_id>/activity/",

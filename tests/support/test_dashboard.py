@@ -191,3 +191,23 @@ def test_lock_account_from_the_alarm_locks_it_on_record(support_client, support_
     _count, html = _dashboard_queries(support_client)
     banner = html[html.index('id="bz-alarm"') :]
     assert url not in banner.split("</section>")[0]
+
+
+def test_the_customer_page_offers_lock_account_for_active_shoppers_only(support_client):
+    shopper = UserFactory()
+    url = reverse("admin:accounts_user_lock", args=[shopper.pk])
+    page = support_client.get(reverse("admin:accounts_user_change", args=[shopper.pk]))
+    assert url in page.content.decode()
+
+    support_client.post(url, {"reason": "Fraud report 77"})
+    page = support_client.get(reverse("admin:accounts_user_change", args=[shopper.pk]))
+    assert url not in page.content.decode()
+    staff = UserFactory(is_staff=True)
+    staff_page = support_client.get(reverse("admin:accounts_user_change", args=[staff.pk]))
+    assert reverse("admin:accounts_user_lock", args=[staff.pk]) not in staff_page.content.decode()
+    refused = support_client.post(
+        reverse("admin:accounts_user_lock", args=[staff.pk]), {"reason": "x"}, follow=True
+    )
+    staff.refresh_from_db()
+    assert staff.is_active
+    assert "Staff accounts aren't locked" in str(next(iter(refused.context["messages"])))
