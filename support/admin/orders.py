@@ -837,7 +837,8 @@ class OrderAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
             return format_html('<span class="bz-quiet">{}</span>', _("No payment yet"))
         latest = LatestPayment(order)
         return format_html(
-            '<span class="bz-payment">{}<br><span class="bz-payment-state">{}</span></span>',
+            '<span class="bz-payment"><span class="bz-nowrap">{}</span><br>'
+            '<span class="bz-payment-state">{}</span></span>',
             latest.method_display,
             labels.payment_state(latest),
         )

@@ -430,9 +430,9 @@ def test_a_refusal_is_a_themed_page_with_a_way_back(page, screenshot, support_ag
     page.goto("/admin/auth/group/")
     expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
     expect(page.locator("#site-name")).to_contain_text("Bazaar support")
+    screenshot(page, "forbidden")
     page.get_by_role("link", name="Support dashboard").last.click()
     expect(page.get_by_role("heading", name="Support dashboard")).to_be_visible()
-    screenshot(page, "forbidden")
 
 
 # ---------------------------------------------------------- dashboard and alarm

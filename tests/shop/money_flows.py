@@ -536,7 +536,10 @@ class SupportRefund(Flow):
         assert len(state) == 2 and "Refund pending" in state[1].split("</p>")[0]
 
     def told_in_race(self, shop: Shop, responses: list) -> None:
-        done = f"Refunded ${self.amount(shop.order)} on {shop.order.number}; $0.00 left to refund."
+        left = shop.order.total - self.amount(shop.order)
+        done = (
+            f"Refunded ${self.amount(shop.order)} on {shop.order.number}; ${left} left to refund."
+        )
         assert _all_messages(responses).count(done) == 1
 
     def retry(self, shop: Shop) -> None:
