@@ -13,9 +13,11 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.money import format_money
+from shop.models import Order
 from support import labels, permissions
 from support.admin.exports import CsvExportMixin, PaymentResource, RefundResource
 from support.admin.forms import ReasonForm
@@ -28,7 +30,16 @@ from support.admin.tools import (
     user_admin_link,
     when_field,
 )
-from wallet.models import BlockedCard, Card, Payment, Refund, WalletAccount, WalletEvent
+from wallet.models import (
+    BlockedCard,
+    Card,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Refund,
+    WalletAccount,
+    WalletEvent,
+)
 from wallet.services import card_block_lift, card_disable
 
 
@@ -361,6 +372,7 @@ class PaymentAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
     inlines = [RefundInline]
     fields = [
         "order_link",
+        "check_link",
         "user_link",
         "method_column",
         "amount_column",
@@ -407,6 +419,18 @@ class PaymentAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
     @admin.display(description="status", ordering="status")
     def status_badge(self, payment: Payment):
         return status_badge(payment.status, labels.payment_status_label(payment))
+
+    @admin.display(description=gettext_lazy("action"))
+    def check_link(self, payment: Payment):
+        """A card payment still Processing: Check with processor, on its order."""
+        if payment.method != PaymentMethod.CARD or payment.status != PaymentStatus.PROCESSING:
+            return "-"
+        order_id = Order.objects.filter(number=payment.reference).values_list("pk", flat=True)
+        order_id = order_id.first()
+        if order_id is None:
+            return "-"
+        url = reverse("admin:shop_order_check_with_processor", args=[order_id])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Check with processor"))
 
     @admin.display(description=gettext_lazy("decline"), ordering="decline_code")
     def decline_column(self, payment: Payment):

@@ -390,3 +390,16 @@ def test_the_support_console_speaks_russian():
     with translation.override("ru"):
         assert labels.payment_state(Declined()) == "Отказано: недостаточно средств"
     assert labels.payment_state(Declined()) == "Declined: insufficient funds"
+
+
+def test_a_processing_payment_offers_check_with_processor_on_its_order(support_client, settings):
+    order = lost_answer_order(settings)
+    payment = Payment.objects.get(reference=order.number)
+    page = support_client.get(reverse("admin:wallet_payment_change", args=[payment.pk]))
+    check = reverse("admin:shop_order_check_with_processor", args=[order.pk])
+    assert check in page.content.decode()
+
+    paid = _paid()
+    paid_payment = Payment.objects.get(reference=paid.number)
+    other = support_client.get(reverse("admin:wallet_payment_change", args=[paid_payment.pk]))
+    assert "check-with-processor" not in other.content.decode()
