@@ -115,6 +115,9 @@ def test_check_with_processor_turns_a_lost_answer_charge_into_a_paid_order(
     url = reverse("admin:shop_order_check_with_processor", args=[order.pk])
     with later():
         confirm = support_client.get(url).content.decode()
+        # GET never writes: the page only says what the button will do.
+        assert Payment.objects.get(reference=order.number).status == PaymentStatus.PROCESSING
+        assert not AuditEntry.objects.exists()
         done = support_client.post(url, follow=True)
 
     assert "$30.50" in confirm and "nothing is charged again" in confirm
