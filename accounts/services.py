@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Address, PostalAddress, User, email_normalize
+from core.audit import AuditAction, audit_reason, audit_record
 from core.letters import letter_enqueue
 from core.links import absolute_url
 from core.security_log import security_event
@@ -166,3 +167,31 @@ def address_mark_used(*, address: Address) -> Address:
     Address.objects.filter(pk=address.pk).update(last_used_at=now)
     address.last_used_at = now
     return address
+
+
+def user_lock(*, user: User, by: User, reason: str) -> User:
+    """Support's **Lock account** (a card-testing alarm, a fraud report): the account can't
+    log in any more and its open sessions end at their next request (Django refuses
+    inactive users). Staff's audit entry (``by``, the reason, required) is written in the
+    same transaction. Atomic, idempotent (locking a locked account records nothing new and
+    returns it). Raises ``ValueError`` without a reason, ``PermissionError`` for a staff
+    account (staff are locked by a superuser, not from the support console).
+    """
+    reason = audit_reason(AuditAction.ACCOUNT_LOCK, reason)
+    if user.is_staff or user.is_superuser:
+        raise PermissionError("Staff accounts aren't locked from the support console.")
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            return locked
+        locked.is_active = False
+        locked.save(update_fields=["is_active"])
+        audit_record(
+            actor=by,
+            action=AuditAction.ACCOUNT_LOCK,
+            target=locked,
+            reason=reason,
+            summary=f"Locked the account {locked.email}: it can't log in any more.",
+            details={"user_id": locked.pk},
+        )
+    return locked

@@ -50,6 +50,7 @@ THIRD_PARTY_APPS = [
     "axes",
     "captcha",
     "csp",
+    "import_export",  # CSV exports of support's order, payment and refund lists
 ]
 LOCAL_APPS = [
     "core",

@@ -13,6 +13,9 @@ admin.site.site_header = "Bazaar support"
 admin.site.site_title = "Bazaar support"
 admin.site.index_title = "Support dashboard"
 
+# A refusal inside the admin is a themed admin page with a way back (support.views).
+handler403 = "support.views.permission_denied"
+
 urlpatterns = [
     # The load balancer's check (database, cache, broker); no session, never writes.
     path("health/", health, name="health"),

@@ -49,6 +49,8 @@ class AuditAction(models.TextChoices):
     ORDER_DELIVERED = "order_delivered", "Mark delivered"
     CARD_DISABLE = "card_disable", "Disable card"
     CARD_BLOCK_LIFT = "card_block_lift", "Lift a card block"
+    PAYMENT_CHECK = "payment_check", "Check with processor"
+    ACCOUNT_LOCK = "account_lock", "Lock account"
     ADMIN_ADD = "admin_add", "Added in admin"
     ADMIN_CHANGE = "admin_change", "Changed in admin"
     ADMIN_DELETE = "admin_delete", "Deleted in admin"
@@ -60,6 +62,7 @@ REASON_REQUIRED = (
     AuditAction.ORDER_CANCEL,
     AuditAction.CARD_DISABLE,
     AuditAction.CARD_BLOCK_LIFT,
+    AuditAction.ACCOUNT_LOCK,
 )
 
 
@@ -126,6 +129,7 @@ class AuditEntry(models.Model):
             ("fulfil_order", "Can mark orders shipped or delivered"),
             ("confirm_bank_transfer", "Can mark bank transfers received"),
             ("disable_card", "Can disable saved cards"),
+            ("lock_account", "Can lock customer accounts"),
         ]
 
     def __str__(self) -> str:

@@ -45,6 +45,9 @@ SUPPORT_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("core", "fulfil_order"),
     ("core", "confirm_bank_transfer"),
     ("core", "disable_card"),
+    ("core", "lock_account"),
+    # the security log: the card-testing alarm links to the events it counts
+    ("core", "view_securityevent"),
 )
 
 # The permissions that gate support's order and card actions (``user.has_perm`` names).
@@ -53,6 +56,7 @@ CANCEL_ORDER = "core.cancel_order"
 FULFIL_ORDER = "core.fulfil_order"
 CONFIRM_BANK_TRANSFER = "core.confirm_bank_transfer"
 DISABLE_CARD = "core.disable_card"
+LOCK_ACCOUNT = "core.lock_account"
 
 
 def support_group_sync(*, apps=global_apps, using: str = "default"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -31,9 +32,12 @@ DASHBOARD_ROWS = 15
 
 
 def payments_awaiting_action() -> QuerySet[Payment]:
-    """Bank transfers waiting for staff to confirm receipt, and card payments waiting for
-    the shopper's step-up authentication; oldest first."""
-    return payments_awaiting_staff()
+    """Bank transfers waiting for staff to confirm receipt, card payments waiting for the
+    shopper's step-up authentication, and card payments whose processor answer was lost
+    (still Processing past the processor client's timeout: Check with processor); oldest
+    first."""
+    timeout = timedelta(seconds=settings.PAYMENT_GATEWAY_TIMEOUT_SECONDS)
+    return payments_awaiting_staff(answer_lost_before=timezone.now() - timeout)
 
 
 def payments_failed_recently(*, hours: int = 24) -> QuerySet[Payment]:

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
+    Count,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -17,7 +19,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
@@ -184,23 +186,32 @@ def card_declines_key(user: User) -> str:
     return f"card:declines:user:{user.pk}"
 
 
-def payments_awaiting_staff() -> QuerySet[Payment]:
-    """Bank transfers waiting for staff to confirm receipt, and card payments waiting for
-    the shopper's step-up authentication; oldest first, with the payer joined."""
-    return (
-        Payment.objects.filter(
-            Q(method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PROCESSING)
-            | Q(status=PaymentStatus.REQUIRES_ACTION)
-        )
-        .select_related("user")
-        .order_by("created_at", "id")
+def payments_awaiting_staff(*, answer_lost_before: datetime | None = None) -> QuerySet[Payment]:
+    """Bank transfers waiting for staff to confirm receipt, card payments waiting for the
+    shopper's step-up authentication and, with ``answer_lost_before``, card payments still
+    processing whose last request is older than that (the processor's answer was lost:
+    support's Check with processor); oldest first, with the payer joined."""
+    waiting = Q(method=PaymentMethod.BANK_TRANSFER, status=PaymentStatus.PROCESSING) | Q(
+        status=PaymentStatus.REQUIRES_ACTION
     )
+    if answer_lost_before is not None:
+        waiting |= Q(
+            method=PaymentMethod.CARD,
+            status=PaymentStatus.PROCESSING,
+            updated_at__lt=answer_lost_before,
+        )
+    return Payment.objects.filter(waiting).select_related("user").order_by("created_at", "id")
 
 
 def payments_failed_since(*, since: datetime) -> QuerySet[Payment]:
-    """Payments that failed since ``since``, newest first, with the payer joined."""
+    """Payments that failed since ``since``, newest first, with the payer joined and
+    ``order_paid_later`` (another payment for the same reference succeeded)."""
+    succeeded = Payment.objects.filter(
+        reference=OuterRef("reference"), status=PaymentStatus.SUCCEEDED
+    )
     return (
         Payment.objects.filter(status=PaymentStatus.FAILED, updated_at__gte=since)
+        .annotate(order_paid_later=Exists(succeeded))
         .select_related("user")
         .order_by("-updated_at", "-id")
     )
@@ -214,4 +225,46 @@ def card_blocks_for_user(*, user: User) -> QuerySet[BlockedCard]:
         BlockedCard.objects.filter(fingerprint__in=fingerprints, lifted_at__isnull=True)
         .select_related("blocked_by")
         .order_by("-created_at", "-id")
+    )
+
+
+# ------------------------------------------------------------ support's dashboard
+
+
+def payment_daily_stats(*, since: datetime) -> list[dict]:
+    """Payments created since ``since``, counted and summed per local day, status,
+    currency and decline code: ``{"day", "status", "currency", "decline_code", "count",
+    "total"}`` rows. One query, however many payments (grouped in the database)."""
+    day = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+    return list(
+        Payment.objects.filter(created_at__gte=since)
+        .annotate(day=day)
+        .values("day", "status", "currency", "decline_code")
+        .annotate(count=Count("id"), total=Sum("amount"))
+        .order_by()
+    )
+
+
+def refund_daily_stats(*, since: datetime) -> list[dict]:
+    """Refunds created since ``since`` per local day, status and currency, counted and
+    summed. One query."""
+    day = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+    return list(
+        Refund.objects.filter(created_at__gte=since)
+        .annotate(day=day)
+        .values("day", "status", "currency")
+        .annotate(count=Count("id"), total=Sum("amount"))
+        .order_by()
+    )
+
+
+def card_link_daily_stats(*, since: datetime) -> list[dict]:
+    """Cards linked since ``since`` per local day (``{"day", "count"}``). One query."""
+    day = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+    return list(
+        Card.objects.filter(created_at__gte=since)
+        .annotate(day=day)
+        .values("day")
+        .annotate(count=Count("id"))
+        .order_by()
     )

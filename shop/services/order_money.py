@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils import translation
 
 from core.audit import AuditAction, audit_reason, is_staff_actor
 from core.money import format_money
@@ -111,6 +112,53 @@ def order_check_payment(*, order: Order) -> Order:
     its open payment, if still unresolved, stays open. Never raises for gateway trouble."""
     wallet_services.payment_resolve_open(reference=order.number)
     return order_settle_money(order=order)
+
+
+def order_check_with_processor(*, order: Order, by: User) -> Order:
+    """Support's **Check with processor**: ask the processor about the order's open card
+    payment by its idempotency key and settle it through the ledger (succeeded: the order
+    is paid, and what it can't keep is given back; declined: it fails; no record while
+    it may still be in flight: it stays open), then bring the order into line with its
+    ledger (``order_settle_money``). No lock is held during the processor call.
+
+    When ``by`` is staff, writes their audit entry with the outcome (payment status,
+    amount, order status before and after) once the answer is settled; the settle itself
+    is atomic under the payment's and the order's row locks. Idempotent: asking again
+    about a settled payment changes nothing (and is recorded again). Raises
+    ``IllegalOrderTransition`` when the order has no open card payment. Never raises for
+    gateway trouble: the payment then stays open and the entry says so.
+    """
+    payment = wallet_selectors.payment_open_for_reference(reference=order.number)
+    if payment is None or payment.is_bank_transfer:
+        raise IllegalOrderTransition(
+            f"Order {order.number} has no card payment waiting for the processor.", order=order
+        )
+    was = Order.objects.get(pk=order.pk).status
+    settled = wallet_services.payment_resolve_open(reference=order.number) or payment
+    order = order_settle_money(order=order, by=by)
+    if is_staff_actor(by):
+        money = format_money(settled.amount, settled.currency, language="en")
+        # Stored text is English, whatever language the staff member reads the admin in.
+        with translation.override("en"):
+            payment_status = str(settled.get_status_display())
+            was_shown = str(OrderStatus(was).label).lower()
+        order_audit(
+            order=order,
+            by=by,
+            action=AuditAction.PAYMENT_CHECK,
+            reason="",
+            summary=(
+                f"Checked the {money} payment {settled.pk} with the processor: "
+                f"{payment_status}. {order.number} was {was_shown}, "
+                f"now {english_status(order)}."
+            ),
+            payment_id=settled.pk,
+            payment_status=settled.status,
+            amount=str(settled.amount),
+            currency=settled.currency,
+            previous_status=was,
+        )
+    return order
 
 
 # ------------------------------------------------------------- settling the ledger
@@ -262,23 +310,28 @@ def _refund_audit(
     reason: str,
     summary: str,
     recorded: list[Refund] | None = None,
+    shown: str = "",
 ) -> Callable[[Refund], None]:
     """The ``on_record`` hook of a staff refund: staff's audit entry, written in the
-    transaction that records the refund (``summary`` formats ``money`` and ``number``);
-    each refund recorded is also appended to ``recorded``."""
+    transaction that records the refund (``summary`` formats ``money`` and ``number``;
+    ``shown``, the customer's message when it differs from ``reason``, is quoted after
+    it); each refund recorded is also appended to ``recorded``."""
 
     def record(refund: Refund) -> None:
         if recorded is not None:
             recorded.append(refund)
+        text = summary.format(
+            money=format_money(refund.amount, refund.currency, language="en"),
+            number=order.number,
+        )
+        if shown:
+            text = f'{text} The customer reads: "{shown}".'
         order_audit(
             order=order,
             by=by,
             action=action,
             reason=reason,
-            summary=summary.format(
-                money=format_money(refund.amount, refund.currency, language="en"),
-                number=order.number,
-            ),
+            summary=text,
             amount=str(refund.amount),
             currency=refund.currency,
             refund_id=refund.pk,
@@ -294,8 +347,13 @@ def order_refund(
     reason: str,
     by: User | None = None,
     idempotency_key: str | None = None,
+    note: str = "",
 ) -> Order:
     """Refund ``amount`` (all or part of what is left) of a paid, shipped or delivered order.
+
+    ``reason`` is the refund's reason, which the customer reads on their order page and in
+    the letter; ``note`` is staff's internal note, kept only in the audit entry (which
+    keeps the reason when there is no note).
 
     A refund that leaves nothing to refund moves the order to refunded once the processor
     has accepted it; a partial one leaves the status and, once accepted (now or by a later
@@ -323,11 +381,18 @@ def order_refund(
             f"Order {order.number} can't be refunded while {english_status(order)}.",
             order=order,
         )
+    note = " ".join((note or "").split())
     if is_staff_actor(by):
         reason = audit_reason(AuditAction.ORDER_REFUND, reason)
     recorded: list[Refund] = []
     record = _refund_audit(
-        order, by, AuditAction.ORDER_REFUND, reason, "Refunded {money} on {number}.", recorded
+        order,
+        by,
+        AuditAction.ORDER_REFUND,
+        note or reason,
+        "Refunded {money} on {number}.",
+        recorded,
+        shown=reason if note else "",
     )
 
     refund = wallet_services.payment_refund(
@@ -412,7 +477,9 @@ def _cancel_summary(order: Order, *, left: Decimal, was: str, was_shown: str) ->
     return f"Cancelled {order.number} (was {was_shown}{found}); {given_back}."
 
 
-def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> Order:
+def order_cancel(
+    *, order: Order, by: User | None = None, reason: str = "", message: str | None = None
+) -> Order:
     """Cancel an order that has not shipped.
 
     Waiting for payment: its open card payment is settled through the processor first (a
@@ -423,6 +490,9 @@ def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> O
     accepts the refund, now or in a later run of the reconcile job. Refund pending: the
     pending refund is sent again with its own key (a second cancel never refunds twice,
     nor is it recorded again).
+
+    ``message`` (when given) is what the customer reads on their order's timeline; the
+    ``reason`` is then staff's internal note, kept only in the audit entry.
 
     When ``by`` is staff a reason is required (``ValueError`` before anything happens) and
     their audit entry is written in the transaction that moves the order (to cancelled, or
@@ -436,13 +506,14 @@ def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> O
     staff = is_staff_actor(by)
     reason = audit_reason(AuditAction.ORDER_CANCEL, reason) if staff else reason
     reason = reason or "Cancelled."
+    shown = reason if message is None else (" ".join(message.split()) or "Cancelled.")
     was, was_shown = order.status, english_status(order)
     if order.status == OrderStatus.REFUND_PENDING:
         return order_settle_money(order=order, by=by)
     if order.status == OrderStatus.PENDING_PAYMENT and _call_off_open_payment(order) is None:
         try:
             with transaction.atomic():
-                order_set_status(order=order, status=OrderStatus.CANCELLED, by=by, reason=reason)
+                order_set_status(order=order, status=OrderStatus.CANCELLED, by=by, reason=shown)
                 order_audit(
                     order=order,
                     by=by,
@@ -461,7 +532,7 @@ def order_cancel(*, order: Order, by: User | None = None, reason: str = "") -> O
             order=order,
         )
     with transaction.atomic():
-        order_set_status(order=order, status=OrderStatus.REFUND_PENDING, by=by, reason=reason)
+        order_set_status(order=order, status=OrderStatus.REFUND_PENDING, by=by, reason=shown)
         if staff:
             left = wallet_selectors.payment_refundable_amount(payment=order.paid_with)
             order_audit(
@@ -525,6 +596,7 @@ __all__ = [
     "order_apply_payment",
     "order_cancel",
     "order_check_payment",
+    "order_check_with_processor",
     "order_mark_bank_transfer_received",
     "order_refund",
     "order_retry_refund",

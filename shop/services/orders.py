@@ -76,8 +76,10 @@ def order_set_status(
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if not locked.can_transition_to(status):
+            labels = dict(OrderStatus.choices)
+            was, to = (str(labels.get(s, s)).lower() for s in (locked.status, status))
             raise IllegalOrderTransition(
-                f"Order {locked.number} can't move from {locked.status} to {status}.",
+                f"Order {locked.number} can't move from {was} to {to}.",
                 order=locked,
                 status=status,
             )
@@ -110,11 +112,21 @@ def order_set_status(
 
 
 def _order_fulfil(
-    order: Order, *, status: str, by: User | None, reason: str, action: str, done: str
+    order: Order,
+    *,
+    status: str,
+    by: User | None,
+    reason: str,
+    action: str,
+    done: str,
+    message: str | None = None,
 ) -> Order:
     reason = " ".join((reason or "").split())
+    # What the customer reads on their timeline: ``message`` when given (support splits
+    # it from the internal note), else the reason as before.
+    shown = reason if message is None else " ".join(message.split())
     with transaction.atomic():
-        order = order_set_status(order=order, status=status, by=by, reason=reason or f"{done}.")
+        order = order_set_status(order=order, status=status, by=by, reason=shown or f"{done}.")
         order_audit(
             order=order,
             by=by,
@@ -125,9 +137,13 @@ def _order_fulfil(
     return order
 
 
-def order_mark_shipped(*, order: Order, by: User | None = None, reason: str = "") -> Order:
-    """Mark a paid order shipped; staff's audit entry (``by`` staff) is written with it,
-    atomically. Raises ``IllegalOrderTransition`` for an order that isn't paid."""
+def order_mark_shipped(
+    *, order: Order, by: User | None = None, reason: str = "", message: str | None = None
+) -> Order:
+    """Mark a paid order shipped; staff's audit entry (``by`` staff, ``reason`` their
+    internal note) is written with it, atomically; ``message`` (when given) is what the
+    customer reads on their order's timeline instead of the reason. Raises
+    ``IllegalOrderTransition`` for an order that isn't paid."""
     return _order_fulfil(
         order,
         status=OrderStatus.SHIPPED,
@@ -135,10 +151,13 @@ def order_mark_shipped(*, order: Order, by: User | None = None, reason: str = ""
         reason=reason,
         action=AuditAction.ORDER_SHIPPED,
         done="Shipped",
+        message=message,
     )
 
 
-def order_mark_delivered(*, order: Order, by: User | None = None, reason: str = "") -> Order:
+def order_mark_delivered(
+    *, order: Order, by: User | None = None, reason: str = "", message: str | None = None
+) -> Order:
     """Mark a shipped order delivered; staff's audit entry (``by`` staff) is written with
     it, atomically. Raises ``IllegalOrderTransition`` for an order that hasn't shipped."""
     return _order_fulfil(
@@ -148,4 +167,5 @@ def order_mark_delivered(*, order: Order, by: User | None = None, reason: str = 
         reason=reason,
         action=AuditAction.ORDER_DELIVERED,
         done="Delivered",
+        message=message,
     )

@@ -6,13 +6,13 @@ from django.contrib.admin.models import LogEntry
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from core.models import AuditAction, AuditEntry
-from support.admin.tools import LedgerAdminMixin
+from core.models import AuditAction, AuditEntry, SecurityEvent
+from support.admin.tools import LedgerAdminMixin, datetime_column
 
 
 def _order_change_url(number: str) -> str | None:
     try:
-        return reverse("admin:shop_order_changelist") + f"?q={number}"
+        return reverse("admin:shop_order_by_number", args=[number])
     except NoReverseMatch:
         return None
 
@@ -81,3 +81,31 @@ class LogEntryAdmin(LedgerAdminMixin, admin.ModelAdmin):
     @admin.display(description="change")
     def message(self, entry: LogEntry) -> str:
         return entry.get_change_message()
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(LedgerAdminMixin, admin.ModelAdmin):
+    """The security log's stored events, read-only: what the card-testing alarm counts
+    (filter by event and outcome, search by client address or the account's email)."""
+
+    list_display = ["when", "event", "outcome", "user_link", "client_ip", "object_id", "about"]
+    list_filter = ["event", "outcome", "created_at"]
+    search_fields = ["=client_ip", "user__email", "event"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    list_per_page = 50
+
+    when = datetime_column("created_at", description="when")
+
+    @admin.display(description="account")
+    def user_link(self, event: SecurityEvent):
+        if event.user_id is None:
+            return "-"
+        url = reverse("admin:accounts_user_change", args=[event.user_id])
+        email = event.user.email if event.user is not None else f"#{event.user_id}"
+        return format_html('<a href="{}">{}</a>', url, email)
+
+    @admin.display(description="details")
+    def about(self, event: SecurityEvent) -> str:
+        return "; ".join(f"{k}: {v}" for k, v in (event.details or {}).items())[:200]

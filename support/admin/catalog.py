@@ -2,6 +2,10 @@
 which has view permissions only) and carts (superusers). Every edit is audited."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shop.models import Cart, CartLine, Product, Seller
 from support.admin.tools import AuditedAdminMixin, datetime_column
@@ -16,9 +20,24 @@ class SellerAdmin(AuditedAdminMixin, admin.ModelAdmin):
         "currency",
         "shipping_fee",
         "free_shipping_threshold",
+        "orders_link",
     ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["orders_link"]
+
+    @admin.display(description=gettext_lazy("orders"))
+    def orders_link(self, seller: Seller):
+        """The seller's orders in the order list (its seller filter)."""
+        if seller.pk is None:
+            return "-"
+        url = reverse("admin:shop_order_changelist")
+        return format_html(
+            '<a href="{}?seller__id__exact={}">{}</a>',
+            url,
+            seller.pk,
+            _("Orders of %(seller)s") % {"seller": seller.name},
+        )
 
 
 @admin.register(Product)

@@ -9,25 +9,42 @@ hash, groups or permissions.
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
-from django.urls import NoReverseMatch, reverse
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Address, User, email_normalize
-from accounts.services import DUPLICATE_EMAIL_MESSAGE
+from accounts.services import DUPLICATE_EMAIL_MESSAGE, user_lock
 from core.selectors import security_events_for_user
-from support.admin.tools import AuditedAdminMixin, compact_datetime, datetime_column
+from shop.models import Order
+from support import labels, permissions
+from support.admin.forms import ReasonForm
+from support.admin.tools import (
+    AuditedAdminMixin,
+    compact_datetime,
+    datetime_column,
+    latest_payment_words,
+    orders_with_latest_payment,
+    status_badge,
+)
 from wallet import selectors as wallet_selectors
 
-# The customer page shows this many of the user's latest security events.
+# The customer page shows this many of the user's latest security events, and orders.
 SECURITY_EVENTS_SHOWN = 20
+RECENT_ORDERS_SHOWN = 5
+# Staff's read-only view of a customer's payment activity shows this many lines.
+ACTIVITY_SHOWN = 50
 
 # (label, admin changelist URL name, field that points at the user, related manager)
 CUSTOMER_LINKS = (
@@ -82,6 +99,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         "last_login",
         "date_joined",
         "card_blocks",
+        "recent_orders",
         "customer_links",
         "failed_logins",
         "lockouts",
@@ -92,6 +110,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         {
             "fields": (
                 "card_blocks",
+                "recent_orders",
                 "customer_links",
                 "failed_logins",
                 "lockouts",
@@ -159,6 +178,131 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         return format_html(
             '<ul class="bz-customer-links">{}</ul>',
             format_html_join("", '<li><a href="{}">{}</a> ({})</li>', links),
+        )
+
+    @admin.display(description=gettext_lazy("Last five orders"))
+    def recent_orders(self, user: User):
+        """The customer's latest orders, each linked, with its status and payment state."""
+        orders = orders_with_latest_payment(
+            Order.objects.filter(user=user).order_by("-created_at", "-id")
+        )[:RECENT_ORDERS_SHOWN]
+        rows = format_html_join(
+            "",
+            '<tr><td class="bz-nowrap"><a href="{}">{}</a></td><td class="bz-nowrap">{}</td>'
+            "<td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    reverse("admin:shop_order_change", args=[order.pk]),
+                    order.number,
+                    labels.when(order.created_at),
+                    status_badge(order.status, order.get_status_display()),
+                    latest_payment_words(order),
+                )
+                for order in orders
+            ),
+        )
+        activity = reverse("admin:accounts_user_customer_activity", args=[user.pk])
+        activity_link = format_html(
+            '<p><a href="{}">{}</a></p>', activity, _("Payment activity as the customer sees it")
+        )
+        if not rows:
+            return format_html("{}{}", _("No orders yet."), activity_link)
+        return format_html(
+            '<table class="bz-recent-orders"><thead><tr><th scope="col">{}</th>'
+            '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead>'
+            "<tbody>{}</tbody></table>{}",
+            _("Order"),
+            _("Placed"),
+            _("Status"),
+            _("Payment"),
+            rows,
+            activity_link,
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The customer page, with **Lock account** for staff who may lock an active
+        shopper's account."""
+        context = dict(extra_context or {})
+        user = self.get_object(request, object_id)
+        if (
+            user is not None
+            and user.is_active
+            and not (user.is_staff or user.is_superuser)
+            and request.user.has_perm(permissions.LOCK_ACCOUNT)
+        ):
+            context["lock_url"] = reverse("admin:accounts_user_lock", args=[user.pk])
+        return super().change_view(request, object_id, form_url, context)
+
+    def get_urls(self):
+        activity = path(
+            "<path:object_id>/activity/",
+            self.admin_site.admin_view(self.customer_activity_view),
+            name="accounts_user_customer_activity",
+        )
+        lock = path(
+            "<path:object_id>/lock/",
+            self.admin_site.admin_view(self.lock_view),
+            name="accounts_user_lock",
+        )
+        return [activity, lock, *super().get_urls()]
+
+    def lock_view(self, request, object_id):
+        """**Lock account** (from the card-testing alarm or the customer page): GET shows
+        who and what it does with a form for the reason; POST locks the account through
+        ``accounts.services.user_lock`` (audited) and goes back to the customer page."""
+        if not request.user.has_perm(permissions.LOCK_ACCOUNT):
+            raise PermissionDenied
+        customer = self.get_object(request, object_id)
+        if customer is None:
+            raise Http404(_("No such customer."))
+        user_url = reverse("admin:accounts_user_change", args=[customer.pk])
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user_lock(user=customer, by=request.user, reason=form.cleaned_data["reason"])
+            except (PermissionError, ValueError) as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(email)s is locked: the account can't log in any more.")
+                    % {"email": customer.email},
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(user_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Lock account: %(email)s") % {"email": customer.email},
+            "customer": customer,
+            "form": form,
+            "user_url": user_url,
+        }
+        return TemplateResponse(request, "admin/accounts/user/lock.html", context)
+
+    def customer_activity_view(self, request, object_id):
+        """The customer's Payment activity page as they see it, read-only (inert), for
+        staff who may view users and wallet activity."""
+        customer = self.get_object(request, object_id)
+        if (
+            customer is None
+            or not self.has_view_permission(request, customer)
+            or not request.user.has_perm("wallet.view_walletevent")
+        ):
+            raise Http404(_("No such customer."))
+        events = list(wallet_selectors.activity_for_user(user=customer)[:ACTIVITY_SHOWN])
+        return TemplateResponse(
+            request,
+            "support/customer_activity.html",
+            {
+                "events": events,
+                "object_list": events,
+                "kind": "",
+                "filters": [],
+                "customer": customer,
+                "admin_user_url": reverse("admin:accounts_user_change", args=[customer.pk]),
+                "shown": ACTIVITY_SHOWN,
+            },
         )
 
     @admin.display(description="Failed logins")

@@ -20,9 +20,12 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from core.money import format_money
@@ -31,19 +34,30 @@ from shop.models import Order, OrderLine, OrderStatus
 from shop.selectors import OrderDetail, order_get_detail
 from shop.services import (
     order_cancel,
+    order_check_with_processor,
     order_mark_bank_transfer_received,
     order_mark_delivered,
     order_mark_shipped,
     order_refund,
     order_retry_refund,
 )
-from support import permissions
-from support.admin.forms import OptionalReasonForm, ReasonForm, RefundForm
+from support import labels, permissions
+from support.admin.exports import CsvExportMixin, OrderResource
+from support.admin.forms import (
+    CancelForm,
+    ConfirmForm,
+    FulfilForm,
+    OptionalReasonForm,
+    RefundForm,
+    RetryRefundForm,
+)
 from support.admin.tools import (
+    LatestPayment,
     LedgerAdminMixin,
     ReadOnlyInline,
     breakable_email,
     datetime_column,
+    orders_with_latest_payment,
     status_badge,
     user_admin_link,
 )
@@ -98,6 +112,10 @@ class OrderActionView(FormView):
     template_name = "admin/shop/order/action_form.html"
     # A red button: the action takes something away (cancel).
     danger: ClassVar[bool] = False
+    # Money moves: the form's first POST (``step=review``) shows a confirmation stating
+    # the money effects; the confirmation's POST does it.
+    confirm_first: ClassVar[bool] = False
+    template_confirm = "admin/shop/order/action_confirm.html"
 
     @classmethod
     def url_name(cls) -> str:
@@ -119,6 +137,13 @@ class OrderActionView(FormView):
 
     def done_message(self, order: Order, form) -> str:
         raise NotImplementedError
+
+    def effects(self, form) -> list[str]:
+        """The confirmation's sentences: what will happen to the order and its money."""
+        return [self.explanation()]
+
+    def prepare_review(self) -> None:
+        """Before the confirmation is shown (a POST): anything to learn first."""
 
     # ------------------------------------------------------------- request handling
     def dispatch(self, request, object_id):
@@ -150,6 +175,8 @@ class OrderActionView(FormView):
         return self.render_again(form)
 
     def form_valid(self, form):
+        if self.confirm_first and self.request.POST.get("step") == "review":
+            return self.render_review(form)
         try:
             order = self.perform(form)
         except ActionAlreadyDone as exc:
@@ -171,6 +198,31 @@ class OrderActionView(FormView):
         )
         return HttpResponseRedirect(self.order_url())
 
+    def render_review(self, form):
+        """The confirmation: the order, the money effects and what was typed (carried in
+        hidden fields, the refund's one-time token with them), and the button that does
+        it."""
+        self.prepare_review()
+        self.detail = order_get_detail(order_id=self.order.pk)
+        self.order = self.detail.order
+        context = self.get_context_data(form=form)
+        context.update(
+            effects=self.effects(form),
+            title=_("Confirm %(action)s: %(number)s")
+            % {"action": str(self.label).lower(), "number": self.order.number},
+            typed=[
+                (
+                    form.fields[name].label,
+                    format_money(value, self.order.currency) if name == "amount" else value,
+                )
+                for name in ("amount", "reason", "message", "note")
+                if name in form.fields
+                and (value := form.cleaned_data.get(name)) is not None
+                and value != ""
+            ],
+        )
+        return TemplateResponse(self.request, self.template_confirm, context)
+
     def render_again(self, form):
         """The action's page again with what was typed and why it was refused (a redirect
         would lose both); the order is read again, as the refusal may have changed it."""
@@ -191,11 +243,13 @@ class OrderActionView(FormView):
             self.model_admin.admin_site.each_context(self.request),
             opts=Order._meta,
             title=f"{self.label}: {self.order.number}",
+            step_review=self.confirm_first,
             action=self,
             explanation=self.explanation(),
             original=self.order,
             detail=detail,
             order_url=self.order_url(),
+            action_url=self.url(self.order),
             paid=paid,
             refunded=detail.order_refunded_amount,
             refundable=refundable_of(detail),
@@ -205,9 +259,10 @@ class OrderActionView(FormView):
 
 class RefundView(OrderActionView):
     slug = "refund"
-    label = "Refund"
+    label = gettext_lazy("Refund")
     permission = permissions.REFUND_ORDER
     form_class = RefundForm
+    confirm_first = True
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
@@ -224,18 +279,52 @@ class RefundView(OrderActionView):
     def explanation(self) -> str:
         paid = self.detail.paid_payment
         if paid is not None and paid.is_bank_transfer:
-            how = (
+            how = _(
                 "Records the amount below as refunded on the customer's bank transfer: send "
                 "the money back from the bank."
             )
         else:
-            method = paid.method_display if paid is not None else "payment"
-            how = f"Gives the amount below back at once through the customer's {method}."
-        return (
-            f"{how} Refunding all that is left moves the order to Refunded; a smaller refund "
-            "keeps its status. The customer gets an email, and sees the reason on their order "
-            "page."
+            method = paid.method_display if paid is not None else _("payment")
+            how = _("Gives the amount below back at once through the customer's %(method)s.") % {
+                "method": method
+            }
+        return " ".join(
+            (
+                how,
+                _(
+                    "Refunding all that is left moves the order to Refunded; a smaller refund "
+                    "keeps its status. The customer gets an email with your message, which "
+                    "they also see on their order page; the internal note stays with staff."
+                ),
+            )
         )
+
+    def effects(self, form) -> list[str]:
+        amount = form.cleaned_data["amount"]
+        currency = self.order.currency
+        left = (refundable_of(self.detail) or Decimal("0")) - amount
+        paid = self.detail.paid_payment
+        values = {
+            "amount": format_money(amount, currency),
+            "method": paid.method_display if paid else "",
+            "left": format_money(max(left, Decimal("0")), currency),
+            "status": self.order.get_status_display(),
+        }
+        if paid is not None and paid.is_bank_transfer:
+            first = _(
+                "%(amount)s is recorded as refunded on the bank transfer: send it back from "
+                "the bank."
+            )
+        else:
+            first = _("%(amount)s goes back to %(method)s.")
+        if left <= 0:
+            then = _(
+                "That is all that is left of the payment: the order moves to Refunded once "
+                "the processor accepts the refund."
+            )
+        else:
+            then = _("%(left)s stays refundable; the order stays %(status)s.")
+        return [first % values, then % values, _("The customer gets an email.")]
 
     def perform(self, form) -> Order:
         token = form.cleaned_data.get("token")
@@ -243,71 +332,178 @@ class RefundView(OrderActionView):
             order=self.order,
             amount=form.cleaned_data["amount"],
             reason=form.cleaned_data["reason"],
+            note=form.cleaned_data.get("note", ""),
             by=self.request.user,
             idempotency_key=f"{self.order.number}:staff-refund:{token}" if token else None,
         )
 
     def done_message(self, order: Order, form) -> str:
-        amount = format_money(form.cleaned_data["amount"], order.currency)
-        return f"Refunded {amount} on {order.number}."
+        detail = order_get_detail(order_id=order.pk)
+        values = {
+            "amount": format_money(form.cleaned_data["amount"], order.currency),
+            "number": order.number,
+            "left": format_money(refundable_of(detail) or 0, order.currency),
+        }
+        return _("Refunded %(amount)s on %(number)s; %(left)s left to refund.") % values
 
 
 class CancelView(OrderActionView):
     slug = "cancel"
-    label = "Cancel order"
+    label = gettext_lazy("Cancel order")
     permission = permissions.CANCEL_ORDER
-    form_class = ReasonForm
+    form_class = CancelForm
     danger = True
+    confirm_first = True
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
         return detail.order.can_be_cancelled
 
+    def _paid_effects(self) -> str:
+        """What cancelling a paid order does with its money, in one sentence."""
+        paid = self.detail.paid_payment
+        left = refundable_of(self.detail) or Decimal("0")
+        values = {
+            "left": format_money(left, self.order.currency),
+            "paid": format_money(paid.amount, paid.currency),
+            "method": paid.method_display,
+            "refunded": format_money(self.detail.order_refunded_amount, self.order.currency),
+        }
+        if self.detail.order_refunded_amount:
+            given_back = _(
+                "The %(left)s left of its %(paid)s payment (%(refunded)s was refunded before) "
+                "goes back to %(method)s"
+            )
+        else:
+            given_back = _("Its payment of %(paid)s is refunded in full to %(method)s")
+        if paid.is_bank_transfer:
+            then = _(
+                "; it was a bank transfer, so the order is cancelled at once and the money "
+                "goes back from the bank."
+            )
+        else:
+            then = _(
+                ": the order reads Refund pending until the processor accepts the refund, "
+                "then Cancelled."
+            )
+        return given_back % values + then
+
     def explanation(self) -> str:
         if self.order.status == OrderStatus.PAID:
-            left = format_money(refundable_of(self.detail) or 0, self.order.currency)
-            if self.detail.order_refunded_amount:
-                given_back = f"The {left} left of its payment is refunded"
-            else:
-                given_back = f"Its payment of {left} is refunded in full"
-            if self.detail.paid_payment.is_bank_transfer:
-                then = (
-                    "; it was a bank transfer, so the order is cancelled at once and the money "
-                    "goes back from the bank"
+            return " ".join(
+                (
+                    _("The order won't ship and its stock returns."),
+                    self._paid_effects(),
+                    _("The customer gets an email."),
                 )
-            else:
-                then = (
-                    ": the order reads Refund pending until the processor accepts the refund, "
-                    "then Cancelled"
-                )
-            return (
-                f"The order won't ship and its stock returns. {given_back}{then}. The "
-                "customer gets an email."
             )
-        return (
-            "A card payment still open is checked with the processor first: if it went "
-            "through, the order is paid and then refunded in full. Bank transfers awaited "
-            "are called off and the stock returns."
+        open_payment = self.detail.processing_payment or self.detail.waiting_step_up
+        if open_payment is not None:
+            return _(
+                "A %(money)s card payment on %(method)s has no final answer yet. Cancelling "
+                "asks the processor first: if the charge went through, the order is paid and "
+                "the %(money)s is refunded in full; if not, nothing was charged and the order "
+                "is simply cancelled. The next page says which before anything is cancelled."
+            ) % {
+                "money": format_money(open_payment.amount, open_payment.currency),
+                "method": open_payment.method_display,
+            }
+        return _(
+            "Nothing was paid, so no money moves: the order is cancelled, a bank transfer "
+            "awaited is called off and the stock returns."
         )
 
+    def prepare_review(self) -> None:
+        """An open card charge: ask the processor now (Check with processor, on record), so
+        the confirmation can say whether money was found."""
+        self.found = None
+        payment = self.detail.processing_payment or self.detail.waiting_step_up
+        if payment is None or not payment.is_processing:
+            return
+        order = order_check_with_processor(order=self.order, by=self.request.user)
+        if order.paid_with_id == payment.pk:
+            self.found = payment
+
+    def effects(self, form) -> list[str]:
+        found = getattr(self, "found", None)
+        lines = []
+        if found is not None:
+            lines.append(
+                _(
+                    "A %(money)s charge on %(method)s was found: the processor took it, so "
+                    "the order is paid now. It will be refunded in full."
+                )
+                % {
+                    "money": format_money(found.amount, found.currency),
+                    "method": found.method_display,
+                }
+            )
+        if self.order.status == OrderStatus.PAID:
+            lines.append(_("The order won't ship and its stock returns."))
+            lines.append(self._paid_effects())
+        elif self.detail.processing_payment is not None:
+            lines.append(
+                _(
+                    "The processor has no answer for the open card payment yet: the order "
+                    "can't be cancelled until it has (nothing will change). Try again in a "
+                    "few minutes."
+                )
+            )
+        else:
+            lines.append(self.explanation())
+        message = form.cleaned_data.get("message")
+        lines.append(
+            _('The customer reads on their order page: "%(message)s"')
+            % {"message": message or _("Cancelled.")}
+        )
+        return lines
+
     def perform(self, form) -> Order:
+        self.open_payment = self.detail.processing_payment or self.detail.waiting_step_up
         return order_cancel(
-            order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
+            order=self.order,
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            message=form.cleaned_data.get("message", ""),
         )
 
     def done_message(self, order: Order, form) -> str:
+        paid = order.paid_with
+        if paid is None:
+            return _("%(number)s is cancelled; nothing had been paid, no money moved.") % {
+                "number": order.number
+            }
+        detail = order_get_detail(order_id=order.pk)
+        refunds = [r for r in detail.refunds if r.payment_id == paid.pk and not r.is_failed]
+        values = {
+            "number": order.number,
+            "money": format_money(refunds[-1].amount if refunds else paid.amount, paid.currency),
+            "method": paid.method_display,
+        }
+        found = ""
+        opened = getattr(self, "open_payment", None) or getattr(self, "found", None)
+        if opened is not None and opened.pk == paid.pk:
+            found = _("A %(money)s charge on %(method)s was found and refunded in full. ") % {
+                "money": format_money(paid.amount, paid.currency),
+                "method": paid.method_display,
+            }
         if order.status == OrderStatus.CANCELLED:
-            return f"{order.number} is cancelled."
+            return found + _("%(number)s is cancelled: %(money)s refunded to %(method)s.") % values
         return (
-            f"{order.number} is cancelled and won't ship; its refund is pending until the "
-            "processor accepts it (it is sent again until then)."
+            found
+            + _(
+                "%(number)s is cancelled and won't ship; its refund of %(money)s to %(method)s is "
+                "pending until the processor accepts it (it is sent again until then)."
+            )
+            % values
         )
 
 
 class RetryRefundView(OrderActionView):
     slug = "retry-refund"
-    label = "Retry refund"
+    label = gettext_lazy("Retry refund")
     permission = permissions.REFUND_ORDER
+    form_class = RetryRefundForm
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
@@ -317,11 +513,11 @@ class RetryRefundView(OrderActionView):
         refused = self.detail.refused_refunds
         amounts = ", ".join(format_money(r.amount, r.currency) for r in refused)
         why = refused[-1].failure_message if refused else ""
-        said = f' (the processor said: "{why}")' if why else ""
-        return (
-            f"Sends the refused refund{'s' if len(refused) != 1 else ''} of {amounts} again "
-            f"under a new key{said}, capped at what is left to refund."
-        )
+        said = _(' (the processor said: "%(why)s")') % {"why": why} if why else ""
+        return _(
+            "Sends the refused refund(s) of %(amounts)s again under a new key%(said)s, capped "
+            "at what is left to refund."
+        ) % {"amounts": amounts, "said": said}
 
     def perform(self, form) -> Order:
         order_retry_refund(
@@ -330,13 +526,74 @@ class RetryRefundView(OrderActionView):
         return Order.objects.get(pk=self.order.pk)
 
     def done_message(self, order: Order, form) -> str:
-        return f"Refund sent again for {order.number}: {order.get_status_display()}."
+        return _("Refund sent again for %(number)s: %(status)s.") % {
+            "number": order.number,
+            "status": order.get_status_display(),
+        }
+
+
+class CheckWithProcessorView(OrderActionView):
+    slug = "check-with-processor"
+    label = gettext_lazy("Check with processor")
+    permission = permissions.CONFIRM_BANK_TRANSFER
+    form_class = ConfirmForm
+
+    @classmethod
+    def is_offered(cls, detail: OrderDetail) -> bool:
+        return detail.processing_payment is not None
+
+    def explanation(self) -> str:
+        payment = self.detail.processing_payment
+        money = format_money(payment.amount, payment.currency) if payment else ""
+        return _(
+            "Asks the processor what became of the %(money)s charge on %(method)s (by its "
+            "idempotency key: nothing is charged again). If it went through, the order "
+            "becomes paid and the customer gets the order confirmation; if the bank declined "
+            "it, the order keeps waiting for payment; if the processor has no record yet, "
+            "nothing changes."
+        ) % {"money": money, "method": payment.method_display if payment else ""}
+
+    def perform(self, form) -> Order:
+        self.checked = self.detail.processing_payment
+        return order_check_with_processor(order=self.order, by=self.request.user)
+
+    def done_message(self, order: Order, form) -> str:
+        detail = order_get_detail(order_id=order.pk)
+        payment = next((p for p in detail.payments if p.pk == self.checked.pk), self.checked)
+        money = format_money(payment.amount, payment.currency)
+        values = {"money": money, "method": payment.method_display, "number": order.number}
+        if payment.is_succeeded and order.paid_with_id == payment.pk:
+            return _("The %(money)s charge on %(method)s went through: %(number)s is paid.") % (
+                values
+            )
+        if payment.is_succeeded:
+            return (
+                _(
+                    "The %(money)s charge on %(method)s went through, but %(number)s can't keep "
+                    "it: it is refunded in full."
+                )
+                % values
+            )
+        if payment.is_pending:
+            return (
+                _(
+                    "The processor has no answer for the %(money)s charge on %(method)s yet; "
+                    "%(number)s still waits. Nothing was charged again: check again in a few "
+                    "minutes."
+                )
+                % values
+            )
+        return _("The processor says: %(state)s. %(number)s still waits for payment.") % {
+            "state": labels.payment_state(payment),
+            "number": order.number,
+        }
 
 
 class BankTransferReceivedView(OrderActionView):
     slug = "bank-transfer-received"
-    label = "Mark bank transfer received"
+    label = gettext_lazy("Mark bank transfer received")
     permission = permissions.CONFIRM_BANK_TRANSFER
+    confirm_first = True
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
@@ -348,67 +605,99 @@ class BankTransferReceivedView(OrderActionView):
     def explanation(self) -> str:
         transfer = self.detail.waiting_bank_transfer
         money = format_money(transfer.amount, transfer.currency) if transfer else ""
-        return (
-            f"Confirms the customer's bank transfer of {money} has arrived: the payment "
+        return _(
+            "Confirms the customer's bank transfer of %(money)s has arrived: the payment "
             "succeeds, the order is paid and the customer gets the order confirmation."
-        )
+        ) % {"money": money}
+
+    def effects(self, form) -> list[str]:
+        transfer = self.detail.waiting_bank_transfer
+        if transfer is None:
+            return [_("No bank transfer waits on this order any more: nothing will change.")]
+        values = {
+            "money": format_money(transfer.amount, transfer.currency),
+            "number": self.order.number,
+        }
+        return [
+            _("%(money)s is recorded as received by bank transfer for %(number)s.") % values,
+            _(
+                "The order becomes Paid and can ship; the customer gets the order "
+                "confirmation. Check the money is on the bank statement first: this can "
+                "only be undone by a refund."
+            ),
+        ]
 
     def perform(self, form) -> Order:
+        self.transfer = self.detail.waiting_bank_transfer
         return order_mark_bank_transfer_received(
             order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
         )
 
     def done_message(self, order: Order, form) -> str:
-        return f"Bank transfer received: {order.number} is paid."
+        transfer = getattr(self, "transfer", None)
+        money = format_money(transfer.amount, transfer.currency) if transfer else ""
+        return _("Bank transfer of %(money)s received: %(number)s is paid.") % {
+            "money": money,
+            "number": order.number,
+        }
 
 
 class MarkShippedView(OrderActionView):
     slug = "shipped"
-    label = "Mark shipped"
+    label = gettext_lazy("Mark shipped")
     permission = permissions.FULFIL_ORDER
+    form_class = FulfilForm
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
         return detail.order.can_transition_to(OrderStatus.SHIPPED)
 
     def explanation(self) -> str:
-        return (
+        return _(
             "Marks the order shipped. From then on it can't be cancelled, only refunded. "
-            "A tracking number can go in the note."
+            "A tracking number can go in the message to the customer."
         )
 
     def perform(self, form) -> Order:
         return order_mark_shipped(
-            order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
+            order=self.order,
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            message=form.cleaned_data.get("message", ""),
         )
 
     def done_message(self, order: Order, form) -> str:
-        return f"{order.number} is marked shipped."
+        return _("%(number)s is marked shipped.") % {"number": order.number}
 
 
 class MarkDeliveredView(OrderActionView):
     slug = "delivered"
-    label = "Mark delivered"
+    label = gettext_lazy("Mark delivered")
     permission = permissions.FULFIL_ORDER
+    form_class = FulfilForm
 
     @classmethod
     def is_offered(cls, detail: OrderDetail) -> bool:
         return detail.order.can_transition_to(OrderStatus.DELIVERED)
 
     def explanation(self) -> str:
-        return "Marks the order delivered to the customer."
+        return _("Marks the order delivered to the customer.")
 
     def perform(self, form) -> Order:
         return order_mark_delivered(
-            order=self.order, by=self.request.user, reason=form.cleaned_data["reason"]
+            order=self.order,
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            message=form.cleaned_data.get("message", ""),
         )
 
     def done_message(self, order: Order, form) -> str:
-        return f"{order.number} is marked delivered."
+        return _("%(number)s is marked delivered.") % {"number": order.number}
 
 
 # In the order they are offered on the order page.
 ORDER_ACTIONS: tuple[type[OrderActionView], ...] = (
+    CheckWithProcessorView,
     RefundView,
     CancelView,
     RetryRefundView,
@@ -450,19 +739,25 @@ class OrderLineInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
+class OrderAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
+    resource_classes = [OrderResource]
+    change_list_template = "admin/shop/order/change_list.html"
     list_display = [
         "number",
         "customer_email",
         "seller",
         "status_badge",
+        "payment_column",
         "total_column",
         "created_column",
         "paid_column",
     ]
     list_display_links = ["number"]
     list_filter = ["status", "seller", PaymentMethodFilter, "created_at"]
-    search_fields = ["number", "user__email", "lines__title"]
+    search_fields = ["number", "user__email", "lines__title", "seller__name"]
+    search_help_text = gettext_lazy(
+        "Order number, customer email, item, seller name, or the last 4 digits of a card."
+    )
     list_select_related = ["user", "seller"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
@@ -473,40 +768,84 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
     actions = ["mark_shipped", "mark_delivered", "mark_bank_transfer_received"]
     inlines = [OrderLineInline]
     fieldsets = [
-        (None, {"fields": ["number", "customer_link", "seller", "status_badge"]}),
+        (None, {"fields": ["number", "customer_link", "seller_link", "status_badge"]}),
         (
-            "Money",
-            {
-                "fields": [
-                    "subtotal_column",
-                    "shipping_column",
-                    "total_column",
-                    "refunded_column",
-                    "paid_with_link",
-                ]
-            },
+            gettext_lazy("Money"),
+            {"fields": ["subtotal_column", "shipping_column", "total_column", "paid_with_link"]},
         ),
-        ("Shipping", {"fields": ["ship_to"]}),
-        ("Dates", {"fields": ["created_at", "paid_at", "cancelled_at", "updated_at"]}),
+        (gettext_lazy("Shipping"), {"fields": ["ship_to"]}),
+        (
+            gettext_lazy("Dates"),
+            {"fields": ["created_when", "paid_when", "cancelled_when", "updated_when"]},
+        ),
     ]
     readonly_fields = [
         "number",
         "customer_link",
-        "seller",
+        "seller_link",
         "status_badge",
         "subtotal_column",
         "shipping_column",
         "total_column",
-        "refunded_column",
         "paid_with_link",
         "ship_to",
-        "created_at",
-        "paid_at",
-        "cancelled_at",
-        "updated_at",
+        "created_when",
+        "paid_when",
+        "cancelled_when",
+        "updated_when",
     ]
 
+    def get_queryset(self, request):
+        return orders_with_latest_payment(super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also match the last 4 digits of the card a payment for the order was tried with."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if len(term) == 4 and term.isdigit():
+            paid_with_card = Payment.objects.filter(card_last4=term).values("reference")
+            results = results | queryset.filter(number__in=paid_with_card)
+            may_have_duplicates = True
+        return results, may_have_duplicates
+
+    @admin.display(description=gettext_lazy("created"))
+    def created_when(self, order: Order) -> str:
+        return labels.when(order.created_at)
+
+    @admin.display(description=gettext_lazy("paid"))
+    def paid_when(self, order: Order) -> str:
+        return labels.when(order.paid_at)
+
+    @admin.display(description=gettext_lazy("cancelled"))
+    def cancelled_when(self, order: Order) -> str:
+        return labels.when(order.cancelled_at)
+
+    @admin.display(description=gettext_lazy("updated"))
+    def updated_when(self, order: Order) -> str:
+        return labels.when(order.updated_at)
+
+    @admin.display(description=gettext_lazy("seller"))
+    def seller_link(self, order: Order):
+        """The seller, linked to its orders."""
+        url = reverse("admin:shop_order_changelist")
+        return format_html(
+            '<a href="{}?seller__id__exact={}">{}</a>', url, order.seller_id, order.seller.name
+        )
+
     # ----------------------------------------------------------------- columns
+    @admin.display(description=gettext_lazy("payment"))
+    def payment_column(self, order: Order):
+        """The latest payment attempt in words, so waiting orders differ at a glance."""
+        if not getattr(order, "latest_payment_status", None):
+            return format_html('<span class="bz-quiet">{}</span>', _("No payment yet"))
+        latest = LatestPayment(order)
+        return format_html(
+            '<span class="bz-payment"><span class="bz-nowrap">{}</span><br>'
+            '<span class="bz-payment-state">{}</span></span>',
+            latest.method_display,
+            labels.payment_state(latest),
+        )
+
     @admin.display(description="customer", ordering="user__email")
     def customer_email(self, order: Order):
         return breakable_email(order.user.email)
@@ -569,7 +908,56 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
             "<path:object_id>/actions/<slug:action>/",
             self.admin_site.admin_view(self.unknown_action_view),
         )
-        return [*actions, unknown, *super().get_urls()]
+        customer_view = path(
+            "<path:object_id>/customer-view/",
+            self.admin_site.admin_view(self.customer_view),
+            name="shop_order_customer_view",
+        )
+        by_number = path(
+            "by-number/<str:number>/",
+            self.admin_site.admin_view(self.by_number_view),
+            name="shop_order_by_number",
+        )
+        return [by_number, customer_view, *actions, unknown, *super().get_urls()]
+
+    def by_number_view(self, request, number):
+        """The order page of an order number (payments, refunds and dashboard rows know
+        the number, not the id): a redirect to it, or 404."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        order = Order.objects.filter(number=number).only("pk").first()
+        if order is None:
+            raise Http404(_("No such order."))
+        return HttpResponseRedirect(reverse("admin:shop_order_change", args=[order.pk]))
+
+    def get_view_on_site_url(self, obj=None):
+        """**View on site** opens the customer's order page as they see it, read-only
+        (the shop's own page answers 404 to anyone but the customer)."""
+        if obj is None:
+            return None
+        return reverse("admin:shop_order_customer_view", args=[obj.pk])
+
+    def customer_view(self, request, object_id):
+        """The customer's order page, as they see it, for staff who may view orders:
+        read-only (its buttons are inert), with a banner saying whose page it is."""
+        order = self.get_object(request, unquote(object_id))
+        if order is None or not self.has_view_permission(request, order):
+            raise Http404(_("No such order."))
+        detail = order_get_detail(order_id=order.pk)
+        deadline = detail.order.payment_deadline(
+            waiting_bank_transfer=detail.waiting_bank_transfer is not None
+        )
+        return TemplateResponse(
+            request,
+            "support/customer_order.html",
+            {
+                "order": detail.order,
+                "detail": detail,
+                "payment_deadline": deadline,
+                "admin_order_url": reverse("admin:shop_order_change", args=[order.pk]),
+                "customer": order.user,
+            },
+        )
 
     def unknown_action_view(self, request, object_id, action):
         raise Http404("No such action.")
@@ -589,6 +977,7 @@ class OrderAdmin(LedgerAdminMixin, admin.ModelAdmin):
                     if view.is_offered(detail) and request.user.has_perm(view.permission)
                 ],
                 audit_entries=list(audit_entries_for_order(number=order.number or "")),
+                latest_payment=detail.payments[-1] if detail.payments else None,
             )
         return super().change_view(request, object_id, form_url, context)
 

@@ -4,15 +4,23 @@ ledgers, badges and narrow list columns."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from core.audit import AuditAction, audit_record
+from support import labels
+from wallet.models import CardBrand, Payment, PaymentMethod
+
+if TYPE_CHECKING:
+    from shop.models import Order
 
 
 class AuditedAdminMixin:
@@ -88,6 +96,17 @@ def datetime_column(field: str, *, description: str):
     return column
 
 
+def when_field(field: str, *, description: str):
+    """A read-only detail-page field (a ModelAdmin attribute) showing ``field`` in the one
+    date format of the support pages ("30 Nov 2026 14:05", ``support.labels.when``)."""
+
+    @admin.display(description=description)
+    def shown(model_admin, obj):
+        return labels.when(getattr(obj, field))
+
+    return shown
+
+
 def compact_datetime(value):
     """A date over its time ("26 Nov 2026" / "14:05", local time), or "-"."""
     if value is None:
@@ -121,3 +140,50 @@ def breakable_email(email: str):
         piece[i : i + EMAIL_PIECE] for piece in pieces for i in range(0, len(piece), EMAIL_PIECE)
     ]
     return format_html_join(mark_safe("<wbr>"), "{}", ((chunk,) for chunk in chunks))
+
+
+# ------------------------------------------------ an order's latest payment attempt
+
+
+def _latest_payment(field: str) -> Subquery:
+    latest = Payment.objects.filter(reference=OuterRef("number")).order_by("-created_at", "-id")
+    return Subquery(latest.values(field)[:1])
+
+
+def orders_with_latest_payment(orders):
+    """``orders`` annotated with their latest payment attempt (for ``LatestPayment``)."""
+    return orders.annotate(
+        latest_payment_method=_latest_payment("method"),
+        latest_payment_status=_latest_payment("status"),
+        latest_payment_decline_code=_latest_payment("decline_code"),
+        latest_payment_updated_at=_latest_payment("updated_at"),
+        latest_payment_card_brand=_latest_payment("card_brand"),
+        latest_payment_card_last4=_latest_payment("card_last4"),
+    )
+
+
+def latest_payment_words(order: Order) -> str:
+    """ "Visa •••• 4242 · Declined: insufficient funds", or "No payment yet"."""
+    if not getattr(order, "latest_payment_status", None):
+        return _("No payment yet")
+    latest = LatestPayment(order)
+    return f"{latest.method_display} · {labels.payment_state(latest)}"
+
+
+class LatestPayment:
+    """The latest payment attempt of a listed order, from the list query's annotations
+    (no query per row), worded by ``support.labels``."""
+
+    def __init__(self, order: Order) -> None:
+        self.method = order.latest_payment_method
+        self.status = order.latest_payment_status
+        self.decline_code = order.latest_payment_decline_code or ""
+        self.updated_at = order.latest_payment_updated_at
+        self.card_brand = order.latest_payment_card_brand
+        self.card_last4 = order.latest_payment_card_last4
+
+    @property
+    def method_display(self) -> str:
+        if self.method == PaymentMethod.CARD:
+            return f"{CardBrand(self.card_brand).label} •••• {self.card_last4}"
+        return str(PaymentMethod(self.method).label)

@@ -13,9 +13,13 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.money import format_money
-from support import permissions
+from shop.models import Order
+from support import labels, permissions
+from support.admin.exports import CsvExportMixin, PaymentResource, RefundResource
 from support.admin.forms import ReasonForm
 from support.admin.tools import (
     LedgerAdminMixin,
@@ -24,18 +28,47 @@ from support.admin.tools import (
     datetime_column,
     status_badge,
     user_admin_link,
+    when_field,
 )
-from wallet.models import BlockedCard, Card, Payment, Refund, WalletAccount, WalletEvent
+from wallet.models import (
+    BlockedCard,
+    Card,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Refund,
+    WalletAccount,
+    WalletEvent,
+)
 from wallet.services import card_block_lift, card_disable
 
 
 def _order_link(reference: str):
-    """Payments are made for an order number: link to that order in the admin."""
+    """Payments are made for an order number: link to that order's page in the admin (by
+    number; ``OrderAdmin.by_number_view`` redirects to it)."""
     try:
-        url = reverse("admin:shop_order_changelist")
+        url = reverse("admin:shop_order_by_number", args=[reference])
     except NoReverseMatch:
         return reference
-    return format_html('<a href="{}?q={}">{}</a>', url, reference, reference)
+    return format_html('<a href="{}">{}</a>', url, reference)
+
+
+class DeclineReasonFilter(admin.SimpleListFilter):
+    """Payments by decline reason, in words (``support.labels``)."""
+
+    title = gettext_lazy("decline reason")
+    parameter_name = "decline"
+
+    def lookups(self, request, model_admin):
+        return labels.decline_choices()
+
+    def queryset(self, request, queryset):
+        code = self.value()
+        if code not in labels.DECLINE_REASONS:
+            return queryset
+        label = str(labels.DECLINE_REASONS[code][0])
+        same = [c for c, (other, _why) in labels.DECLINE_REASONS.items() if str(other) == label]
+        return queryset.filter(decline_code__in=same)
 
 
 # --------------------------------------------------------------------------- cards
@@ -315,18 +348,19 @@ class RefundInline(ReadOnlyInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(LedgerAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
+    resource_classes = [PaymentResource]
     list_display = [
         "reference",
         "user_email",
         "method_column",
         "amount_column",
         "status_badge",
-        "decline_code",
+        "decline_column",
         "created",
         "settled",
     ]
-    list_filter = ["status", "method", "decline_code", "created_at"]
+    list_filter = ["status", "method", DeclineReasonFilter, "created_at"]
     search_fields = [
         "=reference",
         "user__email",
@@ -338,20 +372,25 @@ class PaymentAdmin(LedgerAdminMixin, admin.ModelAdmin):
     inlines = [RefundInline]
     fields = [
         "order_link",
+        "check_link",
         "user_link",
         "method_column",
         "amount_column",
         "status_badge",
         "description",
-        "decline_code",
+        "decline_column",
         "decline_message",
         "gateway_charge_id",
         "confirmed_by",
-        "created_at",
-        "updated_at",
-        "settled_at",
+        "created_when",
+        "updated_when",
+        "settled_when",
     ]
     readonly_fields = fields
+
+    created_when = when_field("created_at", description=gettext_lazy("created"))
+    updated_when = when_field("updated_at", description=gettext_lazy("updated"))
+    settled_when = when_field("settled_at", description=gettext_lazy("settled"))
 
     @admin.display(description="customer", ordering="user__email")
     def user_email(self, payment: Payment):
@@ -379,11 +418,50 @@ class PaymentAdmin(LedgerAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, payment: Payment):
-        return status_badge(payment.status, payment.get_status_display())
+        return status_badge(payment.status, labels.payment_status_label(payment))
+
+    @admin.display(description=gettext_lazy("action"))
+    def check_link(self, payment: Payment):
+        """A card payment still Processing: Check with processor, on its order."""
+        if payment.method != PaymentMethod.CARD or payment.status != PaymentStatus.PROCESSING:
+            return "-"
+        order_id = Order.objects.filter(number=payment.reference).values_list("pk", flat=True)
+        order_id = order_id.first()
+        if order_id is None:
+            return "-"
+        url = reverse("admin:shop_order_check_with_processor", args=[order_id])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Check with processor"))
+
+    @admin.display(description=gettext_lazy("decline"), ordering="decline_code")
+    def decline_column(self, payment: Payment):
+        if not payment.decline_code:
+            return "-"
+        return format_html(
+            '{}<br><span class="bz-quiet">{}</span>',
+            labels.decline_label(payment.decline_code).capitalize(),
+            labels.decline_explanation(payment.decline_code),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The page's title in words, never raw codes: "BZ-000950 · Visa •••• 4242 ·
+        $30.00 · Waiting for the bank check"."""
+        payment = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if payment is not None:
+            context["subtitle"] = " · ".join(
+                (
+                    payment.reference,
+                    payment.method_display,
+                    format_money(payment.amount, payment.currency),
+                    labels.payment_status_label(payment),
+                )
+            )
+        return super().change_view(request, object_id, form_url, context)
 
 
 @admin.register(Refund)
-class RefundAdmin(LedgerAdminMixin, admin.ModelAdmin):
+class RefundAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
+    resource_classes = [RefundResource]
     list_display = [
         "reference",
         "customer",
@@ -393,7 +471,7 @@ class RefundAdmin(LedgerAdminMixin, admin.ModelAdmin):
         "created_by",
         "created",
     ]
-    list_filter = ["status", "payment__method", "payment__decline_code", "created_at"]
+    list_filter = ["status", "payment__method", "created_at"]
     search_fields = [
         "=payment__reference",
         "payment__user__email",
@@ -413,10 +491,13 @@ class RefundAdmin(LedgerAdminMixin, admin.ModelAdmin):
         "created_by",
         "gateway_refund_id",
         "failure_message",
-        "created_at",
-        "updated_at",
+        "created_when",
+        "updated_when",
     ]
     readonly_fields = fields
+
+    created_when = when_field("created_at", description=gettext_lazy("created"))
+    updated_when = when_field("updated_at", description=gettext_lazy("updated"))
 
     @admin.display(description="order", ordering="payment__reference")
     def reference(self, refund: Refund) -> str:

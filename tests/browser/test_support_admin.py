@@ -73,6 +73,14 @@ def _open_action(page, label):
     return page.get_by_role("form", name=label)
 
 
+def _review_and_confirm(page, label):
+    """Review: the confirmation page states the money effects; its button does it."""
+    page.get_by_role("button", name="Review").click()
+    confirm = page.get_by_role("form", name=f"Confirm {label}")
+    expect(confirm).to_be_visible()
+    confirm.get_by_role("button", name=label, exact=True).click()
+
+
 def _switch_to_shopper(page, login, shopper):
     page.context.clear_cookies()
     login(shopper.email, DEFAULT_PASSWORD)
@@ -90,11 +98,13 @@ def test_support_finds_an_order_by_email_and_refunds_part_the_shopper_sees_it(
     expect(page.locator("#bz-order-summary")).to_contain_text(order.number)
     expect(page.locator("#bz-order-summary")).to_contain_text("$40.00")
     refund.get_by_label("Amount (USD)").fill("15.00")
-    refund.get_by_label("Reason").fill("Lid arrived chipped")
+    refund.get_by_label("Message to the customer").fill("Lid arrived chipped")
     screenshot(page, "refund-filled")
-    refund.get_by_role("button", name="Refund").click()
+    _review_and_confirm(page, "Refund")
 
-    expect(page.locator(".messagelist")).to_contain_text(f"Refunded $15.00 on {order.number}.")
+    expect(page.locator(".messagelist")).to_contain_text(
+        f"Refunded $15.00 on {order.number}; $25.00 left to refund."
+    )
     audit = page.locator("#bz-audit")
     expect(audit).to_contain_text("support@example.com")
     expect(audit).to_contain_text("Lid arrived chipped")
@@ -125,15 +135,17 @@ def test_support_cancels_one_order_and_marks_a_transfer_received_both_on_record(
     _admin_login(page, "support@example.com")
     _find_order(page, paid.number, paid.number)
     cancel = _open_action(page, "Cancel order")
-    cancel.get_by_label("Reason").fill("Customer called: ordered twice")
-    cancel.get_by_role("button", name="Cancel order").click()
-    expect(page.locator(".messagelist")).to_contain_text(f"{paid.number} is cancelled.")
+    cancel.get_by_label("Internal note").fill("Customer called: ordered twice")
+    _review_and_confirm(page, "Cancel order")
+    expect(page.locator(".messagelist")).to_contain_text(
+        f"{paid.number} is cancelled: $40.00 refunded to Visa •••• 4242."
+    )
 
     _find_order(page, "ada@example.com", transfer.number)
-    received = _open_action(page, "Mark bank transfer received")
-    received.get_by_role("button", name="Mark bank transfer received").click()
+    _open_action(page, "Mark bank transfer received")
+    _review_and_confirm(page, "Mark bank transfer received")
     expect(page.locator(".messagelist")).to_contain_text(
-        f"Bank transfer received: {transfer.number} is paid."
+        f"Bank transfer of $40.00 received: {transfer.number} is paid."
     )
 
     page.goto("/admin/core/auditentry/")
@@ -198,11 +210,11 @@ def test_a_refund_refused_because_another_agent_refunded_meanwhile_keeps_what_wa
     refund = _open_action(page, "Refund")
     order_refund(order=order, amount=Decimal("30.00"), reason="Other agent", by=support_agent)
     refund.get_by_label("Amount (USD)").fill("25.00")
-    refund.get_by_label("Reason").fill("Handle came off")
-    refund.get_by_role("button", name="Refund").click()
+    refund.get_by_label("Message to the customer").fill("Handle came off")
+    refund.get_by_role("button", name="Review").click()
 
     refund = page.get_by_role("form", name="Refund")
     expect(refund).to_contain_text("$25.00 is more than is left to refund ($10.00)")
     expect(refund.get_by_label("Amount (USD)")).to_have_value("25.00")
-    expect(refund.get_by_label("Reason")).to_have_value("Handle came off")
+    expect(refund.get_by_label("Message to the customer")).to_have_value("Handle came off")
     screenshot(page, "refund-refused")

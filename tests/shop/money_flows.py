@@ -443,7 +443,8 @@ class BankTransfer(_PayWaitingOrder):
         )
         shop.form = {"reason": "Seen on the statement"}
         response = shop.admin_action(shop.desk, "bank-transfer-received", shop.form)
-        assert f"Bank transfer received: {shop.order.number} is paid." in messages_of(response)
+        done = f"Bank transfer of ${shop.order.total} received: {shop.order.number} is paid."
+        assert done in messages_of(response)
 
     def told(self, shop: Shop, fault: str, response) -> None:
         reserved = f"Order {shop.order.number} is reserved for you until your bank transfer"
@@ -535,7 +536,10 @@ class SupportRefund(Flow):
         assert len(state) == 2 and "Refund pending" in state[1].split("</p>")[0]
 
     def told_in_race(self, shop: Shop, responses: list) -> None:
-        done = f"Refunded ${self.amount(shop.order)} on {shop.order.number}."
+        left = shop.order.total - self.amount(shop.order)
+        done = (
+            f"Refunded ${self.amount(shop.order)} on {shop.order.number}; ${left} left to refund."
+        )
         assert _all_messages(responses).count(done) == 1
 
     def retry(self, shop: Shop) -> None:

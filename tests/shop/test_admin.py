@@ -187,7 +187,7 @@ def test_partial_refund_goes_through_the_wallet_and_is_audited_with_the_reason(
 
     response = action(support_client, order, "refund", amount="15.00", reason="Chipped mug")
 
-    assert messages_of(response) == [f"Refunded $15.00 on {order.number}."]
+    assert messages_of(response) == [f"Refunded $15.00 on {order.number}; $25.00 left to refund."]
     refund = Refund.objects.get()
     assert refund.amount == Decimal("15.00") and refund.status == "succeeded"
     assert refund.created_by == support_user and refund.reason == "Chipped mug"
@@ -245,7 +245,11 @@ def test_wallet_refuses_a_refund_above_the_remainder_even_if_the_form_is_bypasse
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({"amount": "5.00", "reason": "  "}, "Refund: Give a reason: it goes into the audit log."),
+        (
+            {"amount": "5.00", "reason": "  "},
+            "Refund: Write the message to the customer: it is the refund's reason on their "
+            "order page.",
+        ),
         ({"amount": "0", "reason": "x"}, "Ensure this value is greater than or equal to 0.01."),
         ({"amount": "abc", "reason": "x"}, "Refund: Enter an amount like 12.50."),
         (
@@ -290,7 +294,7 @@ def test_a_refund_without_a_reason_keeps_the_amount_and_asks_for_the_reason(supp
 
     refund_box = response.content.decode().split('aria-label="Refund"')[1].split("</form>")[0]
     assert 'value="12.50"' in refund_box
-    assert "Give a reason: it goes into the audit log." in refund_box
+    assert "Write the message to the customer" in refund_box
     assert not Refund.objects.exists()
 
 
@@ -337,7 +341,7 @@ def test_a_double_submitted_refund_form_refunds_once_and_logs_once(support_clien
         for _ in range(2)
     ]
 
-    assert messages_of(first) == [f"Refunded $5.00 on {order.number}."]
+    assert messages_of(first) == [f"Refunded $5.00 on {order.number}; $35.00 left to refund."]
     assert messages_of(again) == [
         f"This refund on {order.number} was already made (the form was sent twice); "
         "nothing more was refunded."
@@ -362,7 +366,9 @@ def test_cancel_a_paid_order_refunds_it_in_full_and_is_audited(support_client, s
 
     response = action(support_client, order, "cancel", reason="Customer asked by phone")
 
-    assert messages_of(response) == [f"{order.number} is cancelled."]
+    assert messages_of(response) == [
+        f"{order.number} is cancelled: $40.00 refunded to Visa •••• 4242."
+    ]
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert Refund.objects.get().amount == order.total
@@ -403,7 +409,7 @@ def test_mark_bank_transfer_received_pays_the_order_and_is_audited(support_clien
 
     response = action(support_client, order, "bank-transfer-received", reason="Seen on statement")
 
-    assert messages_of(response) == [f"Bank transfer received: {order.number} is paid."]
+    assert messages_of(response) == [f"Bank transfer of $15.00 received: {order.number} is paid."]
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     payment = Payment.objects.get(reference=order.number)
@@ -544,7 +550,8 @@ def test_dashboard_shows_todays_orders_awaiting_payments_and_recent_failures(sup
     assert paid.number in today and transfer.number in today and "(3)" in today
     assert transfer.number in awaiting and "Bank transfer" in awaiting
     assert paid.number not in awaiting
-    assert declined_order.number in failed and "insufficient_funds" in failed
+    assert declined_order.number in failed and "Declined: insufficient funds" in failed
+    assert "insufficient_funds" not in failed
 
 
 def test_dashboard_for_a_shopperless_day_says_so(support_client):

@@ -15,6 +15,7 @@ SUPPORT_ACTIONS = {
     ("core", "fulfil_order"),
     ("core", "confirm_bank_transfer"),
     ("core", "disable_card"),
+    ("core", "lock_account"),
 }
 
 
@@ -51,6 +52,8 @@ def test_the_support_group_holds_exactly_these_permissions():
         "wallet.view_blockedcard",
         "core.view_auditentry",
         "core.view_letter",
+        "core.view_securityevent",
+        "core.lock_account",
         "core.refund_order",
         "core.cancel_order",
         "core.fulfil_order",
