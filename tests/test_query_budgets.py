@@ -190,15 +190,17 @@ def _order_page_form(client, seller_slug: str) -> dict:
 # placed in one transaction (locks, order, lines, address, stock, event: ~15), then paid by
 # the wallet's three-step pattern (record the attempt and commit, call the processor with
 # no lock held, settle: ~25 with the simulated processor's own 6), the order is moved to
-# paid (~8), settled against its ledger (~7) and its letter rendered (~5). Reaching 20
+# paid (~8), settled against its ledger (~7) and its letter rendered and written to the
+# outbox in the order's transaction (~8: before the outbox it was rendered after commit,
+# outside what this test counts, though in the same request). Reaching 20
 # means reshaping that pattern, which the money tests pin; the targets stay here as
 # strict xfails so they turn into failures the day they are met, and the pins below stop
 # the counts from growing meanwhile.
 ACCEPT_AND_PAY_TARGET = 20
-ACCEPT_AND_PAY_PINNED = 71
+ACCEPT_AND_PAY_PINNED = 79
 PURCHASE_TARGET = 40
-PURCHASE_PINNED = 99
-_OVER_TARGET = "over the issue-12 target: placing and paying take ~70 queries (see above)"
+PURCHASE_PINNED = 107
+_OVER_TARGET = "over the issue-12 target: placing and paying take ~80 queries (see above)"
 
 
 def _accept_and_pay(client, shopper, catalog, django_assert_max_num_queries, budget: int):
