@@ -233,3 +233,34 @@ def order_placed(*, user=None, product=None, quantity: int = 1, address=None, to
         token=token or uuid.uuid4().hex,
     )
     return order
+
+
+def declined_card_burst(*, shoppers: int = 3, attempts: int = 5, product=None) -> list:
+    """Card testing: ``shoppers`` accounts (tester0@example.net, ...) each try declined
+    one-time cards on an order of theirs until the card-attempt limit refuses them
+    (``attempts`` declines, then ``RateLimited``). Returns the accounts."""
+    import uuid
+
+    import pytest
+
+    from core.ratelimit import RateLimited
+    from shop.services import order_pay
+    from wallet.exceptions import PaymentDeclined
+
+    product = product or ProductFactory(stock=50)
+    people = []
+    for n in range(shoppers):
+        tester = UserFactory(email=f"tester{n}@example.net")
+        order = order_placed(user=tester, product=product)
+        for _attempt in range(attempts + 1):
+            refused = PaymentDeclined if _attempt < attempts else RateLimited
+            with pytest.raises(refused):
+                order_pay(
+                    order=order,
+                    method="new_card",
+                    card_data=card_data("4000000000000002"),
+                    idempotency_key=uuid.uuid4().hex,
+                    human_verified=True,
+                )
+        people.append(tester)
+    return people

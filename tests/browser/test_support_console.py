@@ -13,7 +13,6 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from core.ratelimit import RateLimited
 from shop.services import order_pay, order_pay_with_saved_card
 from support.permissions import SUPPORT_GROUP
 from tests.factories import (
@@ -24,6 +23,7 @@ from tests.factories import (
     UserFactory,
     WalletAccountFactory,
     card_data,
+    declined_card_burst,
     order_placed,
 )
 from wallet.exceptions import GatewayUnavailable, PaymentDeclined
@@ -438,34 +438,6 @@ def test_a_refusal_is_a_themed_page_with_a_way_back(page, screenshot, support_ag
 # ---------------------------------------------------------- dashboard and alarm
 
 
-def _burst(seller) -> list:
-    """Three accounts try declined cards until the card-attempt limit refuses them."""
-    product = ProductFactory(seller=seller, stock=50)
-    people = []
-    for n in range(3):
-        tester = UserFactory(email=f"tester{n}@example.net")
-        order = order_placed(user=tester, product=product)
-        for _attempt in range(5):
-            with pytest.raises(PaymentDeclined):
-                order_pay(
-                    order=order,
-                    method="new_card",
-                    card_data=card_data("4000000000000002"),
-                    idempotency_key=uuid.uuid4().hex,
-                    human_verified=True,
-                )
-        with pytest.raises(RateLimited):
-            order_pay(
-                order=order,
-                method="new_card",
-                card_data=card_data("4000000000000002"),
-                idempotency_key=uuid.uuid4().hex,
-                human_verified=True,
-            )
-        people.append(tester)
-    return people
-
-
 def test_a_burst_of_declines_shows_on_the_charts_and_raises_the_alarm(
     page, screenshot, support_agent, shopper, seller
 ):
@@ -474,7 +446,7 @@ def test_a_burst_of_declines_shows_on_the_charts_and_raises_the_alarm(
     expect(page.locator("#bz-charts img")).to_have_count(5)
     expect(page.locator("#bz-alarm")).to_have_count(0)
 
-    testers = _burst(seller)
+    testers = declined_card_burst(product=ProductFactory(seller=seller, stock=50))
     page.reload()
     alarm = page.locator("#bz-alarm")
     expect(alarm).to_contain_text("15 card attempts were declined in the last hour")

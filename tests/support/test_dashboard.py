@@ -2,7 +2,6 @@
 30-day median, the card-testing alarm, all in a fixed number of queries."""
 
 import base64
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditAction, AuditEntry
-from core.ratelimit import RateLimited
-from shop.services import order_pay
 from support.dashboard import card_testing_alarm, dashboard_stats
-from tests.factories import ProductFactory, UserFactory, card_data, order_placed
-from wallet.exceptions import PaymentDeclined
+from tests.factories import (
+    UserFactory,
+    declined_card_burst,
+)
 from wallet.models import Payment
 
 pytestmark = pytest.mark.django_db
@@ -116,40 +115,12 @@ def test_today_is_set_against_the_30_day_median(support_client):
     assert not attempts.far_above
 
 
-def _declined_burst(shoppers: int = 3, attempts: int = 5) -> list:
-    """Shoppers each trying declined cards until the card-attempt limit refuses them."""
-    product = ProductFactory(stock=50)
-    people = []
-    for _ in range(shoppers):
-        shopper = UserFactory()
-        order = order_placed(user=shopper, product=product)
-        for _attempt in range(attempts):
-            with pytest.raises(PaymentDeclined):
-                order_pay(
-                    order=order,
-                    method="new_card",
-                    card_data=card_data("4000000000000002"),
-                    idempotency_key=uuid.uuid4().hex,
-                    human_verified=True,
-                )
-        with pytest.raises(RateLimited):
-            order_pay(
-                order=order,
-                method="new_card",
-                card_data=card_data("4000000000000002"),
-                idempotency_key=uuid.uuid4().hex,
-                human_verified=True,
-            )
-        people.append(shopper)
-    return people
-
-
 def test_a_burst_of_declines_raises_the_alarm_naming_the_accounts(support_client):
     _quiet, html = _dashboard_queries(support_client)
     assert 'id="bz-alarm"' not in html
     assert not card_testing_alarm().raised
 
-    shoppers = _declined_burst()
+    shoppers = declined_card_burst()
     alarm = card_testing_alarm()
     assert alarm.declined_hour == 15
     assert alarm.declines_far_above_normal
@@ -170,7 +141,7 @@ def test_a_burst_of_declines_raises_the_alarm_naming_the_accounts(support_client
 
 
 def test_lock_account_from_the_alarm_locks_it_on_record(support_client, support_user, client):
-    shopper = _declined_burst(shoppers=1)[0]
+    shopper = declined_card_burst(shoppers=1)[0]
     url = reverse("admin:accounts_user_lock", args=[shopper.pk])
     assert "can&#x27;t" in support_client.get(url).content.decode() or "will not be able" in (
         support_client.get(url).content.decode()
