@@ -59,7 +59,9 @@ def shown_messages(response) -> list[str]:
     """The messages on a page, read from its HTML (a page rendered in another thread can't be
     told apart in ``response.context``)."""
     page = response.content.decode()
-    found = re.findall(r'<div class="alert [^"]*" role="alert">\s*(.*?)\s*<button', page, re.S)
+    found = re.findall(
+        r'<div class="alert [^"]*" role="(?:alert|status)"[^>]*>\s*(.*?)\s*<button', page, re.S
+    )
     for box in re.findall(r'<ul class="messagelist">(.*?)</ul>', page, re.S):
         found += re.findall(r"<li[^>]*>(.*?)</li>", box, re.S)
     return [html.unescape(message) for message in found]
