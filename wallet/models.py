@@ -87,9 +87,9 @@ class Card(models.Model):
     gateway_token = models.CharField(max_length=100, unique=True)
     fingerprint = models.CharField(max_length=64, db_index=True)
     brand = models.CharField(max_length=20, choices=CardBrand.choices)
-    last4 = models.CharField("last 4 digits", max_length=4)
-    exp_month = models.PositiveSmallIntegerField("expiry month")
-    exp_year = models.PositiveSmallIntegerField("expiry year")
+    last4 = models.CharField(gettext_lazy("last 4 digits"), max_length=4)
+    exp_month = models.PositiveSmallIntegerField(gettext_lazy("expiry month"))
+    exp_year = models.PositiveSmallIntegerField(gettext_lazy("expiry year"))
     name_on_card = models.CharField(max_length=card_numbers.NAME_MAX_LENGTH)
     payment_address = models.JSONField(default=dict, blank=True)
     nickname = models.CharField(max_length=40, blank=True)
@@ -457,7 +457,7 @@ class BlockedCard(models.Model):
 
     fingerprint = models.CharField(max_length=64)
     brand = models.CharField(max_length=20, choices=CardBrand.choices)
-    last4 = models.CharField("last 4 digits", max_length=4)
+    last4 = models.CharField(gettext_lazy("last 4 digits"), max_length=4)
     # The disabled card that caused the block (its owner's account is where support saw it).
     card = models.ForeignKey(
         Card, null=True, blank=True, on_delete=models.SET_NULL, related_name="blocks"
