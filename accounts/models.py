@@ -69,6 +69,8 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
+        verbose_name = gettext_lazy("user")
+        verbose_name_plural = gettext_lazy("users")
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

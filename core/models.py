@@ -29,6 +29,8 @@ class SecurityEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("security event")
+        verbose_name_plural = gettext_lazy("security events")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="core_secevent_user_time"),

@@ -53,6 +53,10 @@ class WalletAccount(models.Model):
     confirmation_nonce = models.CharField(max_length=64, blank=True, editable=False)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    class Meta:
+        verbose_name = gettext_lazy("wallet account")
+        verbose_name_plural = gettext_lazy("wallet accounts")
+
     def __str__(self) -> str:
         return f"Wallet of {self.user}"
 
@@ -113,6 +117,8 @@ class Card(models.Model):
     objects = CardQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("card")
+        verbose_name_plural = gettext_lazy("cards")
         ordering = ["-is_default", "-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -295,6 +301,8 @@ class Payment(LedgerEntry, models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("payment")
+        verbose_name_plural = gettext_lazy("payments")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -423,6 +431,8 @@ class Refund(LedgerEntry, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = gettext_lazy("refund")
+        verbose_name_plural = gettext_lazy("refunds")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -478,6 +488,8 @@ class BlockedCard(models.Model):
     lift_reason = models.CharField(max_length=255, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("blocked card")
+        verbose_name_plural = gettext_lazy("blocked cards")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -543,6 +555,8 @@ class WalletEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("wallet event")
+        verbose_name_plural = gettext_lazy("wallet events")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"], name="wallet_event_user_recent")]
 
