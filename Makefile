@@ -69,10 +69,10 @@ browser-deps:
 i18n-deps:
 	@command -v xgettext >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
 
-# Translations: refresh locale/ru/LC_MESSAGES/django.po from the code (support/ keeps its own
-# catalogue in support/locale), then compile it. The .mo is committed, so `make run` and
+# Translations: refresh locale/ru/LC_MESSAGES/django.po from the code, templates/admin/ included
+# (support/ keeps its own catalogue in support/locale), then compile it. The .mo is committed, so `make run` and
 # `make test` need no gettext tools; `make messages` (and CI's completeness test) does.
-MAKEMESSAGES_IGNORE := --ignore='support/*' --ignore='.venv/*' --ignore='templates/admin/*' \
+MAKEMESSAGES_IGNORE := --ignore='support/*' --ignore='.venv/*' \
   --ignore='tests/*' --ignore='bench/*' --ignore='staticfiles/*' --ignore='media/*'
 messages: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py makemessages -l ru $(MAKEMESSAGES_IGNORE) --add-location=file

@@ -69,6 +69,8 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
+        verbose_name = gettext_lazy("user")
+        verbose_name_plural = gettext_lazy("users")
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -107,17 +109,21 @@ class PostalAddress(models.Model):
     FIELDS = ("full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
 
     full_name = models.CharField(max_length=150, validators=[reject_card_number])
-    line1 = models.CharField("address line 1", max_length=200, validators=[reject_card_number])
+    line1 = models.CharField(
+        gettext_lazy("address line 1"), max_length=200, validators=[reject_card_number]
+    )
     line2 = models.CharField(
-        "address line 2", max_length=200, blank=True, validators=[reject_card_number]
+        gettext_lazy("address line 2"), max_length=200, blank=True, validators=[reject_card_number]
     )
     city = models.CharField(max_length=100, validators=[reject_card_number])
     region = models.CharField(
-        "state / region", max_length=100, blank=True, validators=[reject_card_number]
+        gettext_lazy("state / region"), max_length=100, blank=True, validators=[reject_card_number]
     )
     postal_code = models.CharField(max_length=20)
     country = models.CharField(
-        max_length=2, help_text="ISO 3166 country code, e.g. US", validators=[validate_country]
+        max_length=2,
+        help_text=gettext_lazy("ISO 3166 country code, e.g. US"),
+        validators=[validate_country],
     )
     phone = models.CharField(max_length=30, blank=True, validators=[phone_validator])
 
@@ -144,7 +150,7 @@ class Address(PostalAddress):
         # NULLS LAST: never-used addresses sort after used ones on PostgreSQL too
         # (PostgreSQL puts NULLs first in descending order, SQLite last).
         ordering = [F("last_used_at").desc(nulls_last=True), "-created_at", "-id"]
-        verbose_name_plural = "addresses"
+        verbose_name_plural = gettext_lazy("addresses")
 
     def __str__(self) -> str:
         return ", ".join(self.as_lines())

@@ -9,9 +9,9 @@ from accounts.views import language_set
 from core.ratelimit import ratelimit_per_client
 from core.views import health
 
-admin.site.site_header = "Bazaar support"
-admin.site.site_title = "Bazaar support"
-admin.site.index_title = "Support dashboard"
+admin.site.site_header = gettext_lazy("Bazaar support")
+admin.site.site_title = gettext_lazy("Bazaar support")
+admin.site.index_title = gettext_lazy("Support dashboard")
 
 # A refusal inside the admin is a themed admin page with a way back (support.views).
 handler403 = "support.views.permission_denied"

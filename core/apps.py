@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CoreConfig(AppConfig):
@@ -7,7 +8,7 @@ class CoreConfig(AppConfig):
 
     name = "core"
     # The admin shows core's one page, the audit log, under this heading.
-    verbose_name = "Audit"
+    verbose_name = gettext_lazy("Audit")
 
     def ready(self) -> None:
         from core import checks  # noqa: F401  (registers the deployment checks)

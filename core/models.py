@@ -3,6 +3,7 @@ staff audit log (core/audit.py writes it)."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class SecurityEvent(models.Model):
@@ -28,6 +29,8 @@ class SecurityEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("security event")
+        verbose_name_plural = gettext_lazy("security events")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="core_secevent_user_time"),
@@ -41,19 +44,19 @@ class SecurityEvent(models.Model):
 
 
 class AuditAction(models.TextChoices):
-    ORDER_REFUND = "order_refund", "Refund"
-    ORDER_REFUND_RETRY = "order_refund_retry", "Retry refund"
-    ORDER_CANCEL = "order_cancel", "Cancel order"
-    BANK_TRANSFER_RECEIVED = "bank_transfer_received", "Mark bank transfer received"
-    ORDER_SHIPPED = "order_shipped", "Mark shipped"
-    ORDER_DELIVERED = "order_delivered", "Mark delivered"
-    CARD_DISABLE = "card_disable", "Disable card"
-    CARD_BLOCK_LIFT = "card_block_lift", "Lift a card block"
-    PAYMENT_CHECK = "payment_check", "Check with processor"
-    ACCOUNT_LOCK = "account_lock", "Lock account"
-    ADMIN_ADD = "admin_add", "Added in admin"
-    ADMIN_CHANGE = "admin_change", "Changed in admin"
-    ADMIN_DELETE = "admin_delete", "Deleted in admin"
+    ORDER_REFUND = "order_refund", gettext_lazy("Refund")
+    ORDER_REFUND_RETRY = "order_refund_retry", gettext_lazy("Retry refund")
+    ORDER_CANCEL = "order_cancel", gettext_lazy("Cancel order")
+    BANK_TRANSFER_RECEIVED = "bank_transfer_received", gettext_lazy("Mark bank transfer received")
+    ORDER_SHIPPED = "order_shipped", gettext_lazy("Mark shipped")
+    ORDER_DELIVERED = "order_delivered", gettext_lazy("Mark delivered")
+    CARD_DISABLE = "card_disable", gettext_lazy("Disable card")
+    CARD_BLOCK_LIFT = "card_block_lift", gettext_lazy("Lift a card block")
+    PAYMENT_CHECK = "payment_check", gettext_lazy("Check with processor")
+    ACCOUNT_LOCK = "account_lock", gettext_lazy("Lock account")
+    ADMIN_ADD = "admin_add", gettext_lazy("Added in admin")
+    ADMIN_CHANGE = "admin_change", gettext_lazy("Changed in admin")
+    ADMIN_DELETE = "admin_delete", gettext_lazy("Deleted in admin")
 
 
 # Actions that move money or take something away from a customer must say why.
@@ -90,7 +93,7 @@ class AuditEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    actor_email = models.EmailField("staff member")
+    actor_email = models.EmailField(gettext_lazy("staff member"))
     action = models.CharField(max_length=30, choices=AuditAction.choices)
     target_type = models.ForeignKey(
         "contenttypes.ContentType",
@@ -100,16 +103,16 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     target_id = models.CharField(max_length=64, blank=True)
-    target_repr = models.CharField("object", max_length=200, blank=True)
+    target_repr = models.CharField(gettext_lazy("object"), max_length=200, blank=True)
     order_number = models.CharField(max_length=64, blank=True, db_index=True)
     reason = models.CharField(max_length=500, blank=True)
-    summary = models.CharField("what", max_length=500, blank=True)
+    summary = models.CharField(gettext_lazy("what"), max_length=500, blank=True)
     details = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField("when", auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(gettext_lazy("when"), auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "audit entry"
-        verbose_name_plural = "audit entries"
+        verbose_name = gettext_lazy("audit entry")
+        verbose_name_plural = gettext_lazy("audit entries")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -140,10 +143,10 @@ class AuditEntry(models.Model):
 
 
 class LetterStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENDING = "sending", "Being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Gave up"
+    PENDING = "pending", gettext_lazy("Waiting to be sent")
+    SENDING = "sending", gettext_lazy("Being sent")
+    SENT = "sent", gettext_lazy("Sent")
+    FAILED = "failed", gettext_lazy("Gave up")
 
 
 class Letter(models.Model):
@@ -160,7 +163,7 @@ class Letter(models.Model):
 
     Status = LetterStatus
 
-    to = models.EmailField("recipient", max_length=254)
+    to = models.EmailField(gettext_lazy("recipient"), max_length=254)
     subject = models.CharField(max_length=998)
     body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
@@ -181,8 +184,8 @@ class Letter(models.Model):
         ordering = ["-created_at", "-id"]
         # Written by core.letters only; support reads the outbox (support/admin/letters.py).
         default_permissions = ("view",)
-        verbose_name = "letter"
-        verbose_name_plural = "outbox"
+        verbose_name = gettext_lazy("letter")
+        verbose_name_plural = gettext_lazy("outbox")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=LetterStatus.values),

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class ShopConfig(AppConfig):
     name = "shop"
-    verbose_name = "Shop"
+    verbose_name = gettext_lazy("Shop")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

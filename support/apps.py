@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.apps import apps as global_apps
+from django.utils.translation import gettext_lazy
 
 
 class SupportConfig(AppConfig):
     name = "support"
-    verbose_name = "Support"
+    verbose_name = gettext_lazy("Support")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

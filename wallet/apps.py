@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class WalletConfig(AppConfig):
     name = "wallet"
-    verbose_name = "Wallet"
+    verbose_name = gettext_lazy("Wallet")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

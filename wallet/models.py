@@ -53,6 +53,10 @@ class WalletAccount(models.Model):
     confirmation_nonce = models.CharField(max_length=64, blank=True, editable=False)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    class Meta:
+        verbose_name = gettext_lazy("wallet account")
+        verbose_name_plural = gettext_lazy("wallet accounts")
+
     def __str__(self) -> str:
         return f"Wallet of {self.user}"
 
@@ -87,9 +91,9 @@ class Card(models.Model):
     gateway_token = models.CharField(max_length=100, unique=True)
     fingerprint = models.CharField(max_length=64, db_index=True)
     brand = models.CharField(max_length=20, choices=CardBrand.choices)
-    last4 = models.CharField("last 4 digits", max_length=4)
-    exp_month = models.PositiveSmallIntegerField("expiry month")
-    exp_year = models.PositiveSmallIntegerField("expiry year")
+    last4 = models.CharField(gettext_lazy("last 4 digits"), max_length=4)
+    exp_month = models.PositiveSmallIntegerField(gettext_lazy("expiry month"))
+    exp_year = models.PositiveSmallIntegerField(gettext_lazy("expiry year"))
     name_on_card = models.CharField(max_length=card_numbers.NAME_MAX_LENGTH)
     payment_address = models.JSONField(default=dict, blank=True)
     nickname = models.CharField(max_length=40, blank=True)
@@ -113,6 +117,8 @@ class Card(models.Model):
     objects = CardQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("card")
+        verbose_name_plural = gettext_lazy("cards")
         ordering = ["-is_default", "-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -295,6 +301,8 @@ class Payment(LedgerEntry, models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("payment")
+        verbose_name_plural = gettext_lazy("payments")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -423,6 +431,8 @@ class Refund(LedgerEntry, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = gettext_lazy("refund")
+        verbose_name_plural = gettext_lazy("refunds")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -457,7 +467,7 @@ class BlockedCard(models.Model):
 
     fingerprint = models.CharField(max_length=64)
     brand = models.CharField(max_length=20, choices=CardBrand.choices)
-    last4 = models.CharField("last 4 digits", max_length=4)
+    last4 = models.CharField(gettext_lazy("last 4 digits"), max_length=4)
     # The disabled card that caused the block (its owner's account is where support saw it).
     card = models.ForeignKey(
         Card, null=True, blank=True, on_delete=models.SET_NULL, related_name="blocks"
@@ -478,6 +488,8 @@ class BlockedCard(models.Model):
     lift_reason = models.CharField(max_length=255, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("blocked card")
+        verbose_name_plural = gettext_lazy("blocked cards")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -543,6 +555,8 @@ class WalletEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("wallet event")
+        verbose_name_plural = gettext_lazy("wallet events")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"], name="wallet_event_user_recent")]
 

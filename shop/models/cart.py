@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from shop.models.catalog import Product
 
@@ -27,6 +28,8 @@ class Cart(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = gettext_lazy("cart")
+        verbose_name_plural = gettext_lazy("carts")
         indexes = [models.Index(fields=["updated_at"], name="shop_cart_updated")]
 
     def __str__(self) -> str:

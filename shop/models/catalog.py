@@ -8,6 +8,7 @@ from django.core.validators import MinLengthValidator, MinValueValidator, RegexV
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 _country_code = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO country code, e.g. DE.")
 _currency_code = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO currency code, e.g. USD.")
@@ -57,6 +58,8 @@ class Seller(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = gettext_lazy("seller")
+        verbose_name_plural = gettext_lazy("sellers")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(
@@ -103,6 +106,8 @@ class Product(models.Model):
     objects = ProductQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("product")
+        verbose_name_plural = gettext_lazy("products")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["is_active", "-created_at"], name="shop_product_listing")]
         constraints = [

@@ -106,6 +106,8 @@ class Order(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("order")
+        verbose_name_plural = gettext_lazy("orders")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

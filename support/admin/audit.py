@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 from core.models import AuditAction, AuditEntry, SecurityEvent
 from support.admin.tools import LedgerAdminMixin, datetime_column
@@ -51,16 +52,18 @@ class AuditEntryAdmin(LedgerAdminMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # The page is the audit log; its rows, and the counter under them, are audit entries.
-        return super().changelist_view(request, {"title": "Audit log", **(extra_context or {})})
+        return super().changelist_view(
+            request, {"title": gettext_lazy("Audit log"), **(extra_context or {})}
+        )
 
-    @admin.display(description="object")
+    @admin.display(description=gettext_lazy("object"))
     def target_link(self, entry: AuditEntry):
         url = audit_target_url(entry)
         if url is None:
             return entry.target_repr
         return format_html('<a href="{}">{}</a>', url, entry.target_repr)
 
-    @admin.display(description="order", ordering="order_number")
+    @admin.display(description=gettext_lazy("order"), ordering="order_number")
     def order_link(self, entry: AuditEntry):
         url = _order_change_url(entry.order_number) if entry.order_number else None
         if not url:
@@ -78,7 +81,7 @@ class LogEntryAdmin(LedgerAdminMixin, admin.ModelAdmin):
     list_select_related = ["user", "content_type"]
     date_hierarchy = "action_time"
 
-    @admin.display(description="change")
+    @admin.display(description=gettext_lazy("change"))
     def message(self, entry: LogEntry) -> str:
         return entry.get_change_message()
 
@@ -96,9 +99,9 @@ class SecurityEventAdmin(LedgerAdminMixin, admin.ModelAdmin):
     ordering = ["-created_at", "-id"]
     list_per_page = 50
 
-    when = datetime_column("created_at", description="when")
+    when = datetime_column("created_at", description=gettext_lazy("when"))
 
-    @admin.display(description="account")
+    @admin.display(description=gettext_lazy("account"))
     def user_link(self, event: SecurityEvent):
         if event.user_id is None:
             return "-"
@@ -106,6 +109,6 @@ class SecurityEventAdmin(LedgerAdminMixin, admin.ModelAdmin):
         email = event.user.email if event.user is not None else f"#{event.user_id}"
         return format_html('<a href="{}">{}</a>', url, email)
 
-    @admin.display(description="details")
+    @admin.display(description=gettext_lazy("details"))
     def about(self, event: SecurityEvent) -> str:
         return "; ".join(f"{k}: {v}" for k, v in (event.details or {}).items())[:200]

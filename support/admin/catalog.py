@@ -49,7 +49,7 @@ class ProductAdmin(AuditedAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["seller"]
 
-    created = datetime_column("created_at", description="created")
+    created = datetime_column("created_at", description=gettext_lazy("created"))
 
 
 class CartLineInline(admin.TabularInline):

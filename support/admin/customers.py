@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -48,11 +49,20 @@ ACTIVITY_SHOWN = 50
 
 # (label, admin changelist URL name, field that points at the user, related manager)
 CUSTOMER_LINKS = (
-    ("Orders", "admin:shop_order_changelist", "user__id__exact", "orders"),
-    ("Payments", "admin:wallet_payment_changelist", "user__id__exact", "payments"),
-    ("Cards", "admin:wallet_card_changelist", "owner__id__exact", "cards"),
-    ("Wallet activity", "admin:wallet_walletevent_changelist", "user__id__exact", "wallet_events"),
+    (gettext_lazy("Orders"), "admin:shop_order_changelist", "user__id__exact", "orders"),
+    (gettext_lazy("Payments"), "admin:wallet_payment_changelist", "user__id__exact", "payments"),
+    (gettext_lazy("Cards"), "admin:wallet_card_changelist", "owner__id__exact", "cards"),
+    (
+        gettext_lazy("Wallet activity"),
+        "admin:wallet_walletevent_changelist",
+        "user__id__exact",
+        "wallet_events",
+    ),
 )
+
+
+def _security_events_title() -> str:
+    return _("Security events (last %(n)s)") % {"n": SECURITY_EVENTS_SHOWN}
 
 
 class UserCreationAdminForm(auth_forms.AdminUserCreationForm):
@@ -83,7 +93,7 @@ class UserChangeAdminForm(auth_forms.UserChangeForm):
 class AddressInline(admin.TabularInline):
     model = Address
     extra = 0
-    verbose_name_plural = "address book"
+    verbose_name_plural = gettext_lazy("address book")
     fields = ("full_name", "line1", "line2", "city", "region", "postal_code", "country", "phone")
 
 
@@ -106,7 +116,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         "security_events",
     )
     customer_fieldset = (
-        "Customer",
+        gettext_lazy("Customer"),
         {
             "fields": (
                 "card_blocks",
@@ -121,16 +131,19 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     support_fieldsets = (
         (None, {"fields": ("email", "full_name")}),
         customer_fieldset,
-        ("Account", {"fields": ("is_active", "is_staff", "last_login", "date_joined")}),
+        (
+            gettext_lazy("Account"),
+            {"fields": ("is_active", "is_staff", "last_login", "date_joined")},
+        ),
     )
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Personal info", {"fields": ("full_name",)}),
+        (gettext_lazy("Personal info"), {"fields": ("full_name",)}),
         (
-            "Permissions",
+            gettext_lazy("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        (gettext_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (
@@ -161,11 +174,11 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             readonly += ["email", "full_name", "is_active", "is_staff"]
         return readonly
 
-    joined = datetime_column("date_joined", description="joined")
+    joined = datetime_column("date_joined", description=gettext_lazy("joined"))
 
-    last_seen = datetime_column("last_login", description="last login")
+    last_seen = datetime_column("last_login", description=gettext_lazy("last login"))
 
-    @admin.display(description="Records")
+    @admin.display(description=gettext_lazy("Records"))
     def customer_links(self, user: User):
         links = []
         for label, url_name, lookup, related in CUSTOMER_LINKS:
@@ -305,7 +318,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             },
         )
 
-    @admin.display(description="Failed logins")
+    @admin.display(description=gettext_lazy("Failed logins"))
     def failed_logins(self, user: User):
         username = user.email.lower()
         logged = AccessFailureLog.objects.filter(username=username).count()
@@ -315,11 +328,12 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             )["n"]
             or 0
         )
-        return format_html(
-            "{} in total; {} since the last successful login", max(logged, current), current
-        )
+        return _("%(total)s in total; %(since)s since the last successful login") % {
+            "total": max(logged, current),
+            "since": current,
+        }
 
-    @admin.display(description="Lockouts")
+    @admin.display(description=gettext_lazy("Lockouts"))
     def lockouts(self, user: User):
         username = user.email.lower()
         count = AccessFailureLog.objects.filter(username=username, locked_out=True).count()
@@ -332,32 +346,35 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             ),
         ).exists()
         if locked_now:
-            return format_html("{} (<strong>locked out now</strong>)", count)
+            return format_html("{} (<strong>{}</strong>)", count, _("locked out now"))
         return count
 
-    @admin.display(description="Card blocks")
+    @admin.display(description=gettext_lazy("Card blocks"))
     def card_blocks(self, user: User):
         """The alert line: cards of this customer support blocked for every account."""
         blocks = list(wallet_selectors.card_blocks_for_user(user=user))
         if not blocks:
-            return "None."
+            return _("None.")
         return format_html_join(
             mark_safe("<br>"),
-            '<strong class="bz-alert-line">Blocked: {}</strong> since {} by {} ({}). '
-            '<a href="{}">Lift block</a>',
+            '<strong class="bz-alert-line">{}</strong> {} <a href="{}">{}</a>',
             (
                 (
-                    block,
-                    compact_datetime(block.created_at),
-                    getattr(block.blocked_by, "email", "support"),
-                    block.reason,
+                    format_html(_("Blocked: {card}"), card=block),
+                    format_html(
+                        _("since {date} by {by} ({reason})."),
+                        date=compact_datetime(block.created_at),
+                        by=getattr(block.blocked_by, "email", _("support")),
+                        reason=block.reason,
+                    ),
                     reverse("admin:wallet_blockedcard_change", args=[block.pk]),
+                    _("Lift block"),
                 )
                 for block in blocks
             ),
         )
 
-    @admin.display(description=f"Security events (last {SECURITY_EVENTS_SHOWN})")
+    @admin.display(description=lazy(_security_events_title, str)())
     def security_events(self, user: User):
         events = security_events_for_user(user_id=user.pk, limit=SECURITY_EVENTS_SHOWN)
         rows = format_html_join(
@@ -376,12 +393,18 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             ),
         )
         if not rows:
-            return "None yet."
+            return _("None yet.")
         return format_html(
-            '<table class="bz-security-events"><thead><tr><th scope="col">When</th>'
-            '<th scope="col">Event</th><th scope="col">Outcome</th><th scope="col">Address</th>'
-            '<th scope="col">About</th><th scope="col">Details</th></tr></thead>'
+            '<table class="bz-security-events"><thead><tr><th scope="col">{}</th>'
+            '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>'
+            '<th scope="col">{}</th><th scope="col">{}</th></tr></thead>'
             "<tbody>{}</tbody></table>",
+            _("When"),
+            _("Event"),
+            _("Outcome"),
+            _("Address"),
+            _("About"),
+            _("Details"),
             rows,
         )
 

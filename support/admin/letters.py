@@ -4,6 +4,7 @@ The text is never shown: once sent it is blanked, and before that it may hold a 
 password reset, a wallet confirmation) that only the recipient should have."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from core.models import Letter
 from support.admin.tools import LedgerAdminMixin
@@ -29,4 +30,6 @@ class LetterAdmin(LedgerAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
 
     def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {"title": "Outbox", **(extra_context or {})})
+        return super().changelist_view(
+            request, {"title": gettext_lazy("Outbox"), **(extra_context or {})}
+        )

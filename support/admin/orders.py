@@ -70,15 +70,15 @@ from wallet.selectors import payment_refundable_amount, payment_refunded_amount
 def refusal_message(exc: Exception) -> str:
     """What staff read when a service refused an action; nothing was changed."""
     if isinstance(exc, IllegalOrderTransition):
-        return f"{exc} Nothing was changed."
+        return _("%(error)s Nothing was changed.") % {"error": exc}
     if isinstance(exc, GatewayUnavailable):
-        return (
+        return _(
             "The payment processor did not answer. Nothing new was charged; a refund that "
             "was sent stays pending and is sent again until the processor answers. Don't "
             "repeat it."
         )
     if isinstance(exc, WalletError):
-        return f"Refused: {exc.message} Nothing was changed."
+        return _("Refused: %(message)s Nothing was changed.") % {"message": exc.message}
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(exc)
@@ -151,7 +151,7 @@ class OrderActionView(FormView):
             raise PermissionDenied
         order = self.model_admin.get_object(request, unquote(object_id))
         if order is None:
-            raise Http404("No such order.")
+            raise Http404(_("No such order."))
         self.detail = order_get_detail(order_id=order.pk)
         self.order = self.detail.order
         return super().dispatch(request, object_id=object_id)
@@ -161,7 +161,8 @@ class OrderActionView(FormView):
             status = self.order.get_status_display().lower()
             self.model_admin.message_user(
                 request,
-                f"{self.label} is not possible for {self.order.number} while it is {status}.",
+                _("%(action)s is not possible for %(number)s while it is %(status)s.")
+                % {"action": self.label, "number": self.order.number, "status": status},
                 messages.WARNING,
             )
             return HttpResponseRedirect(self.order_url())
@@ -170,7 +171,9 @@ class OrderActionView(FormView):
     def form_invalid(self, form):
         errors = [str(error) for field in form.errors.values() for error in field]
         self.model_admin.message_user(
-            self.request, f"{self.label}: {' '.join(errors)}", messages.ERROR
+            self.request,
+            _("%(action)s: %(errors)s") % {"action": self.label, "errors": " ".join(errors)},
+            messages.ERROR,
         )
         return self.render_again(form)
 
@@ -185,7 +188,12 @@ class OrderActionView(FormView):
         except (IllegalOrderTransition, WalletError, ValidationError, ValueError) as exc:
             self.model_admin.message_user(
                 self.request,
-                f"{self.label} on {self.order.number}: {refusal_message(exc)}",
+                _("%(action)s on %(number)s: %(refusal)s")
+                % {
+                    "action": self.label,
+                    "number": self.order.number,
+                    "refusal": refusal_message(exc),
+                },
                 messages.ERROR,
             )
             if isinstance(exc, GatewayUnavailable):
@@ -242,7 +250,7 @@ class OrderActionView(FormView):
         context.update(
             self.model_admin.admin_site.each_context(self.request),
             opts=Order._meta,
-            title=f"{self.label}: {self.order.number}",
+            title=_("%(action)s: %(number)s") % {"action": self.label, "number": self.order.number},
             step_review=self.confirm_first,
             action=self,
             explanation=self.explanation(),
@@ -711,7 +719,7 @@ ORDER_ACTIONS: tuple[type[OrderActionView], ...] = (
 
 
 class PaymentMethodFilter(admin.SimpleListFilter):
-    title = "payment method"
+    title = gettext_lazy("payment method")
     parameter_name = "payment_method"
 
     def lookups(self, request, model_admin):
@@ -729,11 +737,11 @@ class OrderLineInline(ReadOnlyInline):
     fields = ["title", "unit_price_column", "quantity", "line_total_column", "product"]
     readonly_fields = fields
 
-    @admin.display(description="unit price")
+    @admin.display(description=gettext_lazy("unit price"))
     def unit_price_column(self, line: OrderLine) -> str:
         return format_money(line.unit_price, line.currency)
 
-    @admin.display(description="line total")
+    @admin.display(description=gettext_lazy("line total"))
     def line_total_column(self, line: OrderLine) -> str:
         return format_money(line.line_total, line.currency)
 
@@ -846,47 +854,47 @@ class OrderAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
             labels.payment_state(latest),
         )
 
-    @admin.display(description="customer", ordering="user__email")
+    @admin.display(description=gettext_lazy("customer"), ordering="user__email")
     def customer_email(self, order: Order):
         return breakable_email(order.user.email)
 
-    @admin.display(description="customer")
+    @admin.display(description=gettext_lazy("customer"))
     def customer_link(self, order: Order):
         return user_admin_link(order.user)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_badge(self, order: Order):
         return status_badge(order.status, order.get_status_display())
 
-    @admin.display(description="total", ordering="total")
+    @admin.display(description=gettext_lazy("total"), ordering="total")
     def total_column(self, order: Order) -> str:
         return format_money(order.total, order.currency)
 
-    created_column = datetime_column("created_at", description="created")
+    created_column = datetime_column("created_at", description=gettext_lazy("created"))
 
-    paid_column = datetime_column("paid_at", description="paid")
+    paid_column = datetime_column("paid_at", description=gettext_lazy("paid"))
 
-    @admin.display(description="subtotal")
+    @admin.display(description=gettext_lazy("subtotal"))
     def subtotal_column(self, order: Order) -> str:
         return format_money(order.subtotal, order.currency)
 
-    @admin.display(description="shipping")
+    @admin.display(description=gettext_lazy("shipping"))
     def shipping_column(self, order: Order) -> str:
         return format_money(order.shipping_fee, order.currency)
 
-    @admin.display(description="refunded")
+    @admin.display(description=gettext_lazy("refunded"))
     def refunded_column(self, order: Order) -> str:
         refunded = payment_refunded_amount(payment=order.paid_with) if order.paid_with else 0
         return format_money(refunded, order.currency)
 
-    @admin.display(description="paid with")
+    @admin.display(description=gettext_lazy("paid with"))
     def paid_with_link(self, order: Order):
         if order.paid_with is None:
             return "-"
         url = reverse("admin:wallet_payment_change", args=[order.paid_with_id])
         return format_html('<a href="{}">{}</a>', url, order.paid_with.method_display)
 
-    @admin.display(description="ship to")
+    @admin.display(description=gettext_lazy("ship to"))
     def ship_to(self, order: Order):
         address = getattr(order, "shipping_address", None)
         if address is None:
@@ -960,7 +968,7 @@ class OrderAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
         )
 
     def unknown_action_view(self, request, object_id, action):
-        raise Http404("No such action.")
+        raise Http404(_("No such action."))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         order = self.get_object(request, unquote(object_id))
@@ -992,9 +1000,18 @@ class OrderAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
             else:
                 done.append(order.number)
         if done:
-            self.message_user(request, f"{label}: {', '.join(done)}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                _("%(done)s: %(orders)s.") % {"done": label, "orders": ", ".join(done)},
+                messages.SUCCESS,
+            )
         if refused:
-            self.message_user(request, f"{label} refused for {'; '.join(refused)}", messages.ERROR)
+            self.message_user(
+                request,
+                _("%(done)s refused for %(orders)s")
+                % {"done": label, "orders": "; ".join(refused)},
+                messages.ERROR,
+            )
 
     def has_fulfil_permission(self, request) -> bool:
         return request.user.has_perm(permissions.FULFIL_ORDER)
@@ -1002,14 +1019,19 @@ class OrderAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
     def has_confirm_bank_transfer_permission(self, request) -> bool:
         return request.user.has_perm(permissions.CONFIRM_BANK_TRANSFER)
 
-    @admin.action(description="Mark shipped", permissions=["fulfil"])
+    @admin.action(description=gettext_lazy("Mark shipped"), permissions=["fulfil"])
     def mark_shipped(self, request, queryset):
-        self._bulk(request, queryset, order_mark_shipped, "Marked shipped")
+        self._bulk(request, queryset, order_mark_shipped, _("Marked shipped"))
 
-    @admin.action(description="Mark delivered", permissions=["fulfil"])
+    @admin.action(description=gettext_lazy("Mark delivered"), permissions=["fulfil"])
     def mark_delivered(self, request, queryset):
-        self._bulk(request, queryset, order_mark_delivered, "Marked delivered")
+        self._bulk(request, queryset, order_mark_delivered, _("Marked delivered"))
 
-    @admin.action(description="Mark bank transfer received", permissions=["confirm_bank_transfer"])
+    @admin.action(
+        description=gettext_lazy("Mark bank transfer received"),
+        permissions=["confirm_bank_transfer"],
+    )
     def mark_bank_transfer_received(self, request, queryset):
-        self._bulk(request, queryset, order_mark_bank_transfer_received, "Bank transfer received")
+        self._bulk(
+            request, queryset, order_mark_bank_transfer_received, _("Bank transfer received")
+        )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -29,13 +29,11 @@ class AuditedAdminMixin:
     History pages as usual)."""
 
     def _audit(self, request, obj, action: str, log_entry) -> None:
-        summary = log_entry.get_change_message() if log_entry is not None else ""
-        audit_record(
-            actor=request.user,
-            action=action,
-            target=obj,
-            summary=summary or AuditAction(action).label,
-        )
+        # Stored text stays English whatever the staff member's language.
+        with translation.override("en"):
+            summary = log_entry.get_change_message() if log_entry is not None else ""
+            summary = summary or str(AuditAction(action).label)
+        audit_record(actor=request.user, action=action, target=obj, summary=summary)
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
@@ -85,7 +83,7 @@ def status_badge(value: str, label: str):
 # these keep date and email columns narrow so a list fits without sideways scrolling.
 
 
-def datetime_column(field: str, *, description: str):
+def datetime_column(field: str, *, description):
     """A list column (a ModelAdmin attribute) showing ``field`` as ``compact_datetime``,
     sortable by it: ``paid_column = datetime_column("paid_at", description="paid")``."""
 

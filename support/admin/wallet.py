@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.money import format_money
 from shop.models import Order
@@ -73,11 +73,11 @@ class DeclineReasonFilter(admin.SimpleListFilter):
 
 # --------------------------------------------------------------------------- cards
 class CardStateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = gettext_lazy("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("active", "Active"), ("removed", "Removed"), ("disabled", "Disabled")]
+        return [("active", _("Active")), ("removed", _("Removed")), ("disabled", _("Disabled"))]
 
     def queryset(self, request, queryset):
         if self.value() == "active":
@@ -122,8 +122,11 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Dates", {"fields": ["created_at", "last_used_at", "removed_at"]}),
-        ("Disabled by support", {"fields": ["disabled_at", "disabled_by", "disabled_reason"]}),
+        (gettext_lazy("Dates"), {"fields": ["created_at", "last_used_at", "removed_at"]}),
+        (
+            gettext_lazy("Disabled by support"),
+            {"fields": ["disabled_at", "disabled_by", "disabled_reason"]},
+        ),
     ]
     readonly_fields = [
         "masked_number",
@@ -142,25 +145,25 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
         "disabled_reason",
     ]
 
-    @admin.display(description="card", ordering="last4")
+    @admin.display(description=gettext_lazy("card"), ordering="last4")
     def masked_number(self, card: Card) -> str:
         return card.display
 
-    linked = datetime_column("created_at", description="linked")
+    linked = datetime_column("created_at", description=gettext_lazy("linked"))
 
-    removed = datetime_column("removed_at", description="removed")
+    removed = datetime_column("removed_at", description=gettext_lazy("removed"))
 
-    disabled = datetime_column("disabled_at", description="disabled")
+    disabled = datetime_column("disabled_at", description=gettext_lazy("disabled"))
 
-    @admin.display(description="expires")
+    @admin.display(description=gettext_lazy("expires"))
     def expiry(self, card: Card) -> str:
         return card.expiry_display
 
-    @admin.display(description="owner", ordering="owner__email")
+    @admin.display(description=gettext_lazy("owner"), ordering="owner__email")
     def owner_link(self, card: Card):
         return user_admin_link(card.owner)
 
-    @admin.display(description="payment address")
+    @admin.display(description=gettext_lazy("payment address"))
     def payment_address_display(self, card: Card):
         return format_html_join(
             mark_safe("<br>"), "{}", ((line,) for line in card.payment_address_lines)
@@ -200,7 +203,7 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
     def _confirmation(self, request, cards, form, *, single: bool):
         context = {
             **self.admin_site.each_context(request),
-            "title": "Disable card" if single else "Disable cards",
+            "title": _("Disable card") if single else _("Disable cards"),
             "opts": self.model._meta,
             "cards": cards,
             "form": form,
@@ -216,7 +219,11 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
         card = get_object_or_404(Card.objects.select_related("owner"), pk=object_id)
         change_url = reverse("admin:wallet_card_change", args=[card.pk])
         if card.disabled_at is not None:
-            self.message_user(request, f"{card.display} is already disabled.", messages.WARNING)
+            self.message_user(
+                request,
+                _("%(card)s is already disabled.") % {"card": card.display},
+                messages.WARNING,
+            )
             return HttpResponseRedirect(change_url)
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -227,13 +234,14 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{card.display} of {card.owner.email} is disabled; the owner was notified.",
+                    _("%(card)s of %(owner)s is disabled; the owner was notified.")
+                    % {"card": card.display, "owner": card.owner.email},
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(change_url)
         return self._confirmation(request, [card], form, single=True)
 
-    @admin.action(description="Disable card", permissions=["disable"])
+    @admin.action(description=gettext_lazy("Disable card"), permissions=["disable"])
     def disable_cards(self, request, queryset):
         """List action: asks for one reason, then disables every selected active card."""
         cards = list(queryset.select_related("owner"))
@@ -246,7 +254,12 @@ class CardAdmin(LedgerAdminMixin, admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{done} card(s) disabled; their owners were notified.",
+                    ngettext(
+                        "%(n)s card(s) disabled; their owners were notified.",
+                        "%(n)s card(s) disabled; their owners were notified.",
+                        done,
+                    )
+                    % {"n": done},
                     messages.SUCCESS,
                 )
                 return None
@@ -274,20 +287,24 @@ class BlockedCardAdmin(LedgerAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    blocked = datetime_column("created_at", description="blocked")
+    blocked = datetime_column("created_at", description=gettext_lazy("blocked"))
 
-    lifted = datetime_column("lifted_at", description="lifted")
+    lifted = datetime_column("lifted_at", description=gettext_lazy("lifted"))
 
-    @admin.display(description="card", ordering="last4")
+    @admin.display(description=gettext_lazy("card"), ordering="last4")
     def blocked_card(self, block: BlockedCard) -> str:
         return str(block)
 
-    @admin.display(description="disabled card")
+    @admin.display(description=gettext_lazy("disabled card"))
     def card_link(self, block: BlockedCard):
         if block.card is None:
             return "-"
         url = reverse("admin:wallet_card_change", args=[block.card_id])
-        return format_html('<a href="{}">{} of {}</a>', url, block.card.display, block.card.owner)
+        return format_html(
+            '<a href="{}">{}</a>',
+            url,
+            _("%(card)s of %(owner)s") % {"card": block.card.display, "owner": block.card.owner},
+        )
 
     def get_urls(self):
         return [
@@ -313,7 +330,9 @@ class BlockedCardAdmin(LedgerAdminMixin, admin.ModelAdmin):
         block = get_object_or_404(BlockedCard, pk=object_id)
         change_url = reverse("admin:wallet_blockedcard_change", args=[block.pk])
         if block.lifted_at is not None:
-            self.message_user(request, f"{block} is no longer blocked.", messages.WARNING)
+            self.message_user(
+                request, _("%(card)s is no longer blocked.") % {"card": block}, messages.WARNING
+            )
             return HttpResponseRedirect(change_url)
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -323,12 +342,14 @@ class BlockedCardAdmin(LedgerAdminMixin, admin.ModelAdmin):
                 form.add_error("reason", exc.messages[0])
             else:
                 self.message_user(
-                    request, f"The block on {block.last4} is lifted.", messages.SUCCESS
+                    request,
+                    _("The block on %(last4)s is lifted.") % {"last4": block.last4},
+                    messages.SUCCESS,
                 )
                 return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Lift the block",
+            "title": _("Lift the block"),
             "opts": self.model._meta,
             "blocked": block,
             "form": form,
@@ -392,31 +413,31 @@ class PaymentAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
     updated_when = when_field("updated_at", description=gettext_lazy("updated"))
     settled_when = when_field("settled_at", description=gettext_lazy("settled"))
 
-    @admin.display(description="customer", ordering="user__email")
+    @admin.display(description=gettext_lazy("customer"), ordering="user__email")
     def user_email(self, payment: Payment):
         return breakable_email(payment.user.email)
 
-    created = datetime_column("created_at", description="created")
+    created = datetime_column("created_at", description=gettext_lazy("created"))
 
-    settled = datetime_column("settled_at", description="settled")
+    settled = datetime_column("settled_at", description=gettext_lazy("settled"))
 
-    @admin.display(description="customer")
+    @admin.display(description=gettext_lazy("customer"))
     def user_link(self, payment: Payment):
         return user_admin_link(payment.user)
 
-    @admin.display(description="order", ordering="reference")
+    @admin.display(description=gettext_lazy("order"), ordering="reference")
     def order_link(self, payment: Payment):
         return _order_link(payment.reference)
 
-    @admin.display(description="method")
+    @admin.display(description=gettext_lazy("method"))
     def method_column(self, payment: Payment) -> str:
         return payment.method_display
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
     def amount_column(self, payment: Payment) -> str:
         return format_money(payment.amount, payment.currency)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_badge(self, payment: Payment):
         return status_badge(payment.status, labels.payment_status_label(payment))
 
@@ -499,30 +520,30 @@ class RefundAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
     created_when = when_field("created_at", description=gettext_lazy("created"))
     updated_when = when_field("updated_at", description=gettext_lazy("updated"))
 
-    @admin.display(description="order", ordering="payment__reference")
+    @admin.display(description=gettext_lazy("order"), ordering="payment__reference")
     def reference(self, refund: Refund) -> str:
         return refund.payment.reference
 
-    @admin.display(description="order")
+    @admin.display(description=gettext_lazy("order"))
     def order_link(self, refund: Refund):
         return _order_link(refund.payment.reference)
 
-    @admin.display(description="payment")
+    @admin.display(description=gettext_lazy("payment"))
     def payment_link(self, refund: Refund):
         url = reverse("admin:wallet_payment_change", args=[refund.payment_id])
         return format_html('<a href="{}">{}</a>', url, refund.payment.method_display)
 
-    @admin.display(description="customer", ordering="payment__user__email")
+    @admin.display(description=gettext_lazy("customer"), ordering="payment__user__email")
     def customer(self, refund: Refund):
         return breakable_email(refund.payment.user.email)
 
-    created = datetime_column("created_at", description="created")
+    created = datetime_column("created_at", description=gettext_lazy("created"))
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
     def amount_column(self, refund: Refund) -> str:
         return format_money(refund.amount, refund.currency)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
     def status_badge(self, refund: Refund):
         return status_badge(refund.status, refund.get_status_display())
 
@@ -537,15 +558,15 @@ class WalletAccountAdmin(LedgerAdminMixin, admin.ModelAdmin):
     fields = ["user_link", "created_at", "confirmed_at", "activity_link"]
     readonly_fields = fields
 
-    @admin.display(description="owner")
+    @admin.display(description=gettext_lazy("owner"))
     def user_link(self, account: WalletAccount):
         return user_admin_link(account.user)
 
-    @admin.display(description="payment activity")
+    @admin.display(description=gettext_lazy("payment activity"))
     def activity_link(self, account: WalletAccount):
         url = reverse("admin:wallet_walletevent_changelist")
         return format_html(
-            '<a href="{}?user__id__exact={}">Wallet activity</a>', url, account.user_id
+            '<a href="{}?user__id__exact={}">{}</a>', url, account.user_id, _("Wallet activity")
         )
 
 
@@ -559,8 +580,8 @@ class WalletEventAdmin(LedgerAdminMixin, admin.ModelAdmin):
     fields = ["created_at", "user", "kind", "message", "amount_column", "actor", "card", "payment"]
     readonly_fields = fields
 
-    when = datetime_column("created_at", description="when")
+    when = datetime_column("created_at", description=gettext_lazy("when"))
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
     def amount_column(self, event: WalletEvent) -> str:
         return format_money(event.amount, event.currency) if event.amount is not None else ""

@@ -20,11 +20,11 @@ CATALOGUES = sorted(
     [*ROOT.glob("locale/ru/LC_MESSAGES/*.po"), *ROOT.glob("*/locale/ru/LC_MESSAGES/*.po")]
 )
 # What the project-wide catalogue covers: everything but support/ (its own catalogue),
-# the admin's templates, tests and tooling. The same list as the Makefile's `messages`.
+# tests and tooling (the project's admin templates, templates/admin/, are in it). The same
+# list as the Makefile's `messages`.
 MAKEMESSAGES_IGNORE = [
     "support/*",
     ".venv/*",
-    "templates/admin/*",
     "tests/*",
     "bench/*",
     "staticfiles/*",
