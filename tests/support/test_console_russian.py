@@ -92,9 +92,19 @@ def test_the_order_list_is_in_russian(russian_support_client, order):
     html = _text(russian_support_client.get(reverse("admin:shop_order_changelist")))
     _check(
         html,
-        russian=["Покупатель", "Статус", "Итого", "Отметить отправленным", "способ оплаты"]
-        # The navigation names the models in Russian too.
-        + [">Заказы<", ">Платежи<", ">Возвраты<", ">Заблокированные карты<", ">Продавцы<"],
+        russian=[
+            "Покупатель",
+            "Статус",
+            "Итого",
+            "Отметить отправленным",
+            "способ оплаты",
+            # The navigation names the models in Russian too.
+            ">Заказы<",
+            ">Платежи<",
+            ">Возвраты<",
+            ">Заблокированные карты<",
+            ">Продавцы<",
+        ],
         english=[
             ">Orders<",
             ">Payments<",
