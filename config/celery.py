@@ -14,4 +14,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("bazaar")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# No broker (eager mode): Celery 5 still makes a (lazy) producer for each task it runs
+# eagerly; give it the in-memory transport rather than letting kombu fall back to
+# amqp://localhost with a warning on every letter. Nothing is published either way.
+if not os.environ.get("CELERY_BROKER_URL"):
+    app.conf.broker_url = "memory://"
 app.autodiscover_tasks()
