@@ -60,6 +60,7 @@ from support.admin.tools import (
     orders_with_latest_payment,
     status_badge,
     user_admin_link,
+    when_field,
 )
 from support.selectors import audit_entries_for_order
 from wallet.exceptions import GatewayUnavailable, WalletError
@@ -816,21 +817,10 @@ class OrderAdmin(CsvExportMixin, LedgerAdminMixin, admin.ModelAdmin):
             may_have_duplicates = True
         return results, may_have_duplicates
 
-    @admin.display(description=gettext_lazy("created"))
-    def created_when(self, order: Order) -> str:
-        return labels.when(order.created_at)
-
-    @admin.display(description=gettext_lazy("paid"))
-    def paid_when(self, order: Order) -> str:
-        return labels.when(order.paid_at)
-
-    @admin.display(description=gettext_lazy("cancelled"))
-    def cancelled_when(self, order: Order) -> str:
-        return labels.when(order.cancelled_at)
-
-    @admin.display(description=gettext_lazy("updated"))
-    def updated_when(self, order: Order) -> str:
-        return labels.when(order.updated_at)
+    created_when = when_field("created_at", description=gettext_lazy("created"))
+    paid_when = when_field("paid_at", description=gettext_lazy("paid"))
+    cancelled_when = when_field("cancelled_at", description=gettext_lazy("cancelled"))
+    updated_when = when_field("updated_at", description=gettext_lazy("updated"))
 
     @admin.display(description=gettext_lazy("seller"))
     def seller_link(self, order: Order):
