@@ -18,21 +18,13 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.services import address_create, user_create  # noqa: E402
 from shop.models import Product  # noqa: E402
+from tests.factories import payment_address  # noqa: E402
 from wallet.card_numbers import CardData  # noqa: E402
 from wallet.services import card_link  # noqa: E402
 
 # BENCH ONLY: throwaway accounts in a database the run creates and drops.
 PASSWORD = "cluster-bench-pass-1"  # noqa: S105
-ADDRESS = {
-    "full_name": "Ada Lovelace",
-    "line1": "12 Analytical Row",
-    "line2": "",
-    "city": "London",
-    "region": "",
-    "postal_code": "N1 9GU",
-    "country": "GB",
-    "phone": "+44 20 7946 0000",
-}
+ADDRESS = payment_address()  # the test suite's billing address (tests/factories.py)
 
 
 def main(shoppers: int) -> None:
