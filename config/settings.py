@@ -159,9 +159,12 @@ SESSION_ENGINE = env_str(
 
 # ----------------------------------------------------------------------- auth
 AUTH_USER_MODEL = "accounts.User"
+# The backend that checks passwords and loads the signed-in user on each request: Django's
+# ModelBackend, bringing the shopper's cart unit count (the header badge) in the same query.
+PASSWORD_BACKEND = "shop.auth.ShopperBackend"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out attempts
-    "django.contrib.auth.backends.ModelBackend",
+    PASSWORD_BACKEND,
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -133,3 +133,16 @@ def test_a_setting_change_empties_the_chrome(settings):
     settings.STATIC_URL = "/assets/"
 
     assert caches["chrome"].get("chrome-test") is None
+
+
+@pytest.mark.django_db
+def test_a_signed_in_page_counts_the_cart_with_the_users_own_row(django_assert_num_queries):
+    shopper = UserFactory()
+    CartLineFactory(cart__user=shopper, product=ProductFactory(stock=10), quantity=2)
+    CartLineFactory(cart=shopper.cart, product=ProductFactory(stock=10), quantity=3)
+    client = _signed_in(shopper)
+
+    with django_assert_num_queries(2):  # the session, the user with their cart's units
+        page = _page(client)
+
+    assert _cart_badge(page) == "5"
