@@ -81,7 +81,7 @@ class SignUpView(_AuthPageRedirectMixin, FormView):
             return HttpResponseRedirect(self.get_success_url())
         # Several authentication backends are configured (django-axes first), so login()
         # after sign-up must say which one vouches for the new user.
-        login(self.request, user, backend=settings.PASSWORD_BACKEND)
+        login(self.request, user, backend=settings.SIGN_IN_BACKEND)
         messages.success(self.request, gettext("Welcome to Bazaar! Your account is ready."))
         return HttpResponseRedirect(self.get_success_url())
 

@@ -161,10 +161,10 @@ SESSION_ENGINE = env_str(
 AUTH_USER_MODEL = "accounts.User"
 # The backend that checks passwords and loads the signed-in user on each request: Django's
 # ModelBackend, bringing the shopper's cart unit count (the header badge) in the same query.
-PASSWORD_BACKEND = "shop.auth.ShopperBackend"
+SIGN_IN_BACKEND = "shop.auth.ShopperBackend"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out attempts
-    PASSWORD_BACKEND,
+    SIGN_IN_BACKEND,
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
