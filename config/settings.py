@@ -136,15 +136,6 @@ else:
     # one process so rate limits are shared.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The page chrome's fixed markup (templates/base.html: header and footer, per language and
-# kind of account), rendered once per process. Always this process's memory: it is made
-# from code, translations and URLs only, so it changes only with a deploy, which restarts
-# the process; a round trip to Redis for it would cost more than rendering it.
-CACHES["chrome"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "chrome",
-    "TIMEOUT": None,
-}
 
 # Sessions live in the database; with a shared cache (REDIS_URL) they are read from it and
 # written through to the database ("cached_db"), so every app server sees every session and

@@ -11,7 +11,4 @@ class CoreConfig(AppConfig):
     verbose_name = gettext_lazy("Audit")
 
     def ready(self) -> None:
-        from core import (
-            checks,  # noqa: F401  (registers the deployment checks)
-            chrome,  # noqa: F401  (forgets the page chrome when settings change)
-        )
+        from core import checks  # noqa: F401  (registers the deployment checks)

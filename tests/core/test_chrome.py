@@ -1,5 +1,5 @@
 """The page chrome's fixed stretches are rendered once per process (base.html's
-``{% cache %}`` blocks in CACHES["chrome"]); what is each shopper's own is drawn per request.
+``{% chrome %}`` blocks); what is each shopper's own is drawn per request.
 
 Every test renders the chrome for one visitor first, so the next visitor is served the
 stretches that visitor left in the cache."""
@@ -7,17 +7,17 @@ stretches that visitor left in the cache."""
 import re
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 
+from core.templatetags import chrome
 from tests.factories import CartLineFactory, ProductFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _empty_chrome():
-    caches["chrome"].clear()
+    chrome._rendered.clear()
     yield
-    caches["chrome"].clear()
+    chrome._rendered.clear()
 
 
 def _page(client: Client, url: str = "/help/") -> str:
@@ -127,12 +127,22 @@ def test_the_chrome_is_kept_per_language():
     assert "Search products" in _page(Client())
 
 
-def test_a_setting_change_empties_the_chrome(settings):
-    caches["chrome"].set("chrome-test", "old header")
+@pytest.mark.django_db
+def test_a_setting_change_forgets_the_chrome(settings):
+    _page(Client())
+    assert chrome._rendered
 
     settings.STATIC_URL = "/assets/"
 
-    assert caches["chrome"].get("chrome-test") is None
+    assert not chrome._rendered
+    assert 'href="/assets/' in _page(Client())
+
+
+def test_the_chrome_tag_wants_a_quoted_name():
+    from django.template import Template, TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="quoted name"):
+        Template("{% load chrome %}{% chrome header %}x{% endchrome %}")
 
 
 @pytest.mark.django_db
