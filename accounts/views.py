@@ -31,10 +31,6 @@ from accounts.models import Address, email_normalize
 from core.ratelimit import ratelimit_hit
 from core.security_log import security_event
 
-# Several authentication backends are configured (django-axes first), so login() after
-# sign-up must say which one vouches for the new user.
-_MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
 
 class _AuthPageRedirectMixin(auth_views.RedirectURLMixin):
     """Ignore a `next` that points back at the login or sign-up page itself.
@@ -83,7 +79,9 @@ class SignUpView(_AuthPageRedirectMixin, FormView):
         if user is None:
             messages.info(self.request, SIGNUP_CHECK_INBOX_MESSAGE)
             return HttpResponseRedirect(self.get_success_url())
-        login(self.request, user, backend=_MODEL_BACKEND)
+        # Several authentication backends are configured (django-axes first), so login()
+        # after sign-up must say which one vouches for the new user.
+        login(self.request, user, backend=settings.SIGN_IN_BACKEND)
         messages.success(self.request, gettext("Welcome to Bazaar! Your account is ready."))
         return HttpResponseRedirect(self.get_success_url())
 

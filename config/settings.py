@@ -136,6 +136,7 @@ else:
     # one process so rate limits are shared.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+
 # Sessions live in the database; with a shared cache (REDIS_URL) they are read from it and
 # written through to the database ("cached_db"), so every app server sees every session and
 # none is lost when the cache restarts. SESSION_ENGINE overrides, e.g.
@@ -149,9 +150,12 @@ SESSION_ENGINE = env_str(
 
 # ----------------------------------------------------------------------- auth
 AUTH_USER_MODEL = "accounts.User"
+# The backend that checks passwords and loads the signed-in user on each request: Django's
+# ModelBackend, bringing the shopper's cart unit count (the header badge) in the same query.
+SIGN_IN_BACKEND = "shop.auth.ShopperBackend"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out attempts
-    "django.contrib.auth.backends.ModelBackend",
+    SIGN_IN_BACKEND,
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

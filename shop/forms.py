@@ -7,6 +7,12 @@ from django.utils.translation import gettext, gettext_lazy
 from shop.services import MAX_LINE_QUANTITY
 
 
+def quantity_max(stock: int) -> int:
+    """The quantity box's ``max``: a browser-side hint only (the service checks stock
+    again), at least 1 and never over one line's limit."""
+    return max(1, min(stock, MAX_LINE_QUANTITY))
+
+
 class QuantityForm(forms.Form):
     """The quantity box on the product page and on each cart line."""
 
@@ -29,10 +35,7 @@ class QuantityForm(forms.Form):
     def __init__(self, *args, max_quantity: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if max_quantity is not None:
-            # A browser-side hint only; the service checks stock again.
-            self.fields["quantity"].widget.attrs["max"] = max(
-                1, min(max_quantity, MAX_LINE_QUANTITY)
-            )
+            self.fields["quantity"].widget.attrs["max"] = quantity_max(max_quantity)
 
     def first_error(self) -> str:
         for errors in self.errors.values():

@@ -1,17 +1,39 @@
 """Catalog: sellers and the products they list."""
 
 from decimal import Decimal
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
 from django.core.validators import MinLengthValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy
 
 _country_code = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO country code, e.g. DE.")
 _currency_code = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO currency code, e.g. USD.")
+
+
+@lru_cache(maxsize=4096)
+def _slug_url(viewname: str, slug: str, script_prefix: str) -> str:
+    return reverse(viewname, kwargs={"slug": slug})
+
+
+def slug_url(viewname: str, slug: str) -> str:
+    """``reverse(viewname, kwargs={"slug": slug})``, remembered for the most recent few
+    thousand slugs: list pages link every product and seller (picture, title, seller), and
+    reverse() was the dearest part of a product card. The URL of a slug only changes with
+    the URL configuration (a deploy, or a test's settings: forgotten then)."""
+    return _slug_url(viewname, slug, get_script_prefix())
+
+
+def _forget_slug_urls(**kwargs) -> None:
+    _slug_url.cache_clear()
+
+
+setting_changed.connect(_forget_slug_urls, dispatch_uid="shop.models.catalog.slug_urls")
 
 # At or below this many units the product page says "Only N left".
 LOW_STOCK_THRESHOLD = 5
@@ -76,7 +98,7 @@ class Seller(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("shop:seller-detail", kwargs={"slug": self.slug})
+        return slug_url("shop:seller-detail", self.slug)
 
 
 class ProductQuerySet(models.QuerySet):
@@ -123,14 +145,7 @@ class Product(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        # Pages link a product two or three times (picture, title, button) and reverse()
-        # is the dearest part of a list line; the URL is kept per slug, so an edited slug
-        # gets a fresh one.
-        cached = self.__dict__.get("_url_for_slug")
-        if cached is None or cached[0] != self.slug:
-            cached = (self.slug, reverse("shop:product-detail", kwargs={"slug": self.slug}))
-            self.__dict__["_url_for_slug"] = cached
-        return cached[1]
+        return slug_url("shop:product-detail", self.slug)
 
     def clean(self) -> None:
         super().clean()

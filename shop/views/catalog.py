@@ -3,7 +3,7 @@
 from django.views.generic import ListView, TemplateView
 
 from shop import selectors
-from shop.forms import QuantityForm
+from shop.forms import quantity_max
 from shop.views.mixins import ForgivingPaginationMixin
 
 PRODUCTS_PER_PAGE = 12
@@ -43,7 +43,7 @@ class ProductDetailView(TemplateView):
         return super().get_context_data(
             product=product,
             seller=product.seller,
-            form=QuantityForm(max_quantity=product.stock),
+            quantity_max=quantity_max(product.stock),
             **kwargs,
         )
 
