@@ -110,9 +110,12 @@ def _search_postgresql(products: QuerySet[Product], words: list[str]) -> QuerySe
 
 def _search_other(products: QuerySet[Product], words: list[str]) -> QuerySet[Product]:
     # SQLite (the zero-setup default) scans: each word must start a word of the title or
-    # description, case-insensitively (Python's re, Unicode-aware, runs SQLite's REGEXP),
-    # as on PostgreSQL but without stemming or stop words.
-    patterns = [rf"(?<![^\W_]){re.escape(word)}" for word in words]
+    # description (one-letter words be one), case-insensitively (Python's re, Unicode-aware,
+    # runs SQLite's REGEXP), as on PostgreSQL but without stemming or stop words.
+    patterns = [
+        rf"(?<![^\W_]){re.escape(word)}" + (r"(?![^\W_])" if len(word) == 1 else "")
+        for word in words
+    ]
     found = reduce(and_, (Q(title__iregex=p) | Q(description__iregex=p) for p in patterns))
     in_title = reduce(and_, (Q(title__iregex=p) for p in patterns))
     return products.filter(found).alias(

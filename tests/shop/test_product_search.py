@@ -40,6 +40,13 @@ def test_a_piece_from_inside_a_word_finds_nothing(db):
     assert _titles(product_search(query="amp")) == []
 
 
+def test_a_one_letter_word_is_a_whole_word_not_a_prefix(db):
+    ProductFactory(title="X-ray glasses")
+    ProductFactory(title="Xylophone")
+    assert _titles(product_search(query="x")) == ["X-ray glasses"]
+    assert _titles(product_search(query="xy")) == ["Xylophone"]
+
+
 def test_title_hits_come_first_then_the_newest(db):
     older_title = ProductFactory(title="Garden hose")
     newer_title = ProductFactory(title="Garden gloves")
