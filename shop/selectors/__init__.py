@@ -17,6 +17,7 @@ from shop.selectors.catalog import (
     product_list_for_seller,
     product_search,
     search_query_clean,
+    search_words,
     seller_get,
 )
 from shop.selectors.orders import (
@@ -54,5 +55,6 @@ __all__ = [
     "product_list_for_seller",
     "product_search",
     "search_query_clean",
+    "search_words",
     "seller_get",
 ]

@@ -1,16 +1,25 @@
 """Catalog reads: listings, search, product and seller lookups."""
 
+import re
+import unicodedata
 from functools import reduce
 from operator import and_
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
+from django.db import connections
+from django.db.models import Case, Expression, Func, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from shop.models import Product, Seller
 
 # The search box says maxlength=100; anything longer is cut, never an error.
 SEARCH_MAX_LENGTH = 100
-_SEARCH_MAX_TERMS = 8
+_SEARCH_MAX_WORDS = 8
+_WORD = re.compile(r"[^\W_]+")
+# PostgreSQL's built-in "russian" configuration stems Latin-letter words with the English
+# stemmer and Cyrillic ones with the Russian: the site's two languages. Words in other
+# scripts ("Lumière") are kept as written. The document (migration 0007) uses the same.
+_CONFIG = "russian"
 
 
 def product_list_active() -> QuerySet[Product]:
@@ -38,33 +47,98 @@ def product_list_for_seller(*, seller: Seller) -> QuerySet[Product]:
 
 
 def search_query_clean(raw: str | None) -> str:
-    """What the shopper typed, made safe to search with: NUL characters (which PostgreSQL
-    refuses) and surrounding/duplicate whitespace gone, cut to SEARCH_MAX_LENGTH."""
-    text = (raw or "").replace("\x00", " ")
+    """What the shopper typed, made safe to show and search with: control characters (NUL,
+    which PostgreSQL refuses, and the like) and surrounding/duplicate whitespace gone, cut
+    to SEARCH_MAX_LENGTH."""
+    text = "".join(" " if unicodedata.category(char) == "Cc" else char for char in raw or "")
     return " ".join(text.split())[:SEARCH_MAX_LENGTH].strip()
 
 
-def product_search(*, query: str) -> QuerySet[Product]:
-    """Active products whose title or description contains every word of `query`,
-    case-insensitively; title matches first, then newest.
+def search_words(query: str) -> list[str]:
+    """The words `query` is searched by: runs of letters and digits, lowercased, at most
+    _SEARCH_MAX_WORDS of them. Punctuation separates words and is never searched, as in
+    PostgreSQL's text-search parser ("snake_case" is "snake" and "case"); a query of only
+    punctuation has no words and finds nothing."""
+    return _WORD.findall(search_query_clean(query).lower())[:_SEARCH_MAX_WORDS]
 
-    `%`, `_` and backslashes are matched literally (Django escapes LIKE patterns). An empty
-    query matches nothing.
-    """
-    terms = search_query_clean(query).split()[:_SEARCH_MAX_TERMS]
-    if not terms:
-        return Product.objects.none()
-    condition = reduce(
-        and_, (Q(title__icontains=term) | Q(description__icontains=term) for term in terms)
+
+class _SearchDocument(Expression):
+    """``shop_product.search_document``: the stored tsvector of migration 0007 (PostgreSQL
+    only). It is no model field, so that pages listing products never load it; this
+    expression names it under whatever alias the query gives the product table."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self, alias: str | None = None):
+        super().__init__()
+        self.alias = alias
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        return type(self)(query.get_initial_alias())
+
+    def relabeled_clone(self, change_map):
+        return type(self)(change_map.get(self.alias, self.alias))
+
+    def as_sql(self, compiler, connection):
+        column = connection.ops.quote_name("search_document")
+        return f"{compiler.quote_name_unless_alias(self.alias)}.{column}", []
+
+
+def _search_postgresql(products: QuerySet[Product], words: list[str]) -> QuerySet[Product]:
+    # A word matches as the start of a word ("lam" finds "lamp"), stemmed the way the
+    # document was ("lamps" finds "lamp", "кружки" finds "кружка"). One-letter words match
+    # whole: as prefixes they would match most of the catalog. The words are letters and
+    # digits only, so they can't carry to_tsquery's operators.
+    wanted = reduce(
+        and_,
+        (
+            SearchQuery(word if len(word) == 1 else f"{word}:*", search_type="raw", config=_CONFIG)
+            for word in words
+        ),
     )
-    title_hit = reduce(and_, (Q(title__icontains=term) for term in terms))
+    in_title = Func(
+        _SearchDocument(),
+        template="ts_filter(%(expressions)s, '{a}'::\"char\"[])",
+        output_field=SearchVectorField(),
+    )
     return (
-        product_list_active()
-        .filter(condition)
-        .annotate(
-            title_rank=Case(
-                When(title_hit, then=Value(0)), default=Value(1), output_field=IntegerField()
-            )
-        )
-        .order_by("title_rank", "-created_at", "-id")
+        products.alias(document=_SearchDocument(), title_words=in_title)
+        .filter(document=wanted)
+        .alias(title_rank=Case(When(title_words=wanted, then=Value(0)), default=Value(1)))
     )
+
+
+def _search_other(products: QuerySet[Product], words: list[str]) -> QuerySet[Product]:
+    # SQLite (the zero-setup default) scans: each word must start a word of the title or
+    # description (one-letter words be one), case-insensitively (Python's re, Unicode-aware,
+    # runs SQLite's REGEXP), as on PostgreSQL but without stemming or stop words.
+    patterns = [
+        rf"(?<![^\W_]){re.escape(word)}" + (r"(?![^\W_])" if len(word) == 1 else "")
+        for word in words
+    ]
+    found = reduce(and_, (Q(title__iregex=p) | Q(description__iregex=p) for p in patterns))
+    in_title = reduce(and_, (Q(title__iregex=p) for p in patterns))
+    return products.filter(found).alias(
+        title_rank=Case(When(in_title, then=Value(0)), default=Value(1))
+    )
+
+
+def product_search(*, query: str) -> QuerySet[Product]:
+    """Active products whose title or description has every word of `query` (see
+    `search_words`), each as a whole word or the start of one; products with every word in
+    the title first, then newest.
+
+    PostgreSQL matches with full-text search over a GIN-indexed stored document (migration
+    0007), so its cost follows the number of matches, not the size of the catalog; it also
+    stems English and Russian words and skips their stop words ("the", "и"). A query with no
+    words matches nothing.
+    """
+    words = search_words(query)
+    if not words:
+        return Product.objects.none()
+    products = product_list_active()
+    if connections[products.db].vendor == "postgresql":
+        products = _search_postgresql(products, words)
+    else:
+        products = _search_other(products, words)
+    return products.order_by("title_rank", "-created_at", "-id")

@@ -1,5 +1,8 @@
 """Catalog pages: home grid, search, product page, seller page."""
 
+from functools import cached_property
+
+from django.core.paginator import Paginator
 from django.views.generic import ListView, TemplateView
 
 from shop import selectors
@@ -17,19 +20,43 @@ class HomeView(ForgivingPaginationMixin, ListView):
         return selectors.product_list_active()
 
 
+class CappedCountPaginator(Paginator):
+    """Counts at most ``cap`` results (``has_more`` says there were more), so a common word
+    over a large catalog costs a bounded count; pages stop at the cap, as a shop's search
+    does ("1,000+ results": nobody pages past that, they add a word)."""
+
+    cap = 1000
+
+    @cached_property
+    def _capped_count(self) -> int:
+        # Unordered: the count needs no sort, only the first cap + 1 matches.
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._capped_count, self.cap)
+
+    @property
+    def has_more(self) -> bool:
+        return self._capped_count > self.cap
+
+
 class SearchView(ForgivingPaginationMixin, ListView):
     template_name = "shop/product_search.html"
     paginate_by = PRODUCTS_PER_PAGE
+    paginator_class = CappedCountPaginator
 
     def get(self, request, *args, **kwargs):
         self.query = selectors.search_query_clean(request.GET.get("q"))
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.product_search(query=self.query) if self.query else []
+        return selectors.product_search(query=self.query)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(query=self.query, **kwargs)
+        context = super().get_context_data(
+            query=self.query, has_words=bool(selectors.search_words(self.query)), **kwargs
+        )
         if not self.query:
             context["page_obj"] = None
         return context
