@@ -43,7 +43,7 @@ from shop.models import (
 )
 from shop.models.orders import order_number_for
 from shop.pricing import seller_totals
-from shop.services.expiry import order_expire_if_due
+from shop.services.expiry import order_expire_if_due_fresh
 from shop.services.order_money import order_apply_payment
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
@@ -288,10 +288,10 @@ def order_place_now(
 def _payable(order: Order, idempotency_key: str = "") -> Order:
     """The order, fresh, if it can be paid now; a replay of the request that paid it is
     returned as it is (a double submit); otherwise ``OrderNotPayable``."""
-    order = Order.objects.select_related("paid_with").get(pk=order.pk)
+    order = Order.objects.select_related("paid_with", "user").get(pk=order.pk)
     if idempotency_key and order.paid_with and order.paid_with.idempotency_key == idempotency_key:
         return order
-    order = order_expire_if_due(order=order)
+    order = order_expire_if_due_fresh(order=order)
     if order.status == OrderStatus.CANCELLED:
         raise OrderNotPayable(
             gettext(
