@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
@@ -78,22 +79,18 @@ def _create_order(
     user: User,
     seller: Seller,
     wanted: list[tuple[int, int]],
+    products: Mapping[int, Product],
     address: Address | None,
     new_address: Mapping[str, str] | None,
     token: str,
     expected_lines: str | None,
     from_cart: bool,
 ) -> Order:
-    """Inside the caller's transaction: lock the products (by id, so two checkouts never
-    wait on each other in a cycle), check that ``wanted`` ((product id, quantity) pairs) is
-    still what the page showed and is in stock, and create the order with its lines, totals
-    and ship-to address; the stock is taken with ``F()`` updates."""
-    products = {
-        p.pk: p
-        for p in Product.objects.select_for_update()
-        .filter(pk__in=[product_id for product_id, _quantity in wanted])
-        .order_by("pk")
-    }
+    """Inside the caller's transaction, ``products`` (by id) locked by the caller in id
+    order (so two checkouts never wait on each other in a cycle): check that ``wanted``
+    ((product id, quantity) pairs) is still what the page showed and is in stock, and
+    create the order with its lines, totals and ship-to address; the stock is taken with
+    one ``F()`` update."""
     if len(products) != len(wanted):
         raise CheckoutError(gettext("This product is no longer available. Nothing was charged."))
     signature = checkout_lines_signature(
@@ -167,8 +164,7 @@ def _create_order(
         for product_id, quantity in wanted
     )
     ShippingAddress.objects.create(order=order, **address.as_dict())
-    for product_id, quantity in wanted:
-        Product.objects.filter(pk=product_id).update(stock=F("stock") - quantity)
+    _take_stock(wanted)
     address_mark_used(address=address)
     OrderEvent.objects.create(
         order=order, to_status=OrderStatus.PENDING_PAYMENT, reason="Order placed."
@@ -177,18 +173,40 @@ def _create_order(
     return order
 
 
-def _once_per_token(user: User, token: str, place: Callable[[], Order]) -> tuple[Order, bool]:
-    """Place an order for ``token`` once: the order it already placed is returned. The
-    shopper's row lock serialises two submits (a double click, two tabs) so the second sees
-    the first's order; the unique token is the last line of defence."""
+def _take_stock(wanted: list[tuple[int, int]]) -> None:
+    """Take ``wanted`` ((product id, quantity) pairs, products locked) off the shelf in one
+    ``F()`` UPDATE."""
+    if len(wanted) == 1:
+        taken: Case | Value = Value(wanted[0][1])
+    else:
+        taken = Case(
+            *(When(pk=product_id, then=Value(quantity)) for product_id, quantity in wanted),
+            output_field=IntegerField(),
+        )
+    Product.objects.filter(pk__in=[product_id for product_id, _q in wanted]).update(
+        stock=F("stock") - taken
+    )
+
+
+def _lock_user(user: User) -> None:
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+
+
+def _once_per_token(
+    user: User, token: str, place: Callable[[], Order], lock: Callable[[], None]
+) -> tuple[Order, bool]:
+    """Place an order for ``token`` once: the order it already placed is returned.
+
+    ``lock()`` takes the shopper's row lock (with whatever else ``place`` needs locked),
+    which serialises two submits (a double click, two tabs): the second finds the order
+    placed and its lines gone, or the stock taken, and is refused by ``place``, or its
+    insert is refused by the unique token. Either way the order placed under ``token``,
+    if there is one, is returned; so nothing is looked up before placing."""
     try:
         with transaction.atomic():
-            list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
-            existing = Order.objects.filter(user=user, checkout_token=token).first()
-            if existing is not None:
-                return existing, False
+            lock()
             return place(), True
-    except IntegrityError:
+    except (CheckoutError, ValidationError, IntegrityError):
         existing = Order.objects.filter(user=user, checkout_token=token).first()
         if existing is None:
             raise
@@ -208,8 +226,8 @@ def order_place(
     """Turn ``seller``'s lines of ``cart`` into an order waiting for payment; ``(order,
     created)``.
 
-    One transaction: locks the shopper's row, the cart row, then the products (by id);
-    checks stock; creates
+    One transaction: locks the cart row (which serialises two submits of it), then reads
+    the lines with their products, locking the products (by id); checks stock; creates
     the order (number ``BZ-000123`` from its primary key) with prices, totals (from
     ``shop.pricing.seller_totals``) and the ship-to address copied; takes the stock with
     ``F()`` updates; removes those lines from the cart; marks the address used (a
@@ -224,11 +242,19 @@ def order_place(
     """
     token = _clean_token(token)
 
-    def place() -> Order:
-        # The cart row lock keeps the lines still while they become the order.
+    def lock() -> None:
+        # The cart row lock serialises every checkout of this cart (a double click, two
+        # tabs) and keeps the lines still while they become the order.
         list(Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk"))
+
+    def place() -> Order:
+        # Read after the cart lock (a new statement sees what a checkout before it did):
+        # the lines with their products, the products locked in id order.
         lines = list(
-            CartLine.objects.filter(cart=cart, product__seller=seller).order_by("product_id")
+            CartLine.objects.filter(cart=cart, product__seller=seller)
+            .select_related("product")
+            .select_for_update(of=("product",))
+            .order_by("product_id")
         )
         if not lines:
             raise CheckoutError(
@@ -239,6 +265,7 @@ def order_place(
             user=user,
             seller=seller,
             wanted=[(line.product_id, line.quantity) for line in lines],
+            products={line.product_id: line.product for line in lines},
             address=address,
             new_address=new_address,
             token=token,
@@ -248,7 +275,7 @@ def order_place(
         CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
         return order
 
-    return _once_per_token(user, token, place)
+    return _once_per_token(user, token, place, lock)
 
 
 def order_place_now(
@@ -269,20 +296,22 @@ def order_place_now(
     token = _clean_token(token)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise CheckoutError(gettext("Enter a quantity of at least 1."))
-    return _once_per_token(
-        user,
-        token,
-        lambda: _create_order(
+
+    def place() -> Order:
+        locked = {p.pk: p for p in Product.objects.select_for_update().filter(pk=product.pk)}
+        return _create_order(
             user=user,
             seller=product.seller,
             wanted=[(product.pk, quantity)],
+            products=locked,
             address=address,
             new_address=new_address,
             token=token,
             expected_lines=expected_lines,
             from_cart=False,
-        ),
-    )
+        )
+
+    return _once_per_token(user, token, place, lambda: _lock_user(user))
 
 
 def _payable(order: Order, idempotency_key: str = "") -> Order:

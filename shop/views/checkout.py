@@ -105,18 +105,23 @@ class OrderPageView(LoginRequiredMixin, View):
         the chosen saved card at once, or go on to the payment page."""
         request = self.request
         form = self._form(data=request.POST)
-        group = self.group()
+        # What is ordered is read only to show the page again: placing reads it itself.
         if not form.is_valid():
+            group = self.group()
             if group is None:
                 return self.nothing_to_order(posted=True)
             return self._render(group, form)
         try:
             order, created = self.place(form)
         except CheckoutError as error:
+            group = self.group()
             if group is None:
                 return self.nothing_to_order(str(error))
             return self._render(group, self._form(), error=str(error))
         except ValidationError as error:
+            group = self.group()
+            if group is None:
+                return self.nothing_to_order(posted=True)
             form.address_form.add_error(None, error)
             return self._render(group, form)
 
