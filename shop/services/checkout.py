@@ -216,15 +216,15 @@ def _once_per_token(
 def order_place(
     *,
     user: User,
-    cart: Cart,
     seller: Seller,
     token: str,
+    cart: Cart | None = None,
     address: Address | None = None,
     new_address: Mapping[str, str] | None = None,
     expected_lines: str | None = None,
 ) -> tuple[Order, bool]:
-    """Turn ``seller``'s lines of ``cart`` into an order waiting for payment; ``(order,
-    created)``.
+    """Turn ``seller``'s lines of ``cart`` (default: the shopper's own cart, found by the
+    lock) into an order waiting for payment; ``(order, created)``.
 
     One transaction: locks the cart row (which serialises two submits of it), then reads
     the lines with their products, locking the products (by id); checks stock; creates
@@ -242,16 +242,19 @@ def order_place(
     """
     token = _clean_token(token)
 
+    carts = Cart.objects.filter(user=user) if cart is None else Cart.objects.filter(pk=cart.pk)
+    locked: list[int] = []
+
     def lock() -> None:
         # The cart row lock serialises every checkout of this cart (a double click, two
         # tabs) and keeps the lines still while they become the order.
-        list(Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk"))
+        locked[:] = carts.select_for_update().values_list("pk", flat=True)
 
     def place() -> Order:
         # Read after the cart lock (a new statement sees what a checkout before it did):
         # the lines with their products, the products locked in id order.
         lines = list(
-            CartLine.objects.filter(cart=cart, product__seller=seller)
+            CartLine.objects.filter(cart__in=locked, product__seller=seller)
             .select_related("product")
             .select_for_update(of=("product",))
             .order_by("product_id")

@@ -154,7 +154,8 @@ class CheckoutView(OrderPageView):
 
     def cart(self):
         """The shopper's cart, looked up once per request (the lines are read fresh by the
-        selector and again, under lock, by the service)."""
+        selector and again, under lock, by the service, which finds the cart itself when
+        this was not needed first)."""
         if self._cart is None:
             self._cart = request_cart(self.request)
         return self._cart
@@ -164,10 +165,9 @@ class CheckoutView(OrderPageView):
         return groups[0] if groups else None
 
     def place(self, form: CheckoutForm) -> tuple[Order, bool]:
-        user = self.request.user
         return services.order_place(
-            user=user,
-            cart=self.cart() or services.cart_get_or_create_for_user(user=user),
+            user=self.request.user,
+            cart=self._cart,  # None (not read in this request): the service finds it
             seller=self.seller,
             token=form.cleaned_data["token"],
             address=form.chosen_address,
