@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -48,7 +49,7 @@ from shop.services.expiry import order_expire_if_due_fresh
 from shop.services.order_money import order_apply_payment
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
-from wallet.exceptions import PaymentAlreadySucceeded
+from wallet.exceptions import CardError, PaymentAlreadySucceeded, PaymentDeclined, WalletError
 
 if TYPE_CHECKING:
     from wallet.card_numbers import CardData
@@ -192,25 +193,68 @@ def _lock_user(user: User) -> None:
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
 
+@dataclass(frozen=True)
+class PlacedOrder:
+    """What Accept and pay placed: the order, whether this request made it (``created``),
+    and, when it is to be paid with a saved card at once, the charge recorded with it
+    (``charge``, to send: ``order_pay_placed``) or why the card was refused (``refused``,
+    a ``CardError``/``PaymentDeclined``; the order is placed all the same)."""
+
+    order: Order
+    created: bool
+    charge: Payment | None = None
+    refused: WalletError | None = None
+
+
+def checkout_idempotency_key(*, order: Order, token: str) -> str:
+    """The key of the saved-card charge Accept and pay makes for ``order`` from the order
+    page with ``token``: a resubmitted page replays it."""
+    return f"{order.number}:checkout:{token}"
+
+
 def _once_per_token(
-    user: User, token: str, place: Callable[[], Order], lock: Callable[[], None]
-) -> tuple[Order, bool]:
+    user: User,
+    token: str,
+    place: Callable[[], Order],
+    lock: Callable[[], None],
+    card: Card | None = None,
+) -> PlacedOrder:
     """Place an order for ``token`` once: the order it already placed is returned.
 
-    ``lock()`` takes the shopper's row lock (with whatever else ``place`` needs locked),
-    which serialises two submits (a double click, two tabs): the second finds the order
-    placed and its lines gone, or the stock taken, and is refused by ``place``, or its
-    insert is refused by the unique token. Either way the order placed under ``token``,
-    if there is one, is returned; so nothing is looked up before placing."""
+    ``lock()`` takes the row lock that serialises two submits (a double click, two tabs):
+    the second finds the order placed and its lines gone, or the stock taken, and is
+    refused by ``place``, or its insert is refused by the unique token. Either way the
+    order placed under ``token``, if there is one, is returned; so nothing is looked up
+    before placing.
+
+    With ``card``, a new order's charge on it is recorded in the same transaction
+    (``wallet.services.payment_record_card_charge``), so both are committed before the
+    processor hears of it; a card the wallet refuses leaves the order placed and says why.
+    """
+    recorded: dict[str, object] = {}
     try:
         with transaction.atomic():
             lock()
-            return place(), True
+            order = place()
+            if card is not None:
+                try:
+                    recorded["charge"] = wallet_services.payment_record_card_charge(
+                        user=user,
+                        card=card,
+                        amount=order.total,
+                        currency=order.currency,
+                        reference=order.number,
+                        idempotency_key=checkout_idempotency_key(order=order, token=token),
+                        description=_description(order),
+                    )
+                except (CardError, PaymentDeclined) as refused:  # raised before any write
+                    recorded["refused"] = refused
+            return PlacedOrder(order=order, created=True, **recorded)
     except (CheckoutError, ValidationError, IntegrityError):
         existing = Order.objects.filter(user=user, checkout_token=token).first()
         if existing is None:
             raise
-        return existing, False
+        return PlacedOrder(order=existing, created=False)
 
 
 def order_place(
@@ -223,8 +267,33 @@ def order_place(
     new_address: Mapping[str, str] | None = None,
     expected_lines: str | None = None,
 ) -> tuple[Order, bool]:
+    """``order_place_to_pay`` without a card: ``(order, created)``."""
+    placed = order_place_to_pay(
+        user=user,
+        seller=seller,
+        token=token,
+        cart=cart,
+        address=address,
+        new_address=new_address,
+        expected_lines=expected_lines,
+    )
+    return placed.order, placed.created
+
+
+def order_place_to_pay(
+    *,
+    user: User,
+    seller: Seller,
+    token: str,
+    cart: Cart | None = None,
+    address: Address | None = None,
+    new_address: Mapping[str, str] | None = None,
+    expected_lines: str | None = None,
+    card: Card | None = None,
+) -> PlacedOrder:
     """Turn ``seller``'s lines of ``cart`` (default: the shopper's own cart, found by the
-    lock) into an order waiting for payment; ``(order, created)``.
+    lock) into an order waiting for payment; with ``card`` (the saved card to pay with at
+    once), its charge is recorded with a new order (see ``PlacedOrder``).
 
     One transaction: locks the cart row (which serialises two submits of it), then reads
     the lines with their products, locking the products (by id); checks stock; creates
@@ -278,7 +347,7 @@ def order_place(
         CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
         return order
 
-    return _once_per_token(user, token, place, lock)
+    return _once_per_token(user, token, place, lock, card)
 
 
 def order_place_now(
@@ -291,11 +360,36 @@ def order_place_now(
     new_address: Mapping[str, str] | None = None,
     expected_lines: str | None = None,
 ) -> tuple[Order, bool]:
+    """``order_place_now_to_pay`` without a card: ``(order, created)``."""
+    placed = order_place_now_to_pay(
+        user=user,
+        product=product,
+        quantity=quantity,
+        token=token,
+        address=address,
+        new_address=new_address,
+        expected_lines=expected_lines,
+    )
+    return placed.order, placed.created
+
+
+def order_place_now_to_pay(
+    *,
+    user: User,
+    product: Product,
+    quantity: int,
+    token: str,
+    address: Address | None = None,
+    new_address: Mapping[str, str] | None = None,
+    expected_lines: str | None = None,
+    card: Card | None = None,
+) -> PlacedOrder:
     """**Buy now**: ``quantity`` of ``product`` as an order of its own, waiting for
     payment; the cart is left as it was. Otherwise as ``order_place``: one transaction,
-    product lock, stock checked and taken, idempotent by the order page's ``token``.
-    Raises ``CheckoutError`` (sold out, delisted, fewer left than ``quantity``, price
-    changed since the page was shown, no address) or ``ValidationError``."""
+    product lock, stock checked and taken, idempotent by the order page's ``token``, a
+    ``card`` charge recorded with a new order. Raises ``CheckoutError`` (sold out,
+    delisted, fewer left than ``quantity``, price changed since the page was shown, no
+    address) or ``ValidationError``."""
     token = _clean_token(token)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise CheckoutError(gettext("Enter a quantity of at least 1."))
@@ -314,7 +408,7 @@ def order_place_now(
             from_cart=False,
         )
 
-    return _once_per_token(user, token, place, lambda: _lock_user(user))
+    return _once_per_token(user, token, place, lambda: _lock_user(user), card)
 
 
 def _payable(order: Order, idempotency_key: str = "") -> Order:
@@ -368,6 +462,23 @@ def order_pay_with_saved_card(*, order: Order, card: Card, idempotency_key: str)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return order
     return _charge_order(order, idempotency_key, wallet_services.payment_charge_card, card=card)
+
+
+def order_pay_placed(*, placed: PlacedOrder, card: Card, idempotency_key: str) -> Order:
+    """Accept and pay's charge on ``card`` for the order it placed: the charge recorded
+    with a new order is sent now (its transaction has committed; no lock is held), and the
+    order is paid with it; an order placed before (a resubmitted page) is paid as any
+    waiting one (``order_pay_with_saved_card`` with ``idempotency_key``). Returns the paid
+    order; raises the card's refusal, ``OrderNotPayable`` and the wallet's
+    ``PaymentError`` subclasses like ``order_pay_with_saved_card``."""
+    if placed.refused is not None:
+        raise placed.refused
+    if placed.charge is None:
+        return order_pay_with_saved_card(
+            order=placed.order, card=card, idempotency_key=idempotency_key
+        )
+    payment = wallet_services.payment_charge_recorded(payment=placed.charge)
+    return order_apply_payment(order=placed.order, payment=payment)
 
 
 @sensitive_variables("how")

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from decimal import Decimal
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.debug import sensitive_variables
@@ -286,6 +286,76 @@ def _payment_resume(payment: Payment, *, created: bool, send: Callable[[], Payme
     return send()
 
 
+def _card_to_charge(*, user: User, card: Card) -> Card:
+    """The saved card as it is now, with any block on it, in one read; raises
+    ``CardNotUsable`` (not the user's, removed, disabled, expired) or, for a blocked card,
+    ``PaymentDeclined`` (``blocked_card``, in the security log)."""
+    fresh = cards_with_block(Card.objects.filter(pk=card.pk)).first()
+    if fresh is None or fresh.owner_id != user.pk or not fresh.is_active:
+        raise CardNotUsable()
+    if fresh.is_expired:
+        raise CardNotUsable(
+            gettext("This card has expired. Update its expiry date or choose another card."),
+            code="card_expired",
+        )
+    card_refuse_block(user=user, block_id=fresh.active_block_id, kind="pay_saved")
+    return fresh
+
+
+def payment_record_card_charge(
+    *,
+    user: User,
+    card: Card,
+    amount: Decimal,
+    currency: str,
+    reference: str,
+    idempotency_key: str,
+    description: str = "",
+) -> Payment:
+    """Step 1 of a saved-card charge for a reference the caller is making in its open
+    transaction (an order being placed): the card is checked as ``payment_charge_card``
+    checks it, then the attempt is inserted ``processing``. It commits with the caller's
+    transaction, which must commit before ``payment_charge_recorded`` sends it.
+
+    Nothing is asked about the reference: no other payment can exist, be open or have
+    paid for one that is not committed yet, so the checks ``payment_charge_card`` makes
+    first (its key, ``payment_clear_the_way``, a payment that paid meanwhile) have nothing
+    to find. Raises before writing anything (the caller's transaction stays usable):
+    ``CardNotUsable``, ``PaymentDeclined`` for a blocked card, ``ValueError``/``TypeError``
+    for a bad amount; ``RuntimeError`` outside a transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Record a charge in the transaction that makes its reference.")
+    request = clean_payment_request(amount, currency, reference, idempotency_key, description)
+    card = _card_to_charge(user=user, card=card)
+    return Payment.objects.create(
+        idempotency_key=request.idempotency_key,
+        description=request.description,
+        **_payment_fields(
+            user=user,
+            method=PaymentMethod.CARD,
+            card=card,
+            card_brand=card.brand,
+            card_last4=card.last4,
+            amount=request.amount,
+            currency=request.currency,
+            reference=request.reference,
+        ),
+    )
+
+
+def payment_charge_recorded(*, payment: Payment) -> Payment:
+    """Steps 2 and 3 for a charge ``payment_record_card_charge`` recorded (and its
+    transaction committed): call the processor with no lock held, then settle. Returns
+    and raises like ``payment_charge_card``; a payment no longer open replays its
+    outcome."""
+    return _payment_resume(
+        payment,
+        created=True,
+        send=lambda: _payment_charge(payment, source=payment.card.gateway_token, first_send=True),
+    )
+
+
 def payment_charge_card(
     *,
     user: User,
@@ -322,17 +392,7 @@ def payment_charge_card(
     )
     created = False
     if payment is None:
-        # The card as it is now, with any block on it, in one read.
-        fresh = cards_with_block(Card.objects.filter(pk=card.pk)).first()
-        if fresh is None or fresh.owner_id != user.pk or not fresh.is_active:
-            raise CardNotUsable()
-        if fresh.is_expired:
-            raise CardNotUsable(
-                gettext("This card has expired. Update its expiry date or choose another card."),
-                code="card_expired",
-            )
-        card = fresh
-        card_refuse_block(user=user, block_id=card.active_block_id, kind="pay_saved")
+        card = _card_to_charge(user=user, card=card)
         payment_clear_the_way(reference=request.reference, idempotency_key=request.idempotency_key)
         payment, created = payment_open(
             user=user,
