@@ -2,7 +2,10 @@
 
 ``order_place`` makes the order (and its number) first, in one transaction; paying comes
 after it commits, so a declined or interrupted charge leaves a real order to retry on and
-no lock is ever held across a gateway call.
+no lock is ever held across a gateway call. Accept and pay with a saved card
+(``order_place_to_pay``) records the charge's ledger row in that same transaction, so the
+order and its payment attempt are committed together before the processor is called
+(``order_pay_placed`` then sends it).
 
 Payment outcomes follow the wallet: the pay services return the order once it is paid
 (or, for a bank transfer, waiting for it); otherwise they raise the wallet's
