@@ -130,6 +130,13 @@ def payment_open_for_reference(*, reference: str) -> Payment | None:
 def payments_with_balance(*, reference: str | OuterRef) -> QuerySet[Payment]:
     """Succeeded payments for ``reference`` (a number or an ``OuterRef``) with money neither
     refunded nor being refunded: what the shop keeps, or must give back."""
+    return _with_taken(
+        Payment.objects.filter(reference=reference, status=PaymentStatus.SUCCEEDED)
+    ).filter(amount__gt=F("taken"))
+
+
+def _with_taken(payments: QuerySet[Payment]) -> QuerySet[Payment]:
+    """``payments`` annotated ``taken``: their refunds made or pending."""
     taken = (
         Refund.objects.filter(
             payment=OuterRef("pk"), status__in=(RefundStatus.PENDING, RefundStatus.SUCCEEDED)
@@ -139,10 +146,23 @@ def payments_with_balance(*, reference: str | OuterRef) -> QuerySet[Payment]:
         .values("total")
     )
     zero = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
+    return payments.annotate(taken=Coalesce(Subquery(taken), zero))
+
+
+def payments_open_or_with_balance(*, reference: str) -> tuple[Payment | None, Payment | None]:
+    """``(open, paid)`` for a reference, read in one query (one snapshot, so a payment
+    that settles meanwhile is seen as one or the other): its one open card payment
+    (``payment_open_for_reference``) and the first succeeded payment with money left
+    (``payments_with_balance``), each None if there is none."""
+    open_card = Q(method=PaymentMethod.CARD, status__in=OPEN_CARD_STATUSES)
+    rows = list(
+        _with_taken(Payment.objects.select_related("card").filter(reference=reference))
+        .filter(open_card | Q(status=PaymentStatus.SUCCEEDED, amount__gt=F("taken")))
+        .order_by("pk")
+    )
     return (
-        Payment.objects.filter(reference=reference, status=PaymentStatus.SUCCEEDED)
-        .annotate(taken=Coalesce(Subquery(taken), zero))
-        .filter(amount__gt=F("taken"))
+        next((p for p in rows if p.method == PaymentMethod.CARD and p.is_pending), None),
+        next((p for p in rows if p.status == PaymentStatus.SUCCEEDED), None),
     )
 
 

@@ -159,6 +159,9 @@ class OrderDetail:
 
 
 _DETAIL_JOINS = ("seller", "user", "shipping_address", "paid_with")
+# What an order's letters show of it besides its lines: read with the order when it is
+# locked for the change the letter reports (``order_set_status``).
+ORDER_LETTER_JOINS = _DETAIL_JOINS
 
 
 def order_get_detail(*, order_id: int) -> OrderDetail:
@@ -180,6 +183,23 @@ def order_get_detail_for_user(*, user: User, number: str) -> OrderDetail:
     return _detail(order)
 
 
+def order_letter_detail(*, order: Order) -> OrderDetail:
+    """What an order's letters show: the order with its seller, customer, ship-to address
+    and payment (``ORDER_LETTER_JOINS``), its lines, and the payment that paid it (its
+    refunds read when a letter asks). The timeline is left out: no letter shows it. Uses
+    the order as given when it comes with those joins loaded, else reads it; the lines
+    are one query."""
+    if not all(order._meta.get_field(name).is_cached(order) for name in ORDER_LETTER_JOINS):
+        order = Order.objects.select_related(*ORDER_LETTER_JOINS).get(pk=order.pk)
+    return OrderDetail(
+        order=order,
+        lines=list(order.lines.all()),
+        address=getattr(order, "shipping_address", None),
+        events=[],
+        payments=[order.paid_with] if order.paid_with is not None else [],
+    )
+
+
 def _detail(order: Order) -> OrderDetail:
     detail = OrderDetail(
         order=order,
@@ -194,8 +214,15 @@ def _detail(order: Order) -> OrderDetail:
 
 def order_card_saved_by_payment(*, order: Order) -> Card | None:
     """The card the order's payment saved in the wallet (Save card ticked), if it did: the
-    payment's card joined the wallet with that payment."""
-    paid = Order.objects.filter(pk=order.pk).select_related("paid_with__card").first().paid_with
+    payment's card joined the wallet with that payment. Reads nothing when ``order`` comes
+    with its payment and that payment's card loaded (``order_settle_money`` returns it so)."""
+    loaded = order._meta.get_field("paid_with").is_cached(order) and (
+        order.paid_with is None
+        or order.paid_with._meta.get_field("card").is_cached(order.paid_with)
+    )
+    if not loaded:
+        order = Order.objects.filter(pk=order.pk).select_related("paid_with__card").first()
+    paid = order.paid_with
     if paid is None or paid.card is None or paid.card.created_at < paid.created_at:
         return None
     return paid.card

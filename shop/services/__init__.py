@@ -15,12 +15,17 @@ from shop.services.cart import (
     cart_merge_into_user,
 )
 from shop.services.checkout import (
+    PlacedOrder,
+    checkout_idempotency_key,
     checkout_lines_signature,
     order_confirm_step_up,
     order_pay,
+    order_pay_placed,
     order_pay_with_saved_card,
     order_place,
     order_place_now,
+    order_place_now_to_pay,
+    order_place_to_pay,
 )
 from shop.services.expiry import order_expire_if_due, order_expire_unpaid
 from shop.services.order_money import (
@@ -48,6 +53,7 @@ __all__ = [
     "CartMergeCapped",
     "CartMergeDropped",
     "MoneyAuditReport",
+    "PlacedOrder",
     "ReconcileReport",
     "cart_add_item",
     "cart_create_anonymous",
@@ -56,6 +62,7 @@ __all__ = [
     "cart_line_remove",
     "cart_line_set_quantity",
     "cart_merge_into_user",
+    "checkout_idempotency_key",
     "checkout_lines_signature",
     "money_audit",
     "order_apply_payment",
@@ -70,9 +77,12 @@ __all__ = [
     "order_mark_delivered",
     "order_mark_shipped",
     "order_pay",
+    "order_pay_placed",
     "order_pay_with_saved_card",
     "order_place",
     "order_place_now",
+    "order_place_now_to_pay",
+    "order_place_to_pay",
     "order_refund",
     "order_retry_refund",
     "order_set_status",

@@ -2,7 +2,10 @@
 
 ``order_place`` makes the order (and its number) first, in one transaction; paying comes
 after it commits, so a declined or interrupted charge leaves a real order to retry on and
-no lock is ever held across a gateway call.
+no lock is ever held across a gateway call. Accept and pay with a saved card
+(``order_place_to_pay``) records the charge's ledger row in that same transaction, so the
+order and its payment attempt are committed together before the processor is called
+(``order_pay_placed`` then sends it).
 
 Payment outcomes follow the wallet: the pay services return the order once it is paid
 (or, for a bank transfer, waiting for it); otherwise they raise the wallet's
@@ -18,11 +21,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
@@ -43,11 +48,11 @@ from shop.models import (
 )
 from shop.models.orders import order_number_for
 from shop.pricing import seller_totals
-from shop.services.expiry import order_expire_if_due
+from shop.services.expiry import order_expire_if_due_fresh
 from shop.services.order_money import order_apply_payment
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
-from wallet.exceptions import PaymentAlreadySucceeded
+from wallet.exceptions import CardError, PaymentAlreadySucceeded, PaymentDeclined, WalletError
 
 if TYPE_CHECKING:
     from wallet.card_numbers import CardData
@@ -78,22 +83,18 @@ def _create_order(
     user: User,
     seller: Seller,
     wanted: list[tuple[int, int]],
+    products: Mapping[int, Product],
     address: Address | None,
     new_address: Mapping[str, str] | None,
     token: str,
     expected_lines: str | None,
     from_cart: bool,
 ) -> Order:
-    """Inside the caller's transaction: lock the products (by id, so two checkouts never
-    wait on each other in a cycle), check that ``wanted`` ((product id, quantity) pairs) is
-    still what the page showed and is in stock, and create the order with its lines, totals
-    and ship-to address; the stock is taken with ``F()`` updates."""
-    products = {
-        p.pk: p
-        for p in Product.objects.select_for_update()
-        .filter(pk__in=[product_id for product_id, _quantity in wanted])
-        .order_by("pk")
-    }
+    """Inside the caller's transaction, ``products`` (by id) locked by the caller in id
+    order (so two checkouts never wait on each other in a cycle): check that ``wanted``
+    ((product id, quantity) pairs) is still what the page showed and is in stock, and
+    create the order with its lines, totals and ship-to address; the stock is taken with
+    one ``F()`` update."""
     if len(products) != len(wanted):
         raise CheckoutError(gettext("This product is no longer available. Nothing was charged."))
     signature = checkout_lines_signature(
@@ -167,8 +168,7 @@ def _create_order(
         for product_id, quantity in wanted
     )
     ShippingAddress.objects.create(order=order, **address.as_dict())
-    for product_id, quantity in wanted:
-        Product.objects.filter(pk=product_id).update(stock=F("stock") - quantity)
+    _take_stock(wanted)
     address_mark_used(address=address)
     OrderEvent.objects.create(
         order=order, to_status=OrderStatus.PENDING_PAYMENT, reason="Order placed."
@@ -177,39 +177,129 @@ def _create_order(
     return order
 
 
-def _once_per_token(user: User, token: str, place: Callable[[], Order]) -> tuple[Order, bool]:
-    """Place an order for ``token`` once: the order it already placed is returned. The
-    shopper's row lock serialises two submits (a double click, two tabs) so the second sees
-    the first's order; the unique token is the last line of defence."""
+def _take_stock(wanted: list[tuple[int, int]]) -> None:
+    """Take ``wanted`` ((product id, quantity) pairs, products locked) off the shelf in one
+    ``F()`` UPDATE."""
+    if len(wanted) == 1:
+        taken: Case | Value = Value(wanted[0][1])
+    else:
+        taken = Case(
+            *(When(pk=product_id, then=Value(quantity)) for product_id, quantity in wanted),
+            output_field=IntegerField(),
+        )
+    Product.objects.filter(pk__in=[product_id for product_id, _q in wanted]).update(
+        stock=F("stock") - taken
+    )
+
+
+def _lock_user(user: User) -> None:
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """What Accept and pay placed: the order, whether this request made it (``created``),
+    and, when it is to be paid with a saved card at once, the charge recorded with it
+    (``charge``, to send: ``order_pay_placed``) or why the card was refused (``refused``,
+    a ``CardError``/``PaymentDeclined``; the order is placed all the same)."""
+
+    order: Order
+    created: bool
+    charge: Payment | None = None
+    refused: WalletError | None = None
+
+
+def checkout_idempotency_key(*, order: Order, token: str) -> str:
+    """The key of the saved-card charge Accept and pay makes for ``order`` from the order
+    page with ``token``: a resubmitted page replays it."""
+    return f"{order.number}:checkout:{token}"
+
+
+def _once_per_token(
+    user: User,
+    token: str,
+    place: Callable[[], Order],
+    lock: Callable[[], None],
+    card: Card | None = None,
+) -> PlacedOrder:
+    """Place an order for ``token`` once: the order it already placed is returned.
+
+    ``lock()`` takes the row lock that serialises two submits (a double click, two tabs):
+    the second finds the order placed and its lines gone, or the stock taken, and is
+    refused by ``place``, or its insert is refused by the unique token. Either way the
+    order placed under ``token``, if there is one, is returned; so nothing is looked up
+    before placing.
+
+    With ``card``, a new order's charge on it is recorded in the same transaction
+    (``wallet.services.payment_record_card_charge``), so both are committed before the
+    processor hears of it; a card the wallet refuses leaves the order placed and says why.
+    """
+    recorded: dict[str, object] = {}
     try:
         with transaction.atomic():
-            list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
-            existing = Order.objects.filter(user=user, checkout_token=token).first()
-            if existing is not None:
-                return existing, False
-            return place(), True
-    except IntegrityError:
+            lock()
+            order = place()
+            if card is not None:
+                try:
+                    recorded["charge"] = wallet_services.payment_record_card_charge(
+                        user=user,
+                        card=card,
+                        amount=order.total,
+                        currency=order.currency,
+                        reference=order.number,
+                        idempotency_key=checkout_idempotency_key(order=order, token=token),
+                        description=_description(order),
+                    )
+                except (CardError, PaymentDeclined) as refused:  # raised before any write
+                    recorded["refused"] = refused
+            return PlacedOrder(order=order, created=True, **recorded)
+    except (CheckoutError, ValidationError, IntegrityError):
         existing = Order.objects.filter(user=user, checkout_token=token).first()
         if existing is None:
             raise
-        return existing, False
+        return PlacedOrder(order=existing, created=False)
 
 
 def order_place(
     *,
     user: User,
-    cart: Cart,
     seller: Seller,
     token: str,
+    cart: Cart | None = None,
     address: Address | None = None,
     new_address: Mapping[str, str] | None = None,
     expected_lines: str | None = None,
 ) -> tuple[Order, bool]:
-    """Turn ``seller``'s lines of ``cart`` into an order waiting for payment; ``(order,
-    created)``.
+    """``order_place_to_pay`` without a card: ``(order, created)``."""
+    placed = order_place_to_pay(
+        user=user,
+        seller=seller,
+        token=token,
+        cart=cart,
+        address=address,
+        new_address=new_address,
+        expected_lines=expected_lines,
+    )
+    return placed.order, placed.created
 
-    One transaction: locks the shopper's row, the cart row, then the products (by id);
-    checks stock; creates
+
+def order_place_to_pay(
+    *,
+    user: User,
+    seller: Seller,
+    token: str,
+    cart: Cart | None = None,
+    address: Address | None = None,
+    new_address: Mapping[str, str] | None = None,
+    expected_lines: str | None = None,
+    card: Card | None = None,
+) -> PlacedOrder:
+    """Turn ``seller``'s lines of ``cart`` (default: the shopper's own cart, found by the
+    lock) into an order waiting for payment; with ``card`` (the saved card to pay with at
+    once), its charge is recorded with a new order (see ``PlacedOrder``).
+
+    One transaction: locks the cart row (which serialises two submits of it), then reads
+    the lines with their products, locking the products (by id); checks stock; creates
     the order (number ``BZ-000123`` from its primary key) with prices, totals (from
     ``shop.pricing.seller_totals``) and the ship-to address copied; takes the stock with
     ``F()`` updates; removes those lines from the cart; marks the address used (a
@@ -224,11 +314,22 @@ def order_place(
     """
     token = _clean_token(token)
 
+    carts = Cart.objects.filter(user=user) if cart is None else Cart.objects.filter(pk=cart.pk)
+    locked: list[int] = []
+
+    def lock() -> None:
+        # The cart row lock serialises every checkout of this cart (a double click, two
+        # tabs) and keeps the lines still while they become the order.
+        locked[:] = carts.select_for_update().values_list("pk", flat=True)
+
     def place() -> Order:
-        # The cart row lock keeps the lines still while they become the order.
-        list(Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk"))
+        # Read after the cart lock (a new statement sees what a checkout before it did):
+        # the lines with their products, the products locked in id order.
         lines = list(
-            CartLine.objects.filter(cart=cart, product__seller=seller).order_by("product_id")
+            CartLine.objects.filter(cart__in=locked, product__seller=seller)
+            .select_related("product")
+            .select_for_update(of=("product",))
+            .order_by("product_id")
         )
         if not lines:
             raise CheckoutError(
@@ -239,6 +340,7 @@ def order_place(
             user=user,
             seller=seller,
             wanted=[(line.product_id, line.quantity) for line in lines],
+            products={line.product_id: line.product for line in lines},
             address=address,
             new_address=new_address,
             token=token,
@@ -248,7 +350,7 @@ def order_place(
         CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
         return order
 
-    return _once_per_token(user, token, place)
+    return _once_per_token(user, token, place, lock, card)
 
 
 def order_place_now(
@@ -261,37 +363,64 @@ def order_place_now(
     new_address: Mapping[str, str] | None = None,
     expected_lines: str | None = None,
 ) -> tuple[Order, bool]:
+    """``order_place_now_to_pay`` without a card: ``(order, created)``."""
+    placed = order_place_now_to_pay(
+        user=user,
+        product=product,
+        quantity=quantity,
+        token=token,
+        address=address,
+        new_address=new_address,
+        expected_lines=expected_lines,
+    )
+    return placed.order, placed.created
+
+
+def order_place_now_to_pay(
+    *,
+    user: User,
+    product: Product,
+    quantity: int,
+    token: str,
+    address: Address | None = None,
+    new_address: Mapping[str, str] | None = None,
+    expected_lines: str | None = None,
+    card: Card | None = None,
+) -> PlacedOrder:
     """**Buy now**: ``quantity`` of ``product`` as an order of its own, waiting for
     payment; the cart is left as it was. Otherwise as ``order_place``: one transaction,
-    product lock, stock checked and taken, idempotent by the order page's ``token``.
-    Raises ``CheckoutError`` (sold out, delisted, fewer left than ``quantity``, price
-    changed since the page was shown, no address) or ``ValidationError``."""
+    product lock, stock checked and taken, idempotent by the order page's ``token``, a
+    ``card`` charge recorded with a new order. Raises ``CheckoutError`` (sold out,
+    delisted, fewer left than ``quantity``, price changed since the page was shown, no
+    address) or ``ValidationError``."""
     token = _clean_token(token)
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise CheckoutError(gettext("Enter a quantity of at least 1."))
-    return _once_per_token(
-        user,
-        token,
-        lambda: _create_order(
+
+    def place() -> Order:
+        locked = {p.pk: p for p in Product.objects.select_for_update().filter(pk=product.pk)}
+        return _create_order(
             user=user,
             seller=product.seller,
             wanted=[(product.pk, quantity)],
+            products=locked,
             address=address,
             new_address=new_address,
             token=token,
             expected_lines=expected_lines,
             from_cart=False,
-        ),
-    )
+        )
+
+    return _once_per_token(user, token, place, lambda: _lock_user(user), card)
 
 
 def _payable(order: Order, idempotency_key: str = "") -> Order:
     """The order, fresh, if it can be paid now; a replay of the request that paid it is
     returned as it is (a double submit); otherwise ``OrderNotPayable``."""
-    order = Order.objects.select_related("paid_with").get(pk=order.pk)
+    order = Order.objects.select_related("paid_with", "user").get(pk=order.pk)
     if idempotency_key and order.paid_with and order.paid_with.idempotency_key == idempotency_key:
         return order
-    order = order_expire_if_due(order=order)
+    order = order_expire_if_due_fresh(order=order)
     if order.status == OrderStatus.CANCELLED:
         raise OrderNotPayable(
             gettext(
@@ -336,6 +465,23 @@ def order_pay_with_saved_card(*, order: Order, card: Card, idempotency_key: str)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return order
     return _charge_order(order, idempotency_key, wallet_services.payment_charge_card, card=card)
+
+
+def order_pay_placed(*, placed: PlacedOrder, card: Card, idempotency_key: str) -> Order:
+    """Accept and pay's charge on ``card`` for the order it placed: the charge recorded
+    with a new order is sent now (its transaction has committed; no lock is held), and the
+    order is paid with it; an order placed before (a resubmitted page) is paid as any
+    waiting one (``order_pay_with_saved_card`` with ``idempotency_key``). Returns the paid
+    order; raises the card's refusal, ``OrderNotPayable`` and the wallet's
+    ``PaymentError`` subclasses like ``order_pay_with_saved_card``."""
+    if placed.refused is not None:
+        raise placed.refused
+    if placed.charge is None:
+        return order_pay_with_saved_card(
+            order=placed.order, card=card, idempotency_key=idempotency_key
+        )
+    payment = wallet_services.payment_charge_recorded(payment=placed.charge)
+    return order_apply_payment(order=placed.order, payment=payment)
 
 
 @sensitive_variables("how")

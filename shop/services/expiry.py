@@ -34,7 +34,11 @@ def order_expire_if_due(*, order: Order) -> Order:
     succeeded (found by asking the processor) pays it instead; a card payment whose fate
     the processor can't tell yet keeps it waiting until the next try. Returns the order,
     fresh."""
-    order = Order.objects.get(pk=order.pk)
+    return order_expire_if_due_fresh(order=Order.objects.get(pk=order.pk))
+
+
+def order_expire_if_due_fresh(*, order: Order) -> Order:
+    """``order_expire_if_due`` for an order the caller has just read (not read again)."""
     if order.status != OrderStatus.PENDING_PAYMENT:
         return order
     if not any(order.is_overdue(waiting_bank_transfer=w) for w in (False, True)):

@@ -23,11 +23,12 @@ _SUBJECTS = {
 }
 
 
-def _send(order_id: int, kind: str, dedupe_key: str) -> None:
-    from shop.selectors.orders import order_get_detail
+def _send(order, kind: str, dedupe_key: str) -> None:
+    from shop.selectors.orders import order_letter_detail
 
+    order_id = order.pk
     try:
-        detail = order_get_detail(order_id=order_id)
+        detail = order_letter_detail(order=order)
         context = {
             "order": detail.order,
             "detail": detail,
@@ -57,4 +58,4 @@ def order_email_on_commit(*, order, kind: str, refund_id: int | None = None) -> 
     if kind not in _SUBJECTS:
         raise ValueError(f"Unknown order email {kind!r}.")
     key = f"order:{order.pk}:{kind}" + (f":refund:{refund_id}" if refund_id else "")
-    _send(order.pk, kind, key)
+    _send(order, kind, key)

@@ -60,20 +60,19 @@ def order_apply_payment(*, order: Order, payment: Payment, by: User | None = Non
 
 
 def _order_pay_with(*, order: Order, payment: Payment, by: User | None = None) -> bool:
-    """Pay a waiting order with ``payment`` (under the order lock). True if it did."""
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
-        if locked.status != OrderStatus.PENDING_PAYMENT:
-            return False
-        Order.objects.filter(pk=locked.pk).update(paid_with=payment)
-        order.paid_with = payment
-        money = format_money(payment.amount, payment.currency, language="en")
+    """Pay a waiting order with ``payment`` (``order_set_status``, under the order lock).
+    True if it did; False when the order was no longer waiting."""
+    money = format_money(payment.amount, payment.currency, language="en")
+    try:
         order_set_status(
             order=order,
             status=OrderStatus.PAID,
             by=by,
             reason=f"Paid {money} with {payment.method_display}.",
+            paid_with=payment,
         )
+    except IllegalOrderTransition:
+        return False
     return True
 
 
@@ -211,11 +210,11 @@ def _give_back(order: Order, payment: Payment, left: Decimal) -> None:
         )
 
 
-def _retry_pending_refunds(order: Order) -> list[Refund]:
-    """Send every pending refund of the order again with its own key; returns those the
-    processor has now accepted."""
+def _retry_pending_refunds(order: Order, pending: list[Refund]) -> list[Refund]:
+    """Send every pending refund of the order (``pending``) again with its own key; returns
+    those the processor has now accepted."""
     accepted = []
-    for refund in wallet_selectors.refunds_pending(reference=order.number):
+    for refund in pending:
         try:
             settled = wallet_services.refund_reconcile(refund=refund)
         except GatewayUnavailable:
@@ -242,8 +241,14 @@ def _partial_refund_accepted(order: Order, refund: Refund) -> None:
     order_email_on_commit(order=order, kind="refund", refund_id=refund.pk)
 
 
-def _call_off_waiting_transfers(order: Order) -> None:
-    for transfer in wallet_selectors.bank_transfers_waiting(reference=order.number):
+def _call_off_waiting_transfers(order: Order, payments: list[Payment] | None = None) -> None:
+    """Call off the order's bank transfers still awaited (those among ``payments``, the
+    order's ledger as just read, when given)."""
+    if payments is None:
+        waiting = list(wallet_selectors.bank_transfers_waiting(reference=order.number))
+    else:
+        waiting = [p for p in payments if p.is_bank_transfer and p.is_processing]
+    for transfer in waiting:
         wallet_services.payment_cancel(payment=transfer)
 
 
@@ -265,16 +270,24 @@ def order_settle_money(*, order: Order, by: User | None = None) -> Order:
     Never raises for processor trouble: what could not be done stays visible (a pending
     or failed refund) and the next run retries it. Returns the order, fresh.
     """
-    order = Order.objects.select_related("paid_with").get(pk=order.pk)
-    for refund in _retry_pending_refunds(order):
-        _partial_refund_accepted(order, refund)
+    order = Order.objects.select_related("paid_with__card").get(pk=order.pk)
+    # The ledger is read once; what follows reads it again only after changing something.
     payments = list(wallet_selectors.payments_for_reference(reference=order.number))
+    pending = [r for p in payments for r in p.refunds.all() if r.is_pending]
+    if pending:
+        for refund in _retry_pending_refunds(order, pending):
+            _partial_refund_accepted(order, refund)
+        payments = list(wallet_selectors.payments_for_reference(reference=order.number))
+    changed = bool(pending)
     succeeded = sorted((p for p in payments if p.is_succeeded), key=lambda p: (p.settled_at, p.pk))
     if order.status == OrderStatus.PENDING_PAYMENT and succeeded:
         _order_pay_with(order=order, payment=succeeded[0], by=by)
         order = Order.objects.select_related("paid_with").get(pk=order.pk)
+        changed = True
     if order.status != OrderStatus.PENDING_PAYMENT:
-        _call_off_waiting_transfers(order)
+        # Just paid: ask the ledger again, as a transfer may have been started meanwhile.
+        _call_off_waiting_transfers(order, None if changed else payments)
+        changed = changed or any(p.is_bank_transfer and p.is_processing for p in payments)
     for payment in succeeded:
         if _keeps(order, payment):
             continue
@@ -284,8 +297,12 @@ def order_settle_money(*, order: Order, by: User | None = None) -> Order:
         key = _give_back_key(order, payment)
         if left > 0 and not any(r.idempotency_key == key for r in payment.refunds.all()):
             _give_back(order, payment, left)
-    order = Order.objects.select_related("paid_with").get(pk=order.pk)
-    paid = order.paid_with
+            changed = True
+    if changed:
+        order = Order.objects.select_related("paid_with__card").get(pk=order.pk)
+        paid = order.paid_with
+    else:  # nothing moved: the ledger as read (refunds loaded) says what is refunded
+        paid = next((p for p in payments if p.pk == order.paid_with_id), order.paid_with)
     if paid is not None and _fully_refunded(paid):
         refunded = format_money(paid.amount, paid.currency, language="en")
         if order.status == OrderStatus.REFUND_PENDING:

@@ -9,6 +9,7 @@ the transaction of the change it records. Log lines start with the order number.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -18,7 +19,11 @@ from accounts.models import User
 from core.audit import AuditAction, audit_record, is_staff_actor
 from shop.exceptions import IllegalOrderTransition
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus, Product
+from shop.selectors.orders import ORDER_LETTER_JOINS
 from shop.services.order_emails import order_email_on_commit
+
+if TYPE_CHECKING:
+    from wallet.models import Payment
 
 logger = logging.getLogger("shop.orders")
 
@@ -61,12 +66,18 @@ def order_audit(
 
 
 def order_set_status(
-    *, order: Order, status: str, by: User | None = None, reason: str = ""
+    *,
+    order: Order,
+    status: str,
+    by: User | None = None,
+    reason: str = "",
+    paid_with: Payment | None = None,
 ) -> Order:
     """Move ``order`` to ``status`` if ``Order.TRANSITIONS`` allows it, recording an
     ``OrderEvent`` (from, to, actor ``by``, ``reason``).
 
-    Side effects: paid stamps ``paid_at`` and queues the confirmation letter; leaving a
+    Side effects: paid stamps ``paid_at``, records ``paid_with`` (the wallet payment that
+    paid it) and queues the confirmation letter; leaving a
     stock-holding state for cancelled, refunded or refund pending puts the stock back
     (``F()`` updates); a paid order's cancellation letter goes once its refund is accepted
     (refund pending -> cancelled), a full refund's letter on refunded. Atomic; locks the
@@ -74,7 +85,12 @@ def order_set_status(
     the status it already has) and then changes nothing.
     """
     with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+        # Read with what the letters show (only the order's row is locked).
+        locked = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related(*ORDER_LETTER_JOINS)
+            .get(pk=order.pk)
+        )
         if not locked.can_transition_to(status):
             labels = dict(OrderStatus.choices)
             was, to = (str(labels.get(s, s)).lower() for s in (locked.status, status))
@@ -90,6 +106,9 @@ def order_set_status(
         if status == OrderStatus.PAID:
             locked.paid_at = now
             fields.append("paid_at")
+            if paid_with is not None:
+                locked.paid_with = paid_with
+                fields.append("paid_with")
         if status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
             locked.cancelled_at = locked.cancelled_at or now
             fields.append("cancelled_at")
@@ -108,6 +127,8 @@ def order_set_status(
     logger.info("%s: %s -> %s (%s)", locked.number, previous, status, reason)
     for name in ("status", "paid_at", "cancelled_at", "updated_at"):
         setattr(order, name, getattr(locked, name))
+    if paid_with is not None and status == OrderStatus.PAID:
+        order.paid_with = paid_with
     return order
 
 

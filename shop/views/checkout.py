@@ -6,6 +6,8 @@ map outcomes."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -20,11 +22,15 @@ from shop import selectors, services
 from shop.cart_session import request_cart
 from shop.exceptions import CheckoutError, OrderNotPayable
 from shop.forms import QuantityForm
-from shop.models import Order, OrderStatus, Product
+from shop.models import OrderStatus, Product
 from shop.order_forms import NEW_ADDRESS, OTHER_PAYMENT, OTHER_WAY, CheckoutForm, new_token
 from shop.selectors import SellerCartGroup
+from shop.services import PlacedOrder
 from shop.views.orders import paid_response, payment_error_response
 from wallet.exceptions import CardError, PaymentError
+
+if TYPE_CHECKING:
+    from wallet.models import Card
 
 
 class OrderPageView(LoginRequiredMixin, View):
@@ -42,7 +48,7 @@ class OrderPageView(LoginRequiredMixin, View):
     def group(self) -> SellerCartGroup | None:
         raise NotImplementedError
 
-    def place(self, form: CheckoutForm) -> tuple[Order, bool]:
+    def place(self, form: CheckoutForm, card: Card | None) -> PlacedOrder:
         raise NotImplementedError
 
     def nothing_to_order(self, message: str = "", *, posted: bool = False) -> HttpResponse:
@@ -105,34 +111,45 @@ class OrderPageView(LoginRequiredMixin, View):
         the chosen saved card at once, or go on to the payment page."""
         request = self.request
         form = self._form(data=request.POST)
-        group = self.group()
+        # What is ordered is read only to show the page again: placing reads it itself.
         if not form.is_valid():
+            group = self.group()
             if group is None:
                 return self.nothing_to_order(posted=True)
             return self._render(group, form)
+        card = form.chosen_card
+        if form.cleaned_data["payment"] == OTHER_PAYMENT:
+            card = None
         try:
-            order, created = self.place(form)
+            # A saved card's charge is recorded with the order, in its transaction.
+            placed = self.place(form, card)
         except CheckoutError as error:
+            group = self.group()
             if group is None:
                 return self.nothing_to_order(str(error))
             return self._render(group, self._form(), error=str(error))
         except ValidationError as error:
+            group = self.group()
+            if group is None:
+                return self.nothing_to_order(posted=True)
             form.address_form.add_error(None, error)
             return self._render(group, form)
 
-        if not created and order.status != OrderStatus.PENDING_PAYMENT:
+        order = placed.order
+        if not placed.created and order.status != OrderStatus.PENDING_PAYMENT:
             return redirect(order)  # a resubmitted form: the order is already there
-        card = form.chosen_card
-        if form.cleaned_data["payment"] == OTHER_PAYMENT or card is None:
+        if card is None:
             if form.cards:  # saved cards were offered and the shopper chose another way
                 pay_url = reverse("shop:order-pay", args=[order.number])
                 return redirect(f"{pay_url}?way={OTHER_WAY}")
             return redirect("shop:order-pay", number=order.number)
         try:
-            order = services.order_pay_with_saved_card(
-                order=order,
+            order = services.order_pay_placed(
+                placed=placed,
                 card=card,
-                idempotency_key=f"{order.number}:checkout:{form.cleaned_data['token']}",
+                idempotency_key=services.checkout_idempotency_key(
+                    order=order, token=form.cleaned_data["token"]
+                ),
             )
         except (PaymentError, CardError, OrderNotPayable) as error:
             return payment_error_response(request, order, error)
@@ -149,7 +166,8 @@ class CheckoutView(OrderPageView):
 
     def cart(self):
         """The shopper's cart, looked up once per request (the lines are read fresh by the
-        selector and again, under lock, by the service)."""
+        selector and again, under lock, by the service, which finds the cart itself when
+        this was not needed first)."""
         if self._cart is None:
             self._cart = request_cart(self.request)
         return self._cart
@@ -158,11 +176,11 @@ class CheckoutView(OrderPageView):
         groups = selectors.cart_lines_by_seller(cart=self.cart(), seller=self.seller)
         return groups[0] if groups else None
 
-    def place(self, form: CheckoutForm) -> tuple[Order, bool]:
-        user = self.request.user
-        return services.order_place(
-            user=user,
-            cart=self.cart() or services.cart_get_or_create_for_user(user=user),
+    def place(self, form: CheckoutForm, card: Card | None) -> PlacedOrder:
+        return services.order_place_to_pay(
+            card=card,
+            user=self.request.user,
+            cart=self._cart,  # None (not read in this request): the service finds it
             seller=self.seller,
             token=form.cleaned_data["token"],
             address=form.chosen_address,
@@ -202,8 +220,9 @@ class BuyNowView(OrderPageView):
     def group(self) -> SellerCartGroup | None:
         return selectors.buy_now_group(product=self.product, quantity=self.quantity)
 
-    def place(self, form: CheckoutForm) -> tuple[Order, bool]:
-        return services.order_place_now(
+    def place(self, form: CheckoutForm, card: Card | None) -> PlacedOrder:
+        return services.order_place_now_to_pay(
+            card=card,
             user=self.request.user,
             product=self.product,
             quantity=self.quantity,

@@ -17,6 +17,7 @@ from tests.factories import (
 )
 from wallet.gateways.models import SimulatedCharge
 from wallet.models import Card, Payment
+from wallet.services import card_disable
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +122,27 @@ def test_last_used_shows_only_on_an_address_that_was_used(client, shopper, selle
     response, fields = _open_order_page(client, seller)
     assert _ship_to_badges(response.content.decode()) == {"1 Main St": True, "2 Newer Rd": False}
     assert fields["address"] == str(shopper.addresses.get(line1="1 Main St").pk)
+
+
+def test_a_card_blocked_after_the_order_page_leaves_the_order_placed_and_nothing_charged(
+    client, shopper, seller
+):
+    CardFactory(owner=shopper, make_default=True)
+    client.force_login(shopper)
+    _response, fields = _open_order_page(client, seller)
+    # Support disables the same card in another account: blocked for every account.
+    elsewhere = CardFactory(owner=UserFactory())
+    card_disable(card=elsewhere, by=UserFactory(is_staff=True), reason="fraud report")
+
+    response = client.post(reverse("shop:checkout", args=[seller.slug]), fields)
+
+    order = Order.objects.get(user=shopper)
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert response.status_code == 302
+    assert response["Location"] == reverse("shop:order-pay", args=[order.number])
+    assert not Payment.objects.exists()
+    assert not SimulatedCharge.objects.exists()
+    assert not CartLine.objects.filter(cart__user=shopper).exists()
 
 
 def test_order_page_without_saved_cards_says_the_card_comes_next(client, shopper, seller):

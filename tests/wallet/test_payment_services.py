@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from tests.factories import CardFactory, UserFactory, card_data
@@ -33,9 +34,11 @@ from wallet.services import (
     payment_cancel,
     payment_charge_card,
     payment_charge_new_card,
+    payment_charge_recorded,
     payment_confirm_step_up,
     payment_mark_bank_transfer_received,
     payment_reconcile,
+    payment_record_card_charge,
     payment_start_bank_transfer,
 )
 
@@ -458,6 +461,54 @@ def test_cards_that_are_not_usable_are_refused_before_any_record(user, other_use
     for card in (theirs, removed, disabled):
         with pytest.raises(CardNotUsable):
             pay_saved(user, card, key=f"k{card.pk}")
+    assert not Payment.objects.exists()
+
+
+def test_a_charge_recorded_with_its_reference_is_sent_once_committed(user):
+    card = CardFactory(owner=user)
+    with transaction.atomic():
+        payment = payment_record_card_charge(
+            user=user,
+            card=card,
+            amount=AMOUNT,
+            currency="USD",
+            reference="BZ-000001",
+            idempotency_key="BZ-000001:1",
+        )
+        assert payment.status == Payment.Status.PROCESSING
+        assert not SimulatedCharge.objects.exists()
+    paid = payment_charge_recorded(payment=payment)
+    assert paid.status == Payment.Status.SUCCEEDED
+    assert SimulatedCharge.objects.get().idempotency_key == "BZ-000001:1"
+    assert payment_charge_recorded(payment=paid) == paid  # settled: replayed, not sent again
+    assert SimulatedCharge.objects.count() == 1
+
+
+def test_a_recorded_charge_refuses_an_unusable_card_before_writing(user, other_user):
+    theirs = CardFactory(owner=other_user)
+    with transaction.atomic(), pytest.raises(CardNotUsable):
+        payment_record_card_charge(
+            user=user,
+            card=theirs,
+            amount=AMOUNT,
+            currency="USD",
+            reference="BZ-000001",
+            idempotency_key="BZ-000001:1",
+        )
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_charge_is_recorded_with_its_reference_only_inside_a_transaction(user):
+    with pytest.raises(RuntimeError):
+        payment_record_card_charge(
+            user=user,
+            card=CardFactory(owner=user),
+            amount=AMOUNT,
+            currency="USD",
+            reference="BZ-000001",
+            idempotency_key="BZ-000001:1",
+        )
     assert not Payment.objects.exists()
 
 

@@ -35,7 +35,9 @@ a retry, ``payment_reconcile`` or ``refund_reconcile`` settles it, and nothing i
 never received inside the settle window. A reference (order number) has at most one open
 card payment. Do not call the services that reach the processor inside an outer
 ``transaction.atomic``: the attempt must be committed before the processor is called so
-its record survives. What each charge service returns or raises: ``payments``.
+its record survives. (A saved-card charge for an order being placed is recorded in the
+order's own transaction, ``payment_record_card_charge``, and sent once that commits,
+``payment_charge_recorded``.) What each charge service returns or raises: ``payments``.
 """
 
 from wallet.services.account import (
@@ -67,7 +69,9 @@ from wallet.services.open_payments import payment_cancel, payment_reconcile, pay
 from wallet.services.payments import (
     payment_charge_card,
     payment_charge_new_card,
+    payment_charge_recorded,
     payment_confirm_step_up,
+    payment_record_card_charge,
 )
 from wallet.services.refunds import payment_refund, refund_reconcile
 
@@ -88,9 +92,11 @@ __all__ = [
     "payment_cancel",
     "payment_charge_card",
     "payment_charge_new_card",
+    "payment_charge_recorded",
     "payment_confirm_step_up",
     "payment_mark_bank_transfer_received",
     "payment_reconcile",
+    "payment_record_card_charge",
     "payment_refund",
     "payment_resolve_open",
     "payment_start_bank_transfer",

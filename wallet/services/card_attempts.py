@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from core.ratelimit import RateLimited, ratelimit_enforce, ratelimit_hit
 from core.security_log import client_address, current_request, security_event
 from wallet.exceptions import CaptchaRequired, PaymentDeclined
-from wallet.models import BlockedCard, WalletEvent
+from wallet.models import BlockedCard, Card, WalletEvent
 from wallet.selectors import card_attempt_needs_captcha, card_declines_key
 
 if TYPE_CHECKING:
@@ -140,11 +141,25 @@ def card_blocked(*, fingerprint: str) -> BlockedCard | None:
     return BlockedCard.objects.filter(fingerprint=fingerprint, lifted_at__isnull=True).first()
 
 
-def card_refuse_if_blocked(*, user: User, fingerprint: str, kind: str) -> None:
-    """Refuse a blocked card before the processor hears of it: a plain decline for the
-    shopper (``PaymentDeclined`` coded ``blocked_card``), the block in the security log."""
-    block = card_blocked(fingerprint=fingerprint)
-    if block is None:
+def cards_with_block(cards: QuerySet[Card]) -> QuerySet[Card]:
+    """``cards`` each annotated ``active_block_id``: the id of the active block on its
+    fingerprint (support disabled it anywhere), or None; read in the cards' own query.
+    ``card_refuse_block`` refuses one that has it."""
+    blocks = BlockedCard.objects.filter(fingerprint=OuterRef("fingerprint"), lifted_at__isnull=True)
+    return cards.annotate(active_block_id=Subquery(blocks.values("pk")[:1]))
+
+
+def card_refuse_block(*, user: User, block_id: int | None, kind: str) -> None:
+    """Refuse a card under the active block ``block_id`` (None: not blocked, nothing
+    happens) before the processor hears of it: a plain decline for the shopper
+    (``PaymentDeclined`` coded ``blocked_card``), the block in the security log."""
+    if block_id is None:
         return
-    security_event("card.attempt", user=user, outcome="blocked", kind=kind, object_id=block.pk)
+    security_event("card.attempt", user=user, outcome="blocked", kind=kind, object_id=block_id)
     raise PaymentDeclined(code="blocked_card")
+
+
+def card_refuse_if_blocked(*, user: User, fingerprint: str, kind: str) -> None:
+    """``card_refuse_block`` for the card with this fingerprint (one read)."""
+    block = card_blocked(fingerprint=fingerprint)
+    card_refuse_block(user=user, block_id=block.pk if block else None, kind=kind)

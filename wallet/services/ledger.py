@@ -89,10 +89,13 @@ def ledger_set_status(entry: Entry, status: str, **fields: Any) -> None:
     entry.save(update_fields=update_fields)
 
 
-def _find(model: type[Entry], idempotency_key: str, expected: Mapping[str, Any]) -> Entry | None:
-    """The entry recorded under ``idempotency_key``, or None. Raises ``IdempotencyConflict``
-    (carrying it) when it differs from ``expected``; None values are not compared, model
-    instances are compared by primary key."""
+def ledger_find(
+    model: type[Entry], *, idempotency_key: str, expected: Mapping[str, Any]
+) -> Entry | None:
+    """The entry recorded under ``idempotency_key`` (with the rows its event and log line
+    name), or None. Raises ``IdempotencyConflict`` (carrying it) when it differs from
+    ``expected``; None values are not compared, model instances are compared by primary
+    key. Read-only."""
     rows = model.objects.select_related(*_SETTLE_RELATED[model])
     entry = rows.filter(idempotency_key=idempotency_key).first()
     if entry is None:
@@ -123,29 +126,33 @@ def ledger_open(
     idempotency_key: str,
     expected: Mapping[str, Any],
     create: Callable[[], Entry],
+    look_first: bool = True,
 ) -> tuple[Entry, bool]:
     """Step 1: the entry recorded under ``idempotency_key`` (``created`` False), or a new
     one made by ``create()``; ``(entry, created)``.
 
-    An existing entry must match ``expected`` (see ``_find``), else ``IdempotencyConflict``.
-    Atomic: the find and the insert share one transaction, committed on return unless the
-    caller's own is still open (a refund locks its payment first, so two requests with one
-    key queue there). A concurrent request that inserted the same key first (the unique
-    index made this one wait for it to commit) continues with its entry; any other
-    ``IntegrityError`` propagates, and whatever ``create`` raises does too.
+    An existing entry must match ``expected`` (see ``ledger_find``), else
+    ``IdempotencyConflict``. ``look_first=False`` skips the first look for a caller that
+    has just made it (``ledger_find``) and found nothing. The insert is atomic (a savepoint
+    inside the caller's transaction), committed on return unless the caller's own
+    transaction is still open (a refund locks its payment first, so two requests with one
+    key queue there). The unique index on the key decides a race: a concurrent request
+    that inserted the same key first (the index made this one wait for it to commit)
+    continues with its entry; any other ``IntegrityError`` propagates, and whatever
+    ``create`` raises does too.
     """
-    with transaction.atomic():
-        existing = _find(model, idempotency_key, expected)
+    if look_first:
+        existing = ledger_find(model, idempotency_key=idempotency_key, expected=expected)
         if existing is not None:
             return existing, False
-        try:
-            with transaction.atomic():
-                return create(), True
-        except IntegrityError:
-            existing = _find(model, idempotency_key, expected)
-            if existing is None:
-                raise
-            return existing, False
+    try:
+        with transaction.atomic():
+            return create(), True
+    except IntegrityError:
+        existing = ledger_find(model, idempotency_key=idempotency_key, expected=expected)
+        if existing is None:
+            raise
+        return existing, False
 
 
 @dataclass(frozen=True)

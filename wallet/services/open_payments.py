@@ -16,7 +16,7 @@ import logging
 from wallet.exceptions import GatewayUnavailable, PaymentAlreadySucceeded, PaymentInProgress
 from wallet.gateways import get_gateway
 from wallet.models import Payment, PaymentMethod, PaymentStatus
-from wallet.selectors import payment_open_for_reference, payments_with_balance
+from wallet.selectors import payment_open_for_reference, payments_open_or_with_balance
 from wallet.services.ledger import ledger_label, payment_settle, payment_settle_answer
 
 logger = logging.getLogger("wallet.payments")
@@ -99,13 +99,12 @@ def payment_clear_the_way(*, reference: str, idempotency_key: str) -> None:
     when the open one turned out paid, or a payment for the reference had already
     succeeded, and ``PaymentInProgress`` (carrying it) while it is still in flight. Writes
     only through ``payment_resolve_open``."""
-    current = payment_open_for_reference(reference=reference)
+    # Both in one read (one snapshot): a payment that settles meanwhile is seen either
+    # still open or already paid, never neither.
+    current, paid = payments_open_or_with_balance(reference=reference)
     if current is not None and current.idempotency_key == idempotency_key:
         return
     if current is None:
-        # Looked up after the open payment (which could have just settled), so a payment
-        # that succeeded before this check is seen here.
-        paid = payments_with_balance(reference=reference).first()
         if paid is not None:
             raise PaymentAlreadySucceeded(payment=paid)
         return

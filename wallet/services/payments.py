@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from decimal import Decimal
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.debug import sensitive_variables
@@ -48,7 +48,9 @@ from wallet.selectors import payment_open_for_reference, payments_with_balance
 from wallet.services.card_attempts import (
     card_attempt_begin,
     card_attempt_declined,
+    card_refuse_block,
     card_refuse_if_blocked,
+    cards_with_block,
 )
 from wallet.services.cards import card_link_precheck, token_delete_on_commit
 from wallet.services.inputs import (
@@ -57,6 +59,7 @@ from wallet.services.inputs import (
     clean_payment_request,
 )
 from wallet.services.ledger import (
+    ledger_find,
     ledger_label,
     ledger_left_open,
     ledger_open,
@@ -75,6 +78,59 @@ STEP_UP_UNREACHABLE_MESSAGE = gettext_lazy(
 )
 
 
+def _payment_fields(
+    *,
+    user: User,
+    method: str,
+    card: Card | None,
+    card_brand: str,
+    card_last4: str,
+    amount: Decimal,
+    currency: str,
+    reference: str,
+) -> dict[str, object]:
+    """What a payment is recorded with, and what a replay under its key must match."""
+    return {
+        "user": user,
+        "method": method,
+        "card": card,
+        "card_brand": card_brand,
+        "card_last4": card_last4,
+        "amount": amount,
+        "currency": currency,
+        "reference": reference,
+    }
+
+
+def payment_find(
+    *,
+    idempotency_key: str,
+    user: User,
+    method: str,
+    amount: Decimal,
+    currency: str,
+    reference: str,
+    card: Card | None = None,
+    card_brand: str = "",
+    card_last4: str = "",
+    **_request: object,
+) -> Payment | None:
+    """The payment recorded under ``idempotency_key`` (card and user loaded), or None;
+    ``IdempotencyConflict`` when it was recorded with other parameters (as
+    ``payment_open``). Read-only."""
+    fields = _payment_fields(
+        user=user,
+        method=method,
+        card=card,
+        card_brand=card_brand,
+        card_last4=card_last4,
+        amount=amount,
+        currency=currency,
+        reference=reference,
+    )
+    return ledger_find(Payment, idempotency_key=idempotency_key, expected=fields)
+
+
 def payment_open(
     *,
     user: User,
@@ -87,9 +143,12 @@ def payment_open(
     card: Card | None = None,
     card_brand: str = "",
     card_last4: str = "",
+    look_first: bool = True,
 ) -> tuple[Payment, bool]:
     """Step 1 for a payment (``ledger_open``, inputs already clean): insert the attempt
     ``processing`` and commit, or find the one with this key; ``(payment, created)``.
+    ``look_first=False``: the caller has just looked for the key (``payment_find``) and
+    found nothing.
 
     Same key with different parameters raises ``IdempotencyConflict`` (a new-card payment
     gains its card once saved: not a difference; the description is not compared). A card
@@ -99,16 +158,16 @@ def payment_open(
     the processor hears of it (``PaymentAlreadySucceeded``); that check runs once the
     attempt is committed, so it can't miss a payment that succeeded meanwhile.
     """
-    fields = {
-        "user": user,
-        "method": method,
-        "card": card,
-        "card_brand": card_brand,
-        "card_last4": card_last4,
-        "amount": amount,
-        "currency": currency,
-        "reference": reference,
-    }
+    fields = _payment_fields(
+        user=user,
+        method=method,
+        card=card,
+        card_brand=card_brand,
+        card_last4=card_last4,
+        amount=amount,
+        currency=currency,
+        reference=reference,
+    )
 
     def create() -> Payment:
         return Payment.objects.create(
@@ -117,7 +176,11 @@ def payment_open(
 
     try:
         payment, created = ledger_open(
-            Payment, idempotency_key=idempotency_key, expected=fields, create=create
+            Payment,
+            idempotency_key=idempotency_key,
+            expected=fields,
+            create=create,
+            look_first=look_first,
         )
     except IntegrityError:
         # Another key lost the race for the reference's one open card payment.
@@ -223,6 +286,76 @@ def _payment_resume(payment: Payment, *, created: bool, send: Callable[[], Payme
     return send()
 
 
+def _card_to_charge(*, user: User, card: Card) -> Card:
+    """The saved card as it is now, with any block on it, in one read; raises
+    ``CardNotUsable`` (not the user's, removed, disabled, expired) or, for a blocked card,
+    ``PaymentDeclined`` (``blocked_card``, in the security log)."""
+    fresh = cards_with_block(Card.objects.filter(pk=card.pk)).first()
+    if fresh is None or fresh.owner_id != user.pk or not fresh.is_active:
+        raise CardNotUsable()
+    if fresh.is_expired:
+        raise CardNotUsable(
+            gettext("This card has expired. Update its expiry date or choose another card."),
+            code="card_expired",
+        )
+    card_refuse_block(user=user, block_id=fresh.active_block_id, kind="pay_saved")
+    return fresh
+
+
+def payment_record_card_charge(
+    *,
+    user: User,
+    card: Card,
+    amount: Decimal,
+    currency: str,
+    reference: str,
+    idempotency_key: str,
+    description: str = "",
+) -> Payment:
+    """Step 1 of a saved-card charge for a reference the caller is making in its open
+    transaction (an order being placed): the card is checked as ``payment_charge_card``
+    checks it, then the attempt is inserted ``processing``. It commits with the caller's
+    transaction, which must commit before ``payment_charge_recorded`` sends it.
+
+    Nothing is asked about the reference: no other payment can exist, be open or have
+    paid for one that is not committed yet, so the checks ``payment_charge_card`` makes
+    first (its key, ``payment_clear_the_way``, a payment that paid meanwhile) have nothing
+    to find. Raises before writing anything (the caller's transaction stays usable):
+    ``CardNotUsable``, ``PaymentDeclined`` for a blocked card, ``ValueError``/``TypeError``
+    for a bad amount; ``RuntimeError`` outside a transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Record a charge in the transaction that makes its reference.")
+    request = clean_payment_request(amount, currency, reference, idempotency_key, description)
+    card = _card_to_charge(user=user, card=card)
+    return Payment.objects.create(
+        idempotency_key=request.idempotency_key,
+        description=request.description,
+        **_payment_fields(
+            user=user,
+            method=PaymentMethod.CARD,
+            card=card,
+            card_brand=card.brand,
+            card_last4=card.last4,
+            amount=request.amount,
+            currency=request.currency,
+            reference=request.reference,
+        ),
+    )
+
+
+def payment_charge_recorded(*, payment: Payment) -> Payment:
+    """Steps 2 and 3 for a charge ``payment_record_card_charge`` recorded (and its
+    transaction committed): call the processor with no lock held, then settle. Returns
+    and raises like ``payment_charge_card``; a payment no longer open replays its
+    outcome."""
+    return _payment_resume(
+        payment,
+        created=True,
+        send=lambda: _payment_charge(payment, source=payment.card.gateway_token, first_send=True),
+    )
+
+
 def payment_charge_card(
     *,
     user: User,
@@ -248,19 +381,8 @@ def payment_charge_card(
     reference is still open or turned out paid (see ``payment_clear_the_way``).
     """
     request = clean_payment_request(amount, currency, reference, idempotency_key, description)
-    if not Payment.objects.filter(idempotency_key=request.idempotency_key).exists():
-        fresh = Card.objects.filter(pk=card.pk).first()
-        if fresh is None or fresh.owner_id != user.pk or not fresh.is_active:
-            raise CardNotUsable()
-        if fresh.is_expired:
-            raise CardNotUsable(
-                gettext("This card has expired. Update its expiry date or choose another card."),
-                code="card_expired",
-            )
-        card = fresh
-        card_refuse_if_blocked(user=user, fingerprint=card.fingerprint, kind="pay_saved")
-        payment_clear_the_way(reference=request.reference, idempotency_key=request.idempotency_key)
-    payment, created = payment_open(
+    # A replay (same key) finds its payment and continues with it, checking nothing again.
+    payment = payment_find(
         user=user,
         method=PaymentMethod.CARD,
         card=card,
@@ -268,6 +390,19 @@ def payment_charge_card(
         card_last4=card.last4,
         **request.fields(),
     )
+    created = False
+    if payment is None:
+        card = _card_to_charge(user=user, card=card)
+        payment_clear_the_way(reference=request.reference, idempotency_key=request.idempotency_key)
+        payment, created = payment_open(
+            user=user,
+            method=PaymentMethod.CARD,
+            card=card,
+            card_brand=card.brand,
+            card_last4=card.last4,
+            look_first=False,
+            **request.fields(),
+        )
     return _payment_resume(
         payment,
         created=created,

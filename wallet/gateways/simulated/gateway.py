@@ -153,11 +153,13 @@ class SimulatedGateway(PaymentGateway):
         if not idempotency_key:
             raise GatewayRequestError(code="idempotency_key_required")
         currency = currency.upper()
+        # A token's row is read once, for the request's card and (a new charge) its outcome.
+        stored = self._stored_token(source)
         request_hash = _hash(
             {
                 # The card, not the token: a retry that had to tokenize the same card
                 # again is still the same request.
-                "card": self._source_fingerprint(source),
+                "card": stored.fingerprint if stored is not None else source.fingerprint,
                 "amount_minor": amount_minor,
                 "currency": currency,
                 "description": description,
@@ -165,7 +167,7 @@ class SimulatedGateway(PaymentGateway):
         )
         charge = SimulatedCharge.objects.filter(idempotency_key=idempotency_key).first()
         if charge is None:
-            fields = self._decide(source)
+            fields = self._decide(source, stored)
             try:
                 with transaction.atomic():
                     charge = SimulatedCharge.objects.create(
@@ -195,23 +197,21 @@ class SimulatedGateway(PaymentGateway):
         return self._result(charge, raise_processing_error=True)
 
     @staticmethod
-    def _source_fingerprint(source: str | CardData) -> str:
+    def _stored_token(source: str | CardData) -> SimulatedToken | None:
+        """The token ``source`` names (deleted or not), None for card data; an unknown
+        token is refused (``no_such_token``)."""
         if not isinstance(source, str):
-            return source.fingerprint
-        fingerprint = (
-            SimulatedToken.objects.filter(token=source)
-            .values_list("fingerprint", flat=True)
-            .first()
-        )
-        if fingerprint is None:
+            return None
+        token = SimulatedToken.objects.filter(token=source).first()
+        if token is None:
             raise GatewayRequestError(code="no_such_token")
-        return fingerprint
+        return token
 
-    def _decide(self, source: str | CardData) -> dict:
-        """The charge row's fields for a new charge on ``source``."""
+    def _decide(self, source: str | CardData, token: SimulatedToken | None) -> dict:
+        """The charge row's fields for a new charge on ``source`` (``token``: its stored
+        token when it is one)."""
         if isinstance(source, str):
-            token = SimulatedToken.objects.filter(token=source, deleted_at__isnull=True).first()
-            if token is None:
+            if token is None or token.deleted_at is not None:
                 raise GatewayRequestError(code="no_such_token")
             card_fields = {
                 "token": token,
