@@ -85,6 +85,16 @@ def payments_for_reference(*, reference: str) -> QuerySet[Payment]:
     )
 
 
+def payments_shown_for_reference(*, reference: str) -> QuerySet[Payment]:
+    """``payments_for_reference`` as the shopper's order page shows them: with refunds, but
+    without the card row (a payment keeps the brand and last 4 digits it was made with)."""
+    return (
+        Payment.objects.filter(reference=reference)
+        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.order_by("created_at")))
+        .order_by("created_at", "id")
+    )
+
+
 def payment_refunded_amount(*, payment: Payment) -> Decimal:
     """What has been refunded (succeeded refunds only). Uses the payment's prefetched
     refunds when it has them (``payments_for_reference`` does), else one query."""
