@@ -220,6 +220,10 @@ def order_card_saved_by_payment(*, order: Order) -> Card | None:
     return paid.card
 
 
+# Brands whose badge is shorter than their name (shop/_card_label.html prints the same).
+CARD_BADGES = {"mastercard": "MC", "unionpay": "UPAY", "discover": "DISC"}
+
+
 @dataclass(frozen=True)
 class CardChoice:
     """A saved card as a Way of payment option."""
@@ -240,6 +244,11 @@ class CardChoice:
     @property
     def is_expired(self) -> bool:
         return self.card.is_expired
+
+    @property
+    def badge(self) -> str:
+        """The brand as the card badge prints it ("VISA", "MC")."""
+        return CARD_BADGES.get(self.card.brand, self.card.brand.upper())
 
 
 def card_choices_for_user(*, user: User) -> list[CardChoice]:
