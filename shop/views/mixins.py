@@ -18,10 +18,14 @@ class IdsFirstPaginator(Paginator):
     """Pages a queryset whose rows carry per-row subqueries (the orders list's item count,
     its waiting transfer). A plain ``OFFSET`` makes the database work those out for every
     row it skips; here the page's ids are picked first, off the ordering's index, and only
-    those rows are annotated, in the same query."""
+    those rows are annotated, in the same query. The first page skips no rows, so it is
+    read directly: the database works the subqueries out for just the rows it returns, and
+    the query is simpler to build."""
 
     def page(self, number) -> Page:
         number = self.validate_number(number)
+        if number == 1:
+            return super().page(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
