@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -124,6 +125,17 @@ def activity_for_user(*, user: User, kind: str | None = None) -> QuerySet[Wallet
     )
     if kind:
         events = events.filter(kind=kind)
+    return events.order_by("-created_at", "-id")
+
+
+def activity_shown_for_user(*, user: User, kinds: Iterable[str] = ()) -> QuerySet[WalletEvent]:
+    """``activity_for_user`` as the Payment activity page shows it, newest first, ``kinds``
+    (if any) filtering it: each line names its payment's order and card, so the payment is
+    joined; the card, refund and actor rows are not (the page tells support's lines apart
+    by ``actor_id`` alone), which keeps the query light to build."""
+    events = WalletEvent.objects.filter(user=user).select_related("payment")
+    if kinds:
+        events = events.filter(kind__in=kinds)
     return events.order_by("-created_at", "-id")
 
 

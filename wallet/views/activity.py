@@ -33,11 +33,10 @@ class ActivityView(WalletOrSavedCardsMixin, ListView):
         return kind if kind in KIND_FILTERS else ""
 
     def get_queryset(self):
-        events = selectors.activity_for_user(user=self.request.user)
         kind = self.get_kind()
-        if kind:
-            events = events.filter(kind__in=KIND_FILTERS[kind][1])
-        return events
+        return selectors.activity_shown_for_user(
+            user=self.request.user, kinds=KIND_FILTERS[kind][1] if kind else ()
+        )
 
     def get_context_data(self, **kwargs):
         filters = [(value, label) for value, (label, _kinds) in KIND_FILTERS.items()]
