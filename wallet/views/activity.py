@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 
+from core.pagination import FirstPageCountsPaginator
 from wallet import selectors
 from wallet.models import WalletEvent
 from wallet.views.mixins import WalletOrSavedCardsMixin
@@ -27,6 +28,7 @@ class ActivityView(WalletOrSavedCardsMixin, ListView):
     template_name = "wallet/activity_list.html"
     context_object_name = "events"
     paginate_by = 20
+    paginator_class = FirstPageCountsPaginator
 
     def get_kind(self) -> str:
         kind = self.request.GET.get("kind", "")
