@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -85,6 +86,16 @@ def payments_for_reference(*, reference: str) -> QuerySet[Payment]:
     )
 
 
+def payments_shown_for_reference(*, reference: str) -> QuerySet[Payment]:
+    """``payments_for_reference`` as the shopper's order page shows them: with refunds, but
+    without the card row (a payment keeps the brand and last 4 digits it was made with)."""
+    return (
+        Payment.objects.filter(reference=reference)
+        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.order_by("created_at")))
+        .order_by("created_at", "id")
+    )
+
+
 def payment_refunded_amount(*, payment: Payment) -> Decimal:
     """What has been refunded (succeeded refunds only). Uses the payment's prefetched
     refunds when it has them (``payments_for_reference`` does), else one query."""
@@ -114,6 +125,17 @@ def activity_for_user(*, user: User, kind: str | None = None) -> QuerySet[Wallet
     )
     if kind:
         events = events.filter(kind=kind)
+    return events.order_by("-created_at", "-id")
+
+
+def activity_shown_for_user(*, user: User, kinds: Iterable[str] = ()) -> QuerySet[WalletEvent]:
+    """``activity_for_user`` as the Payment activity page shows it, newest first, ``kinds``
+    (if any) filtering it: each line names its payment's order and card, so the payment is
+    joined; the card, refund and actor rows are not (the page tells support's lines apart
+    by ``actor_id`` alone), which keeps the query light to build."""
+    events = WalletEvent.objects.filter(user=user).select_related("payment")
+    if kinds:
+        events = events.filter(kind__in=kinds)
     return events.order_by("-created_at", "-id")
 
 

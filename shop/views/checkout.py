@@ -83,6 +83,9 @@ class OrderPageView(LoginRequiredMixin, View):
         signature = services.checkout_lines_signature(
             (item.product.pk, item.quantity, item.product.price) for item in group.lines
         )
+        render_new_address = (
+            self.always_render_new_address or form["address"].value() == NEW_ADDRESS
+        )
         context = {
             # A page shown again (errors) gets a fresh token and what it shows now: nothing
             # was placed with the old one, and a tampered value must not stick.
@@ -91,10 +94,9 @@ class OrderPageView(LoginRequiredMixin, View):
             "seller": group.seller,
             "group": group,
             "form": form,
-            "address_form": form.address_form,
-            "render_new_address": (
-                self.always_render_new_address or form["address"].value() == NEW_ADDRESS
-            ),
+            # Made only when drawn: its country list is most of the form's cost.
+            "address_form": form.address_form if render_new_address else None,
+            "render_new_address": render_new_address,
             "checkout_error": error,
             **self.page_context(),
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 from django.views.generic import ListView
 
+from core.pagination import FirstPageCountsPaginator
 from wallet import selectors
 from wallet.models import WalletEvent
 from wallet.views.mixins import WalletOrSavedCardsMixin
@@ -27,17 +28,17 @@ class ActivityView(WalletOrSavedCardsMixin, ListView):
     template_name = "wallet/activity_list.html"
     context_object_name = "events"
     paginate_by = 20
+    paginator_class = FirstPageCountsPaginator
 
     def get_kind(self) -> str:
         kind = self.request.GET.get("kind", "")
         return kind if kind in KIND_FILTERS else ""
 
     def get_queryset(self):
-        events = selectors.activity_for_user(user=self.request.user)
         kind = self.get_kind()
-        if kind:
-            events = events.filter(kind__in=KIND_FILTERS[kind][1])
-        return events
+        return selectors.activity_shown_for_user(
+            user=self.request.user, kinds=KIND_FILTERS[kind][1] if kind else ()
+        )
 
     def get_context_data(self, **kwargs):
         filters = [(value, label) for value, (label, _kinds) in KIND_FILTERS.items()]
