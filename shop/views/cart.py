@@ -134,10 +134,11 @@ class CartLinesUpdateView(View):
     quantity box ``quantity-<line id>`` and two buttons, ``update=<line id>`` and
     ``remove=<line id>``, so the page needs no form (nor CSRF token) per line.
 
-    **Remove** removes that line and nothing else. **Update** (also what Enter in any
-    quantity box presses: the group's first button) sets the pressed line and every line
-    of the group whose box no longer shows its quantity, each with its own message; a line
-    refused (bad number, too few in stock) keeps its quantity.
+    **Remove** removes that line and nothing else. **Update** sets every line of the group
+    whose box no longer shows its quantity, or the pressed line when no box changed: Enter
+    in any box presses the group's first button, whichever line that is. Each line set
+    or refused (bad number, too few in stock) says so in a message; a refused line keeps
+    its quantity.
     """
 
     http_method_names = ["post"]
@@ -158,7 +159,7 @@ class CartLinesUpdateView(View):
                 .select_related("product")
                 .order_by("created_at", "id")
             )
-            for line in lines:
-                if line.pk == pressed.pk or typed[line.pk] != str(line.quantity):
-                    _set_quantity(request, line, typed[line.pk])
+            changed = [line for line in lines if typed[line.pk] != str(line.quantity)]
+            for line in changed or [line for line in lines if line.pk == pressed.pk]:
+                _set_quantity(request, line, typed[line.pk])
         return redirect("shop:cart")

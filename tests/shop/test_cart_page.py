@@ -129,7 +129,9 @@ def test_update_sets_the_pressed_line(user_client, mug, lamp):
     assert mug.quantity == 4
 
 
-def test_update_also_sets_every_line_whose_box_was_changed(user_client, mug, lamp):
+def test_update_sets_the_lines_whose_box_changed_whichever_button_was_pressed(
+    user_client, mug, lamp
+):
     # Enter in the lamp's box presses the group's first button: the mug's Update.
     response = user_client.post(
         UPDATE,
@@ -137,12 +139,19 @@ def test_update_also_sets_every_line_whose_box_was_changed(user_client, mug, lam
         follow=True,
     )
 
-    assert messages_of(response) == [
-        "Updated Stoneware Mug: quantity 2.",
-        "Updated Oak Lamp: quantity 3.",
-    ]
+    assert messages_of(response) == ["Updated Oak Lamp: quantity 3."]
     lamp.refresh_from_db()
     assert lamp.quantity == 3
+
+
+def test_update_with_no_box_changed_confirms_the_pressed_line(user_client, mug, lamp):
+    response = user_client.post(
+        UPDATE,
+        {f"quantity-{mug.pk}": "2", f"quantity-{lamp.pk}": "1", "update": str(lamp.pk)},
+        follow=True,
+    )
+
+    assert messages_of(response) == ["Updated Oak Lamp: quantity 1."]
 
 
 def test_update_above_the_stock_keeps_the_cart_and_says_why(user_client, mug, lamp):
