@@ -7,15 +7,14 @@ Written in the template language a line cost ~0.4 ms (two forms with a CSRF toke
 money filters) and a group's header and footer as much again, so a 100-line cart took five
 times as long as a 1-line one. Here a line is one f-string whose values are escaped with
 ``html.escape`` (what Django's ``escape`` calls) and whose words are translated once per
-page, and a group's texts are gettext and ``format_money`` calls: microseconds each.
+page (product URLs are remembered per slug by ``shop.models.catalog.slug_url``), and a
+group's texts are gettext and ``format_money`` calls: microseconds each.
 
 The markup and words are the template's (less the indentation inside a line). The picture
 is ``shop/_product_image.html``'s with ``img_class="rounded"`` and the shipping rule
 ``shop/_shipping_rule.html``'s; tests/shop/test_cart_page.py holds each to its partial.
 """
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -31,24 +30,6 @@ from shop.models import Product, Seller
 from shop.selectors.cart import CartLineView, SellerCartGroup
 
 register = template.Library()
-
-# What reverse() leaves as it is in a URL (SlugField's alphabet).
-_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-
-
-def _slug_urls(view_name: str, kwarg: str) -> Callable[[str], str]:
-    """The URLs of ``view_name`` by slug, with one reverse() for a whole page: they differ
-    only by the slug, and reverse() (resolver, script prefix, language) was a third of a
-    cart line's cost. A slug reverse() would have to quote goes through reverse()."""
-    marker = "slug"
-    head, tail = reverse(view_name, kwargs={kwarg: marker}).rsplit(marker, 1)
-
-    def url(slug: str) -> str:
-        if _PLAIN_SLUG.fullmatch(slug):
-            return f"{head}{slug}{tail}"
-        return reverse(view_name, kwargs={kwarg: slug})
-
-    return url
 
 
 def _picture(product: Product, no_image: str) -> str:
@@ -66,7 +47,7 @@ def _picture(product: Product, no_image: str) -> str:
 
 @dataclass(frozen=True)
 class _Page:
-    """What every line and group of a page says or links to, made once per page."""
+    """What every line and group of a page says, translated once per page."""
 
     language: str | None
     qty: str
@@ -78,9 +59,6 @@ class _Page:
     remove_of: str
     each: str
     no_image: str
-    product_url: Callable[[str], str]
-    seller_url: Callable[[str], str]
-    checkout_url: Callable[[str], str]
 
     @classmethod
     def of(cls, context: Context) -> "_Page":
@@ -97,9 +75,6 @@ class _Page:
                 remove_of=escape(gettext("Remove %(product)s")),
                 each=escape(gettext("%(price)s each")),
                 no_image=escape(gettext("No image")),
-                product_url=_slug_urls("shop:product-detail", "slug"),
-                seller_url=_slug_urls("shop:seller-detail", "slug"),
-                checkout_url=_slug_urls("shop:checkout", "seller_slug"),
             )
         return page
 
@@ -115,7 +90,7 @@ def cart_lines(context: Context, lines: list[CartLineView]) -> SafeString:
         line = item.line
         product = line.product
         pk = line.pk
-        url = escape(w.product_url(product.slug))
+        url = escape(product.get_absolute_url())
         title = escape(product.title)
         named = {"product": title}
         price = escape(format_money(product.price, product.currency, w.language))
@@ -180,7 +155,7 @@ def cart_group(context: Context, group: SellerCartGroup) -> dict[str, str | int]
     return {
         "seller_pk": seller.pk,
         "seller_name": seller.name,
-        "seller_url": page.seller_url(seller.slug),
+        "seller_url": seller.get_absolute_url(),
         "ships_from": gettext("Ships from %(country)s") % {"country": country_name(seller.country)},
         "shipping_rule": shipping_rule(seller, language),
         "subtotal_label": ngettext(
@@ -200,7 +175,7 @@ def cart_group(context: Context, group: SellerCartGroup) -> dict[str, str | int]
             if shortfall and group.is_orderable
             else ""
         ),
-        "checkout_url": page.checkout_url(seller.slug),
+        "checkout_url": reverse("shop:checkout", args=[seller.slug]),
         "order_label": gettext("Order from this seller: %(seller)s") % named,
         "fix_hint": gettext("Fix the items marked above to order from %(seller)s.") % named,
     }

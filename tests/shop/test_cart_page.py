@@ -10,13 +10,13 @@ import pytest
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
 from shop.models import CartLine
-from shop.templatetags.cart_tags import _picture, _slug_urls, shipping_rule
+from shop.templatetags.cart_tags import _picture, shipping_rule
 from tests.factories import CartFactory, CartLineFactory, ProductFactory, SellerFactory
 from tests.shop.conftest import messages_of
 
@@ -306,12 +306,3 @@ def test_a_groups_shipping_rule_is_the_shipping_rule_partial(db, language, fee, 
     with translation.override(language):
         partial = render_to_string("shop/_shipping_rule.html", {"seller": seller})
         assert shipping_rule(seller) == partial.strip()
-
-
-def test_product_urls_are_reverses_for_any_slug():
-    url = _slug_urls("shop:product-detail", "slug")
-
-    for slug in ["mug", "oak-lamp_2", "SLUG", "a-slug-about-slugs"]:
-        assert url(slug) == reverse("shop:product-detail", kwargs={"slug": slug})
-    with pytest.raises(NoReverseMatch):
-        url("кружка")
