@@ -15,6 +15,7 @@ urlpatterns = [
     # cart
     path("cart/", cart.CartView.as_view(), name="cart"),
     path("cart/add/<int:product_id>/", cart.CartAddView.as_view(), name="cart-add"),
+    path("cart/lines/update/", cart.CartLinesUpdateView.as_view(), name="cart-lines-update"),
     path(
         "cart/lines/<int:line_id>/update/",
         cart.CartLineUpdateView.as_view(),

@@ -109,18 +109,32 @@ def _line_problem(line: CartLine, *, buy_now: bool = False) -> str:
 
 
 def cart_lines_by_seller(
-    *, cart: Cart | None, seller: Seller | None = None
+    *,
+    cart: Cart | None = None,
+    user: User | None = None,
+    cart_id: int | None = None,
+    seller: Seller | None = None,
 ) -> list[SellerCartGroup]:
     """The cart's lines grouped by seller (sellers by name, lines in the order added), each
     group with its subtotal, shipping fee and total from `shop.pricing.seller_totals`.
 
-    Lines that cannot be ordered (delisted, sold out, more than the stock) stay visible
-    with their problem and are left out of the totals. One query. Pass `seller` to get
-    only that seller's group (checkout).
+    The cart is `cart`, or the one `user` owns, or the anonymous one with id `cart_id`
+    (as `cart_item_count` finds it): by owner it takes no query of its own. Lines that
+    cannot be ordered (delisted, sold out, more than the stock) stay visible with their
+    problem and are left out of the totals. One query. Pass `seller` to get only that
+    seller's group (checkout).
     """
-    if cart is None or cart.pk is None:
+    if cart is not None:
+        if cart.pk is None:
+            return []
+        lines = CartLine.objects.filter(cart=cart)
+    elif user is not None:
+        lines = CartLine.objects.filter(cart__user=user)
+    elif isinstance(cart_id, int):
+        lines = CartLine.objects.filter(cart_id=cart_id, cart__user__isnull=True)
+    else:
         return []
-    lines = CartLine.objects.filter(cart=cart).select_related("product__seller")
+    lines = lines.select_related("product__seller")
     if seller is not None:
         lines = lines.filter(product__seller=seller)
     by_seller: dict[int, list[CartLine]] = {}

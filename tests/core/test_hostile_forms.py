@@ -1,8 +1,8 @@
 """Hostile form input never 500s and never half-saves (property-based, through the views):
-sign-up, the address book, the cart (add, change quantity) and search get empty strings,
-10,000-character strings, control characters, right-to-left overrides, HTML and SQL
-fragments, negative and huge numbers. Each answer is a form error or a success, and the
-database holds either the whole valid record or nothing.
+sign-up, the address book, the cart (add, change quantity, the cart page's seller form) and
+search get empty strings, 10,000-character strings, control characters, right-to-left
+overrides, HTML and SQL fragments, negative and huge numbers. Each answer is a form error or
+a success, and the database holds either the whole valid record or nothing.
 
 Example counts are kept small (and derandomised) so the suite stays fast and repeatable."""
 
@@ -157,6 +157,24 @@ def test_hostile_cart_quantity_change_keeps_the_line_valid(user, quantity):
     assert response.status_code == 302
     line.refresh_from_db()
     assert 1 <= line.quantity <= 5
+
+
+@examples
+@given(quantity=HOSTILE_NUMBER, pressed=HOSTILE_TEXT, button=st.sampled_from(["update", "remove"]))
+def test_hostile_cart_seller_form_keeps_the_lines_valid(user, quantity, pressed, button):
+    cart = Cart.objects.filter(user=user).first() or CartFactory(user=user)
+    line = CartLineFactory(cart=cart, product=ProductFactory(stock=5), quantity=2)
+    client = Client()
+    client.force_login(user)
+
+    response = client.post(
+        reverse("shop:cart-lines-update"),
+        {f"quantity-{line.pk}": quantity, "update": str(line.pk), button: pressed},
+    )
+
+    _assert_not_500(response)
+    assert response.status_code in (302, 404)
+    assert all(1 <= line.quantity <= 5 for line in CartLine.objects.filter(cart=cart))
 
 
 # ------------------------------------------------------------------------------ search

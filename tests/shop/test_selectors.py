@@ -112,3 +112,22 @@ def test_cart_lines_by_seller_is_one_query(db, django_assert_num_queries):
     with django_assert_num_queries(1):
         groups = cart_lines_by_seller(cart=cart)
         assert sum(len(g.lines) for g in groups) == 6
+
+
+def test_cart_lines_by_owner_are_one_query_and_only_that_owners(
+    db, user, other_user, django_assert_num_queries
+):
+    mine = CartLineFactory(cart=CartFactory(user=user))
+    CartLineFactory(cart=CartFactory(user=other_user))
+    anonymous = CartLineFactory(cart=CartFactory(user=None))
+
+    with django_assert_num_queries(1):
+        (by_user,) = cart_lines_by_seller(user=user)
+    with django_assert_num_queries(1):
+        (by_id,) = cart_lines_by_seller(cart_id=anonymous.cart_id)
+
+    assert [item.line for item in by_user.lines] == [mine]
+    assert [item.line for item in by_id.lines] == [anonymous]
+    # A session's cart id never reaches a user's cart.
+    assert cart_lines_by_seller(cart_id=mine.cart_id) == []
+    assert cart_lines_by_seller(cart_id=None) == cart_lines_by_seller(cart=None) == []
