@@ -139,13 +139,12 @@ else:
 
 # Sessions live in the database; with a shared cache (REDIS_URL) they are read from it and
 # written through to the database ("cached_db"), so every app server sees every session and
-# none is lost when the cache restarts. SESSION_ENGINE overrides, e.g.
+# none is lost when the cache restarts. core.sessions' stores are Django's, reading the
+# database with SQL compiled once per process. SESSION_ENGINE overrides, e.g.
 # django.contrib.sessions.backends.cache to keep them in Redis alone.
 SESSION_ENGINE = env_str(
     "SESSION_ENGINE",
-    default="django.contrib.sessions.backends.cached_db"
-    if _cache_url
-    else "django.contrib.sessions.backends.db",
+    default="core.sessions.cached_db" if _cache_url else "core.sessions.db",
 )
 
 # ----------------------------------------------------------------------- auth
