@@ -34,8 +34,11 @@ run: seed
 	DEBUG=1 CAPTCHA_TEST_MODE=$${CAPTCHA_TEST_MODE:-0} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; each has its own test database and
+# live server); TEST_WORKERS=0 runs it in this process alone.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

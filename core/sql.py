@@ -1,49 +1,138 @@
-"""SQL compiled by the ORM once per process, for the few queries of one fixed shape that
-run on every request (loading the session, loading the signed-in user).
+"""Queries compiled by the ORM once per process, for the few lookups of one fixed shape
+that run on every request or every page view (the session, the signed-in user, the
+product page's product).
 
-Building and compiling a queryset costs about 0.5 ms of Python, several times what
-PostgreSQL takes to answer such a lookup. ``compiled_sql`` compiles the queryset once per
-database, finds where each stand-in value it was built with went among the SQL's
-parameters, and returns the SQL with that order; callers run it with ``Manager.raw()``,
-which still maps columns to fields through the backend's converters.
+Building and compiling a queryset costs 0.5-1.5 ms of Python, several times what
+PostgreSQL takes to answer such a lookup. A ``CompiledQuery`` builds its queryset once
+per database with stand-in values, finds where each stand-in went among the SQL's
+parameters, and keeps the SQL with what Django's model iterable needs to turn a row into
+model instances (the selected columns, ``select_related`` populators, annotation
+positions). Each call then runs the SQL through the connection's cursor (so query logging
+and counting see it) and builds the instances as ``QuerySet`` iteration would, through
+the backend's converters and ``Model.from_db``.
+
+Only for querysets whose shape does not depend on the values (no ``__in`` lists, no
+optional filters). Stand-ins are found among the parameters by type and value, so pick
+values no real row has (a NUL in a string, a negative key); each must reach the SQL as
+given and exactly once, or compiling raises ``RuntimeError`` rather than run wrong SQL.
+Other parameters (values the queryset fixes itself, ``is_active=True``) are kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from django.core.signals import setting_changed
-from django.db.models import QuerySet
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
 
-_compiled: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+_all: list[CompiledQuery] = []
 
 
-def compiled_sql(
-    name: str, alias: str, build: Callable[[], tuple[QuerySet, Mapping[str, object]]]
-) -> tuple[str, tuple[str, ...]]:
-    """The SQL of the queryset ``build()`` returns, on database ``alias``, compiled on
-    first use under ``name``, and the names of its parameters in the order it takes them.
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    # The SQL's parameters in order: a stand-in's name (filled in on each call), or a
+    # value the queryset itself fixed (``is_active=True``), kept as it is.
+    params: tuple[tuple[bool, object], ...]
+    compiler: object
+    converters: dict
+    model: type[Model]
+    start: int
+    end: int
+    init_list: list[str]
+    populators: list
+    annotations: dict[str, int]
 
-    ``build`` returns the queryset, made with stand-in values, and those values by name as
-    the database receives them; each must be a parameter exactly once, and nothing else
-    may be, or this raises ``RuntimeError``.
-    """
-    key = (name, alias)
-    found = _compiled.get(key)
-    if found is None:
-        queryset, stand_ins = build()
-        sql, params = queryset.query.get_compiler(alias).as_sql()
-        order = tuple(
-            next((n for n, value in stand_ins.items() if value == param), "?") for param in params
+
+class CompiledQuery:
+    """``build(alias)`` returns the queryset, made with stand-in values, and those values
+    by name as that database receives them; ``first(**values)`` runs it with the values
+    under the same names."""
+
+    def __init__(
+        self,
+        name: str,
+        model: type[Model],
+        build: Callable[[str], tuple[QuerySet, Mapping[str, object]]],
+    ):
+        self.name = name
+        self.model = model
+        self.build = build
+        self._by_alias: dict[str, _Compiled] = {}
+        _all.append(self)
+
+    def sql(self, alias: str) -> str:
+        return self._compiled(alias).sql
+
+    def first(self, *, using: str | None = None, **values) -> Model | None:
+        """The first instance the query finds with these values, or None."""
+        alias = using or router.db_for_read(self.model)
+        compiled = self._compiled(alias)
+        with connections[alias].cursor() as cursor:
+            params = [values[p] if named else p for named, p in compiled.params]
+            cursor.execute(compiled.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if compiled.converters:
+            (row,) = compiled.compiler.apply_converters([row], compiled.converters)
+        obj = compiled.model.from_db(alias, compiled.init_list, row[compiled.start : compiled.end])
+        for populator in compiled.populators:
+            populator.populate(row, obj)
+        for name, position in compiled.annotations.items():
+            setattr(obj, name, row[position])
+        return obj
+
+    def _compiled(self, alias: str) -> _Compiled:
+        found = self._by_alias.get(alias)
+        if found is None:
+            found = self._by_alias[alias] = self._compile(alias)
+        return found
+
+    def _compile(self, alias: str) -> _Compiled:
+        queryset, stand_ins = self.build(alias)
+        compiler = queryset.query.get_compiler(alias)
+        sql, params = compiler.as_sql()
+        found = tuple(
+            next(
+                ((True, name) for name, value in stand_ins.items() if _same(value, param)),
+                (False, param),
+            )
+            for param in params
         )
-        if sorted(order) != sorted(stand_ins):
-            raise RuntimeError(f"{name}: compiled with parameters {params!r}, not {stand_ins!r}")
-        found = _compiled[key] = (sql, order)
-    return found
+        if sorted(p for named, p in found if named) != sorted(stand_ins):
+            raise RuntimeError(
+                f"{self.name}: compiled with parameters {params!r}, not {dict(stand_ins)!r}"
+            )
+        select, klass_info = compiler.select, compiler.klass_info
+        if compiler.has_extra_select:
+            raise RuntimeError(f"{self.name}: extra(select=...) is not supported")
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        return _Compiled(
+            sql=sql,
+            params=found,
+            compiler=compiler,
+            converters=compiler.get_converters([column[0] for column in select]),
+            model=klass_info["model"],
+            start=start,
+            end=end,
+            init_list=[column[0].target.attname for column in select[start:end]],
+            populators=get_related_populators(klass_info, select, alias),
+            annotations=dict(compiler.annotation_col_map or {}),
+        )
+
+
+def _same(stand_in: object, param: object) -> bool:
+    return type(stand_in) is type(param) and stand_in == param
 
 
 def _forget(**kwargs) -> None:
-    _compiled.clear()
+    for query in _all:
+        query._by_alias.clear()
 
 
 setting_changed.connect(_forget, dispatch_uid="core.sql.forget")

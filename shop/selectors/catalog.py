@@ -8,8 +8,10 @@ from operator import and_
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections
 from django.db.models import Case, Expression, Func, Q, QuerySet, Value, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from core.sql import CompiledQuery
 from shop.models import Product, Seller
 
 # The search box says maxlength=100; anything longer is cut, never an error.
@@ -33,9 +35,22 @@ def product_list_active() -> QuerySet[Product]:
     )
 
 
+def _active_by_slug(alias: str):
+    return Product.objects.active().select_related("seller").filter(slug=_SLUG), {"slug": _SLUG}
+
+
+_SLUG = "\x00slug"  # the stand-in _active_by_slug is compiled with
+# The product page's lookup: compiled once per process (core.sql), run on every view.
+_product_page = CompiledQuery("product page", Product, _active_by_slug)
+
+
 def product_get_active(*, slug: str) -> Product:
-    """The active product with this slug, or Http404 (inactive products are hidden)."""
-    return get_object_or_404(Product.objects.active().select_related("seller"), slug=slug)
+    """The active product with this slug, its seller joined, or Http404 (inactive products
+    are hidden)."""
+    product = _product_page.first(slug=slug)
+    if product is None:
+        raise Http404("No product matches the given query.")
+    return product
 
 
 def seller_get(*, slug: str) -> Seller:

@@ -22,6 +22,14 @@ from tests.factories import CardFactory, ProductFactory, order_placed
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _tasks_discovered():
+    """Every task module imported, as a worker does at start (autodiscovery), whichever
+    tests this process happened to run before these."""
+    app.loader.import_default_modules()
+
+
 NOW = timezone.now()
 EMPTY_REPORT = SimpleNamespace(
     settled=[], orders=0, still_waiting=[], mismatches=[], in_flight=[], skipped="", applied=[]

@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from core.sessions import cached_db, db
-from core.sql import compiled_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -74,12 +73,3 @@ def test_the_site_uses_these_stores_and_a_signed_in_session_survives(client, use
 
     assert response.status_code == 200
     assert response.context["request"].user == user
-
-
-def test_compiling_refuses_a_query_whose_parameters_are_not_the_stand_ins():
-    def build():
-        queryset = Session.objects.filter(session_key="a", expire_date__gt=timezone.now())
-        return queryset, {"key": "a"}
-
-    with pytest.raises(RuntimeError, match="compiled with parameters"):
-        compiled_sql("test-mismatch", "default", build)
