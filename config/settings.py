@@ -68,7 +68,8 @@ MIDDLEWARE = [
     # Before anything reads the path: a NUL or control character in it is a 400, never a
     # database error.
     "core.middleware.RefuseControlCharactersMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the header of settings built once per process.
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Django's LocaleMiddleware, reading the language only from the switcher's cookie: see
     # core.middleware.LocaleMiddleware.

@@ -178,3 +178,72 @@ def test_no_store_settings_name_real_pages():
 
     walk(get_resolver().url_patterns)
     assert set(settings.NO_STORE_URL_NAMES) <= names
+
+
+# --------------------------------------- core.middleware.ContentSecurityPolicyMiddleware
+
+
+def _csp_response(request, **tuning):
+    from django.http import HttpResponse
+
+    from core.middleware import ContentSecurityPolicyMiddleware
+
+    def view(request):
+        response = HttpResponse("ok")
+        for name, value in tuning.items():
+            setattr(response, name, value)
+        return response
+
+    middleware = ContentSecurityPolicyMiddleware(view)
+    return middleware(request)
+
+
+def test_the_memoised_policy_is_the_one_django_csp_builds(client, user_client, rf):
+    from csp.utils import build_policy
+
+    expected = build_policy()
+    assert client.get(reverse("shop:home"))["Content-Security-Policy"] == expected
+    assert user_client.get(reverse("wallet:home"))["Content-Security-Policy"] == expected
+    assert _csp_response(rf.get("/"))["Content-Security-Policy"] == expected
+
+
+def test_a_response_a_view_tuned_or_a_nonce_still_goes_through_django_csp(rf, settings):
+    from csp.constants import NONCE, SELF
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"script-src": [SELF, NONCE]}}
+    tuned = _csp_response(rf.get("/"), _csp_update={"img-src": ["https://img.example"]})
+    assert "https://img.example" in tuned["Content-Security-Policy"]
+
+    assert "Content-Security-Policy" not in _csp_response(rf.get("/"), _csp_exempt=True)
+
+    request = rf.get("/")
+
+    def view(request):
+        from django.http import HttpResponse
+
+        return HttpResponse(f"<script nonce='{request.csp_nonce}'>")
+
+    from core.middleware import ContentSecurityPolicyMiddleware
+
+    response = ContentSecurityPolicyMiddleware(view)(request)
+    policy = response["Content-Security-Policy"]
+    assert f"script-src 'self' 'nonce-{request._csp_nonce}'" in policy
+
+
+def test_a_nonce_asked_for_after_the_header_is_written_is_an_error(rf):
+    from csp.exceptions import CSPNonceError
+
+    request = rf.get("/")
+    _csp_response(request)
+    with pytest.raises(CSPNonceError):
+        str(request.csp_nonce)
+
+
+def test_a_policy_change_in_settings_is_seen(rf, settings):
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'", "cdn.example"]}}
+    assert "cdn.example" in _csp_response(rf.get("/"))["Content-Security-Policy"]
+
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    response = _csp_response(rf.get("/"))
+    assert "cdn.example" in response["Content-Security-Policy"]
+    assert response["Content-Security-Policy-Report-Only"] == "default-src 'none'"
