@@ -99,18 +99,22 @@ class _SearchDocument(Expression):
         return f"{compiler.quote_name_unless_alias(self.alias)}.{column}", []
 
 
-def _search_postgresql(products: QuerySet[Product], words: list[str]) -> QuerySet[Product]:
+def _tsquery(words: list[str]) -> SearchQuery:
     # A word matches as the start of a word ("lam" finds "lamp"), stemmed the way the
     # document was ("lamps" finds "lamp", "кружки" finds "кружка"). One-letter words match
     # whole: as prefixes they would match most of the catalog. The words are letters and
     # digits only, so they can't carry to_tsquery's operators.
-    wanted = reduce(
+    return reduce(
         and_,
         (
             SearchQuery(word if len(word) == 1 else f"{word}:*", search_type="raw", config=_CONFIG)
             for word in words
         ),
     )
+
+
+def _search_postgresql(products: QuerySet[Product], words: list[str]) -> QuerySet[Product]:
+    wanted = _tsquery(words)
     in_title = Func(
         _SearchDocument(),
         template="ts_filter(%(expressions)s, '{a}'::\"char\"[])",
@@ -123,19 +127,43 @@ def _search_postgresql(products: QuerySet[Product], words: list[str]) -> QuerySe
     )
 
 
+def _word_patterns(words: list[str]) -> list[str]:
+    return [
+        rf"(?<![^\W_]){re.escape(word)}" + (r"(?![^\W_])" if len(word) == 1 else "")
+        for word in words
+    ]
+
+
 def _search_other(products: QuerySet[Product], words: list[str]) -> QuerySet[Product]:
     # SQLite (the zero-setup default) scans: each word must start a word of the title or
     # description (one-letter words be one), case-insensitively (Python's re, Unicode-aware,
     # runs SQLite's REGEXP), as on PostgreSQL but without stemming or stop words.
-    patterns = [
-        rf"(?<![^\W_]){re.escape(word)}" + (r"(?![^\W_])" if len(word) == 1 else "")
-        for word in words
-    ]
+    patterns = _word_patterns(words)
     found = reduce(and_, (Q(title__iregex=p) | Q(description__iregex=p) for p in patterns))
     in_title = reduce(and_, (Q(title__iregex=p) for p in patterns))
     return products.filter(found).alias(
         title_rank=Case(When(in_title, then=Value(0)), default=Value(1))
     )
+
+
+def products_matching(*, products: QuerySet[Product], query: str) -> QuerySet[Product]:
+    """``products`` narrowed to those whose title or description has every word of
+    ``query``, matched as ``product_search`` matches them (on PostgreSQL through the GIN
+    index, so it stays fast over a large catalog), or whose slug starts with ``query`` as
+    typed (the slug's index). For the admin's search box, which lists inactive products
+    too and orders them itself."""
+    typed = query.strip().lower()
+    by_slug = Q(slug__startswith=typed) if typed else Q(pk__in=[])
+    words = search_words(query)
+    if not words:
+        return products.filter(by_slug)
+    if connections[products.db].vendor == "postgresql":
+        return products.alias(document=_SearchDocument()).filter(
+            Q(document=_tsquery(words)) | by_slug
+        )
+    patterns = _word_patterns(words)
+    found = reduce(and_, (Q(title__iregex=p) | Q(description__iregex=p) for p in patterns))
+    return products.filter(found | by_slug)
 
 
 def product_search(*, query: str) -> QuerySet[Product]:
