@@ -12,6 +12,15 @@ from tests.factories import (
 )
 
 
+def pytest_configure(config):
+    """TEST-ONLY: passwords hashed with a fast hasher, as Django's testing docs advise. The
+    production hasher (Django's PBKDF2, a million rounds) takes 0.3 s a password here, and
+    the suite makes and logs in hundreds of users."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _isolate_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
