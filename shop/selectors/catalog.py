@@ -18,10 +18,11 @@ from shop.models import Product, Seller
 SEARCH_MAX_LENGTH = 100
 _SEARCH_MAX_WORDS = 8
 _WORD = re.compile(r"[^\W_]+")
-# PostgreSQL's built-in "russian" configuration stems Latin-letter words with the English
-# stemmer and Cyrillic ones with the Russian: the site's two languages. Words in other
-# scripts ("Lumière") are kept as written. The document (migration 0007) uses the same.
-_CONFIG = "russian"
+# The search configuration of migration 0008, which the stored document uses too:
+# PostgreSQL's "russian" (it stems Latin-letter words with the English stemmer and Cyrillic
+# ones with the Russian: the site's two languages) with accents dropped from words that
+# are not plain ASCII ("Lumière" is "lumiere"; other scripts are kept as written).
+_CONFIG = "bazaar_search"
 
 
 def product_list_active() -> QuerySet[Product]:
@@ -78,7 +79,7 @@ def search_words(query: str) -> list[str]:
 
 
 class _SearchDocument(Expression):
-    """``shop_product.search_document``: the stored tsvector of migration 0007 (PostgreSQL
+    """``shop_product.search_document``: the stored tsvector of migrations 0007-0008 (PostgreSQL
     only). It is no model field, so that pages listing products never load it; this
     expression names it under whatever alias the query gives the product table."""
 
@@ -99,6 +100,17 @@ class _SearchDocument(Expression):
         return f"{compiler.quote_name_unless_alias(self.alias)}.{column}", []
 
 
+def _ascii_if_latin(word: str) -> str:
+    """``word`` without accents when that leaves plain ASCII ("crème" is "creme"), else as
+    typed. The configuration drops accents itself, but a word with them is parsed as a
+    non-ASCII word and stemmed as Russian, and its plain spelling as English: folded here,
+    "Lumière" is stemmed as "Lumiere" is, so either finds both."""
+    folded = "".join(
+        char for char in unicodedata.normalize("NFKD", word) if not unicodedata.combining(char)
+    )
+    return folded if folded.isascii() else word
+
+
 def _tsquery(words: list[str]) -> SearchQuery:
     # A word matches as the start of a word ("lam" finds "lamp"), stemmed the way the
     # document was ("lamps" finds "lamp", "кружки" finds "кружка"). One-letter words match
@@ -108,7 +120,7 @@ def _tsquery(words: list[str]) -> SearchQuery:
         and_,
         (
             SearchQuery(word if len(word) == 1 else f"{word}:*", search_type="raw", config=_CONFIG)
-            for word in words
+            for word in map(_ascii_if_latin, words)
         ),
     )
 
@@ -171,10 +183,10 @@ def product_search(*, query: str) -> QuerySet[Product]:
     `search_words`), each as a whole word or the start of one; products with every word in
     the title first, then newest.
 
-    PostgreSQL matches with full-text search over a GIN-indexed stored document (migration
-    0007), so its cost follows the number of matches, not the size of the catalog; it also
-    stems English and Russian words and skips their stop words ("the", "и"). A query with no
-    words matches nothing.
+    PostgreSQL matches with full-text search over a GIN-indexed stored document (migrations
+    0007-0008), so its cost follows the number of matches, not the size of the catalog; it
+    also stems English and Russian words, skips their stop words ("the", "и") and ignores
+    accents ("creme" finds "crème"). A query with no words matches nothing.
     """
     words = search_words(query)
     if not words:
