@@ -294,11 +294,19 @@ def payment_settle(
     decline_code: str = "",
     actor: User | None = None,
     only_from: tuple[str, ...] | None = None,
+    on_success: Callable[[Payment], None] | None = None,
 ) -> Payment:
     """Settle ``payment`` at ``status`` through ``ledger_settle`` (its row lock, the
     transition table, atomic, idempotent) with what follows: the card's last use, saving a
     card the payment asked to keep (``card_attach_pending``) or deleting its token once the
     payment failed, and the event (paid, failed, a bank transfer no longer expected).
+
+    ``on_success(payment)`` is called when this settle moves the payment to succeeded,
+    last, in the same transaction (the payment's row lock held): what the caller records
+    with the money (the order it pays) commits together with the payment's new status or
+    not at all. Whatever it raises undoes the settle (the payment stays open for a retry
+    or reconciliation to settle again) and propagates. It is not called for a payment
+    already succeeded (the caller applies that one itself).
 
     A failed or canceled payment the processor reports as succeeded is a late capture: it
     is recorded as succeeded (the money did move) and logged; the caller gives it back or
@@ -325,6 +333,8 @@ def payment_settle(
                 previous,
             )
         _payment_settled(payment, actor=actor)
+        if on_success is not None and payment.status == Payment.Status.SUCCEEDED:
+            on_success(payment)
 
     return ledger_settle(payment, status, fields=fields, only_from=only_from, then=then)
 
@@ -379,10 +389,16 @@ def _payment_settled(payment: Payment, *, actor: User | None) -> None:
         payment.save(update_fields=["pending_card", "updated_at"])
 
 
-def payment_settle_answer(*, payment: Payment, result: ChargeResult) -> Payment:
+def payment_settle_answer(
+    *,
+    payment: Payment,
+    result: ChargeResult,
+    on_success: Callable[[Payment], None] | None = None,
+) -> Payment:
     """Settle ``payment`` with the processor's answer about its charge (its status, charge
-    id and decline code) through ``payment_settle``. An answer for another amount than the
-    ledger's is logged for staff (it is still the truth about the charge)."""
+    id and decline code) through ``payment_settle`` (``on_success`` as there). An answer
+    for another amount than the ledger's is logged for staff (it is still the truth about
+    the charge)."""
     if result.amount_minor != to_minor(payment.amount, payment.currency):
         logger.error(
             "%s: gateway charge %s is for %s minor units, not %s",
@@ -396,6 +412,7 @@ def payment_settle_answer(*, payment: Payment, result: ChargeResult) -> Payment:
         status=_STATUS_FROM_GATEWAY[result.status],
         gateway_charge_id=result.id,
         decline_code=result.decline_code,
+        on_success=on_success,
     )
 
 
