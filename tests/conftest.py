@@ -26,6 +26,18 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in Russian (the language cookie)
+    leaves Russian active in this thread after it, as it would in a server's thread until
+    the next request, and a later test calling a service directly must not inherit it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 REQUIRE_POSTGRES_ENV = "REQUIRE_POSTGRES_TESTS"
 
 
