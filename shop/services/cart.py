@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -58,18 +59,28 @@ def _touch(cart_id: int) -> None:
     Cart.objects.filter(pk=cart_id).update(updated_at=timezone.now())
 
 
-def _lock_user_cart(user: User) -> tuple[int, bool]:
-    """The id of ``user``'s cart with its row locked, made now if there is none:
-    ``(cart id, created)``. Safe under concurrent first use (unique user)."""
-    mine = Cart.objects.select_for_update().filter(user=user).values_list("pk", flat=True)
-    found = list(mine)
-    if found:
-        return found[0], False
-    try:
-        with transaction.atomic():
-            return Cart.objects.create(user=user).pk, True
-    except IntegrityError:  # another request made it first; its commit let us through
-        return mine.get(), False
+def _lock_user_cart(user: User, product: Product) -> tuple[int, CartLine | None]:
+    """``user``'s cart locked (by its touch, as ``_lock``), made now if there is none, and
+    its line of ``product`` read after the lock, in one query: ``(cart id, line or None)``.
+    Safe under concurrent first use (unique user)."""
+    mine = Cart.objects.filter(user=user)
+    if not mine.update(updated_at=timezone.now()):
+        try:
+            with transaction.atomic():
+                return Cart.objects.create(user=user).pk, None  # no lines yet
+        except IntegrityError:  # another request made it first; its commit let us through
+            mine.update(updated_at=timezone.now())
+    # A statement after the lock: it sees every line a change before ours committed.
+    fields = [f.attname for f in CartLine._meta.concrete_fields]
+    row = (
+        mine.annotate(line=FilteredRelation("lines", condition=Q(lines__product=product)))
+        .values_list("pk", *(f"line__{name}" for name in fields))
+        .get()
+    )
+    cart_id, line_values = row[0], row[1:]
+    if line_values[0] is None:
+        return cart_id, None
+    return cart_id, CartLine.from_db(CartLine.objects.db, fields, line_values)
 
 
 def cart_get_or_create_for_user(*, user: User) -> Cart:
@@ -90,22 +101,21 @@ def cart_add_item(
     """Add `quantity` units of `product` to `cart`, or to `user`'s cart (made on first use)
     when no cart is given, on top of a line already there.
 
-    Atomic; locks the cart row first (`cart`'s, or the user's found and locked in one
-    query). Stock is checked against `product` as the caller read it: a cart reserves
+    Atomic; locks the cart row first (by touching it, `_lock`), then reads the line.
+    Stock is checked against `product` as the caller read it: a cart reserves
     nothing, and the checkout checks it again under the product's lock. Raises
     InvalidQuantity, ProductUnavailable or InsufficientStock (the cart line total may not
     exceed stock or MAX_LINE_QUANTITY) and then changes nothing.
     """
     _check_quantity(quantity)
     if cart is not None:
-        cart_id, created = cart.pk, False
+        cart_id = cart.pk
         _lock(cart_id)
+        line = CartLine.objects.filter(cart_id=cart_id, product=product).first()
     elif user is not None:
-        cart_id, created = _lock_user_cart(user)
+        cart_id, line = _lock_user_cart(user, product)
     else:
         raise TypeError("cart_add_item() needs a cart or a user.")
-    # A cart made just now has no lines.
-    line = None if created else CartLine.objects.filter(cart_id=cart_id, product=product).first()
     already = line.quantity if line else 0
     new_quantity = already + quantity
     if new_quantity > MAX_LINE_QUANTITY:
@@ -123,8 +133,6 @@ def cart_add_item(
         line.save(update_fields=["quantity", "updated_at"])
     else:
         line = CartLine.objects.create(cart_id=cart_id, product=product, quantity=new_quantity)
-    if cart is None and not created:
-        _touch(cart_id)  # locked by a read: stamped as _lock stamps
     return line
 
 
