@@ -27,7 +27,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -61,7 +61,8 @@ def letter_enqueue(
 
     ``dedupe_key`` names the letter's reason (``order:12:confirmation``): a second letter
     under a key already written is not written again and the first is returned. Without
-    one, every call is a new letter. Atomic (a savepoint for the insert); never sends.
+    one, every call is a new letter. One statement (``_insert_unless_queued``), so no
+    savepoint is needed inside the caller's transaction; never sends.
     """
     letter = Letter(
         to=to,
@@ -74,16 +75,41 @@ def letter_enqueue(
     if not dedupe_key:
         letter.save(force_insert=True)  # a fresh random key: nothing to collide with
     else:
-        try:
-            with transaction.atomic():
-                letter.save(force_insert=True)
-        except IntegrityError:
+        letter.pk = _insert_unless_queued(letter)
+        if letter.pk is None:
             first = Letter.objects.get(dedupe_key=dedupe_key)
             logger.info("letter %s: %s already queued", first.pk, dedupe_key)
             return first
     letter_id = letter.pk
     transaction.on_commit(lambda: _queue(letter_id))
     return letter
+
+
+def _insert_unless_queued(letter: Letter) -> int | None:
+    """Insert ``letter`` unless a letter under its ``dedupe_key`` is there already: one
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` (PostgreSQL, and SQLite 3.35+).
+    Returns the new row's id, or None when the key was taken (the caller's transaction is
+    left usable: nothing failed). Two racing inserts of one key: the second waits for the
+    first to commit and inserts nothing."""
+    connection = connections[router.db_for_write(Letter)]
+    quote = connection.ops.quote_name
+    fields = [f for f in Letter._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(letter, True), connection) for f in fields]
+    # Only the model's own (quoted) names are spliced in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(Letter._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote(Letter._meta.get_field('dedupe_key').column)}) DO NOTHING "
+        f"RETURNING {quote(Letter._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    letter._state.adding, letter._state.db = False, connection.alias
+    return row[0]
 
 
 def _queue(letter_id: int) -> None:

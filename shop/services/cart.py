@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -46,13 +47,40 @@ def _check_available(*, product: Product, quantity: int, already: int = 0) -> No
 
 
 def _lock(cart_id: int) -> None:
-    # Serialises changes to one cart (two tabs adding the same product) without
-    # touching the product rows that checkouts lock.
-    list(Cart.objects.select_for_update().filter(pk=cart_id).values_list("pk", flat=True))
+    """Lock the cart row by touching it: the UPDATE takes the row lock a SELECT ... FOR
+    UPDATE would, and stamps ``updated_at`` (what ``cart_delete_abandoned`` goes by) in
+    the same statement; a change that then fails rolls the stamp back with it. This
+    serialises changes to one cart (two tabs adding the same product) without touching
+    the product rows that checkouts lock."""
+    _touch(cart_id)
 
 
 def _touch(cart_id: int) -> None:
     Cart.objects.filter(pk=cart_id).update(updated_at=timezone.now())
+
+
+def _lock_user_cart(user: User, product: Product) -> tuple[int, CartLine | None]:
+    """``user``'s cart locked (by its touch, as ``_lock``), made now if there is none, and
+    its line of ``product`` read after the lock, in one query: ``(cart id, line or None)``.
+    Safe under concurrent first use (unique user)."""
+    mine = Cart.objects.filter(user=user)
+    if not mine.update(updated_at=timezone.now()):
+        try:
+            with transaction.atomic():
+                return Cart.objects.create(user=user).pk, None  # no lines yet
+        except IntegrityError:  # another request made it first; its commit let us through
+            mine.update(updated_at=timezone.now())
+    # A statement after the lock: it sees every line a change before ours committed.
+    fields = [f.attname for f in CartLine._meta.concrete_fields]
+    row = (
+        mine.annotate(line=FilteredRelation("lines", condition=Q(lines__product=product)))
+        .values_list("pk", *(f"line__{name}" for name in fields))
+        .get()
+    )
+    cart_id, line_values = row[0], row[1:]
+    if line_values[0] is None:
+        return cart_id, None
+    return cart_id, CartLine.from_db(CartLine.objects.db, fields, line_values)
 
 
 def cart_get_or_create_for_user(*, user: User) -> Cart:
@@ -67,17 +95,27 @@ def cart_create_anonymous() -> Cart:
 
 
 @transaction.atomic
-def cart_add_item(*, cart: Cart, product: Product, quantity: int) -> CartLine:
-    """Add `quantity` units of `product` to `cart` (on top of a line already there).
+def cart_add_item(
+    *, product: Product, quantity: int, cart: Cart | None = None, user: User | None = None
+) -> CartLine:
+    """Add `quantity` units of `product` to `cart`, or to `user`'s cart (made on first use)
+    when no cart is given, on top of a line already there.
 
-    Atomic; locks the cart row. Raises InvalidQuantity, ProductUnavailable or
-    InsufficientStock (the cart line total may not exceed stock or MAX_LINE_QUANTITY) and
-    then changes nothing.
+    Atomic; locks the cart row first (by touching it, `_lock`), then reads the line.
+    Stock is checked against `product` as the caller read it: a cart reserves
+    nothing, and the checkout checks it again under the product's lock. Raises
+    InvalidQuantity, ProductUnavailable or InsufficientStock (the cart line total may not
+    exceed stock or MAX_LINE_QUANTITY) and then changes nothing.
     """
     _check_quantity(quantity)
-    _lock(cart.pk)
-    product = Product.objects.get(pk=product.pk)
-    line = CartLine.objects.filter(cart=cart, product=product).first()
+    if cart is not None:
+        cart_id = cart.pk
+        _lock(cart_id)
+        line = CartLine.objects.filter(cart_id=cart_id, product=product).first()
+    elif user is not None:
+        cart_id, line = _lock_user_cart(user, product)
+    else:
+        raise TypeError("cart_add_item() needs a cart or a user.")
     already = line.quantity if line else 0
     new_quantity = already + quantity
     if new_quantity > MAX_LINE_QUANTITY:
@@ -94,8 +132,7 @@ def cart_add_item(*, cart: Cart, product: Product, quantity: int) -> CartLine:
         line.quantity = new_quantity
         line.save(update_fields=["quantity", "updated_at"])
     else:
-        line = CartLine.objects.create(cart=cart, product=product, quantity=new_quantity)
-    _touch(cart.pk)
+        line = CartLine.objects.create(cart_id=cart_id, product=product, quantity=new_quantity)
     return line
 
 
@@ -114,7 +151,6 @@ def cart_line_set_quantity(*, line: CartLine, quantity: int) -> CartLine:
     _check_available(product=line.product, quantity=quantity)
     line.quantity = quantity
     line.save(update_fields=["quantity", "updated_at"])
-    _touch(line.cart_id)
     return line
 
 
@@ -206,7 +242,6 @@ def cart_merge_into_user(*, anonymous_cart: Cart, user: User) -> CartMerge:
                 )
             )
     anonymous.delete()
-    _touch(cart.pk)
     return result
 
 

@@ -49,7 +49,7 @@ from shop.models import (
 from shop.models.orders import order_number_for
 from shop.pricing import seller_totals
 from shop.services.expiry import order_expire_if_due_fresh
-from shop.services.order_money import order_apply_payment
+from shop.services.order_money import _order_pay_with, order_apply_payment, order_settle_money
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
 from wallet.exceptions import CardError, PaymentAlreadySucceeded, PaymentDeclined, WalletError
@@ -470,18 +470,32 @@ def order_pay_with_saved_card(*, order: Order, card: Card, idempotency_key: str)
 def order_pay_placed(*, placed: PlacedOrder, card: Card, idempotency_key: str) -> Order:
     """Accept and pay's charge on ``card`` for the order it placed: the charge recorded
     with a new order is sent now (its transaction has committed; no lock is held), and the
-    order is paid with it; an order placed before (a resubmitted page) is paid as any
-    waiting one (``order_pay_with_saved_card`` with ``idempotency_key``). Returns the paid
-    order; raises the card's refusal, ``OrderNotPayable`` and the wallet's
-    ``PaymentError`` subclasses like ``order_pay_with_saved_card``."""
+    order is paid with it in the transaction that settles the payment succeeded (the
+    payment's row lock, then the order's), so the ledger and the order move together; an
+    order placed before (a resubmitted page) is paid as any waiting one
+    (``order_pay_with_saved_card`` with ``idempotency_key``). Either way the order is then
+    settled with its ledger (``order_settle_money``: a bank transfer started meanwhile is
+    called off, money it can't keep is given back). Returns the paid order; raises the
+    card's refusal, ``OrderNotPayable`` and the wallet's ``PaymentError`` subclasses like
+    ``order_pay_with_saved_card``.
+
+    A crash after the processor answered and before that transaction commits leaves the
+    payment processing and the order waiting: the reconcile job asks the processor, settles
+    the payment and pays the order (``orders_reconcile``)."""
     if placed.refused is not None:
         raise placed.refused
     if placed.charge is None:
         return order_pay_with_saved_card(
             order=placed.order, card=card, idempotency_key=idempotency_key
         )
-    payment = wallet_services.payment_charge_recorded(payment=placed.charge)
-    return order_apply_payment(order=placed.order, payment=payment)
+    order = placed.order
+    wallet_services.payment_charge_recorded(
+        payment=placed.charge,
+        # An order no longer waiting (cancelled meanwhile) is left as it is: the settle
+        # below gives its money back.
+        on_success=lambda payment: _order_pay_with(order=order, payment=payment),
+    )
+    return order_settle_money(order=order)
 
 
 @sensitive_variables("how")

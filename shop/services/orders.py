@@ -83,53 +83,68 @@ def order_set_status(
     (refund pending -> cancelled), a full refund's letter on refunded. Atomic; locks the
     order row. Raises ``IllegalOrderTransition`` for a move the table forbids (including to
     the status it already has) and then changes nothing.
+
+    Inside a caller's transaction it takes no savepoint of its own (its refusal is raised
+    once the block is left, so the caller may catch it and go on); any other error
+    undoes the caller's whole transaction.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         # Read with what the letters show (only the order's row is locked).
         locked = (
             Order.objects.select_for_update(of=("self",))
             .select_related(*ORDER_LETTER_JOINS)
             .get(pk=order.pk)
         )
-        if not locked.can_transition_to(status):
-            labels = dict(OrderStatus.choices)
-            was, to = (str(labels.get(s, s)).lower() for s in (locked.status, status))
-            raise IllegalOrderTransition(
-                f"Order {locked.number} can't move from {was} to {to}.",
-                order=locked,
-                status=status,
-            )
-        previous = locked.status
-        locked.status = status
-        fields = ["status", "updated_at"]
-        now = timezone.now()
-        if status == OrderStatus.PAID:
-            locked.paid_at = now
-            fields.append("paid_at")
-            if paid_with is not None:
-                locked.paid_with = paid_with
-                fields.append("paid_with")
-        if status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
-            locked.cancelled_at = locked.cancelled_at or now
-            fields.append("cancelled_at")
-        locked.save(update_fields=fields)
-        if previous in Order.STOCK_HOLDING and status in _RELEASES_STOCK:
-            _release_stock(locked)
-        OrderEvent.objects.create(
-            order=locked, from_status=previous, to_status=status, actor=by, reason=reason[:255]
+        refused = not locked.can_transition_to(status)
+        if not refused:
+            previous = _order_move(locked, status, by=by, reason=reason, paid_with=paid_with)
+    if refused:
+        labels = dict(OrderStatus.choices)
+        was, to = (str(labels.get(s, s)).lower() for s in (locked.status, status))
+        raise IllegalOrderTransition(
+            f"Order {locked.number} can't move from {was} to {to}.",
+            order=locked,
+            status=status,
         )
-        if status == OrderStatus.PAID:
-            order_email_on_commit(order=locked, kind="confirmation")
-        elif status == OrderStatus.CANCELLED and previous == OrderStatus.REFUND_PENDING:
-            order_email_on_commit(order=locked, kind="cancelled")
-        elif status == OrderStatus.REFUNDED:
-            order_email_on_commit(order=locked, kind="refund")
     logger.info("%s: %s -> %s (%s)", locked.number, previous, status, reason)
     for name in ("status", "paid_at", "cancelled_at", "updated_at"):
         setattr(order, name, getattr(locked, name))
     if paid_with is not None and status == OrderStatus.PAID:
         order.paid_with = paid_with
     return order
+
+
+def _order_move(
+    locked: Order, status: str, *, by: User | None, reason: str, paid_with: Payment | None
+) -> str:
+    """``order_set_status``'s writes, the move being allowed and the row locked; returns
+    the status the order had."""
+    previous = locked.status
+    locked.status = status
+    fields = ["status", "updated_at"]
+    now = timezone.now()
+    if status == OrderStatus.PAID:
+        locked.paid_at = now
+        fields.append("paid_at")
+        if paid_with is not None:
+            locked.paid_with = paid_with
+            fields.append("paid_with")
+    if status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
+        locked.cancelled_at = locked.cancelled_at or now
+        fields.append("cancelled_at")
+    locked.save(update_fields=fields)
+    if previous in Order.STOCK_HOLDING and status in _RELEASES_STOCK:
+        _release_stock(locked)
+    OrderEvent.objects.create(
+        order=locked, from_status=previous, to_status=status, actor=by, reason=reason[:255]
+    )
+    if status == OrderStatus.PAID:
+        order_email_on_commit(order=locked, kind="confirmation")
+    elif status == OrderStatus.CANCELLED and previous == OrderStatus.REFUND_PENDING:
+        order_email_on_commit(order=locked, kind="cancelled")
+    elif status == OrderStatus.REFUNDED:
+        order_email_on_commit(order=locked, kind="refund")
+    return previous
 
 
 def _order_fulfil(

@@ -49,12 +49,13 @@ class CartAddView(View):
         if not form.is_valid():
             messages.error(request, form.first_error())
             return redirect(product)
+        # A signed-in shopper's cart is found (or made) and locked by the service itself.
+        if request.user.is_authenticated:
+            whose = {"user": request.user}
+        else:
+            whose = {"cart": request_cart_or_create(request)}
         try:
-            services.cart_add_item(
-                cart=request_cart_or_create(request),
-                product=product,
-                quantity=form.cleaned_data["quantity"],
-            )
+            services.cart_add_item(product=product, quantity=form.cleaned_data["quantity"], **whose)
         except CartError as error:
             messages.error(request, str(error))
             return redirect(product)

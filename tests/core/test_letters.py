@@ -140,6 +140,22 @@ def test_one_reason_gives_one_letter_however_often_it_is_queued(
     assert len(outbox) == 1
 
 
+def test_a_letter_under_a_taken_key_costs_one_statement_and_leaves_the_transaction_usable(
+    db, outbox, django_assert_num_queries
+):
+    with transaction.atomic():
+        with django_assert_num_queries(1):  # INSERT ... ON CONFLICT DO NOTHING: no savepoint
+            first = letter_enqueue(to="ada@example.com", subject="Paid", body="1", dedupe_key="k:2")
+        again = letter_enqueue(to="ada@example.com", subject="Paid", body="2", dedupe_key="k:2")
+        # Nothing failed, so the transaction goes on (PostgreSQL would refuse it otherwise).
+        other = letter_enqueue(to="bob@example.com", subject="Hi", body="3", dedupe_key="k:3")
+
+    assert again.pk == first.pk
+    assert again.body == "1"
+    assert sorted(Letter.objects.values_list("dedupe_key", "body")) == [("k:2", "1"), ("k:3", "3")]
+    assert Letter.objects.get(pk=other.pk).to == "bob@example.com"
+
+
 def test_a_letter_another_worker_holds_is_left_to_it_until_its_claim_expires(db, outbox):
     letter = letter_enqueue(to="ada@example.com", subject="Paid", body="Text")
     now = timezone.now()

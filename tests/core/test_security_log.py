@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -323,3 +324,27 @@ def test_a_nul_in_user_text_is_stored_spelled_out(security_log, user):
     assert stored.details == {"username": "a\\x00b"}
     (event,) = security_log.events()
     assert event["object_id"] == "/orders/\x00/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_an_event_is_one_insert_and_a_refused_row_never_raises(
+    security_log, user, django_assert_num_queries, monkeypatch
+):
+    with django_assert_num_queries(1):  # no BEGIN/COMMIT around a single statement
+        security_event("payment", user=user, outcome="succeeded", object_id=7)
+    assert SecurityEvent.objects.get().object_id == "7"
+
+    # A statement the database refuses is logged, never raised, and the next write goes
+    # through (outside a transaction nothing is left aborted).
+    def refused(**fields):
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO no_such_table VALUES (1)")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SecurityEvent.objects, "create", refused)
+        security_event("refused", user=user)
+    security_event("auth.logout", user=user)
+    assert sorted(SecurityEvent.objects.values_list("event", flat=True)) == [
+        "auth.logout",
+        "payment",
+    ]

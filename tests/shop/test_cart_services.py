@@ -67,6 +67,25 @@ def test_user_cart_is_created_once(db):
     assert Cart.objects.filter(user=user).count() == 1
 
 
+def test_a_users_adds_make_their_cart_once_and_fill_one_line_per_product(db):
+    user, lamp, rug = UserFactory(), ProductFactory(stock=10), ProductFactory(stock=3)
+    first = cart_add_item(user=user, product=lamp, quantity=2)
+    cart = Cart.objects.get(user=user)
+    stamped = cart.updated_at
+    again = cart_add_item(user=user, product=lamp, quantity=3)
+    cart_add_item(user=user, product=rug, quantity=1)
+
+    assert (again.pk, again.quantity, again.created_at) == (first.pk, 5, first.created_at)
+    assert Cart.objects.filter(user=user).count() == 1
+    assert sorted(cart.lines.values_list("product_id", "quantity")) == sorted(
+        [(lamp.pk, 5), (rug.pk, 1)]
+    )
+    assert Cart.objects.get(pk=cart.pk).updated_at > stamped  # the lock is the touch
+    with pytest.raises(InsufficientStock, match="already have 1"):
+        cart_add_item(user=user, product=rug, quantity=3)
+    assert cart.lines.get(product=rug).quantity == 1
+
+
 def test_merge_adds_quantities_caps_at_stock_and_deletes_the_anonymous_cart(db):
     user = UserFactory()
     lamp, mug, board = ProductFactory(stock=3), ProductFactory(stock=10), ProductFactory(stock=0)

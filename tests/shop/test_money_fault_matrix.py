@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from core.money import to_minor
 from shop.models import OrderStatus
+from shop.services import checkout as checkout_services
 from tests.factories import AddressFactory
 from tests.wallet.conftest import run_concurrently
 from wallet.gateways.models import SimulatedCharge, SimulatedRefund
@@ -34,7 +35,18 @@ from wallet.models import Card, Payment, PaymentMethod, PaymentStatus
 # The flows assert as they go: show their failures like this module's.
 pytest.register_assert_rewrite("tests.shop.money_flows")
 
-from tests.shop.money_flows import CRASH, FAULTS, FLOWS, SLOW_SECOND_TAB, Flow, Shop  # noqa: E402
+from tests.shop.money_flows import (  # noqa: E402
+    CRASH,
+    FAULTS,
+    FLOWS,
+    SLOW_SECOND_TAB,
+    AcceptAndPayWithSavedCard,
+    Flow,
+    Shop,
+    offers_pay,
+    shows_processing,
+    text,
+)
 
 # Every call the processor answers: a flow that never talks to it gets its fault on all.
 PROCESSOR_CALLS = (
@@ -216,3 +228,42 @@ def test_money_moves_exactly_once(flow, fault, shop, request, settings, monkeypa
     assert "0 mismatches, 0 in flight" in audit_money()
     assert_money_moved_once(shop, flow)
     flow.leaves_its_records(shop)
+
+
+def test_dying_while_accept_and_pay_records_the_paid_order_leaves_both_to_the_reconcile_job(
+    shop, monkeypatch, settings, time_machine
+):
+    """The processor took the money and the process died in the transaction that records
+    it (the payment succeeded and the order paid, together): neither is recorded, nothing
+    is charged twice, and the reconcile job finishes both."""
+    flow = next(flow for flow in FLOWS if isinstance(flow, AcceptAndPayWithSavedCard))
+    flow.prepare(shop)
+    shop.form = flow.open(shop, shop.tab)
+    real = checkout_services._order_pay_with
+
+    def dies_once_the_order_is_paid(**kwargs):
+        real(**kwargs)
+        raise ProcessDied("the process died before the payment and the paid order committed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(checkout_services, "_order_pay_with", dies_once_the_order_is_paid)
+        with pytest.raises(ProcessDied):
+            flow.submit(shop, shop.tab, shop.form)
+
+    order = shop.order
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert [p.status for p in Payment.objects.filter(reference=order.number)] == [
+        PaymentStatus.PROCESSING
+    ]
+    assert [c.captured for c in SimulatedCharge.objects.filter(reference=order.number)] == [True]
+    page = text(shop.payment_page())
+    assert shows_processing(page)
+    assert not offers_pay(page)
+
+    time_machine.move_to(
+        timezone.now() + timedelta(seconds=settings.PAYMENT_SETTLE_WINDOW_SECONDS + 1)
+    )
+    call_command("reconcile_payments", stdout=StringIO())
+
+    assert "0 mismatches, 0 in flight" in audit_money()
+    assert_money_moved_once(shop, flow)

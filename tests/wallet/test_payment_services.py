@@ -41,6 +41,7 @@ from wallet.services import (
     payment_record_card_charge,
     payment_start_bank_transfer,
 )
+from wallet.services.ledger import payment_settle
 
 pytestmark = pytest.mark.django_db
 
@@ -482,6 +483,65 @@ def test_a_charge_recorded_with_its_reference_is_sent_once_committed(user):
     assert SimulatedCharge.objects.get().idempotency_key == "BZ-000001:1"
     assert payment_charge_recorded(payment=paid) == paid  # settled: replayed, not sent again
     assert SimulatedCharge.objects.count() == 1
+
+
+def _recorded(user, card, key: str) -> Payment:
+    with transaction.atomic():
+        return payment_record_card_charge(
+            user=user,
+            card=card,
+            amount=AMOUNT,
+            currency="USD",
+            reference=key.split(":")[0],
+            idempotency_key=key,
+        )
+
+
+def test_settling_a_saved_card_payment_as_held_moves_it_once_and_a_stale_copy_replays(
+    user, django_assert_num_queries
+):
+    card = CardFactory(owner=user)
+    payment = _recorded(user, card, "BZ-000002:1")
+    called = []
+
+    # The move is one conditional UPDATE (no locked read first), then the card's use and
+    # the activity line, and on_success, in one transaction (a savepoint pair here); then
+    # the security event (3 inside the test's transaction).
+    with django_assert_num_queries(8) as queries:
+        paid = payment_settle(
+            payment=payment,
+            status=Payment.Status.SUCCEEDED,
+            gateway_charge_id="ch_1",
+            on_success=called.append,
+        )
+    assert paid.status == Payment.Status.SUCCEEDED and paid.settled_at is not None
+    assert payment.status == Payment.Status.PROCESSING  # the caller's copy is left as held
+    assert called == [paid]
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+
+    # The caller's stale copy (still processing) finds the row moved: settled the long
+    # way, idempotently: no second activity line, on_success not called again.
+    again = payment_settle(
+        payment=payment, status=Payment.Status.SUCCEEDED, on_success=called.append
+    )
+    assert again.status == Payment.Status.SUCCEEDED
+    assert called == [paid]
+    assert WalletEvent.objects.filter(payment=payment, kind=WalletEvent.Kind.PAYMENT).count() == 1
+    stored = Payment.objects.get(pk=payment.pk)
+    assert (stored.status, stored.gateway_charge_id) == (Payment.Status.SUCCEEDED, "ch_1")
+    assert Card.objects.get(pk=card.pk).last_used_at == stored.settled_at
+
+
+def test_a_failing_on_success_undoes_the_settle(user):
+    payment = _recorded(user, CardFactory(owner=user), "BZ-000003:1")
+
+    def fails(_payment):
+        raise RuntimeError("the order could not be recorded")
+
+    with pytest.raises(RuntimeError):
+        payment_settle(payment=payment, status=Payment.Status.SUCCEEDED, on_success=fails)
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.PROCESSING
+    assert not WalletEvent.objects.filter(payment=payment).exists()
 
 
 def test_a_recorded_charge_refuses_an_unusable_card_before_writing(user, other_user):

@@ -18,6 +18,7 @@ answer about its charge. Log lines (logger ``wallet.payments``) start with the r
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -71,22 +72,54 @@ def ledger_error_rows(entry: Payment | Refund) -> dict[str, Payment | Refund]:
     return {"payment": entry}
 
 
-def ledger_set_status(entry: Entry, status: str, **fields: Any) -> None:
+def ledger_set_status(
+    entry: Entry, status: str, *, only_if: str | None = None, **fields: Any
+) -> bool:
     """The one place a payment's or a refund's status changes, together with ``fields``.
 
     Checks the entry's own transition table first: an illegal move raises
     ``IllegalPaymentTransition`` and changes nothing. A payment reaching a final status is
-    stamped ``settled_at``. The caller holds the entry's row lock (``ledger_settle`` does).
+    stamped ``settled_at``. The caller holds the entry's row lock (``ledger_settle`` does),
+    or gives ``only_if``: then it is one conditional UPDATE that moves the row only if its
+    status still is ``only_if`` (the UPDATE takes the row lock), and False says it was not
+    (nothing changed, ``entry`` untouched). Returns True once moved.
     """
     entry.check_transition(status)
-    for name, value in fields.items():
-        setattr(entry, name, value)
-    entry.status = status
-    update_fields = [*fields, "status", "updated_at"]
+    now = timezone.now()
+    values = {**fields, "status": status, "updated_at": now}
     if isinstance(entry, Payment) and status in Payment.FINAL_STATUSES:
-        entry.settled_at = timezone.now()
-        update_fields.append("settled_at")
-    entry.save(update_fields=update_fields)
+        values["settled_at"] = now
+    if only_if is not None:
+        rows = type(entry).objects.filter(pk=entry.pk, status=only_if)
+        if not rows.update(**values):
+            return False
+    for name, value in values.items():
+        setattr(entry, name, value)
+    if only_if is None:
+        entry.save(update_fields=list(values))
+    return True
+
+
+def _ledger_move_as_held(
+    entry: Entry, status: str, fields: Mapping[str, Any], only_from: tuple[str, ...] | None
+) -> Entry | None:
+    """``ledger_settle``'s short way for a saved-card payment: the move from the status
+    the caller holds, as one conditional UPDATE instead of a locked read and a write.
+    Returns a copy of ``entry`` as moved, or None (the row is not what the caller holds,
+    the move is not one to make, or the payment is of another kind): settle the long way.
+
+    Only a payment charged to a saved card qualifies: besides its status and what settling
+    writes, such a row never changes after it is recorded (no card to save, no pending
+    token), so the caller's copy, with its card and user, is the row as it is."""
+    if not isinstance(entry, Payment) or not entry.card_id or entry.pending_card is not None:
+        return None
+    held = entry.status
+    if held == status or not entry.can_transition_to(status):
+        return None
+    if only_from is not None and held not in only_from:
+        return None
+    moved = copy.copy(entry)  # the caller's instance keeps what it held
+    return moved if ledger_set_status(moved, status, only_if=held, **fields) else None
 
 
 def ledger_find(
@@ -220,7 +253,9 @@ def ledger_settle(
     ``then(entry, previous_status)`` records what followed, in the same transaction.
     Returns the entry as settled.
 
-    Atomic; locks only the entry's own row (``FOR UPDATE OF``). Idempotent: an entry
+    Atomic; locks only the entry's own row (``FOR UPDATE OF``; for a saved-card payment
+    still in the status the caller holds, the conditional UPDATE that moves it takes the
+    lock instead of a locked read: ``_ledger_move_as_held``). Idempotent: an entry
     already at ``status`` is returned unchanged. A move the transition table forbids (the
     processor now says failed about a payment we hold as succeeded) is logged for staff and
     changes nothing. ``only_from`` narrows the statuses the caller accepts and raises
@@ -228,27 +263,32 @@ def ledger_settle(
     """
     model = type(entry)
     with transaction.atomic():
-        entry = (
-            model.objects.select_for_update(of=("self",))
-            .select_related(*_SETTLE_RELATED[model])
-            .get(pk=entry.pk)
-        )
         previous = entry.status
-        if previous == status:
-            return entry
-        if only_from is not None and previous not in only_from:
-            raise IllegalPaymentTransition(
-                f"{model.__name__} {entry.pk} is {previous}, not {' or '.join(only_from)}."
+        moved = _ledger_move_as_held(entry, status, fields or {}, only_from)
+        if moved is not None:
+            entry = moved
+        else:
+            entry = (
+                model.objects.select_for_update(of=("self",))
+                .select_related(*_SETTLE_RELATED[model])
+                .get(pk=entry.pk)
             )
-        if not entry.can_transition_to(status):
-            logger.error(
-                "%s: is %s but the processor now says %s; needs a look by staff",
-                ledger_label(entry),
-                previous,
-                status,
-            )
-            return entry
-        ledger_set_status(entry, status, **(fields or {}))
+            previous = entry.status
+            if previous == status:
+                return entry
+            if only_from is not None and previous not in only_from:
+                raise IllegalPaymentTransition(
+                    f"{model.__name__} {entry.pk} is {previous}, not {' or '.join(only_from)}."
+                )
+            if not entry.can_transition_to(status):
+                logger.error(
+                    "%s: is %s but the processor now says %s; needs a look by staff",
+                    ledger_label(entry),
+                    previous,
+                    status,
+                )
+                return entry
+            ledger_set_status(entry, status, **(fields or {}))
         if then is not None:
             then(entry, previous)
     note = entry.decline_code if isinstance(entry, Payment) else entry.failure_message
@@ -294,11 +334,19 @@ def payment_settle(
     decline_code: str = "",
     actor: User | None = None,
     only_from: tuple[str, ...] | None = None,
+    on_success: Callable[[Payment], None] | None = None,
 ) -> Payment:
     """Settle ``payment`` at ``status`` through ``ledger_settle`` (its row lock, the
     transition table, atomic, idempotent) with what follows: the card's last use, saving a
     card the payment asked to keep (``card_attach_pending``) or deleting its token once the
     payment failed, and the event (paid, failed, a bank transfer no longer expected).
+
+    ``on_success(payment)`` is called when this settle moves the payment to succeeded,
+    last, in the same transaction (the payment's row lock held): what the caller records
+    with the money (the order it pays) commits together with the payment's new status or
+    not at all. Whatever it raises undoes the settle (the payment stays open for a retry
+    or reconciliation to settle again) and propagates. It is not called for a payment
+    already succeeded (the caller applies that one itself).
 
     A failed or canceled payment the processor reports as succeeded is a late capture: it
     is recorded as succeeded (the money did move) and logged; the caller gives it back or
@@ -325,6 +373,8 @@ def payment_settle(
                 previous,
             )
         _payment_settled(payment, actor=actor)
+        if on_success is not None and payment.status == Payment.Status.SUCCEEDED:
+            on_success(payment)
 
     return ledger_settle(payment, status, fields=fields, only_from=only_from, then=then)
 
@@ -379,10 +429,16 @@ def _payment_settled(payment: Payment, *, actor: User | None) -> None:
         payment.save(update_fields=["pending_card", "updated_at"])
 
 
-def payment_settle_answer(*, payment: Payment, result: ChargeResult) -> Payment:
+def payment_settle_answer(
+    *,
+    payment: Payment,
+    result: ChargeResult,
+    on_success: Callable[[Payment], None] | None = None,
+) -> Payment:
     """Settle ``payment`` with the processor's answer about its charge (its status, charge
-    id and decline code) through ``payment_settle``. An answer for another amount than the
-    ledger's is logged for staff (it is still the truth about the charge)."""
+    id and decline code) through ``payment_settle`` (``on_success`` as there). An answer
+    for another amount than the ledger's is logged for staff (it is still the truth about
+    the charge)."""
     if result.amount_minor != to_minor(payment.amount, payment.currency):
         logger.error(
             "%s: gateway charge %s is for %s minor units, not %s",
@@ -396,6 +452,7 @@ def payment_settle_answer(*, payment: Payment, result: ChargeResult) -> Payment:
         status=_STATUS_FROM_GATEWAY[result.status],
         gateway_charge_id=result.id,
         decline_code=result.decline_code,
+        on_success=on_success,
     )
 
 

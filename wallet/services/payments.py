@@ -243,8 +243,15 @@ def _payment_lost(payment: Payment, lost: GatewayUnavailable, *, first_send: boo
     return _payment_outcome(failed)
 
 
-def _payment_charge(payment: Payment, *, source: str | CardData, first_send: bool) -> Payment:
-    """Steps 2 and 3 for a charge: call the processor (no lock held), then settle."""
+def _payment_charge(
+    payment: Payment,
+    *,
+    source: str | CardData,
+    first_send: bool,
+    on_success: Callable[[Payment], None] | None = None,
+) -> Payment:
+    """Steps 2 and 3 for a charge: call the processor (no lock held), then settle
+    (``on_success`` as ``payment_settle``'s)."""
     logger.info(
         "%s: charging %s with %s",
         ledger_label(payment),
@@ -272,7 +279,9 @@ def _payment_charge(payment: Payment, *, source: str | CardData, first_send: boo
         return _payment_outcome(
             payment_settle(payment=payment, status=PaymentStatus.FAILED, decline_code=code)
         )
-    return _payment_outcome(payment_settle_answer(payment=payment, result=answer.result))
+    return _payment_outcome(
+        payment_settle_answer(payment=payment, result=answer.result, on_success=on_success)
+    )
 
 
 def _payment_resume(payment: Payment, *, created: bool, send: Callable[[], Payment]) -> Payment:
@@ -344,15 +353,26 @@ def payment_record_card_charge(
     )
 
 
-def payment_charge_recorded(*, payment: Payment) -> Payment:
+def payment_charge_recorded(
+    *, payment: Payment, on_success: Callable[[Payment], None] | None = None
+) -> Payment:
     """Steps 2 and 3 for a charge ``payment_record_card_charge`` recorded (and its
     transaction committed): call the processor with no lock held, then settle. Returns
     and raises like ``payment_charge_card``; a payment no longer open replays its
-    outcome."""
+    outcome.
+
+    ``on_success(payment)`` runs in the transaction that settles the payment succeeded
+    (see ``payment_settle``): the caller's record of what the money paid for commits with
+    it. A payment that was settled already (a replay) does not call it."""
     return _payment_resume(
         payment,
         created=True,
-        send=lambda: _payment_charge(payment, source=payment.card.gateway_token, first_send=True),
+        send=lambda: _payment_charge(
+            payment,
+            source=payment.card.gateway_token,
+            first_send=True,
+            on_success=on_success,
+        ),
     )
 
 
