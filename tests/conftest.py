@@ -5,6 +5,7 @@ import os
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import (
     DEFAULT_PASSWORD,  # noqa: F401  (re-exported for tests)
@@ -24,6 +25,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in Russian (a language cookie)
+    leaves Russian active in the thread, and a later test that reads a service's message
+    would read it in Russian."""
+    yield
+    translation.deactivate()
 
 
 REQUIRE_POSTGRES_ENV = "REQUIRE_POSTGRES_TESTS"
