@@ -44,7 +44,15 @@ from wallet.models import (
 
 def wallet_account_for_user(*, user: User) -> WalletAccount | None:
     """The user's wallet, confirmed or not; ``None`` before the first visit."""
-    return WalletAccount.objects.filter(user=user).first()
+    # A user has at most one (one-to-one): no ORDER BY needed to pick it, unlike first().
+    return next(iter(WalletAccount.objects.filter(user=user)[:1]), None)
+
+
+def wallet_is_confirmed_for_user(*, user: User) -> bool:
+    """Whether the user has a wallet and confirmed it: for pages that need to know no
+    more (one column read, no model built)."""
+    rows = WalletAccount.objects.filter(user=user).values_list("confirmed_at", flat=True)[:1]
+    return any(confirmed_at is not None for confirmed_at in rows)
 
 
 def card_list_for_user(*, user: User) -> QuerySet[Card]:
