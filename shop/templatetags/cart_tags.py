@@ -28,21 +28,14 @@ from accounts.countries import country_name
 from core.money import format_money
 from shop.models import Product, Seller
 from shop.selectors.cart import CartLineView, SellerCartGroup
+from shop.templatetags.catalog_tags import product_picture
 
 register = template.Library()
 
 
 def _picture(product: Product, no_image: str) -> str:
     """``{% include "shop/_product_image.html" with product=product img_class="rounded" %}``"""
-    if product.image:
-        return (
-            f'<img src="{escape(product.image.url)}" class="bz-product-img w-100 rounded" '
-            'alt="" width="400" height="400" loading="lazy">'
-        )
-    return (
-        '<div class="bz-product-img bz-product-noimg w-100 rounded" role="img" '
-        f'aria-label="{no_image}"><span>{escape(product.title[:1].upper())}</span></div>'
-    )
+    return product_picture(product, no_image, "rounded")
 
 
 @dataclass(frozen=True)
