@@ -22,6 +22,7 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from core.money import format_money
 from shop.models import Order, OrderStatus
+from shop.templatetags.shop_tags import shown_reason
 
 register = template.Library()
 
@@ -101,5 +102,49 @@ def order_rows(orders) -> SafeString:
             f"{escape(items)}</div></div>"
             f'<div class="d-flex align-items-center gap-3">{status_badge(order, language)} '
             f'<span class="fw-semibold text-nowrap">{escape(total)}</span></div></div></li>\n'
+        )
+    return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)
+
+
+@register.simple_tag
+def order_lines(lines) -> SafeString:
+    """The order page's lines: title, quantity and unit price, and the line's total."""
+    language = get_language()
+    times_at = escape(gettext("× %(quantity)s at %(price)s"))  # noqa: RUF001
+    out = []
+    for line in lines:
+        currency = line.currency or settings.CURRENCY
+        price = escape(format_money(line.unit_price, currency, language))
+        total = escape(format_money(line.line_total, currency, language))
+        each = times_at % {"quantity": line.quantity, "price": price}
+        out.append(
+            '<li class="list-group-item px-0 d-flex justify-content-between gap-2" '
+            f'data-testid="order-line"><span>{escape(line.title)} '
+            f'<span class="text-muted small">{each}</span></span> '
+            f'<span class="text-nowrap">{total}</span></li>\n'
+        )
+    return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)
+
+
+@register.simple_tag
+def order_timeline(events, currency: str) -> SafeString:
+    """The order page's timeline: each change's new status (or "Note"), when, and why (a
+    system-written reason in the active language, see ``shop_tags.shown_reason``)."""
+    language = get_language()
+    statuses = _statuses(language)
+    note = escape(gettext("Note"))
+    when_format = gettext("j M Y, H:i")
+    out = []
+    for event in events:
+        if event.from_status == event.to_status:
+            title = note
+        else:
+            title = statuses.get(event.to_status, escape(event.to_status))
+        when = timezone.localtime(event.created_at) if settings.USE_TZ else event.created_at
+        reason = f" · {escape(shown_reason(event.reason, currency))}" if event.reason else ""
+        out.append(
+            f'<li class="mb-2"><div class="fw-semibold">{title}</div>'
+            f'<div class="text-muted">{escape(dateformat.format(when, when_format))}{reason}'
+            "</div></li>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)

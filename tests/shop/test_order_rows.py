@@ -2,7 +2,8 @@
 with {% order_status %} (escaped f-strings, no template nodes per row); these tests hold
 each row equal to the template-language row it replaced (order_row_in_template_language.html)
 and the badge to shop/_order_status.html, in English and Russian, for every state a row
-shows."""
+shows; and the order page's lines and timeline ({% order_lines %}, {% order_timeline %}) to
+theirs (order_detail_rows_in_template_language.html)."""
 
 import re
 from datetime import timedelta
@@ -117,3 +118,48 @@ def test_order_rows_link_each_order(user_client, user, history):
     for order in history.values():
         assert f'<a class="fw-semibold" href="/orders/{order.number}/">{order.number}</a>' in html
     assert str(OrderStatus.PAID.label) in html
+
+
+DETAIL_ROWS_IN_TEMPLATE_LANGUAGE = (
+    Path(__file__).parent / "order_detail_rows_in_template_language.html"
+).read_text()
+DETAIL_ROW = re.compile(
+    r'<li class="(?:list-group-item px-0 d-flex[^"]*" data-testid="order-line|mb-2)">.*?</li>',
+    re.S,
+)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_order_pages_lines_and_timeline_are_the_template_language_ones(
+    user_client, user, language
+):
+    seller = SellerFactory(currency="USD")
+    order = order_placed(
+        user=user,
+        product=ProductFactory(seller=seller, title="<i>Mug</i>", price=Decimal("1234.50")),
+        quantity=2,
+    )
+    order.events.create(
+        from_status=OrderStatus.PENDING_PAYMENT,
+        to_status=OrderStatus.PAID,
+        reason="Paid $2,469.00 with Visa •••• 4242.",
+    )
+    order.events.create(
+        from_status=OrderStatus.PAID, to_status=OrderStatus.PAID, reason="Rang <b>twice</b>"
+    )
+    order.events.create(from_status=OrderStatus.PAID, to_status=OrderStatus.SHIPPED)
+    user_client.cookies["django_language"] = language
+
+    response = user_client.get(order.get_absolute_url())
+    drawn = [_normal(m) for m in DETAIL_ROW.findall(response.content.decode())]
+    detail = response.context["detail"]
+    with translation.override(language):
+        html = Template(DETAIL_ROWS_IN_TEMPLATE_LANGUAGE).render(
+            Context({"detail": detail, "order": order})
+        )
+
+    assert len(drawn) == 1 + 4
+    assert drawn == [_normal(m) for m in DETAIL_ROW.findall(html)]
+    page = " ".join(drawn)
+    assert "&lt;i&gt;Mug&lt;/i&gt;" in page and "&lt;b&gt;twice&lt;/b&gt;" in page
+    assert {"en": "Paid $2,469.00 with Visa", "ru": "2\u00a0469,00\u00a0$"}[language] in page
