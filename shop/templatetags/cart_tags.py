@@ -203,3 +203,58 @@ def cart_group(context: Context, group: SellerCartGroup) -> dict[str, str | int]
         "order_label": gettext("Order from this seller: %(seller)s") % named,
         "fix_hint": gettext("Fix the items marked above to order from %(seller)s.") % named,
     }
+
+
+@register.simple_tag(takes_context=True)
+def cart_sections(context: Context, groups: list[SellerCartGroup]) -> SafeString:
+    """Each seller group's ``<section>``: the seller and shipping rule, one form (with the
+    request's CSRF token) around the group's lines (``cart_lines``), the totals and free
+    shipping hint, and **Order from this seller** (disabled, with why, when a line can't be
+    ordered). The group's texts are ``cart_group``'s. Held equal to the template-language
+    group by tests/shop/test_cart_sections.py."""
+    sold_by = escape(gettext("Sold by"))
+    shipping = escape(gettext("Shipping"))
+    total = escape(gettext("Total"))
+    order = escape(gettext("Order from this seller"))
+    lines_url = escape(reverse("shop:cart-lines-update"))
+    token = escape(str(context.get("csrf_token", "")))
+    out = []
+    for group in groups:
+        shown = {k: escape(str(v)) for k, v in cart_group(context, group).items()}
+        hint = (
+            f'<p class="small text-success mb-2">{shown["free_shipping_hint"]}</p>'
+            if shown["free_shipping_hint"]
+            else ""
+        )
+        if group.is_orderable:
+            button = (
+                f'<a class="btn btn-bz w-100" href="{shown["checkout_url"]}" '
+                f'aria-label="{shown["order_label"]}">{order}</a>'
+            )
+        else:
+            button = (
+                f'<p class="small text-danger mb-2">{shown["fix_hint"]}</p>'
+                '<button type="button" class="btn btn-bz w-100" disabled '
+                f'aria-label="{shown["order_label"]}">{order}</button>'
+            )
+        seller_id = f"seller-{shown['seller_pk']}"
+        out.append(
+            '<section class="card bz-card bz-seller-group mb-4" '
+            f'aria-labelledby="{seller_id}" data-testid="seller-group">'
+            f'<div class="card-header bg-white py-3"><h2 class="h5 mb-1" id="{seller_id}">'
+            f'{sold_by} <a href="{shown["seller_url"]}">{shown["seller_name"]}</a></h2>'
+            f'<div class="small text-muted">{shown["ships_from"]} · {shown["shipping_rule"]}'
+            f'</div></div><form method="post" action="{lines_url}">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+            f'<ul class="list-group list-group-flush">{cart_lines(context, group.lines)}</ul>'
+            '</form><div class="card-footer bg-white py-3 border-top-0">'
+            '<dl class="row mb-2 small align-items-baseline">'
+            f'<dt class="col-7 fw-normal text-muted">{shown["subtotal_label"]}</dt>'
+            '<dd class="col-5 text-end mb-1" data-testid="group-subtotal">'
+            f'{shown["subtotal"]}</dd><dt class="col-7 fw-normal text-muted">{shipping}</dt>'
+            '<dd class="col-5 text-end mb-1" data-testid="group-shipping">'
+            f'{shown["shipping"]}</dd><dt class="col-7">{total}</dt>'
+            '<dd class="col-5 text-end mb-0 bz-price" data-testid="group-total">'
+            f"{shown['total']}</dd></dl>{hint}{button}</div></section>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)
