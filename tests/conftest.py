@@ -5,6 +5,7 @@ import os
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import (
     DEFAULT_PASSWORD,  # noqa: F401  (re-exported for tests)
@@ -40,7 +41,6 @@ def _default_language():
     """Each test starts in the default language: a request in Russian (the language cookie)
     leaves Russian active in this thread after it, as it would in a server's thread until
     the next request, and a later test calling a service directly must not inherit it."""
-    from django.utils import translation
 
     translation.deactivate()
     yield

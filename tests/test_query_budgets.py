@@ -195,6 +195,20 @@ def test_order_page_costs_at_most_8_queries(
     assert "Visa •••• 4242" in content
 
 
+def test_order_page_from_the_cart_reads_no_cart_or_seller_row_first(
+    shopper_client, shopper, catalog, django_assert_max_num_queries
+):
+    """Session, user (with the cart count), the seller's cart lines (which bring the
+    seller), addresses, cards."""
+    cart = CartFactory(user=shopper)
+    for product in catalog[:10]:
+        CartLineFactory(cart=cart, product=product)
+    with django_assert_max_num_queries(5):
+        response = shopper_client.get(reverse("shop:checkout", args=[catalog[0].seller.slug]))
+    assert response.status_code == 200
+    assert "Garden Works" in response.content.decode()
+
+
 def _order_page_form(client, seller_slug: str) -> dict:
     from tests.shop.money_flows import _field
 

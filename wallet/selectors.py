@@ -44,7 +44,15 @@ from wallet.models import (
 
 def wallet_account_for_user(*, user: User) -> WalletAccount | None:
     """The user's wallet, confirmed or not; ``None`` before the first visit."""
-    return WalletAccount.objects.filter(user=user).first()
+    # A user has at most one (one-to-one): no ORDER BY needed to pick it, unlike first().
+    return next(iter(WalletAccount.objects.filter(user=user)[:1]), None)
+
+
+def wallet_is_confirmed_for_user(*, user: User) -> bool:
+    """Whether the user has a wallet and confirmed it: for pages that need to know no
+    more (one column read, no model built)."""
+    rows = WalletAccount.objects.filter(user=user).values_list("confirmed_at", flat=True)[:1]
+    return any(confirmed_at is not None for confirmed_at in rows)
 
 
 def card_list_for_user(*, user: User) -> QuerySet[Card]:
@@ -128,12 +136,33 @@ def activity_for_user(*, user: User, kind: str | None = None) -> QuerySet[Wallet
     return events.order_by("-created_at", "-id")
 
 
+# What a line of the Payment activity page reads (wallet.templatetags.wallet_tags).
+_EVENT_SHOWN = (
+    "user",
+    "kind",
+    "payment",
+    "amount",
+    "currency",
+    "message",
+    "message_id",
+    "message_args",
+    "actor",
+    "created_at",
+)
+_PAYMENT_SHOWN = ("reference", "method", "card_brand", "card_last4")
+
+
 def activity_shown_for_user(*, user: User, kinds: Iterable[str] = ()) -> QuerySet[WalletEvent]:
     """``activity_for_user`` as the Payment activity page shows it, newest first, ``kinds``
     (if any) filtering it: each line names its payment's order and card, so the payment is
     joined; the card, refund and actor rows are not (the page tells support's lines apart
-    by ``actor_id`` alone), which keeps the query light to build."""
-    events = WalletEvent.objects.filter(user=user).select_related("payment")
+    by ``actor_id`` alone), which keeps the query light to build; of the payment only the
+    columns a line shows (its order number and way of payment) are read."""
+    events = (
+        WalletEvent.objects.filter(user=user)
+        .select_related("payment")
+        .only(*_EVENT_SHOWN, *(f"payment__{name}" for name in _PAYMENT_SHOWN))
+    )
     if kinds:
         events = events.filter(kind__in=kinds)
     return events.order_by("-created_at", "-id")

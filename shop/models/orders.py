@@ -8,11 +8,13 @@ Status moves only through ``shop.services.orders.order_set_status``, checked aga
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +25,18 @@ ORDER_NUMBER_PREFIX = "BZ-"
 # An order waiting for a bank transfer keeps its stock this long (transfers take days);
 # other unpaid orders expire after settings.ORDER_PAYMENT_TIMEOUT_MINUTES.
 BANK_TRANSFER_WAIT_DAYS = 7
+
+
+@lru_cache(maxsize=4096)
+def _number_url(number: str, script_prefix: str) -> str:
+    return reverse("shop:order-detail", kwargs={"number": number})
+
+
+def _forget_number_urls(**kwargs) -> None:
+    _number_url.cache_clear()
+
+
+setting_changed.connect(_forget_number_urls, dispatch_uid="shop.models.orders.number_urls")
 
 
 def order_number_for(pk: int) -> str:
@@ -130,7 +144,9 @@ class Order(models.Model):
         return self.number or f"Order #{self.pk}"
 
     def get_absolute_url(self) -> str:
-        return reverse("shop:order-detail", kwargs={"number": self.number})
+        # Remembered per number (the orders list links every row): an order's URL only
+        # changes with the URL configuration (a deploy, or a test's settings: forgotten then).
+        return _number_url(self.number, get_script_prefix())
 
     def can_transition_to(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.status]

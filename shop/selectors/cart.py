@@ -114,6 +114,7 @@ def cart_lines_by_seller(
     user: User | None = None,
     cart_id: int | None = None,
     seller: Seller | None = None,
+    seller_slug: str | None = None,
 ) -> list[SellerCartGroup]:
     """The cart's lines grouped by seller (sellers by name, lines in the order added), each
     group with its subtotal, shipping fee and total from `shop.pricing.seller_totals`.
@@ -121,8 +122,9 @@ def cart_lines_by_seller(
     The cart is `cart`, or the one `user` owns, or the anonymous one with id `cart_id`
     (as `cart_item_count` finds it): by owner it takes no query of its own. Lines that
     cannot be ordered (delisted, sold out, more than the stock) stay visible with their
-    problem and are left out of the totals. One query. Pass `seller` to get only that
-    seller's group (checkout).
+    problem and are left out of the totals. One query. Pass `seller` (or its `seller_slug`,
+    which reads no seller row first: the group carries it) to get only that seller's group
+    (checkout).
     """
     if cart is not None:
         if cart.pk is None:
@@ -137,6 +139,8 @@ def cart_lines_by_seller(
     lines = lines.select_related("product__seller")
     if seller is not None:
         lines = lines.filter(product__seller=seller)
+    if seller_slug is not None:
+        lines = lines.filter(product__seller__slug=seller_slug)
     by_seller: dict[int, list[CartLine]] = {}
     sellers: dict[int, Seller] = {}
     for line in lines.order_by("product__seller__name", "product__seller_id", "created_at", "id"):

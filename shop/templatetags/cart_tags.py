@@ -28,21 +28,14 @@ from accounts.countries import country_name
 from core.money import format_money
 from shop.models import Product, Seller
 from shop.selectors.cart import CartLineView, SellerCartGroup
+from shop.templatetags.catalog_tags import product_picture
 
 register = template.Library()
 
 
 def _picture(product: Product, no_image: str) -> str:
     """``{% include "shop/_product_image.html" with product=product img_class="rounded" %}``"""
-    if product.image:
-        return (
-            f'<img src="{escape(product.image.url)}" class="bz-product-img w-100 rounded" '
-            'alt="" width="400" height="400" loading="lazy">'
-        )
-    return (
-        '<div class="bz-product-img bz-product-noimg w-100 rounded" role="img" '
-        f'aria-label="{no_image}"><span>{escape(product.title[:1].upper())}</span></div>'
-    )
+    return product_picture(product, no_image, "rounded")
 
 
 @dataclass(frozen=True)
@@ -128,6 +121,37 @@ def cart_lines(context: Context, lines: list[CartLineView]) -> SafeString:
     return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)
 
 
+@register.simple_tag(takes_context=True)
+def checkout_lines(context: Context, lines: list[CartLineView]) -> SafeString:
+    """The order page's lines (/checkout/<seller>/ and Buy now): picture, title, quantity
+    and unit price, the problem if the line can't be ordered, and the line's total. Held equal to
+    the template-language line by tests/shop/test_checkout_lines.py."""
+    w = _Page.of(context)
+    qty_times = escape(gettext("Qty %(quantity)s × %(price)s"))  # noqa: RUF001
+    out = []
+    for item in lines:
+        product = item.product
+        price = escape(format_money(product.price, product.currency, w.language))
+        total = escape(format_money(item.line_total, product.currency, w.language))
+        problem = (
+            f'<div class="small text-danger mt-1" role="alert">{escape(item.problem)}</div>'
+            if item.problem
+            else ""
+        )
+        out.append(
+            '<li class="list-group-item py-3" data-testid="checkout-line">'
+            '<div class="d-flex gap-3">'
+            '<div class="bz-cart-thumb flex-shrink-0" aria-hidden="true">'
+            f"{_picture(product, w.no_image)}</div>"
+            '<div class="flex-grow-1 min-w-0 d-flex flex-wrap justify-content-between gap-2">'
+            f'<div class="min-w-0"><div class="fw-semibold">{escape(product.title)}</div>'
+            '<div class="small text-muted">'
+            f"{qty_times % {'quantity': item.quantity, 'price': price}}</div>{problem}</div>"
+            f'<div class="fw-semibold text-nowrap">{total}</div></div></div></li>\n'
+        )
+    return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)
+
+
 def shipping_rule(seller: Seller, language: str | None = None) -> str:
     """``{% include "shop/_shipping_rule.html" %}`` as text: "Shipping $6.90, free on
     orders of $60.00 or more"."""
@@ -179,3 +203,58 @@ def cart_group(context: Context, group: SellerCartGroup) -> dict[str, str | int]
         "order_label": gettext("Order from this seller: %(seller)s") % named,
         "fix_hint": gettext("Fix the items marked above to order from %(seller)s.") % named,
     }
+
+
+@register.simple_tag(takes_context=True)
+def cart_sections(context: Context, groups: list[SellerCartGroup]) -> SafeString:
+    """Each seller group's ``<section>``: the seller and shipping rule, one form (with the
+    request's CSRF token) around the group's lines (``cart_lines``), the totals and free
+    shipping hint, and **Order from this seller** (disabled, with why, when a line can't be
+    ordered). The group's texts are ``cart_group``'s. Held equal to the template-language
+    group by tests/shop/test_cart_sections.py."""
+    sold_by = escape(gettext("Sold by"))
+    shipping = escape(gettext("Shipping"))
+    total = escape(gettext("Total"))
+    order = escape(gettext("Order from this seller"))
+    lines_url = escape(reverse("shop:cart-lines-update"))
+    token = escape(str(context.get("csrf_token", "")))
+    out = []
+    for group in groups:
+        shown = {k: escape(str(v)) for k, v in cart_group(context, group).items()}
+        hint = (
+            f'<p class="small text-success mb-2">{shown["free_shipping_hint"]}</p>'
+            if shown["free_shipping_hint"]
+            else ""
+        )
+        if group.is_orderable:
+            button = (
+                f'<a class="btn btn-bz w-100" href="{shown["checkout_url"]}" '
+                f'aria-label="{shown["order_label"]}">{order}</a>'
+            )
+        else:
+            button = (
+                f'<p class="small text-danger mb-2">{shown["fix_hint"]}</p>'
+                '<button type="button" class="btn btn-bz w-100" disabled '
+                f'aria-label="{shown["order_label"]}">{order}</button>'
+            )
+        seller_id = f"seller-{shown['seller_pk']}"
+        out.append(
+            '<section class="card bz-card bz-seller-group mb-4" '
+            f'aria-labelledby="{seller_id}" data-testid="seller-group">'
+            f'<div class="card-header bg-white py-3"><h2 class="h5 mb-1" id="{seller_id}">'
+            f'{sold_by} <a href="{shown["seller_url"]}">{shown["seller_name"]}</a></h2>'
+            f'<div class="small text-muted">{shown["ships_from"]} · {shown["shipping_rule"]}'
+            f'</div></div><form method="post" action="{lines_url}">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+            f'<ul class="list-group list-group-flush">{cart_lines(context, group.lines)}</ul>'
+            '</form><div class="card-footer bg-white py-3 border-top-0">'
+            '<dl class="row mb-2 small align-items-baseline">'
+            f'<dt class="col-7 fw-normal text-muted">{shown["subtotal_label"]}</dt>'
+            '<dd class="col-5 text-end mb-1" data-testid="group-subtotal">'
+            f'{shown["subtotal"]}</dd><dt class="col-7 fw-normal text-muted">{shipping}</dt>'
+            '<dd class="col-5 text-end mb-1" data-testid="group-shipping">'
+            f'{shown["shipping"]}</dd><dt class="col-7">{total}</dt>'
+            '<dd class="col-5 text-end mb-0 bz-price" data-testid="group-total">'
+            f"{shown['total']}</dd></dl>{hint}{button}</div></section>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)

@@ -14,15 +14,15 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.views import View
 
 from accounts.selectors import address_list_for_user
 from shop import selectors, services
-from shop.cart_session import request_cart
 from shop.exceptions import CheckoutError, OrderNotPayable
 from shop.forms import QuantityForm
-from shop.models import OrderStatus, Product
+from shop.models import OrderStatus, Product, Seller
 from shop.order_forms import NEW_ADDRESS, OTHER_PAYMENT, OTHER_WAY, CheckoutForm, new_token
 from shop.selectors import SellerCartGroup
 from shop.services import PlacedOrder
@@ -163,26 +163,28 @@ class CheckoutView(OrderPageView):
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.seller = selectors.seller_get(slug=kwargs["seller_slug"])
-        self._cart = None
+        self.seller_slug: str = kwargs["seller_slug"]
 
-    def cart(self):
-        """The shopper's cart, looked up once per request (the lines are read fresh by the
-        selector and again, under lock, by the service, which finds the cart itself when
-        this was not needed first)."""
-        if self._cart is None:
-            self._cart = request_cart(self.request)
-        return self._cart
+    @cached_property
+    def seller(self) -> Seller:
+        """The URL's seller (404 if there is none), read only when no cart line brought it."""
+        return selectors.seller_get(slug=self.seller_slug)
 
     def group(self) -> SellerCartGroup | None:
-        groups = selectors.cart_lines_by_seller(cart=self.cart(), seller=self.seller)
-        return groups[0] if groups else None
+        # The shopper's lines from this seller, found by the cart's owner and the seller's
+        # slug: no read of the cart or seller row first (the lines bring their seller).
+        groups = selectors.cart_lines_by_seller(
+            user=self.request.user, seller_slug=self.seller_slug
+        )
+        if not groups:
+            return None
+        self.seller = groups[0].seller
+        return groups[0]
 
     def place(self, form: CheckoutForm, card: Card | None) -> PlacedOrder:
         return services.order_place_to_pay(
             card=card,
             user=self.request.user,
-            cart=self._cart,  # None (not read in this request): the service finds it
             seller=self.seller,
             token=form.cleaned_data["token"],
             address=form.chosen_address,
@@ -204,6 +206,7 @@ class CheckoutView(OrderPageView):
         return self.show()
 
     def post(self, request: HttpRequest, seller_slug: str) -> HttpResponse:
+        self.seller  # noqa: B018 (an unknown seller is a 404 before anything is read)
         return self.accept_and_pay()
 
 

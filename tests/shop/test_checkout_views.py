@@ -409,6 +409,27 @@ def test_an_empty_cart_sends_the_shopper_back_to_the_cart(user_client, seller):
     assert response.url == reverse("shop:cart")
 
 
+def test_a_seller_with_nothing_in_the_cart_is_named_on_the_cart_page(client, shopper, seller):
+    other = SellerFactory(name="Tokyo <Tea>", slug="tokyo-tea")
+    client.force_login(shopper)
+
+    response = client.get(reverse("shop:checkout", args=[other.slug]), follow=True)
+
+    assert response.redirect_chain == [(reverse("shop:cart"), 302)]
+    assert _messages(response) == ["There is nothing from Tokyo <Tea> in your cart."]
+    assert "Tokyo &lt;Tea&gt;" in response.content.decode()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_unknown_seller_is_a_404(client, shopper, method):
+    client.force_login(shopper)
+
+    response = getattr(client, method)(reverse("shop:checkout", args=["no-such-seller"]))
+
+    assert response.status_code == 404
+    assert Order.objects.count() == 0
+
+
 def test_the_order_page_needs_login(client, seller):
     response = client.get(reverse("shop:checkout", args=[seller.slug]))
     assert response.status_code == 302

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import DEFAULT_PASSWORD
-from tests.factories import WalletAccountFactory
+from tests.factories import CardFactory, WalletAccountFactory
 from tests.wallet.pages import confirmation_link
 from wallet.models import WalletAccount
 from wallet.reauth import SESSION_KEY as REAUTH_KEY
@@ -314,6 +314,23 @@ def test_wallet_pages_send_to_the_wallet_until_it_is_confirmed(user_client, user
 
     assert response.status_code == 302
     assert response.url == "/wallet/"
+
+
+@pytest.mark.parametrize("confirmed", [None, False, True], ids=["none", "unconfirmed", "confirmed"])
+def test_cards_saved_at_checkout_open_the_cards_and_activity_pages_read_only_until_confirmed(
+    user_client, user, confirmed
+):
+    if confirmed is not None:
+        WalletAccountFactory(user=user, confirmed_at=timezone.now() if confirmed else None)
+    CardFactory(owner=user)
+
+    cards = user_client.get("/wallet/cards/")
+    activity = user_client.get("/wallet/activity/")
+
+    assert cards.status_code == activity.status_code == 200
+    assert cards.context["wallet_ready"] is activity.context["wallet_ready"] is bool(confirmed)
+    assert ('data-testid="wallet-not-created"' in cards.content.decode()) is not confirmed
+    assert ("Add a card" in cards.content.decode()) is bool(confirmed)
 
 
 # ------------------------------------------------------------------ re-authentication

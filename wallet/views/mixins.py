@@ -36,8 +36,7 @@ class WalletOrSavedCardsMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        wallet = selectors.wallet_account_for_user(user=request.user)
-        self.wallet_ready = wallet is not None and wallet.is_confirmed
+        self.wallet_ready = selectors.wallet_is_confirmed_for_user(user=request.user)
         if not self.wallet_ready and not selectors.card_count_for_user(user=request.user):
             return HttpResponseRedirect(reverse("wallet:home"))
         return super().dispatch(request, *args, **kwargs)

@@ -1,0 +1,97 @@
+"""The order page draws its Ship to and Way of payment options with {% address_choices %}
+and {% payment_choices %} (one escaped f-string an option, no template nodes per option);
+these tests hold them equal to the template-language options they replaced
+(checkout_choices_in_template_language.html), in English and Russian, for every kind of
+option, and check that the page shows them."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.template import Context, Template
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.selectors import address_list_for_user
+from shop.order_forms import CheckoutForm
+from shop.selectors import card_choices_for_user
+from shop.services import cart_add_item, cart_get_or_create_for_user
+from tests.factories import AddressFactory, CardFactory, ProductFactory, SellerFactory
+from wallet.models import Card
+
+pytestmark = pytest.mark.django_db
+
+IN_TEMPLATE_LANGUAGE = (
+    Path(__file__).parent / "checkout_choices_in_template_language.html"
+).read_text()
+WITH_TAGS = (
+    '{% load checkout_tags %}<section data-choices="address">{% address_choices form %}'
+    '</section><section data-choices="payment">{% payment_choices form %}</section>'
+)
+
+
+def _normal(html: str) -> str:
+    """Whitespace as a browser reads it: runs squeezed to one space, none beside a block
+    element's tags (where it draws nothing)."""
+    html = re.sub(r"\s+", " ", html, flags=re.ASCII)
+    return re.sub(r"\s*(</?(?:div|section)\b[^>]*>)\s*", r"\1", html, flags=re.ASCII).strip()
+
+
+@pytest.fixture
+def shopper(user):
+    """Two addresses (the last used one with markup in its name), and cards of every kind:
+    the default, one expiring this month without a name, one expired."""
+    today = timezone.localdate()
+    AddressFactory(user=user, full_name='Ada <b>"Lovelace"</b>', last_used_at=timezone.now())
+    AddressFactory(user=user, full_name="Charles Babbage", line2="Flat 2")
+    CardFactory(owner=user, make_default=True)
+    soon = CardFactory(owner=user, number="5555555555554444")
+    expired = CardFactory(owner=user, number="378282246310005")
+    Card.objects.filter(pk=soon.pk).update(
+        exp_month=today.month, exp_year=today.year, name_on_card=""
+    )
+    Card.objects.filter(pk=expired.pk).update(exp_month=1, exp_year=today.year - 1)
+    seller = SellerFactory(slug="nordic-home")
+    cart_add_item(
+        cart=cart_get_or_create_for_user(user=user),
+        product=ProductFactory(seller=seller),
+        quantity=1,
+    )
+    return user
+
+
+def _form(user) -> CheckoutForm:
+    addresses = list(address_list_for_user(user=user))
+    cards = card_choices_for_user(user=user)
+    usable = [c for c in cards if not c.is_expired]
+    initial = {"token": "0" * 32, "address": str(addresses[0].pk), "payment": usable[0].value}
+    return CheckoutForm(initial=initial, addresses=addresses, cards=cards)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_each_option_is_the_template_language_option(shopper, language):
+    form = _form(shopper)
+
+    with translation.override(language):
+        drawn = _normal(Template(WITH_TAGS).render(Context({"form": form})))
+        expected = _normal(Template(IN_TEMPLATE_LANGUAGE).render(Context({"form": form})))
+
+    assert drawn == expected
+    assert drawn.count('<div class="form-check') == 3 + 4
+    for needle in ("checked", "disabled", "-hint", "bg-light", "text-bg-warning", "&lt;b&gt;"):
+        assert needle in drawn, needle
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_order_page_shows_the_options(client, shopper, language):
+    client.force_login(shopper)
+    client.cookies["django_language"] = language
+    page = _normal(client.get(reverse("shop:checkout", args=["nordic-home"])).content.decode())
+
+    with translation.override(language):
+        drawn = _normal(Template(WITH_TAGS).render(Context({"form": _form(shopper)})))
+    # The page's form has its own token; the options are the same.
+    for options in re.findall(r'<section data-choices="\w+">(.*?)</section>', drawn):
+        assert options in page
+    assert "<b>" not in page
+    assert '<a href="/wallet/cards/">' in page
