@@ -49,8 +49,8 @@ class _Compiled:
 
 class CompiledQuery:
     """``build(alias)`` returns the queryset, made with stand-in values, and those values
-    by name as that database receives them; ``first(**values)`` runs it with the values
-    under the same names."""
+    by name as that database receives them; ``first(**values)`` and ``all(**values)``
+    run it with the values under the same names."""
 
     def __init__(
         self,
@@ -69,22 +69,33 @@ class CompiledQuery:
 
     def first(self, *, using: str | None = None, **values) -> Model | None:
         """The first instance the query finds with these values, or None."""
+        found = self._run(using, values, many=False)
+        return found[0] if found else None
+
+    def all(self, *, using: str | None = None, **values) -> list[Model]:
+        """Every instance the query finds with these values, in its order."""
+        return self._run(using, values, many=True)
+
+    def _run(self, using: str | None, values: dict, *, many: bool) -> list[Model]:
         alias = using or router.db_for_read(self.model)
         compiled = self._compiled(alias)
         with connections[alias].cursor() as cursor:
             params = [values[p] if named else p for named, p in compiled.params]
             cursor.execute(compiled.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
+            rows = cursor.fetchall() if many else cursor.fetchmany(1)
         if compiled.converters:
-            (row,) = compiled.compiler.apply_converters([row], compiled.converters)
-        obj = compiled.model.from_db(alias, compiled.init_list, row[compiled.start : compiled.end])
-        for populator in compiled.populators:
-            populator.populate(row, obj)
-        for name, position in compiled.annotations.items():
-            setattr(obj, name, row[position])
-        return obj
+            rows = compiled.compiler.apply_converters(rows, compiled.converters)
+        found = []
+        for row in rows:
+            obj = compiled.model.from_db(
+                alias, compiled.init_list, row[compiled.start : compiled.end]
+            )
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            for name, position in compiled.annotations.items():
+                setattr(obj, name, row[position])
+            found.append(obj)
+        return found
 
     def _compiled(self, alias: str) -> _Compiled:
         found = self._by_alias.get(alias)

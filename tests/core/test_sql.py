@@ -98,3 +98,17 @@ def test_a_setting_change_compiles_again(by_slug, mug, settings):
     settings.USE_THOUSAND_SEPARATOR = not settings.USE_THOUSAND_SEPARATOR
     assert not by_slug._by_alias
     assert by_slug.first(slug="stoneware-mug") == mug
+
+
+def test_all_finds_every_row_in_the_querysets_order(db):
+    seller = SellerFactory()
+    made = [ProductFactory(seller=seller, title=f"Item {n}") for n in range(3)]
+    ProductFactory()  # another seller's
+
+    def by_seller(alias):
+        return Product.objects.filter(seller=-9).order_by("-title"), {"seller": -9}
+
+    found = CompiledQuery("test-all", Product, by_seller).all(seller=seller.pk)
+
+    assert found == sorted(made, key=lambda p: p.title, reverse=True)
+    assert CompiledQuery("test-none", Product, by_seller).all(seller=-1) == []

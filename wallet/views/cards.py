@@ -93,7 +93,7 @@ class CardListView(WalletOrSavedCardsMixin, TemplateView):
     template_name = "wallet/card_list.html"
 
     def get_context_data(self, **kwargs):
-        cards = list(selectors.card_list_for_user(user=self.request.user))
+        cards = selectors.card_list_shown_for_user(user=self.request.user)
         return super().get_context_data(cards=cards, max_cards=settings.WALLET_MAX_CARDS, **kwargs)
 
 
