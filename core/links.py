@@ -1,4 +1,5 @@
-"""Absolute links for places with no request to build them from: emails.
+"""Links: absolute ones for places with no request to build them from (emails), and
+``remembered_url`` for list pages that link many rows.
 
 Every link put in a letter goes through ``absolute_url`` so mail clients get a full
 address on the site's public origin (``settings.SITE_URL``), whichever host the request
@@ -7,7 +8,11 @@ that triggered the letter came in on (or none, for cron and admin actions).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.urls import get_script_prefix, reverse
 
 
 def absolute_url(path: str) -> str:
@@ -18,3 +23,23 @@ def absolute_url(path: str) -> str:
     if not path.startswith("/"):
         raise ValueError(f"absolute_url() takes a path starting with '/', not {path!r}.")
     return settings.SITE_URL.rstrip("/") + path
+
+
+@lru_cache(maxsize=8192)
+def _remembered(viewname: str, kwargs: tuple[tuple[str, str], ...], script_prefix: str) -> str:
+    return reverse(viewname, kwargs=dict(kwargs))
+
+
+def remembered_url(viewname: str, **kwargs: str) -> str:
+    """``reverse(viewname, kwargs=kwargs)``, remembered for the most recent few thousand
+    arguments: list pages link every product, seller and order they show, and reverse()
+    was the dearest part of a row. A URL only changes with the URL configuration (a
+    deploy, or a test's settings: forgotten then)."""
+    return _remembered(viewname, tuple(sorted(kwargs.items())), get_script_prefix())
+
+
+def _forget_remembered_urls(**kwargs) -> None:
+    _remembered.cache_clear()
+
+
+setting_changed.connect(_forget_remembered_urls, dispatch_uid="core.links.remembered_urls")

@@ -1,39 +1,19 @@
 """Catalog: sellers and the products they list."""
 
 from decimal import Decimal
-from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.signals import setting_changed
 from django.core.validators import MinLengthValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy
+
+from core.links import remembered_url
 
 _country_code = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO country code, e.g. DE.")
 _currency_code = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO currency code, e.g. USD.")
 
-
-@lru_cache(maxsize=4096)
-def _slug_url(viewname: str, slug: str, script_prefix: str) -> str:
-    return reverse(viewname, kwargs={"slug": slug})
-
-
-def slug_url(viewname: str, slug: str) -> str:
-    """``reverse(viewname, kwargs={"slug": slug})``, remembered for the most recent few
-    thousand slugs: list pages link every product and seller (picture, title, seller), and
-    reverse() was the dearest part of a product card. The URL of a slug only changes with
-    the URL configuration (a deploy, or a test's settings: forgotten then)."""
-    return _slug_url(viewname, slug, get_script_prefix())
-
-
-def _forget_slug_urls(**kwargs) -> None:
-    _slug_url.cache_clear()
-
-
-setting_changed.connect(_forget_slug_urls, dispatch_uid="shop.models.catalog.slug_urls")
 
 # At or below this many units the product page says "Only N left".
 LOW_STOCK_THRESHOLD = 5
@@ -98,7 +78,7 @@ class Seller(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return slug_url("shop:seller-detail", self.slug)
+        return remembered_url("shop:seller-detail", slug=self.slug)
 
 
 class ProductQuerySet(models.QuerySet):
@@ -149,7 +129,7 @@ class Product(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return slug_url("shop:product-detail", self.slug)
+        return remembered_url("shop:product-detail", slug=self.slug)
 
     def clean(self) -> None:
         super().clean()

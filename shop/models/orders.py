@@ -8,35 +8,21 @@ Status moves only through ``shop.services.orders.order_set_status``, checked aga
 
 from datetime import timedelta
 from decimal import Decimal
-from functools import lru_cache
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from accounts.models import PostalAddress
+from core.links import remembered_url
 from shop.models.catalog import Product, Seller
 
 ORDER_NUMBER_PREFIX = "BZ-"
 # An order waiting for a bank transfer keeps its stock this long (transfers take days);
 # other unpaid orders expire after settings.ORDER_PAYMENT_TIMEOUT_MINUTES.
 BANK_TRANSFER_WAIT_DAYS = 7
-
-
-@lru_cache(maxsize=4096)
-def _number_url(number: str, script_prefix: str) -> str:
-    return reverse("shop:order-detail", kwargs={"number": number})
-
-
-def _forget_number_urls(**kwargs) -> None:
-    _number_url.cache_clear()
-
-
-setting_changed.connect(_forget_number_urls, dispatch_uid="shop.models.orders.number_urls")
 
 
 def order_number_for(pk: int) -> str:
@@ -146,7 +132,7 @@ class Order(models.Model):
     def get_absolute_url(self) -> str:
         # Remembered per number (the orders list links every row): an order's URL only
         # changes with the URL configuration (a deploy, or a test's settings: forgotten then).
-        return _number_url(self.number, get_script_prefix())
+        return remembered_url("shop:order-detail", number=self.number)
 
     def can_transition_to(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.status]

@@ -7,7 +7,7 @@ Written in the template language a line cost ~0.4 ms (two forms with a CSRF toke
 money filters) and a group's header and footer as much again, so a 100-line cart took five
 times as long as a 1-line one. Here a line is one f-string whose values are escaped with
 ``html.escape`` (what Django's ``escape`` calls) and whose words are translated once per
-page (product URLs are remembered per slug by ``shop.models.catalog.slug_url``), and a
+page (product URLs are remembered per slug by ``core.links.remembered_url``), and a
 group's texts are gettext and ``format_money`` calls: microseconds each.
 
 The markup and words are the template's (less the indentation inside a line). The picture

@@ -6,7 +6,7 @@ picture, a ``{% with %}``, a money filter, a plural ``{% blocktranslate %}`` and
 variable lookups), so twelve cards cost more than the rest of the page with its queries.
 Here a card is one f-string whose values are escaped with ``html.escape`` (what Django's
 ``escape`` calls) and whose words are translated once per render; product and seller URLs
-come from ``shop.models.catalog.slug_url``'s memo. The markup and words are the template's
+come from ``core.links.remembered_url``'s memo. The markup and words are the template's
 (less the indentation inside a card); tests/shop/test_product_cards.py holds each card equal
 to the template-language version and the picture to shop/_product_image.html.
 """

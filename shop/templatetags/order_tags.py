@@ -15,35 +15,21 @@ from html import escape
 
 from django import template
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
+from core.labels import escaped_labels
 from core.money import format_money
 from shop.models import Order, OrderStatus
 from shop.templatetags.shop_tags import shown_reason
 
 register = template.Library()
 
-# Each language's status labels, escaped: translated literals, which only a deploy changes.
-_status_labels: dict[str | None, dict[str, str]] = {}
-
-
-def _forget_status_labels(**kwargs) -> None:
-    _status_labels.clear()
-
-
-setting_changed.connect(_forget_status_labels, dispatch_uid="shop.templatetags.status_labels")
-
 
 def _statuses(language: str | None) -> dict[str, str]:
     """``{status: its label, escaped}`` in ``language`` (the active one)."""
-    try:
-        return _status_labels[language]
-    except KeyError:
-        labels = {value: escape(str(label)) for value, label in OrderStatus.choices}
-        return _status_labels.setdefault(language, labels)
+    return escaped_labels(OrderStatus, language)
 
 
 def status_badge(order: Order, language: str | None, *, overdue: bool | None = None) -> str:

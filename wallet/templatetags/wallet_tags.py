@@ -11,38 +11,23 @@ words are the template's (less the indentation inside a line);
 tests/wallet/test_activity_lines.py holds each line equal to the template-language version.
 """
 
-from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
 from django import template
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from accounts.models import postal_address_lines
+from core.labels import escaped_labels
+from core.links import remembered_url
 from core.money import format_money
 from wallet.models import CardBrand, WalletEvent
 
 register = template.Library()
-
-
-@lru_cache(maxsize=4096)
-def _order_url(reference: str, script_prefix: str) -> str:
-    try:
-        return reverse("shop:order-detail", args=[reference])
-    except NoReverseMatch:
-        return f"/orders/{quote(reference, safe='')}/"
-
-
-def _forget_order_urls(**kwargs) -> None:
-    _order_url.cache_clear()
-
-
-setting_changed.connect(_forget_order_urls, dispatch_uid="wallet.templatetags.order_urls")
 
 
 @register.filter
@@ -53,7 +38,10 @@ def order_url(reference: str) -> str:
     test's settings: forgotten then)."""
     if not reference:
         return ""
-    return _order_url(reference, get_script_prefix())
+    try:
+        return remembered_url("shop:order-detail", number=reference)
+    except NoReverseMatch:
+        return f"/orders/{quote(reference, safe='')}/"
 
 
 @register.simple_tag(takes_context=True)
@@ -75,33 +63,13 @@ def _money(amount, currency: str, language: str | None) -> str:
     return format_money(amount, currency or settings.CURRENCY, language)
 
 
-# Each language's kind labels, escaped: translated literals, which only a deploy changes.
-_kind_labels: dict[str | None, dict[str, str]] = {}
-
-
-def _forget_kind_labels(**kwargs) -> None:
-    _kind_labels.clear()
-
-
-setting_changed.connect(_forget_kind_labels, dispatch_uid="wallet.templatetags.kind_labels")
-
-
-def _kinds(language: str | None) -> dict[str, str]:
-    """``{kind: its label, escaped}`` in ``language`` (the active one)."""
-    try:
-        return _kind_labels[language]
-    except KeyError:
-        labels = {value: escape(str(label)) for value, label in WalletEvent.Kind.choices}
-        return _kind_labels.setdefault(language, labels)
-
-
 @register.simple_tag
 def activity_lines(events) -> SafeString:
     """Each event's ``<li>``: its kind's badge, its message in the active language, the
     order and way of payment it was for, "By Bazaar support" when staff did it, and its
     amount (a refund as "+$5.00", a called-off payment struck through) and time."""
     language = get_language()
-    kinds = _kinds(language)
+    kinds = escaped_labels(WalletEvent.Kind, language)
     order_of = escape(gettext("Order %(number)s"))
     by_support = escape(gettext("By Bazaar support"))
     when_format = gettext("j M Y, H:i")

@@ -1,0 +1,33 @@
+"""Choice labels, translated and HTML-escaped once per language.
+
+Template tags that draw many rows in Python (orders, payment activity) show a choice's
+label on each row. ``get_FOO_display`` looks the label up and translates it every time;
+labels are translated literals, which only a deploy changes, so each language's escaped
+labels are made once per process (forgotten when a setting changes, as in tests).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from django.core.signals import setting_changed
+from django.db.models import Choices
+
+_labels: dict[tuple[type[Choices], str | None], dict[str, str]] = {}
+
+
+def escaped_labels(choices: type[Choices], language: str | None) -> dict[str, str]:
+    """``{value: its label, escaped}`` of ``choices`` in ``language`` (the active one)."""
+    key = (choices, language)
+    try:
+        return _labels[key]
+    except KeyError:
+        labels = {value: escape(str(label)) for value, label in choices.choices}
+        return _labels.setdefault(key, labels)
+
+
+def _forget(**kwargs) -> None:
+    _labels.clear()
+
+
+setting_changed.connect(_forget, dispatch_uid="core.labels.forget")
