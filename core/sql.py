@@ -64,9 +64,6 @@ class CompiledQuery:
         self._by_alias: dict[str, _Compiled] = {}
         _all.append(self)
 
-    def sql(self, alias: str) -> str:
-        return self._compiled(alias).sql
-
     def first(self, *, using: str | None = None, **values) -> Model | None:
         """The first instance the query finds with these values, or None."""
         found = self._run(using, values, many=False)

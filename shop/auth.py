@@ -40,13 +40,10 @@ def _cart_units() -> RawSQL:
     )
 
 
-def users_with_cart_units():
-    """Every user, each with ``cart_units``: the queryset ``get_user`` runs (compiled)."""
-    return get_user_model()._default_manager.annotate(cart_units=_cart_units())
-
-
 def _by_pk(alias: str):
-    return users_with_cart_units().filter(pk=_MARKER), {"pk": _MARKER}
+    """The user with ``cart_units``: the queryset ``get_user`` runs (compiled)."""
+    users = get_user_model()._default_manager.annotate(cart_units=_cart_units())
+    return users.filter(pk=_MARKER), {"pk": _MARKER}
 
 
 _shopper = CompiledQuery("shopper", get_user_model(), _by_pk)

@@ -146,14 +146,18 @@ def _word_patterns(words: list[str]) -> list[str]:
     ]
 
 
+def _words_in_text(patterns: list[str]) -> Q:
+    """Every pattern in the title or the description (SQLite)."""
+    return reduce(and_, (Q(title__iregex=p) | Q(description__iregex=p) for p in patterns))
+
+
 def _search_other(products: QuerySet[Product], words: list[str]) -> QuerySet[Product]:
     # SQLite (the zero-setup default) scans: each word must start a word of the title or
     # description (one-letter words be one), case-insensitively (Python's re, Unicode-aware,
     # runs SQLite's REGEXP), as on PostgreSQL but without stemming or stop words.
     patterns = _word_patterns(words)
-    found = reduce(and_, (Q(title__iregex=p) | Q(description__iregex=p) for p in patterns))
     in_title = reduce(and_, (Q(title__iregex=p) for p in patterns))
-    return products.filter(found).alias(
+    return products.filter(_words_in_text(patterns)).alias(
         title_rank=Case(When(in_title, then=Value(0)), default=Value(1))
     )
 
@@ -173,9 +177,7 @@ def products_matching(*, products: QuerySet[Product], query: str) -> QuerySet[Pr
         return products.alias(document=_SearchDocument()).filter(
             Q(document=_tsquery(words)) | by_slug
         )
-    patterns = _word_patterns(words)
-    found = reduce(and_, (Q(title__iregex=p) | Q(description__iregex=p) for p in patterns))
-    return products.filter(found | by_slug)
+    return products.filter(_words_in_text(_word_patterns(words)) | by_slug)
 
 
 def product_search(*, query: str) -> QuerySet[Product]:

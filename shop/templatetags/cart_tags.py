@@ -72,6 +72,20 @@ class _Page:
         return page
 
 
+def _line_texts(item: CartLineView, language: str | None) -> tuple[str, str, str]:
+    """A line's unit price, its total and its problem's alert (or ""), escaped: what the
+    cart's and the order page's lines both show."""
+    product = item.product
+    price = escape(format_money(product.price, product.currency, language))
+    total = escape(format_money(item.line_total, product.currency, language))
+    problem = (
+        f'<div class="small text-danger mt-1" role="alert">{escape(item.problem)}</div>'
+        if item.problem
+        else ""
+    )
+    return price, total, problem
+
+
 @register.simple_tag(takes_context=True)
 def cart_lines(context: Context, lines: list[CartLineView]) -> SafeString:
     """Each line's ``<li>``: picture, title, price, problem, a quantity box named
@@ -86,13 +100,7 @@ def cart_lines(context: Context, lines: list[CartLineView]) -> SafeString:
         url = escape(product.get_absolute_url())
         title = escape(product.title)
         named = {"product": title}
-        price = escape(format_money(product.price, product.currency, w.language))
-        total = escape(format_money(item.line_total, product.currency, w.language))
-        problem = (
-            f'<div class="small text-danger mt-1" role="alert">{escape(item.problem)}</div>'
-            if item.problem
-            else ""
-        )
+        price, total, problem = _line_texts(item, w.language)
         # The quantity held is never out of the box's range, or the browser would refuse
         # to send the group's form (any line's Update) until it was changed.
         most = max(item.max_quantity, line.quantity)
@@ -131,13 +139,7 @@ def checkout_lines(context: Context, lines: list[CartLineView]) -> SafeString:
     out = []
     for item in lines:
         product = item.product
-        price = escape(format_money(product.price, product.currency, w.language))
-        total = escape(format_money(item.line_total, product.currency, w.language))
-        problem = (
-            f'<div class="small text-danger mt-1" role="alert">{escape(item.problem)}</div>'
-            if item.problem
-            else ""
-        )
+        price, total, problem = _line_texts(item, w.language)
         out.append(
             '<li class="list-group-item py-3" data-testid="checkout-line">'
             '<div class="d-flex gap-3">'
