@@ -35,13 +35,21 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+# What a page action or an assertion waits for. Playwright's ``expect`` waits 5 s by
+# default, less than the contexts' 15 s: on two loaded cores (two test processes and
+# their live servers) a payment's POST once took longer than 5 s to be answered.
+WAIT_MS = 15_000
+
+
 @pytest.fixture(scope="session")
 def _playwright():
     if not Path(CHROMIUM).exists():
         pytest.skip(
             f"Chromium not found at {CHROMIUM}: run `make browser-deps` (apt-get install chromium)"
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
 
     with sync_playwright() as pw:
         yield pw
@@ -60,7 +68,7 @@ def browser(_playwright):
 def page(browser, live_server, settings):
     settings.CAPTCHA_TEST_MODE = True
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     # Every browser test also checks the Content-Security-Policy: a script, style or image
     # the policy refuses shows up as a console error, and fails the test.
