@@ -120,14 +120,43 @@ def payments_for_reference(*, reference: str) -> QuerySet[Payment]:
     )
 
 
-def payments_shown_for_reference(*, reference: str) -> QuerySet[Payment]:
+def payments_shown_for_reference(*, reference: str) -> list[Payment]:
     """``payments_for_reference`` as the shopper's order page shows them: with refunds, but
-    without the card row (a payment keeps the brand and last 4 digits it was made with)."""
-    return (
-        Payment.objects.filter(reference=reference)
-        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.order_by("created_at")))
-        .order_by("created_at", "id")
-    )
+    without the card row (a payment keeps the brand and last 4 digits it was made with).
+
+    Two queries compiled once per process (the page is a shopper's most visited after the
+    catalog's): the payments, then every refund of the reference, handed to its payment as
+    ``prefetch_related("refunds")`` would (``payment.refunds.all()`` reads nothing)."""
+    payments = _reference_payments.all(reference=reference)
+    if not payments:
+        return payments
+    refunds: dict[int, list[Refund]] = {payment.pk: [] for payment in payments}
+    for refund in _reference_refunds.all(reference=reference):
+        refunds[refund.payment_id].append(refund)
+    for payment in payments:
+        shown = payment.refunds.all()  # the relation's own queryset, filter included
+        for refund in refunds[payment.pk]:
+            Refund.payment.field.set_cached_value(refund, payment)
+        shown._result_cache, shown._prefetch_done = refunds[payment.pk], True
+        payment._prefetched_objects_cache = {"refunds": shown}
+    return payments
+
+
+_REFERENCE = "\x00reference"
+
+
+def _reference_payments_query(alias: str):
+    payments = Payment.objects.filter(reference=_REFERENCE).order_by("created_at", "id")
+    return payments, {"reference": _REFERENCE}
+
+
+def _reference_refunds_query(alias: str):
+    refunds = Refund.objects.filter(payment__reference=_REFERENCE).order_by("created_at", "id")
+    return refunds, {"reference": _REFERENCE}
+
+
+_reference_payments = CompiledQuery("payments of a reference", Payment, _reference_payments_query)
+_reference_refunds = CompiledQuery("refunds of a reference", Refund, _reference_refunds_query)
 
 
 def payment_refunded_amount(*, payment: Payment) -> Decimal:
@@ -178,7 +207,12 @@ _EVENT_SHOWN = (
 _PAYMENT_SHOWN = ("reference", "method", "card_brand", "card_last4")
 
 
-def activity_shown_for_user(*, user: User, kinds: Iterable[str] = ()) -> QuerySet[WalletEvent]:
+ACTIVITY_PER_PAGE = 20
+
+
+def activity_shown_for_user(
+    *, user: User | int, kinds: Iterable[str] = ()
+) -> QuerySet[WalletEvent]:
     """``activity_for_user`` as the Payment activity page shows it, newest first, ``kinds``
     (if any) filtering it: each line names its payment's order and card, so the payment is
     joined; the card, refund and actor rows are not (the page tells support's lines apart
@@ -192,6 +226,26 @@ def activity_shown_for_user(*, user: User, kinds: Iterable[str] = ()) -> QuerySe
     if kinds:
         events = events.filter(kind__in=kinds)
     return events.order_by("-created_at", "-id")
+
+
+# One compiled query per filter of the Payment activity page (a handful, fixed by its view).
+_activity_heads: dict[tuple[str, ...], CompiledQuery] = {}
+
+
+def activity_head_for_user(*, user: User, kinds: Iterable[str] = ()) -> list[WalletEvent]:
+    """The first ``ACTIVITY_PER_PAGE + 1`` events of ``activity_shown_for_user``: the
+    Payment activity page's first page and whether there is more
+    (``core.pagination.page_head_first``), by SQL compiled once per filter."""
+    kinds = tuple(kinds)
+    query = _activity_heads.get(kinds)
+    if query is None:
+
+        def build(alias: str):
+            events = activity_shown_for_user(user=_OWNER, kinds=kinds)
+            return events[: ACTIVITY_PER_PAGE + 1], {"owner": _OWNER}
+
+        query = _activity_heads[kinds] = CompiledQuery(f"activity head {kinds}", WalletEvent, build)
+    return query.all(owner=user.pk)
 
 
 def payment_open_for_reference(*, reference: str) -> Payment | None:

@@ -22,6 +22,7 @@ from shop.selectors.catalog import (
     seller_get,
 )
 from shop.selectors.orders import (
+    ORDERS_PER_PAGE,
     CardChoice,
     OrderDetail,
     card_choices_for_user,
@@ -30,10 +31,12 @@ from shop.selectors.orders import (
     order_get_detail_for_user,
     order_get_for_user,
     order_list_for_user,
+    order_list_head_for_user,
     orders_placed_since,
 )
 
 __all__ = [
+    "ORDERS_PER_PAGE",
     "SEARCH_MAX_LENGTH",
     "CardChoice",
     "CartLineView",
@@ -50,6 +53,7 @@ __all__ = [
     "order_get_detail_for_user",
     "order_get_for_user",
     "order_list_for_user",
+    "order_list_head_for_user",
     "orders_placed_since",
     "product_get_active",
     "product_list_active",

@@ -32,7 +32,10 @@ def _with_waiting_transfer(orders: QuerySet[Order]) -> QuerySet[Order]:
     )
 
 
-def order_list_for_user(*, user: User) -> QuerySet[Order]:
+ORDERS_PER_PAGE = 10
+
+
+def order_list_for_user(*, user: User | int) -> QuerySet[Order]:
     """The user's orders, newest first, with seller joined, the number of items and
     whether each waits for a bank transfer.
 
@@ -52,6 +55,13 @@ def order_list_for_user(*, user: User) -> QuerySet[Order]:
         .annotate(line_count=Coalesce(Subquery(lines), 0))
         .order_by("-created_at", "-id")
     )
+
+
+def order_list_head_for_user(*, user: User) -> list[Order]:
+    """The first ``ORDERS_PER_PAGE + 1`` of ``order_list_for_user``: the first page of
+    the Your orders page, and whether there is more (``core.pagination.page_head_first``),
+    by SQL compiled once."""
+    return _order_list_head.all(owner=user.pk)
 
 
 def orders_placed_since(*, since: datetime) -> QuerySet[Order]:
@@ -219,6 +229,11 @@ def _order_events_query(alias: str):
     return OrderEvent.objects.filter(order=_ORDER).order_by("created_at", "id"), {"order": _ORDER}
 
 
+def _order_list_head_query(alias: str):
+    return order_list_for_user(user=_OWNER)[: ORDERS_PER_PAGE + 1], {"owner": _OWNER}
+
+
+_order_list_head = CompiledQuery("shopper's first orders", Order, _order_list_head_query)
 _shoppers_order = CompiledQuery("shopper's order", Order, _shoppers_order_query)
 _order_lines = CompiledQuery("order lines", OrderLine, _order_lines_query)
 _order_events = CompiledQuery("order events", OrderEvent, _order_events_query)

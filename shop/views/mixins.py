@@ -2,8 +2,6 @@
 
 from django.core.paginator import Page, Paginator
 
-from core.pagination import FirstPageCountsPaginator
-
 
 class ForgivingPaginationMixin:
     """``ListView.paginate_by`` paging where a bad or out-of-range ``?page=`` shows the
@@ -16,17 +14,17 @@ class ForgivingPaginationMixin:
         return paginator, page, page.object_list, page.has_other_pages()
 
 
-class IdsFirstPaginator(FirstPageCountsPaginator):
+class IdsFirstPaginator(Paginator):
     """Pages a queryset whose rows carry per-row subqueries (the orders list's item count,
     its waiting transfer). A plain ``OFFSET`` makes the database work those out for every
     row it skips; here the page's ids are picked first, off the ordering's index, and only
     those rows are annotated, in the same query. The first page skips no rows, so it is
-    read directly (and counts a short list itself, see ``FirstPageCountsPaginator``)."""
+    read directly."""
 
     def page(self, number) -> Page:
-        if number in (1, "1"):
-            return super().page(number)
         number = self.validate_number(number)
+        if number == 1:
+            return super().page(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:

@@ -1,11 +1,11 @@
-"""FirstPageCountsPaginator: a first page that holds every row is its own count; longer
-lists are counted and paged as Django's Paginator pages them."""
+"""page_head_first: the first page is read from the list's head, and a head that holds
+every row is its own count; any page is the page Django's Paginator gives."""
 
 import pytest
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import Paginator
 
 from accounts.models import User
-from core.pagination import FirstPageCountsPaginator
+from core.pagination import page_context, page_head_first
 
 
 @pytest.fixture
@@ -14,33 +14,72 @@ def users(db):
     return list(User.objects.order_by("id"))
 
 
-def _pages(paginator_class, per_page, number, **options):
-    return paginator_class(User.objects.order_by("id"), per_page, **options).get_page(number)
+def _rows():
+    return User.objects.order_by("id")
 
 
-def test_a_short_first_page_costs_one_query_and_knows_its_count(users, django_assert_num_queries):
+def _page(number, per_page, orphans=0, *, read=None):
+    def head():
+        if read is not None:
+            read.append("head")
+        return _rows()[: per_page + orphans + 1]
+
+    def rows():
+        if read is not None:
+            read.append("rows")
+        return _rows()
+
+    return page_head_first(number, per_page=per_page, orphans=orphans, head=head, rows=rows)
+
+
+def test_a_first_page_holding_every_row_costs_one_query_and_knows_its_count(
+    users, django_assert_num_queries
+):
+    read = []
     with django_assert_num_queries(1):
-        page = FirstPageCountsPaginator(User.objects.order_by("id"), 10).get_page(None)
+        page = _page(None, 10, read=read)
         assert page.paginator.count == 7
         assert page.paginator.num_pages == 1
         assert not page.has_other_pages()
     assert list(page) == users
+    assert read == ["head"]
 
 
-@pytest.mark.parametrize("number", [None, "1", 1, "2", "3", "99", "x"])
+def test_a_longer_list_reads_its_first_page_from_the_head_and_counts_the_rest(
+    users, django_assert_num_queries
+):
+    read = []
+    with django_assert_num_queries(2):  # the head, then the count the page links need
+        page = _page("1", 3, read=read)
+        assert page.paginator.num_pages == 3
+    assert list(page) == users[:3]
+    assert read == ["head", "rows"]
+
+
+@pytest.mark.parametrize("number", [None, "", "1", 1, "2", "3", "99", "0", "x"])
 @pytest.mark.parametrize("per_page,orphans", [(3, 0), (3, 1), (7, 0), (6, 1), (10, 0)])
 def test_pages_match_djangos_paginator(users, number, per_page, orphans):
-    ours = _pages(FirstPageCountsPaginator, per_page, number, orphans=orphans)
-    django = _pages(Paginator, per_page, number, orphans=orphans)
-    assert (ours.number, list(ours), ours.paginator.count) == (
+    ours = _page(number, per_page, orphans)
+    django = Paginator(_rows(), per_page, orphans=orphans).get_page(number)
+    assert (ours.number, list(ours), ours.paginator.count, ours.paginator.num_pages) == (
         django.number,
         list(django),
         django.paginator.count,
+        django.paginator.num_pages,
     )
-    assert ours.has_next() == django.has_next()
+    assert (ours.has_next(), ours.has_previous()) == (django.has_next(), django.has_previous())
 
 
-def test_an_empty_list_is_one_empty_page_unless_that_is_refused(db):
-    assert list(FirstPageCountsPaginator(User.objects.none(), 10).page(1)) == []
-    with pytest.raises(EmptyPage):
-        FirstPageCountsPaginator(User.objects.none(), 10, allow_empty_first_page=False).page(1)
+def test_an_empty_list_is_one_empty_page(db):
+    page = _page(None, 10)
+    assert list(page) == []
+    assert page.paginator.num_pages == 1
+
+
+def test_the_context_is_what_list_view_gives(users):
+    page = _page(None, 3)
+    context = page_context(page, name="people")
+    assert context["page_obj"] is page
+    assert context["paginator"] is page.paginator
+    assert context["is_paginated"] is True
+    assert list(context["object_list"]) == list(context["people"]) == users[:3]

@@ -131,3 +131,37 @@ def test_cart_lines_by_owner_are_one_query_and_only_that_owners(
     # A session's cart id never reaches a user's cart.
     assert cart_lines_by_seller(cart_id=mine.cart_id) == []
     assert cart_lines_by_seller(cart_id=None) == cart_lines_by_seller(cart=None) == []
+
+
+def test_the_orders_pages_head_is_the_first_orders_with_their_counts_and_transfers(
+    db, django_assert_num_queries
+):
+    from shop.selectors import ORDERS_PER_PAGE, order_list_for_user, order_list_head_for_user
+    from tests.factories import OrderFactory, UserFactory
+    from wallet.services import payment_start_bank_transfer
+
+    shopper = UserFactory()
+    orders = [OrderFactory(user=shopper) for _ in range(ORDERS_PER_PAGE + 2)]
+    OrderFactory()  # someone else's
+    waiting = orders[-1]
+    payment_start_bank_transfer(
+        user=shopper,
+        amount=waiting.total,
+        currency="USD",
+        reference=waiting.number,
+        idempotency_key="transfer",
+    )
+    expected = list(order_list_for_user(user=shopper)[: ORDERS_PER_PAGE + 1])
+    with django_assert_num_queries(1):
+        head = order_list_head_for_user(user=shopper)
+        shown = [
+            (o.pk, o.number, o.seller.name, o.line_count, o.waiting_transfer, o.overdue)
+            for o in head
+        ]
+    assert shown == [
+        (o.pk, o.number, o.seller.name, o.line_count, o.waiting_transfer, o.overdue)
+        for o in expected
+    ]
+    assert [o.waiting_transfer for o in head].count(True) == 1
+    assert {o.line_count for o in head} == {1}
+    assert order_list_head_for_user(user=UserFactory()) == []

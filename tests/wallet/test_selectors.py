@@ -9,11 +9,15 @@ from django.utils import timezone
 from tests.factories import CardFactory, UserFactory
 from wallet.models import Card, WalletEvent
 from wallet.selectors import (
+    ACTIVITY_PER_PAGE,
     activity_for_user,
+    activity_head_for_user,
+    activity_shown_for_user,
     card_default_for_user,
     card_get_for_user,
     card_list_for_user,
     payments_for_reference,
+    payments_shown_for_reference,
 )
 from wallet.services import (
     card_disable,
@@ -95,3 +99,61 @@ def test_list_selectors_use_a_fixed_number_of_queries(user, django_assert_max_nu
     with django_assert_max_num_queries(1):
         list(card_list_for_user(user=user))
     assert WalletEvent.objects.filter(user=user).count() == 9
+
+
+def _charged_and_refunded(user, *, reference: str, times: int) -> None:
+    staff = UserFactory(is_staff=True)
+    for index in range(times):
+        card = CardFactory(owner=user, number=["4242424242424242", "5555555555554444"][index % 2])
+        payment = payment_charge_card(
+            user=user,
+            card=card,
+            amount=Decimal("9"),
+            currency="USD",
+            reference=reference,
+            idempotency_key=f"{reference}-{index}",
+        )
+        payment_refund(payment=payment, amount=Decimal("4"), reason="r", by=staff)
+        payment_refund(payment=payment, amount=Decimal("5"), reason="r", by=staff)
+
+
+def test_the_order_pages_payments_are_the_references_with_their_refunds_in_two_queries(
+    user, other_user, django_assert_num_queries
+):
+    _charged_and_refunded(user, reference="BZ-8", times=2)
+    _charged_and_refunded(other_user, reference="BZ-9", times=1)
+    expected = [
+        (payment.pk, payment.amount, [(r.pk, r.amount, r.status) for r in payment.refunds.all()])
+        for payment in payments_for_reference(reference="BZ-8")
+    ]
+    with django_assert_num_queries(2):
+        shown = payments_shown_for_reference(reference="BZ-8")
+        got = [
+            (
+                payment.pk,
+                payment.amount,
+                [(r.pk, r.amount, r.status) for r in payment.refunds.all()],
+            )
+            for payment in shown
+        ]
+        assert all(r.payment is p for p in shown for r in p.refunds.all())
+    assert got == expected
+    assert [len(refunds) for _pk, _amount, refunds in got] == [2, 2]
+    # What the page adds up from them is the ledger's.
+    assert shown[0].refunds.filter(amount=Decimal("4")).count() == 1  # still the relation
+    with django_assert_num_queries(1):
+        assert payments_shown_for_reference(reference="BZ-nothing") == []
+
+
+def test_the_activity_pages_head_is_the_first_events_of_its_filter(user, other_user):
+    _charged_and_refunded(user, reference="BZ-10", times=ACTIVITY_PER_PAGE // 3 + 1)
+    _charged_and_refunded(other_user, reference="BZ-11", times=1)
+    for kinds in [(), (WalletEvent.Kind.REFUND,), (WalletEvent.Kind.CARD_LINKED,)]:
+        expected = list(activity_shown_for_user(user=user, kinds=kinds)[: ACTIVITY_PER_PAGE + 1])
+        head = activity_head_for_user(user=user, kinds=kinds)
+        assert [e.pk for e in head] == [e.pk for e in expected]
+        assert [(e.kind, e.amount, e.payment and e.payment.reference) for e in head] == [
+            (e.kind, e.amount, e.payment and e.payment.reference) for e in expected
+        ]
+    assert len(activity_head_for_user(user=user)) == ACTIVITY_PER_PAGE + 1
+    assert activity_head_for_user(user=UserFactory()) == []
