@@ -23,6 +23,7 @@ def page_head_first(
     per_page: int,
     head: Callable[[], Sequence],
     rows: Callable[[], QuerySet],
+    count: Callable[[], int] | None = None,
     orphans: int = 0,
     paginator_class: type[Paginator] = Paginator,
 ) -> Page:
@@ -31,14 +32,19 @@ def page_head_first(
 
     ``head()`` gives the list's first ``per_page + orphans + 1`` rows (fewer if it has
     fewer), in the order of ``rows()``, the whole list as a queryset. The first page is
-    read from the head alone when the head holds every row; otherwise, and for any other
-    page, ``paginator_class`` pages ``rows()``."""
+    read from the head alone when the head holds every row; a longer list's first page
+    too when ``count()`` (the length of ``rows()``, by a cheaper query) is given.
+    Otherwise, and for any other page, ``paginator_class`` pages ``rows()``."""
     if number in FIRST_PAGE:
         first = list(head())
         fits = per_page + orphans
         if len(first) <= fits:
             return Paginator(first, per_page, orphans=orphans).page(1)
-        paginator = paginator_class(rows(), per_page, orphans=orphans)
+        if count is None:
+            paginator = paginator_class(rows(), per_page, orphans=orphans)
+        else:
+            paginator = Paginator(first, per_page, orphans=orphans)
+            paginator.count = count()  # the cached property, from the cheaper query
         return paginator._get_page(first[:per_page], 1, paginator)
     return paginator_class(rows(), per_page, orphans=orphans).get_page(number)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.core.signals import setting_changed
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 
 _all: list[CompiledQuery] = []
 
@@ -39,7 +39,7 @@ class _Compiled:
     params: tuple[tuple[bool, object], ...]
     compiler: object
     converters: dict
-    model: type[Model]
+    model: type[Model] | None  # None: a values_list() query, read as rows
     start: int
     end: int
     init_list: list[str]
@@ -50,7 +50,8 @@ class _Compiled:
 class CompiledQuery:
     """``build(alias)`` returns the queryset, made with stand-in values, and those values
     by name as that database receives them; ``first(**values)`` and ``all(**values)``
-    run it with the values under the same names."""
+    run it with the values under the same names (``rows(**values)`` for a
+    ``values_list()`` queryset)."""
 
     def __init__(
         self,
@@ -73,15 +74,28 @@ class CompiledQuery:
         """Every instance the query finds with these values, in its order."""
         return self._run(using, values, many=True)
 
-    def _run(self, using: str | None, values: dict, *, many: bool) -> list[Model]:
-        alias = using or router.db_for_read(self.model)
+    def rows(self, *, using: str | None = None, **values) -> list[tuple]:
+        """Every row as a tuple of the columns the queryset selects, converted as
+        ``values_list()`` converts them: for a ``values_list()`` queryset (a count, a
+        column of ids)."""
+        rows = self._rows(using or router.db_for_read(self.model), values, many=True)[1]
+        return [tuple(row) for row in rows]
+
+    def _rows(self, alias: str, values: dict, *, many: bool) -> tuple[_Compiled, list]:
         compiled = self._compiled(alias)
         with connections[alias].cursor() as cursor:
             params = [values[p] if named else p for named, p in compiled.params]
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall() if many else cursor.fetchmany(1)
         if compiled.converters:
-            rows = compiled.compiler.apply_converters(rows, compiled.converters)
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        return compiled, rows
+
+    def _run(self, using: str | None, values: dict, *, many: bool) -> list[Model]:
+        alias = using or router.db_for_read(self.model)
+        compiled, rows = self._rows(alias, values, many=many)
+        if compiled.model is None:
+            raise TypeError(f"{self.name}: a values_list() query gives rows(), not instances")
         found = []
         for row in rows:
             obj = compiled.model.from_db(
@@ -118,13 +132,16 @@ class CompiledQuery:
         select, klass_info = compiler.select, compiler.klass_info
         if compiler.has_extra_select:
             raise RuntimeError(f"{self.name}: extra(select=...) is not supported")
+        converters = compiler.get_converters([column[0] for column in select])
+        if queryset._iterable_class is not ModelIterable:  # values_list(): rows only
+            return _Compiled(sql, found, compiler, converters, None, 0, 0, [], [], {})
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         return _Compiled(
             sql=sql,
             params=found,
             compiler=compiler,
-            converters=compiler.get_converters([column[0] for column in select]),
+            converters=converters,
             model=klass_info["model"],
             start=start,
             end=end,

@@ -96,9 +96,10 @@ def _owned_order(request: HttpRequest, number: str) -> Order:
 
 
 class OrderListView(LoginRequiredMixin, TemplateView):
-    """Your orders, ``ORDERS_PER_PAGE`` a page. The first page is read by SQL compiled
-    once, and a history that fits on it is not counted (``page_head_first``); later pages
-    pick their ids first, so page 1000 costs what page 2 does (``IdsFirstPaginator``)."""
+    """Your orders, ``ORDERS_PER_PAGE`` a page. The first page is read, and a longer
+    history counted, by SQL compiled once; a history that fits on the first page is not
+    counted (``page_head_first``). Later pages pick their ids first, so page 1000 costs
+    what page 2 does (``IdsFirstPaginator``)."""
 
     template_name = "shop/order_list.html"
 
@@ -109,6 +110,7 @@ class OrderListView(LoginRequiredMixin, TemplateView):
             per_page=selectors.ORDERS_PER_PAGE,
             head=lambda: selectors.order_list_head_for_user(user=user),
             rows=lambda: selectors.order_list_for_user(user=user),
+            count=lambda: selectors.order_count_for_user(user=user),
             paginator_class=IdsFirstPaginator,
         )
         return super().get_context_data(**page_context(page), **kwargs)

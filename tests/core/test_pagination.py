@@ -18,7 +18,7 @@ def _rows():
     return User.objects.order_by("id")
 
 
-def _page(number, per_page, orphans=0, *, read=None):
+def _page(number, per_page, orphans=0, *, read=None, counted=False):
     def head():
         if read is not None:
             read.append("head")
@@ -29,7 +29,19 @@ def _page(number, per_page, orphans=0, *, read=None):
             read.append("rows")
         return _rows()
 
-    return page_head_first(number, per_page=per_page, orphans=orphans, head=head, rows=rows)
+    def count():
+        if read is not None:
+            read.append("count")
+        return User.objects.count()
+
+    return page_head_first(
+        number,
+        per_page=per_page,
+        orphans=orphans,
+        head=head,
+        rows=rows,
+        count=count if counted else None,
+    )
 
 
 def test_a_first_page_holding_every_row_costs_one_query_and_knows_its_count(
@@ -56,10 +68,22 @@ def test_a_longer_list_reads_its_first_page_from_the_head_and_counts_the_rest(
     assert read == ["head", "rows"]
 
 
+def test_a_longer_lists_first_page_with_a_count_never_builds_the_rows(
+    users, django_assert_num_queries
+):
+    read = []
+    with django_assert_num_queries(2):  # the head, then the count
+        page = _page(None, 3, read=read, counted=True)
+        assert page.paginator.num_pages == 3
+    assert list(page) == users[:3]
+    assert read == ["head", "count"]
+
+
+@pytest.mark.parametrize("counted", [False, True])
 @pytest.mark.parametrize("number", [None, "", "1", 1, "2", "3", "99", "0", "x"])
 @pytest.mark.parametrize("per_page,orphans", [(3, 0), (3, 1), (7, 0), (6, 1), (10, 0)])
-def test_pages_match_djangos_paginator(users, number, per_page, orphans):
-    ours = _page(number, per_page, orphans)
+def test_pages_match_djangos_paginator(users, number, per_page, orphans, counted):
+    ours = _page(number, per_page, orphans, counted=counted)
     django = Paginator(_rows(), per_page, orphans=orphans).get_page(number)
     assert (ours.number, list(ours), ours.paginator.count, ours.paginator.num_pages) == (
         django.number,

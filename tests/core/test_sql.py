@@ -112,3 +112,20 @@ def test_all_finds_every_row_in_the_querysets_order(db):
 
     assert found == sorted(made, key=lambda p: p.title, reverse=True)
     assert CompiledQuery("test-none", Product, by_seller).all(seller=-1) == []
+
+
+def _prices_of_seller(alias):
+    found = Product.objects.filter(seller=-42).order_by("price", "id").values_list("id", "price")
+    return found, {"seller": -42}
+
+
+def test_rows_reads_a_values_list_query_converted(mug, django_assert_num_queries):
+    prices = CompiledQuery("test-prices", Product, _prices_of_seller)
+    with django_assert_num_queries(1):
+        rows = prices.rows(seller=mug.seller_id)
+    assert rows == list(
+        Product.objects.filter(seller=mug.seller).order_by("price", "id").values_list("id", "price")
+    )
+    assert all(type(price) is Decimal for _id, price in rows)
+    with pytest.raises(TypeError):
+        prices.all(seller=mug.seller_id)

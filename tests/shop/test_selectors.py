@@ -136,7 +136,12 @@ def test_cart_lines_by_owner_are_one_query_and_only_that_owners(
 def test_the_orders_pages_head_is_the_first_orders_with_their_counts_and_transfers(
     db, django_assert_num_queries
 ):
-    from shop.selectors import ORDERS_PER_PAGE, order_list_for_user, order_list_head_for_user
+    from shop.selectors import (
+        ORDERS_PER_PAGE,
+        order_count_for_user,
+        order_list_for_user,
+        order_list_head_for_user,
+    )
     from tests.factories import OrderFactory, UserFactory
     from wallet.services import payment_start_bank_transfer
 
@@ -164,4 +169,8 @@ def test_the_orders_pages_head_is_the_first_orders_with_their_counts_and_transfe
     ]
     assert [o.waiting_transfer for o in head].count(True) == 1
     assert {o.line_count for o in head} == {1}
-    assert order_list_head_for_user(user=UserFactory()) == []
+    nobody = UserFactory()
+    assert order_list_head_for_user(user=nobody) == []
+    with django_assert_num_queries(1):
+        assert order_count_for_user(user=shopper) == ORDERS_PER_PAGE + 2
+    assert order_count_for_user(user=nobody) == 0
