@@ -228,24 +228,42 @@ def activity_shown_for_user(
     return events.order_by("-created_at", "-id")
 
 
-# One compiled query per filter of the Payment activity page (a handful, fixed by its view).
-_activity_heads: dict[tuple[str, ...], CompiledQuery] = {}
+# Two compiled queries per filter of the Payment activity page (a handful, fixed by its
+# view): its first page, and the count a longer list's page links need.
+_activity_queries: dict[tuple[str, ...], tuple[CompiledQuery, CompiledQuery]] = {}
+
+
+def _activity_compiled(kinds: tuple[str, ...]) -> tuple[CompiledQuery, CompiledQuery]:
+    found = _activity_queries.get(kinds)
+    if found is None:
+
+        def head(alias: str):
+            events = activity_shown_for_user(user=_OWNER, kinds=kinds)
+            return events[: ACTIVITY_PER_PAGE + 1], {"owner": _OWNER}
+
+        def count(alias: str):
+            events = activity_shown_for_user(user=_OWNER, kinds=kinds).order_by()
+            counted = events.values("user").annotate(n=Count("pk")).values_list("n")
+            return counted, {"owner": _OWNER}
+
+        found = _activity_queries[kinds] = (
+            CompiledQuery(f"activity head {kinds}", WalletEvent, head),
+            CompiledQuery(f"activity count {kinds}", WalletEvent, count),
+        )
+    return found
 
 
 def activity_head_for_user(*, user: User, kinds: Iterable[str] = ()) -> list[WalletEvent]:
     """The first ``ACTIVITY_PER_PAGE + 1`` events of ``activity_shown_for_user``: the
     Payment activity page's first page and whether there is more
     (``core.pagination.page_head_first``), by SQL compiled once per filter."""
-    kinds = tuple(kinds)
-    query = _activity_heads.get(kinds)
-    if query is None:
+    return _activity_compiled(tuple(kinds))[0].all(owner=user.pk)
 
-        def build(alias: str):
-            events = activity_shown_for_user(user=_OWNER, kinds=kinds)
-            return events[: ACTIVITY_PER_PAGE + 1], {"owner": _OWNER}
 
-        query = _activity_heads[kinds] = CompiledQuery(f"activity head {kinds}", WalletEvent, build)
-    return query.all(owner=user.pk)
+def activity_count_for_user(*, user: User, kinds: Iterable[str] = ()) -> int:
+    """How many events ``activity_shown_for_user`` lists, by SQL compiled once per filter."""
+    found = _activity_compiled(tuple(kinds))[1].rows(owner=user.pk)
+    return found[0][0] if found else 0
 
 
 def payment_open_for_reference(*, reference: str) -> Payment | None:

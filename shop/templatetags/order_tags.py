@@ -6,7 +6,8 @@ Written in the template language a row cost ~1,000 Python calls (the status labe
 filter; a plural ``{% blocktranslate %}``; a ``reverse()``; ~25 variable lookups). Here a
 row is one f-string whose values are escaped with ``html.escape`` (what Django's ``escape``
 calls), status labels translated once per language, words once per render, order URLs
-remembered per number (``Order.get_absolute_url``). The markup and words are the
+remembered per number (``Order.get_absolute_url``), dates written by
+``core.dates.date_text``. The markup and words are the
 template's (less the indentation inside a row); tests/shop/test_order_rows.py holds each
 row equal to the template-language version and the badge to shop/_order_status.html.
 """
@@ -15,10 +16,11 @@ from html import escape
 
 from django import template
 from django.conf import settings
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
+from core.dates import date_text
 from core.labels import escaped_labels
 from core.money import format_money
 from shop.models import Order, OrderStatus
@@ -83,7 +85,7 @@ def order_rows(orders) -> SafeString:
             '<div class="d-flex flex-wrap align-items-center justify-content-between gap-2">'
             f'<div class="min-w-0"><a class="fw-semibold" href="{url}">'
             f"{escape(order.number)}</a> "
-            f'<span class="text-muted small ms-1">{escape(dateformat.format(placed, day_format))}'
+            f'<span class="text-muted small ms-1">{escape(date_text(placed, day_format))}'
             f'</span><div class="small text-muted">{escape(order.seller.name)} · '
             f"{escape(items)}</div></div>"
             f'<div class="d-flex align-items-center gap-3">{status_badge(order, language)} '
@@ -130,7 +132,7 @@ def order_timeline(events, currency: str) -> SafeString:
         reason = f" · {escape(shown_reason(event.reason, currency))}" if event.reason else ""
         out.append(
             f'<li class="mb-2"><div class="fw-semibold">{title}</div>'
-            f'<div class="text-muted">{escape(dateformat.format(when, when_format))}{reason}'
+            f'<div class="text-muted">{escape(date_text(when, when_format))}{reason}'
             "</div></li>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)

@@ -10,6 +10,7 @@ from tests.factories import CardFactory, UserFactory
 from wallet.models import Card, WalletEvent
 from wallet.selectors import (
     ACTIVITY_PER_PAGE,
+    activity_count_for_user,
     activity_for_user,
     activity_head_for_user,
     activity_shown_for_user,
@@ -155,5 +156,9 @@ def test_the_activity_pages_head_is_the_first_events_of_its_filter(user, other_u
         assert [(e.kind, e.amount, e.payment and e.payment.reference) for e in head] == [
             (e.kind, e.amount, e.payment and e.payment.reference) for e in expected
         ]
+        assert activity_count_for_user(user=user, kinds=kinds) == len(
+            activity_shown_for_user(user=user, kinds=kinds)
+        )
     assert len(activity_head_for_user(user=user)) == ACTIVITY_PER_PAGE + 1
     assert activity_head_for_user(user=UserFactory()) == []
+    assert activity_count_for_user(user=UserFactory()) == 0

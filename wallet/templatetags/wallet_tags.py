@@ -6,7 +6,8 @@ up through ``get_kind_display``, which hashes every choice's lazy label on each 
 ``date`` filters; a ``{% blocktranslate %}``; a ``reverse()`` for the order link), so the
 page's 20 lines cost more than the rest of it. Here a line is one f-string whose values are
 escaped with ``html.escape`` (what Django's ``escape`` calls), the kinds' labels and the
-page's words translated once per render, order URLs remembered per number. The markup and
+page's words translated once per render, order URLs remembered per number, dates written
+by ``core.dates.date_text``. The markup and
 words are the template's (less the indentation inside a line);
 tests/wallet/test_activity_lines.py holds each line equal to the template-language version.
 """
@@ -17,11 +18,12 @@ from urllib.parse import quote
 from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from accounts.models import postal_address_lines
+from core.dates import date_text
 from core.labels import escaped_labels
 from core.links import remembered_url
 from core.money import format_money
@@ -114,7 +116,7 @@ def activity_lines(events) -> SafeString:
             f"<span>{escape(event.shown_message)}</span>{paid_with}{support}</div>"
             f'<div class="text-end flex-shrink-0" data-testid="activity-amount">{amount}'
             f'<time class="small text-muted" datetime="{escape(when.isoformat())}">'
-            f"{escape(dateformat.format(when, when_format))}</time></div></li>\n"
+            f"{escape(date_text(when, when_format))}</time></div></li>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)
 

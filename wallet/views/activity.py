@@ -26,8 +26,8 @@ KIND_FILTERS = {
 
 class ActivityView(WalletOrSavedCardsMixin, TemplateView):
     """The wallet's events, ``ACTIVITY_PER_PAGE`` a page; the first page (nearly every
-    view) is read by SQL compiled once per filter, and not counted when it holds every
-    event (``page_head_first``)."""
+    view) is read, and a longer list counted, by SQL compiled once per filter; a list that
+    fits on the first page is not counted (``page_head_first``)."""
 
     template_name = "wallet/activity_list.html"
 
@@ -43,6 +43,7 @@ class ActivityView(WalletOrSavedCardsMixin, TemplateView):
             per_page=selectors.ACTIVITY_PER_PAGE,
             head=lambda: selectors.activity_head_for_user(user=user, kinds=kinds),
             rows=lambda: selectors.activity_shown_for_user(user=user, kinds=kinds),
+            count=lambda: selectors.activity_count_for_user(user=user, kinds=kinds),
         )
         filters = [(value, label) for value, (label, _kinds) in KIND_FILTERS.items()]
         return super().get_context_data(
