@@ -73,9 +73,10 @@ def order_rows(orders) -> SafeString:
     seller and how many items, its status badge and total."""
     language = get_language()
     day_format = gettext("j M Y")
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None  # once a list
     out = []
     for order in orders:
-        placed = timezone.localtime(order.created_at) if settings.USE_TZ else order.created_at
+        placed = order.created_at.astimezone(zone) if zone else order.created_at
         count = order.line_count
         items = ngettext("%(counter)s item", "%(counter)s items", count) % {"counter": count}
         total = format_money(order.total, order.currency or settings.CURRENCY, language)
@@ -122,13 +123,14 @@ def order_timeline(events, currency: str) -> SafeString:
     statuses = _statuses(language)
     note = escape(gettext("Note"))
     when_format = gettext("j M Y, H:i")
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None  # once a list
     out = []
     for event in events:
         if event.from_status == event.to_status:
             title = note
         else:
             title = statuses.get(event.to_status, escape(event.to_status))
-        when = timezone.localtime(event.created_at) if settings.USE_TZ else event.created_at
+        when = event.created_at.astimezone(zone) if zone else event.created_at
         reason = f" · {escape(shown_reason(event.reason, currency))}" if event.reason else ""
         out.append(
             f'<li class="mb-2"><div class="fw-semibold">{title}</div>'

@@ -76,6 +76,7 @@ def activity_lines(events) -> SafeString:
     by_support = escape(gettext("By Bazaar support"))
     when_format = gettext("j M Y, H:i")
     refund, canceled = WalletEvent.Kind.REFUND, WalletEvent.Kind.PAYMENT_CANCELED
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None  # once a list
     out = []
     for event in events:
         kind = escape(event.kind)
@@ -108,7 +109,7 @@ def activity_lines(events) -> SafeString:
                 f'<div class="fw-semibold{struck}">'
                 f"{escape(_money(event.amount, event.currency, language))}</div>"
             )
-        when = timezone.localtime(event.created_at) if settings.USE_TZ else event.created_at
+        when = event.created_at.astimezone(zone) if zone else event.created_at
         out.append(
             '<li class="list-group-item d-flex justify-content-between align-items-start gap-3 '
             f'py-3" data-kind="{kind}"><div class="flex-grow-1 min-w-0">'
