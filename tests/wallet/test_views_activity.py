@@ -137,3 +137,16 @@ def test_help_page_answers_card_questions_and_ends_with_the_wallet_link(client):
         assert question in html
     assert '<a class="fw-semibold" href="/wallet/">Go to your wallet</a>' in html
     assert html.rindex('href="/wallet/"') > html.rindex("How do I remove a card")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "kind=refund", "kind=refund&page=3", "page=3&kind=refund", "x=1&x=%C3%A9&page=2&y=<"],
+)
+def test_page_links_keep_the_other_parameters_in_their_order(rf, query):
+    from wallet.templatetags.wallet_tags import page_query
+
+    request = rf.get(f"/wallet/activity/?{query}")
+    expected = request.GET.copy()
+    expected["page"] = 7
+    assert page_query({"request": request}, 7) == expected.urlencode()

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from django import template
 from django.conf import settings
+from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -48,8 +49,11 @@ def order_url(reference: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def page_query(context, page_number) -> str:
-    """The current query string with ``page`` replaced (keeps the ``kind`` filter)."""
-    query = context["request"].GET.copy()
+    """The current query string with ``page`` replaced (keeps the ``kind`` filter). The
+    parameters are copied list by list: ``QueryDict.copy()`` deep-copies every value."""
+    query = QueryDict(mutable=True)
+    for key, values in context["request"].GET.lists():
+        query.setlist(key, values)
     query["page"] = page_number
     return query.urlencode()
 
