@@ -15,7 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_SECRET_KEY = "bench-only-not-a-secret"  # noqa: S105 (bench-only, loopback)
 
 
-def bazaar_env(database_url: str) -> dict[str, str]:
+def bazaar_env(database_url: str, cache_url: str = "") -> dict[str, str]:
+    """``cache_url``: the shared cache (Redis) a deployment of more than one process sets
+    (README), which also holds the sessions (``core.sessions.cached_db``); none, the
+    per-process memory and sessions read from the database."""
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -35,6 +38,8 @@ def bazaar_env(database_url: str) -> dict[str, str]:
     )
     for name in ("REDIS_URL", "CACHE_URL", "SIMULATED_GATEWAY_FAULT"):
         env.pop(name, None)
+    if cache_url:
+        env["CACHE_URL"] = cache_url
     env["SIMULATED_GATEWAY_LATENCY_MS"] = "0"
     return env
 

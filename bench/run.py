@@ -339,7 +339,8 @@ def markdown(results: dict) -> str:
     out = [
         f"# `make bench` — {results['finished_at']}{' (BENCH_QUICK)' if QUICK else ''}",
         "",
-        f"{results['database']}; gunicorn 2 sync workers, DEBUG off, loopback; "
+        f"{results['database']}; cache: {results.get('cache', 'per process')} (Bazaar and "
+        "Oscar alike); gunicorn 2 sync workers, DEBUG off, loopback; "
         f"`wrk -t2 -c{CONNECTIONS} -d{SECONDS}s`, {ROUNDS} interleaved round(s) with the floor, "
         f"medians. **Floor (stock Django, one view, one query, ~800-byte template): "
         f"{floor:.0f} requests/s.** Wall time {results['wall_seconds']:.0f} s.",
@@ -452,9 +453,42 @@ def oscar_pages_measure(oscar: dict, oscar_base: str, floor_base: str) -> dict:
 
 
 # --------------------------------------------------------------------------- main
+# The shared cache a deployment of more than one process runs with (README: rate limits
+# and sessions in Redis), one database each for Bazaar and Oscar, emptied before and after
+# the run. BENCH_REDIS_URL="" (or no Redis answering) runs both without it.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
+CACHE_DBS = {"bazaar": 13, "oscar": 14}
+
+
+def cache_urls() -> dict[str, str]:
+    """``{"bazaar": url, "oscar": url}`` of emptied Redis databases, or {} without Redis."""
+    if not REDIS_URL:
+        return {}
+    import redis
+
+    urls = {name: f"{REDIS_URL.rstrip('/')}/{db}" for name, db in CACHE_DBS.items()}
+    try:
+        for url in urls.values():
+            redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+    except redis.RedisError as error:
+        say(f"no Redis at {REDIS_URL} ({error}): caches and sessions per process and database")
+        return {}
+    return urls
+
+
+def caches_empty(urls: dict[str, str]) -> None:
+    import redis
+
+    for url in urls.values():
+        with contextlib.suppress(redis.RedisError):
+            redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+
+
 def oscar_env(url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTHON"))}
     env.update(OSCAR_DATABASE_URL=url, CONN_MAX_AGE="60")
+    if CACHES.get("oscar"):
+        env["OSCAR_CACHE_URL"] = CACHES["oscar"]
     return env
 
 
@@ -464,20 +498,25 @@ def floor_env(url: str) -> dict:
     return env
 
 
+CACHES: dict[str, str] = {}
+
+
 def main() -> dict:
     WORK.mkdir(parents=True, exist_ok=True)
     dbs = Databases(os.environ.get("DATABASE_URL") or "sqlite://")
     say(f"databases: {dbs.describe()}; quick={QUICK}, {ROUNDS} round(s) of {SECONDS}s")
     dbs.create()
+    CACHES.update(cache_urls())
     try:
         return measure(dbs)
     finally:
         PROCESSES.stop_all()
         dbs.drop()
+        caches_empty(CACHES)
 
 
 def measure(dbs: Databases) -> dict:
-    env = bazaar_env(dbs.bazaar)
+    env = bazaar_env(dbs.bazaar, CACHES.get("bazaar", ""))
     ports = {"bazaar": PORT_BASE + 1, "floor": PORT_BASE + 2, "oscar": PORT_BASE + 3}
     base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     files = {name: str(WORK / f"{name}.json") for name in ("data", "sessions", "inprocess")}
@@ -649,6 +688,9 @@ def measure(dbs: Databases) -> dict:
         "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "quick": QUICK,
         "database": dbs.describe(),
+        "cache": "Redis (cache and sessions)"
+        if CACHES
+        else "per process; sessions in the database",
         "wrk": {"threads": 2, "connections": CONNECTIONS, "seconds": SECONDS, "rounds": ROUNDS},
         "floor_rps": round(statistics.median(all_floors), 1),
         "floor_bytes": len(floor_body),

@@ -104,6 +104,17 @@ AUTHENTICATION_BACKENDS = (
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 
 # The same server and connection settings as Bazaar's bench run (persistent connections).
+# The bench's shared cache, as Bazaar's (bench/run.py): Redis for the cache and the
+# sessions (read from it, written through to the database).
+if os.environ.get("OSCAR_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["OSCAR_CACHE_URL"],
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("OSCAR_DATABASE_URL", f"sqlite:///{BASE_DIR / 'oscar.sqlite3'}"),
