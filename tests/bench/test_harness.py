@@ -76,3 +76,15 @@ def test_product_growth_adds_bulk_products_that_search_finds(data, client):
     response = client.get("/search/?q=garden")
     assert response.status_code == 200
     assert "Garden" in response.content.decode()
+
+
+def test_the_bench_environment_takes_the_shared_cache_it_is_given_and_no_other(monkeypatch):
+    from bench.django_env import bazaar_env
+
+    monkeypatch.setenv("REDIS_URL", "redis://elsewhere:6379/0")
+    monkeypatch.setenv("CACHE_URL", "redis://elsewhere:6379/1")
+    plain = bazaar_env("postgres://db/bench")
+    assert "REDIS_URL" not in plain and "CACHE_URL" not in plain
+    shared = bazaar_env("postgres://db/bench", "redis://127.0.0.1:6379/13")
+    assert shared["CACHE_URL"] == "redis://127.0.0.1:6379/13"
+    assert "REDIS_URL" not in shared
