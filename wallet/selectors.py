@@ -124,15 +124,15 @@ def payments_shown_for_reference(*, reference: str) -> list[Payment]:
     """``payments_for_reference`` as the shopper's order page shows them: with refunds, but
     without the card row (a payment keeps the brand and last 4 digits it was made with).
 
-    Two queries compiled once per process (the page is a shopper's most visited after the
-    catalog's): the payments, then every refund of the reference, handed to its payment as
-    ``prefetch_related("refunds")`` would (``payment.refunds.all()`` reads nothing)."""
+    By SQL compiled once per process (the page is a shopper's most visited after the
+    catalog's): the payments, each saying whether it has refunds; then, if any has, every
+    refund of the reference. Each payment gets its own as ``prefetch_related("refunds")``
+    would give them (``payment.refunds.all()`` reads nothing)."""
     payments = _reference_payments.all(reference=reference)
-    if not payments:
-        return payments
     refunds: dict[int, list[Refund]] = {payment.pk: [] for payment in payments}
-    for refund in _reference_refunds.all(reference=reference):
-        refunds[refund.payment_id].append(refund)
+    if any(payment.has_refunds for payment in payments):
+        for refund in _reference_refunds.all(reference=reference):
+            refunds[refund.payment_id].append(refund)
     for payment in payments:
         shown = payment.refunds.all()  # the relation's own queryset, filter included
         for refund in refunds[payment.pk]:
@@ -146,7 +146,11 @@ _REFERENCE = "\x00reference"
 
 
 def _reference_payments_query(alias: str):
-    payments = Payment.objects.filter(reference=_REFERENCE).order_by("created_at", "id")
+    payments = (
+        Payment.objects.filter(reference=_REFERENCE)
+        .annotate(has_refunds=Exists(Refund.objects.filter(payment=OuterRef("pk"))))
+        .order_by("created_at", "id")
+    )
     return payments, {"reference": _REFERENCE}
 
 

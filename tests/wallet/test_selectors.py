@@ -146,6 +146,22 @@ def test_the_order_pages_payments_are_the_references_with_their_refunds_in_two_q
         assert payments_shown_for_reference(reference="BZ-nothing") == []
 
 
+def test_the_order_pages_payments_without_refunds_are_one_query(user, django_assert_num_queries):
+    card = CardFactory(owner=user)
+    payment_charge_card(
+        user=user,
+        card=card,
+        amount=Decimal("9"),
+        currency="USD",
+        reference="BZ-12",
+        idempotency_key="BZ-12",
+    )
+    _charged_and_refunded(user, reference="BZ-13", times=1)  # someone else's refunds
+    with django_assert_num_queries(1):
+        shown = payments_shown_for_reference(reference="BZ-12")
+        assert [list(payment.refunds.all()) for payment in shown] == [[]]
+
+
 def test_the_activity_pages_head_is_the_first_events_of_its_filter(user, other_user):
     _charged_and_refunded(user, reference="BZ-10", times=ACTIVITY_PER_PAGE // 3 + 1)
     _charged_and_refunded(other_user, reference="BZ-11", times=1)
