@@ -17,7 +17,7 @@ class HomeView(ForgivingPaginationMixin, ListView):
     paginate_by = PRODUCTS_PER_PAGE
 
     def get_queryset(self):
-        return selectors.product_list_active()
+        return selectors.product_rows_active()
 
 
 class CappedCountPaginator(Paginator):
@@ -30,7 +30,7 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def _capped_count(self) -> int:
         # Unordered: the count needs no sort, only the first cap + 1 matches.
-        return self.object_list.order_by()[: self.cap + 1].count()
+        return self.object_list.count_at_most(self.cap + 1)
 
     @cached_property
     def count(self) -> int:
@@ -51,7 +51,7 @@ class SearchView(ForgivingPaginationMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.product_search(query=self.query)
+        return selectors.product_search_rows(query=self.query)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
@@ -81,7 +81,7 @@ class SellerDetailView(ForgivingPaginationMixin, ListView):
 
     def get_queryset(self):
         self.seller = selectors.seller_get(slug=self.kwargs["slug"])
-        return selectors.product_list_for_seller(seller=self.seller)
+        return selectors.product_rows_for_seller(seller=self.seller)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(seller=self.seller, **kwargs)

@@ -3,6 +3,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from shop import selectors
 from tests.factories import ProductFactory, SellerFactory
 
 
@@ -160,3 +161,27 @@ def test_a_long_catalog_shows_a_short_row_of_page_links(client, db):
     assert links == {"1", "18", "19", "21", "22", "40"}
     assert 'aria-current="page"><span class="page-link">20<' in html
     assert html.count("&hellip;") == 2
+
+
+def test_home_and_seller_pages_page_through_the_active_products_in_order(client, db):
+    # Their lists are read a page at a time by SQL compiled once (product_rows_active,
+    # product_rows_for_seller); every page must hold what the querysets list.
+    seller = SellerFactory(slug="page-through")
+    ProductFactory.create_batch(14, seller=seller)
+    ProductFactory.create_batch(3, seller=seller, stock=0)
+    ProductFactory(seller=seller, is_active=False)
+    ProductFactory.create_batch(9)
+    for url, expected in [
+        (reverse("shop:home"), list(selectors.product_list_active())),
+        (
+            reverse("shop:seller-detail", args=[seller.slug]),
+            list(selectors.product_list_for_seller(seller=seller)),
+        ),
+    ]:
+        shown = []
+        for number in range(1, 4):
+            page = client.get(url, {"page": number}).context["page_obj"]
+            assert page.paginator.count == len(expected)
+            if page.number == number:
+                shown += list(page)
+        assert shown == expected, url
