@@ -19,10 +19,13 @@ register = template.Library()
 def page_numbers(page_obj) -> list:
     """The page links to show: the first, the last and two either side of the current one,
     with None where a run of pages is left out (a long catalog stays one row of links)."""
-    paginator = page_obj.paginator
+    # The range marks a gap with Paginator.ELLIPSIS, a lazy translation: telling numbers
+    # from it by type spares translating it for each comparison.
     return [
-        None if number == paginator.ELLIPSIS else number
-        for number in paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
+        number if isinstance(number, int) else None
+        for number in page_obj.paginator.get_elided_page_range(
+            page_obj.number, on_each_side=2, on_ends=1
+        )
     ]
 
 
