@@ -9,7 +9,6 @@ from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connections, router
 from django.db.models import Case, Expression, Func, Q, QuerySet, Value, When
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from core.sql import CompiledQuery, Rows
 from shop.models import Product, Seller
@@ -54,8 +53,18 @@ def product_get_active(*, slug: str) -> Product:
     return product
 
 
+# The seller page's lookup, compiled once per process like the product page's.
+_seller_page = CompiledQuery(
+    "seller page", Seller, lambda alias: (Seller.objects.filter(slug=_SLUG), {"slug": _SLUG})
+)
+
+
 def seller_get(*, slug: str) -> Seller:
-    return get_object_or_404(Seller, slug=slug)
+    """The seller with this slug, or Http404."""
+    seller = _seller_page.first(slug=slug)
+    if seller is None:
+        raise Http404("No seller matches the given query.")
+    return seller
 
 
 def product_list_for_seller(*, seller: Seller) -> QuerySet[Product]:
