@@ -12,6 +12,7 @@ from django.http import Http404
 
 from core.sql import CompiledQuery, Rows
 from shop.models import Product, Seller
+from shop.models.catalog import sold_out_last
 
 # The search box says maxlength=100; anything longer is cut, never an error.
 SEARCH_MAX_LENGTH = 100
@@ -27,11 +28,10 @@ _CONFIG = "bazaar_search"
 def product_list_active() -> QuerySet[Product]:
     """Active products with their seller joined: those in stock first, newest first, so a
     sold-out product never leads a list."""
-    sold_out_last = Case(When(stock__gt=0, then=Value(0)), default=Value(1))
     return (
         Product.objects.active()
         .select_related("seller")
-        .order_by(sold_out_last, "-created_at", "-id")
+        .order_by(sold_out_last(), "-created_at", "-id")
     )
 
 

@@ -1,9 +1,12 @@
 import re
+from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from shop import selectors
+from shop.models import Product
 from tests.factories import ProductFactory, SellerFactory
 
 
@@ -185,3 +188,26 @@ def test_home_and_seller_pages_page_through_the_active_products_in_order(client,
             if page.number == number:
                 shown += list(page)
         assert shown == expected, url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_of_the_grid_is_read_off_its_index_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's (SQLite sorts a small catalog just as fast)")
+    seller = SellerFactory()
+    Product.objects.bulk_create(
+        Product(
+            seller=seller,
+            title=f"Garden hose {n}",
+            slug=f"garden-hose-{n}",
+            price=Decimal("10.00"),
+            stock=n % 7,
+        )
+        for n in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE shop_product")
+        plan = selectors.product_list_active()[24:36].explain()
+    # The page is read in the grid's order off shop_product_grid: no sort of every product.
+    assert "shop_product_grid" in plan, plan
+    assert "Sort" not in plan, plan
