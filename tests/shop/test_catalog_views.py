@@ -211,3 +211,26 @@ def test_a_page_of_the_grid_is_read_off_its_index_on_postgresql():
     # The page is read in the grid's order off shop_product_grid: no sort of every product.
     assert "shop_product_grid" in plan, plan
     assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("first", ["en", "ru"])
+def test_the_home_pages_welcome_is_in_each_visitors_language_whoever_came_first(client, db, first):
+    # The first page's title, welcome and heading are rendered once per language
+    # ({% chrome %}); later pages have none of them.
+    ProductFactory.create_batch(13)
+    words = {
+        "en": ("<title>Shop independent sellers · Bazaar", "worldwide", ">New arrivals<"),
+        "ru": ("<title>Товары независимых продавцов · Bazaar", "со всего мира", ">Новинки<"),  # noqa: RUF001
+    }
+    for language in (first, *(set(words) - {first}), first):
+        client.cookies["django_language"] = language
+        html = client.get(reverse("shop:home")).content.decode()
+        other = "ru" if language == "en" else "en"
+        assert all(word in html for word in words[language]), language
+        assert not any(word in html for word in words[other]), language
+
+    client.cookies["django_language"] = "en"
+    second = client.get(reverse("shop:home"), {"page": 2}).content.decode()
+    assert "<title>Products, page 2 · Bazaar" in second
+    assert ">All products · page 2<" in second
+    assert "worldwide" not in second and "New arrivals" not in second
