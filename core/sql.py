@@ -20,7 +20,9 @@ fixes itself, ``is_active=True``) are kept.
 
 List pages page such a query: ``all(limit=..., offset=...)`` reads one page of it and
 ``count()`` counts its rows (``at_most`` bounds the count), and ``Rows`` hands both to
-Django's ``Paginator`` as it takes a list.
+Django's ``Paginator`` as it takes a list. A queryset built with ``counted()`` carries its
+count on every row, so one query reads a page and the count (``Rows.page``, which
+``core.pagination.PageFirstPaginator`` pages with).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from dataclasses import dataclass
 
 from django.core.signals import setting_changed
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import IntegerField, Model, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.query import get_related_populators
 
 _all: list[CompiledQuery] = []
@@ -192,10 +195,24 @@ class CompiledQuery:
         return _CompiledCount(sql=sql, params=_placed(params, stand_ins))
 
 
+def counted(queryset: QuerySet, *, at_most: int | None = None) -> QuerySet:
+    """``queryset``, each row also carrying ``found``: how many rows the queryset has in
+    all (with ``at_most``, no more than that many are counted), worked out by the database
+    once per statement (a subquery that depends on no row), so a list page reads its page
+    and its count in one query."""
+    # The ORM's own SQL for the rows' keys (unordered), its values kept as parameters.
+    keys, params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
+    if at_most is not None:
+        keys = f"{keys} LIMIT {int(at_most)}"
+    count = f"SELECT COUNT(*) FROM ({keys}) counted"  # noqa: S608
+    return queryset.annotate(found=RawSQL(count, params, IntegerField()))  # noqa: S611
+
+
 class Rows:
     """The rows ``query`` finds with ``values``, as Django's ``Paginator`` takes a list:
     ``count()`` (Paginator calls it with no arguments) and slices, each one query
-    (``query=None``: no rows, asking nothing)."""
+    (``query=None``: no rows, asking nothing); and, for a query built with ``counted()``,
+    ``page()``: a page with the count, in one query."""
 
     def __init__(self, query: CompiledQuery | None, **values):
         self.query = query
@@ -220,6 +237,17 @@ class Rows:
         if limit is None and start:
             raise TypeError("Rows are read a page at a time: rows[start:stop]")
         return self.query.all(limit=limit, offset=start, **self.values)
+
+    def page(self, offset: int, limit: int) -> tuple[list[Model], int | None]:
+        """``limit`` rows from ``offset`` on, and how many rows there are in all as the
+        query's ``counted()`` counts them; the count is unknown (None) when the page is
+        empty past the first row, 0 when there are no rows at all."""
+        if self.query is None:
+            return [], 0
+        found = self.query.all(limit=limit, offset=offset, **self.values)
+        if found:
+            return found, found[0].found
+        return [], (0 if offset == 0 else None)
 
 
 def _placed(params, stand_ins: Mapping[str, object]) -> tuple[tuple[bool, object], ...]:

@@ -11,6 +11,7 @@ from shop.selectors.cart import (
     cart_lines_by_seller,
 )
 from shop.selectors.catalog import (
+    SEARCH_COUNT_CAP,
     SEARCH_MAX_LENGTH,
     product_get_active,
     product_list_active,
@@ -37,6 +38,7 @@ from shop.selectors.orders import (
 )
 
 __all__ = [
+    "SEARCH_COUNT_CAP",
     "SEARCH_MAX_LENGTH",
     "CardChoice",
     "CartLineView",

@@ -10,13 +10,16 @@ from django.db import connections, router
 from django.db.models import Case, Expression, Func, Q, QuerySet, Value, When
 from django.http import Http404
 
-from core.sql import CompiledQuery, Rows
+from core.sql import CompiledQuery, Rows, counted
 from shop.models import Product, Seller
 from shop.models.catalog import sold_out_last
 
 # The search box says maxlength=100; anything longer is cut, never an error.
 SEARCH_MAX_LENGTH = 100
 _SEARCH_MAX_WORDS = 8
+# The search page counts matches up to this many (+ 1, to tell there are more): a common
+# word over a large catalog costs a bounded count.
+SEARCH_COUNT_CAP = 1000
 _WORD = re.compile(r"[^\W_]+")
 # The search configuration of migration 0008, which the stored document uses too:
 # PostgreSQL's "russian" (it stems Latin-letter words with the English stemmer and Cyrillic
@@ -55,7 +58,9 @@ def product_get_active(*, slug: str) -> Product:
 
 # The seller page's lookup, compiled once per process like the product page's.
 _seller_page = CompiledQuery(
-    "seller page", Seller, lambda alias: (Seller.objects.filter(slug=_SLUG), {"slug": _SLUG})
+    "seller page",
+    Seller,
+    lambda alias: (Seller.objects.filter(slug=_SLUG).order_by(), {"slug": _SLUG}),
 )
 
 
@@ -72,19 +77,23 @@ def product_list_for_seller(*, seller: Seller) -> QuerySet[Product]:
 
 
 # The product grids' lists (home, seller page), compiled once per process (core.sql) and
-# read a page at a time: building and compiling the queryset and its count cost a grid
-# page more Python than drawing its cards.
+# read a page at a time, each row carrying the list's count (core.sql.counted): building
+# and compiling the queryset and its count cost a grid page more Python than drawing its
+# cards, and counting apart took a query of its own.
 _SELLER = -1  # the stand-in seller key the seller grid is compiled with
-_active_products = CompiledQuery("product grid", Product, lambda alias: (product_list_active(), {}))
+_active_products = CompiledQuery(
+    "product grid", Product, lambda alias: (counted(product_list_active()), {})
+)
 _sellers_products = CompiledQuery(
     "seller's product grid",
     Product,
-    lambda alias: (product_list_active().filter(seller=_SELLER), {"seller": _SELLER}),
+    lambda alias: (counted(product_list_active().filter(seller=_SELLER)), {"seller": _SELLER}),
 )
 
 
 def product_rows_active() -> Rows:
-    """``product_list_active()`` as a grid pages it: ``count()`` and one query a page."""
+    """``product_list_active()`` as a grid pages it: a page and the count in one query
+    (``Rows.page``), or ``count()`` and slices."""
     return Rows(_active_products)
 
 
@@ -244,8 +253,8 @@ def _search_compiled(count: int) -> CompiledQuery:
 
     def build(alias: str):
         stand_ins = {f"w{n}": f"\x00w{n}" for n in range(count)}
-        products = product_list_active().using(alias)
-        return _searched(products, list(stand_ins.values())), stand_ins
+        products = _searched(product_list_active().using(alias), list(stand_ins.values()))
+        return counted(products, at_most=SEARCH_COUNT_CAP + 1), stand_ins
 
     return CompiledQuery(f"product search, {count} words", Product, build)
 
@@ -254,8 +263,9 @@ _searches = [_search_compiled(count) for count in range(1, _SEARCH_MAX_WORDS + 1
 
 
 def product_search_rows(*, query: str) -> Rows:
-    """``product_search(query=query)`` as the search page pages it: ``count()`` (or
-    ``count_at_most``) and one query a page, the SQL compiled once per number of words."""
+    """``product_search(query=query)`` as the search page pages it, the SQL compiled once
+    per number of words: a page with the count of matches, up to SEARCH_COUNT_CAP + 1, in
+    one query (``Rows.page``), or ``count_at_most`` and slices."""
     words = search_words(query)
     if not words:
         return Rows(None)

@@ -2,9 +2,9 @@
 
 from functools import cached_property
 
-from django.core.paginator import Paginator
 from django.views.generic import ListView, TemplateView
 
+from core.pagination import PageFirstPaginator
 from shop import selectors
 from shop.forms import quantity_max
 from shop.views.mixins import ForgivingPaginationMixin
@@ -15,17 +15,23 @@ PRODUCTS_PER_PAGE = 12
 class HomeView(ForgivingPaginationMixin, ListView):
     template_name = "shop/product_list.html"
     paginate_by = PRODUCTS_PER_PAGE
+    paginator_class = PageFirstPaginator
 
     def get_queryset(self):
         return selectors.product_rows_active()
 
 
-class CappedCountPaginator(Paginator):
+class CappedCountPaginator(PageFirstPaginator):
     """Counts at most ``cap`` results (``has_more`` says there were more), so a common word
     over a large catalog costs a bounded count; pages stop at the cap, as a shop's search
-    does ("1,000+ results": nobody pages past that, they add a word)."""
+    does ("1,000+ results": nobody pages past that, they add a word). The page's rows
+    carry the count of up to SEARCH_COUNT_CAP + 1 matches (``product_search_rows``), so
+    ``cap`` is at most SEARCH_COUNT_CAP."""
 
-    cap = 1000
+    cap = selectors.SEARCH_COUNT_CAP
+
+    def _counted(self, found: int) -> None:
+        self._capped_count = found  # the cached property, known now
 
     @cached_property
     def _capped_count(self) -> int:
@@ -78,6 +84,7 @@ class ProductDetailView(TemplateView):
 class SellerDetailView(ForgivingPaginationMixin, ListView):
     template_name = "shop/seller_detail.html"
     paginate_by = PRODUCTS_PER_PAGE
+    paginator_class = PageFirstPaginator
 
     def get_queryset(self):
         self.seller = selectors.seller_get(slug=self.kwargs["slug"])

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
-from core.sql import CompiledQuery, Rows
+from core.sql import CompiledQuery, Rows, counted
 from shop.models import Product
 from tests.factories import ProductFactory, SellerFactory
 
@@ -203,3 +203,33 @@ def test_rows_of_no_query_are_none_and_ask_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         page = Paginator(rows, 12).get_page("2")
         assert (list(page), page.paginator.count, rows.count_at_most(10)) == ([], 0, 0)
+
+
+def test_a_counted_querysets_rows_carry_its_count_in_the_one_query(
+    shelf, django_assert_num_queries
+):
+    seller, made = shelf
+
+    def by_seller(alias):
+        products = Product.objects.filter(seller=-9).order_by("title")
+        return counted(products), {"seller": -9}
+
+    def by_seller_up_to_five(alias):
+        products = Product.objects.filter(seller=-9).order_by("title")
+        return counted(products, at_most=5), {"seller": -9}
+
+    with django_assert_num_queries(1):
+        page = CompiledQuery("test-counted", Product, by_seller).all(
+            seller=seller.pk, limit=3, offset=3
+        )
+    assert page == made[3:6]
+    assert [product.found for product in page] == [7, 7, 7]
+    up_to_five = CompiledQuery("test-counted-5", Product, by_seller_up_to_five)
+    assert {product.found for product in up_to_five.all(seller=seller.pk)} == {5}
+    rows = Rows(CompiledQuery("test-counted-rows", Product, by_seller), seller=seller.pk)
+    assert rows.page(6, 3) == (made[6:], 7)
+    assert rows.page(9, 3) == ([], None)  # past the end: the count is not known
+    assert Rows(CompiledQuery("test-counted-none", Product, by_seller), seller=-1).page(0, 3) == (
+        [],
+        0,
+    )
