@@ -8,6 +8,7 @@ that triggered the letter came in on (or none, for cron and admin actions).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
@@ -36,6 +37,18 @@ def remembered_url(viewname: str, **kwargs: str) -> str:
     was the dearest part of a row. A URL only changes with the URL configuration (a
     deploy, or a test's settings: forgotten then)."""
     return _remembered(viewname, tuple(sorted(kwargs.items())), get_script_prefix())
+
+
+def url_remembering(viewname: str, argument: str) -> Callable[[str], str]:
+    """``remembered_url(viewname, **{argument: value})`` as a function of ``value``, for a
+    tag that links many rows in one render: the script prefix (a per-request thread-local,
+    a dozen Python calls to read) is read once, when the function is made, not per link."""
+    prefix = get_script_prefix()
+
+    def url(value: str) -> str:
+        return _remembered(viewname, ((argument, value),), prefix)
+
+    return url
 
 
 def _forget_remembered_urls(**kwargs) -> None:

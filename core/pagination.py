@@ -1,10 +1,15 @@
-"""Paging shared by the list pages.
+"""Paging shared by the list pages, two ways, each reading the page asked for by SQL
+compiled once (``core.sql``):
 
-Most shoppers' lists (orders, payment activity) fit on their first page, and the first
-page is nearly every view of them. ``page_head_first`` reads that page by a query of
-fixed shape (compiled once, see ``core.sql``) that asks for one row past the page: a
-first page holding every row is its own count, so neither the queryset nor a ``COUNT``
-is built for it. A longer list is counted and paged by its queryset, built only then.
+- ``PageFirstPaginator`` (the product grids): any page and the list's count in one query
+  (``core.sql.counted``), paged by ``LIMIT``/``OFFSET``.
+- ``page_head_first`` (a shopper's orders and payment activity): most such lists fit on
+  their first page, and the first page is nearly every view of them. It asks for one row
+  past the page: a first page holding every row is its own count, a longer list is
+  counted by a second compiled query, and later pages go to a ``Paginator`` over the
+  queryset, built only then. That keeps the orders list's per-row subqueries (item
+  count, waiting transfer) off the rows a deep page skips (``IdsFirstPaginator``), which
+  an ``OFFSET`` would work out for every one of them.
 """
 
 from __future__ import annotations
@@ -60,3 +65,36 @@ def page_context(page: Page, *, name: str = "") -> dict:
     if name:
         context[name] = page.object_list
     return context
+
+
+# An OFFSET the databases take (a 64-bit integer); a page number past it is surely past
+# the end, and goes the counting way.
+_LARGEST_OFFSET = 2**62
+
+
+class PageFirstPaginator(Paginator):
+    """A ``Paginator`` over ``core.sql.Rows`` whose query carries its count
+    (``core.sql.counted``): ``get_page`` reads the page asked for and the count in one
+    query, where Django's would count first and then read. Pages land where
+    ``Paginator.get_page`` lands them: a number that is no integer is page 1; past the last
+    page (or below 1) is the last page, found by counting as usual (a stale link's extra
+    query)."""
+
+    def get_page(self, number) -> Page:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        bottom = (number - 1) * self.per_page
+        if number < 1 or bottom > _LARGEST_OFFSET or self.orphans:
+            return super().get_page(number)
+        rows, found = self.object_list.page(bottom, self.per_page)
+        if found is None or (not rows and not self.allow_empty_first_page):
+            return super().get_page(number)
+        self._counted(found)
+        if number > self.num_pages:  # past a cap on the count
+            return super().get_page(number)
+        return self._get_page(rows[: self.count - bottom], number, self)
+
+    def _counted(self, found: int) -> None:
+        self.count = found  # the cached property, known now

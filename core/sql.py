@@ -17,8 +17,15 @@ they are (converted, no instances): for pages that only show what they read.
 Only for querysets whose shape does not depend on the values (no ``__in`` lists, no
 optional filters). Stand-ins are found among the parameters by type and value, so pick
 values no real row has (a NUL in a string, a negative key); each must reach the SQL as
-given and exactly once, or compiling raises ``RuntimeError`` rather than run wrong SQL.
-Other parameters (values the queryset fixes itself, ``is_active=True``) are kept.
+given (once, or in several places: a search word that filters and ranks), or compiling
+raises ``RuntimeError`` rather than run wrong SQL. Other parameters (values the queryset
+fixes itself, ``is_active=True``) are kept.
+
+List pages page such a query: ``all(limit=..., offset=...)`` reads one page of it and
+``count()`` counts its rows (``at_most`` bounds the count), and ``Rows`` hands both to
+Django's ``Paginator`` as it takes a list. A queryset built with ``counted()`` carries its
+count on every row, so one query reads a page and the count (``Rows.page``, which
+``core.pagination.PageFirstPaginator`` pages with).
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ from dataclasses import dataclass
 
 from django.core.signals import setting_changed
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import IntegerField, Model, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable, get_related_populators
 
 _all: list[CompiledQuery] = []
@@ -49,6 +57,13 @@ class _Compiled:
     init_list: list[str]
     populators: list
     annotations: dict[str, int]
+    sliced: bool
+
+
+@dataclass(frozen=True)
+class _CompiledCount:
+    sql: str  # selects the matching rows' keys, unordered: counted by ``count()``
+    params: tuple[tuple[bool, object], ...]
 
 
 class CompiledQuery:
@@ -67,6 +82,7 @@ class CompiledQuery:
         self.model = model
         self.build = build
         self._by_alias: dict[str, _Compiled] = {}
+        self._counts_by_alias: dict[str, _CompiledCount] = {}
         _all.append(self)
 
     def first(self, *, using: str | None = None, **values) -> Model | None:
@@ -74,9 +90,17 @@ class CompiledQuery:
         found = self._run(using, values, many=False)
         return found[0] if found else None
 
-    def all(self, *, using: str | None = None, **values) -> list[Model]:
-        """Every instance the query finds with these values, in its order."""
-        return self._run(using, values, many=True)
+    def all(
+        self,
+        *,
+        using: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        **values,
+    ) -> list[Model]:
+        """Every instance the query finds with these values, in its order; with ``limit``,
+        at most that many of them from ``offset`` on (``LIMIT``/``OFFSET``: one page)."""
+        return self._run(using, values, many=True, limit=limit, offset=offset)
 
     def rows(self, *, using: str | None = None, **values) -> list[Sequence]:
         """Every row the query finds with these values, in its order: the queryset's
@@ -84,21 +108,63 @@ class CompiledQuery:
         alias = using or router.db_for_read(self.model)
         return list(self._fetch(alias, self._compiled(alias), values, many=True))
 
-    def _fetch(self, alias: str, compiled: _Compiled, values: dict, *, many: bool):
+    def count(self, *, using: str | None = None, at_most: int | None = None, **values) -> int:
+        """How many rows the query finds with these values (``QuerySet.count()``); with
+        ``at_most``, no more than that many are counted (a common word over a large
+        catalog costs a bounded count)."""
+        alias = using or router.db_for_read(self.model)
+        compiled = self._counts_by_alias.get(alias)
+        if compiled is None:
+            compiled = self._counts_by_alias[alias] = self._compile_count(alias)
+        params = [values[p] if named else p for named, p in compiled.params]
+        # compiled.sql is the ORM's own SQL; every value goes in as a parameter.
+        if at_most is None:
+            sql = f"SELECT COUNT(*) FROM ({compiled.sql}) counted"  # noqa: S608
+        else:
+            sql = f"SELECT COUNT(*) FROM ({compiled.sql} LIMIT %s) counted"  # noqa: S608
+            params.append(at_most)
         with connections[alias].cursor() as cursor:
-            params = [values[p] if named else p for named, p in compiled.params]
-            cursor.execute(compiled.sql, params)
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
+    def _fetch(
+        self,
+        alias: str,
+        compiled: _Compiled,
+        values: dict,
+        *,
+        many: bool,
+        limit: int | None = None,
+        offset: int = 0,
+    ):
+        sql = compiled.sql
+        params = [values[p] if named else p for named, p in compiled.params]
+        if limit is not None:
+            if compiled.sliced:
+                raise RuntimeError(f"{self.name}: a sliced queryset is not paged again")
+            sql = f"{sql} LIMIT %s OFFSET %s"
+            params += [limit, offset]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
             rows = cursor.fetchall() if many else cursor.fetchmany(1)
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
         return rows
 
-    def _run(self, using: str | None, values: dict, *, many: bool) -> list[Model]:
+    def _run(
+        self,
+        using: str | None,
+        values: dict,
+        *,
+        many: bool,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Model]:
         alias = using or router.db_for_read(self.model)
         compiled = self._compiled(alias)
         if compiled.model is None:
             raise RuntimeError(f"{self.name}: a values_list() query gives rows(), not instances")
-        rows = self._fetch(alias, compiled, values, many=many)
+        rows = self._fetch(alias, compiled, values, many=many, limit=limit, offset=offset)
         found = []
         for row in rows:
             obj = compiled.model.from_db(
@@ -121,14 +187,8 @@ class CompiledQuery:
         queryset, stand_ins = self.build(alias)
         compiler = queryset.query.get_compiler(alias)
         sql, params = compiler.as_sql()
-        found = tuple(
-            next(
-                ((True, name) for name, value in stand_ins.items() if _same(value, param)),
-                (False, param),
-            )
-            for param in params
-        )
-        if sorted(p for named, p in found if named) != sorted(stand_ins):
+        found = _placed(params, stand_ins)
+        if {p for named, p in found if named} != set(stand_ins):
             raise RuntimeError(
                 f"{self.name}: compiled with parameters {params!r}, not {dict(stand_ins)!r}"
             )
@@ -148,6 +208,7 @@ class CompiledQuery:
                 init_list=[],
                 populators=[],
                 annotations={},
+                sliced=queryset.query.is_sliced,
             )
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
@@ -162,7 +223,82 @@ class CompiledQuery:
             init_list=[column[0].target.attname for column in select[start:end]],
             populators=get_related_populators(klass_info, select, alias),
             annotations=dict(compiler.annotation_col_map or {}),
+            sliced=queryset.query.is_sliced,
         )
+
+    def _compile_count(self, alias: str) -> _CompiledCount:
+        # The rows' keys alone, in no order (a count needs no sort, nor the joined seller);
+        # a stand-in that only ranked rows drops out with the ordering.
+        queryset, stand_ins = self.build(alias)
+        if queryset.query.is_sliced:
+            raise RuntimeError(f"{self.name}: a sliced queryset is not counted")
+        sql, params = queryset.order_by().values("pk").query.get_compiler(alias).as_sql()
+        return _CompiledCount(sql=sql, params=_placed(params, stand_ins))
+
+
+def counted(queryset: QuerySet, *, at_most: int | None = None) -> QuerySet:
+    """``queryset``, each row also carrying ``found``: how many rows the queryset has in
+    all (with ``at_most``, no more than that many are counted), worked out by the database
+    once per statement (a subquery that depends on no row), so a list page reads its page
+    and its count in one query."""
+    # The ORM's own SQL for the rows' keys (unordered), its values kept as parameters.
+    keys, params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
+    if at_most is not None:
+        keys = f"{keys} LIMIT {int(at_most)}"
+    count = f"SELECT COUNT(*) FROM ({keys}) counted"  # noqa: S608
+    return queryset.annotate(found=RawSQL(count, params, IntegerField()))  # noqa: S611
+
+
+class Rows:
+    """The rows ``query`` finds with ``values``, as Django's ``Paginator`` takes a list:
+    ``count()`` (Paginator calls it with no arguments) and slices, each one query
+    (``query=None``: no rows, asking nothing); and, for a query built with ``counted()``,
+    ``page()``: a page with the count, in one query."""
+
+    def __init__(self, query: CompiledQuery | None, **values):
+        self.query = query
+        self.values = values
+
+    def count(self) -> int:
+        return self.count_at_most(None)
+
+    def count_at_most(self, at_most: int | None) -> int:
+        """``count()``, counting no more than ``at_most`` rows (None: every row)."""
+        if self.query is None:
+            return 0
+        return self.query.count(at_most=at_most, **self.values)
+
+    def __getitem__(self, rows: slice) -> list[Model]:
+        if not isinstance(rows, slice) or rows.step is not None:
+            raise TypeError("Rows are read a page at a time: rows[start:stop]")
+        start, stop = rows.start or 0, rows.stop
+        if self.query is None or (stop is not None and stop <= start):
+            return []
+        limit = None if stop is None else stop - start
+        if limit is None and start:
+            raise TypeError("Rows are read a page at a time: rows[start:stop]")
+        return self.query.all(limit=limit, offset=start, **self.values)
+
+    def page(self, offset: int, limit: int) -> tuple[list[Model], int | None]:
+        """``limit`` rows from ``offset`` on, and how many rows there are in all as the
+        query's ``counted()`` counts them; the count is unknown (None) when the page is
+        empty past the first row, 0 when there are no rows at all."""
+        if self.query is None:
+            return [], 0
+        found = self.query.all(limit=limit, offset=offset, **self.values)
+        if found:
+            return found, found[0].found
+        return [], (0 if offset == 0 else None)
+
+
+def _placed(params, stand_ins: Mapping[str, object]) -> tuple[tuple[bool, object], ...]:
+    return tuple(
+        next(
+            ((True, name) for name, value in stand_ins.items() if _same(value, param)),
+            (False, param),
+        )
+        for param in params
+    )
 
 
 def _same(stand_in: object, param: object) -> bool:
@@ -172,6 +308,7 @@ def _same(stand_in: object, param: object) -> bool:
 def _forget(**kwargs) -> None:
     for query in _all:
         query._by_alias.clear()
+        query._counts_by_alias.clear()
 
 
 setting_changed.connect(_forget, dispatch_uid="core.sql.forget")

@@ -1,6 +1,6 @@
 """``{% chrome "name" var ... %}...{% endchrome %}``: a stretch of the page chrome
-(templates/base.html) rendered once per server process for each combination of the values
-it varies on, then reused.
+(templates/base.html), or of a page's own fixed words (the home page's welcome), rendered
+once per server process for each combination of the values it varies on, then reused.
 
 For markup made from code, translations and URLs alone, which only a deploy changes (and a
 deploy restarts the process): never a price, a stock level, a card, an order or anything

@@ -11,11 +11,15 @@ from shop.selectors.cart import (
     cart_lines_by_seller,
 )
 from shop.selectors.catalog import (
+    SEARCH_COUNT_CAP,
     SEARCH_MAX_LENGTH,
     product_get_active,
     product_list_active,
     product_list_for_seller,
+    product_rows_active,
+    product_rows_for_seller,
     product_search,
+    product_search_rows,
     products_matching,
     search_query_clean,
     search_words,
@@ -38,6 +42,7 @@ from shop.selectors.orders import (
 
 __all__ = [
     "ORDERS_PER_PAGE",
+    "SEARCH_COUNT_CAP",
     "SEARCH_MAX_LENGTH",
     "CardChoice",
     "CartLineView",
@@ -60,7 +65,10 @@ __all__ = [
     "product_get_active",
     "product_list_active",
     "product_list_for_seller",
+    "product_rows_active",
+    "product_rows_for_seller",
     "product_search",
+    "product_search_rows",
     "products_matching",
     "search_query_clean",
     "search_words",

@@ -6,17 +6,20 @@ from functools import reduce
 from operator import and_
 
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Case, Expression, Func, Q, QuerySet, Value, When
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
-from core.sql import CompiledQuery
+from core.sql import CompiledQuery, Rows, counted
 from shop.models import Product, Seller
+from shop.models.catalog import sold_out_last
 
 # The search box says maxlength=100; anything longer is cut, never an error.
 SEARCH_MAX_LENGTH = 100
 _SEARCH_MAX_WORDS = 8
+# The search page counts matches up to this many (+ 1, to tell there are more): a common
+# word over a large catalog costs a bounded count.
+SEARCH_COUNT_CAP = 1000
 _WORD = re.compile(r"[^\W_]+")
 # The search configuration of migration 0008, which the stored document uses too:
 # PostgreSQL's "russian" (it stems Latin-letter words with the English stemmer and Cyrillic
@@ -28,11 +31,10 @@ _CONFIG = "bazaar_search"
 def product_list_active() -> QuerySet[Product]:
     """Active products with their seller joined: those in stock first, newest first, so a
     sold-out product never leads a list."""
-    sold_out_last = Case(When(stock__gt=0, then=Value(0)), default=Value(1))
     return (
         Product.objects.active()
         .select_related("seller")
-        .order_by(sold_out_last, "-created_at", "-id")
+        .order_by(sold_out_last(), "-created_at", "-id")
     )
 
 
@@ -54,12 +56,50 @@ def product_get_active(*, slug: str) -> Product:
     return product
 
 
+# The seller page's lookup, compiled once per process like the product page's.
+_seller_page = CompiledQuery(
+    "seller page",
+    Seller,
+    lambda alias: (Seller.objects.filter(slug=_SLUG).order_by(), {"slug": _SLUG}),
+)
+
+
 def seller_get(*, slug: str) -> Seller:
-    return get_object_or_404(Seller, slug=slug)
+    """The seller with this slug, or Http404."""
+    seller = _seller_page.first(slug=slug)
+    if seller is None:
+        raise Http404("No seller matches the given query.")
+    return seller
 
 
 def product_list_for_seller(*, seller: Seller) -> QuerySet[Product]:
     return product_list_active().filter(seller=seller)
+
+
+# The product grids' lists (home, seller page), compiled once per process (core.sql) and
+# read a page at a time, each row carrying the list's count (core.sql.counted): building
+# and compiling the queryset and its count cost a grid page more Python than drawing its
+# cards, and counting apart took a query of its own.
+_SELLER = -1  # the stand-in seller key the seller grid is compiled with
+_active_products = CompiledQuery(
+    "product grid", Product, lambda alias: (counted(product_list_active()), {})
+)
+_sellers_products = CompiledQuery(
+    "seller's product grid",
+    Product,
+    lambda alias: (counted(product_list_active().filter(seller=_SELLER)), {"seller": _SELLER}),
+)
+
+
+def product_rows_active() -> Rows:
+    """``product_list_active()`` as a grid pages it: a page and the count in one query
+    (``Rows.page``), or ``count()`` and slices."""
+    return Rows(_active_products)
+
+
+def product_rows_for_seller(*, seller: Seller) -> Rows:
+    """``product_list_for_seller(seller=seller)`` as a grid pages it."""
+    return Rows(_sellers_products, seller=seller.pk)
 
 
 def search_query_clean(raw: str | None) -> str:
@@ -111,22 +151,20 @@ def _ascii_if_latin(word: str) -> str:
     return folded if folded.isascii() else word
 
 
-def _tsquery(words: list[str]) -> SearchQuery:
+def _tsquery_terms(words: list[str]) -> list[str]:
     # A word matches as the start of a word ("lam" finds "lamp"), stemmed the way the
     # document was ("lamps" finds "lamp", "кружки" finds "кружка"). One-letter words match
     # whole: as prefixes they would match most of the catalog. The words are letters and
     # digits only, so they can't carry to_tsquery's operators.
-    return reduce(
-        and_,
-        (
-            SearchQuery(word if len(word) == 1 else f"{word}:*", search_type="raw", config=_CONFIG)
-            for word in map(_ascii_if_latin, words)
-        ),
-    )
+    return [word if len(word) == 1 else f"{word}:*" for word in map(_ascii_if_latin, words)]
 
 
-def _search_postgresql(products: QuerySet[Product], words: list[str]) -> QuerySet[Product]:
-    wanted = _tsquery(words)
+def _tsquery(terms: list[str]) -> SearchQuery:
+    return reduce(and_, (SearchQuery(term, search_type="raw", config=_CONFIG) for term in terms))
+
+
+def _search_postgresql(products: QuerySet[Product], terms: list[str]) -> QuerySet[Product]:
+    wanted = _tsquery(terms)
     in_title = Func(
         _SearchDocument(),
         template="ts_filter(%(expressions)s, '{a}'::\"char\"[])",
@@ -151,11 +189,10 @@ def _words_in_text(patterns: list[str]) -> Q:
     return reduce(and_, (Q(title__iregex=p) | Q(description__iregex=p) for p in patterns))
 
 
-def _search_other(products: QuerySet[Product], words: list[str]) -> QuerySet[Product]:
+def _search_other(products: QuerySet[Product], patterns: list[str]) -> QuerySet[Product]:
     # SQLite (the zero-setup default) scans: each word must start a word of the title or
     # description (one-letter words be one), case-insensitively (Python's re, Unicode-aware,
     # runs SQLite's REGEXP), as on PostgreSQL but without stemming or stop words.
-    patterns = _word_patterns(words)
     in_title = reduce(and_, (Q(title__iregex=p) for p in patterns))
     return products.filter(_words_in_text(patterns)).alias(
         title_rank=Case(When(in_title, then=Value(0)), default=Value(1))
@@ -175,7 +212,7 @@ def products_matching(*, products: QuerySet[Product], query: str) -> QuerySet[Pr
         return products.filter(by_slug)
     if connections[products.db].vendor == "postgresql":
         return products.alias(document=_SearchDocument()).filter(
-            Q(document=_tsquery(words)) | by_slug
+            Q(document=_tsquery(_tsquery_terms(words))) | by_slug
         )
     return products.filter(_words_in_text(_word_patterns(words)) | by_slug)
 
@@ -194,8 +231,44 @@ def product_search(*, query: str) -> QuerySet[Product]:
     if not words:
         return Product.objects.none()
     products = product_list_active()
+    return _searched(products, _search_values(connections[products.db].vendor, words))
+
+
+def _search_values(vendor: str, words: list[str]) -> list[str]:
+    """What the search's SQL takes for ``words``: tsquery terms on PostgreSQL, regular
+    expressions elsewhere."""
+    return _tsquery_terms(words) if vendor == "postgresql" else _word_patterns(words)
+
+
+def _searched(products: QuerySet[Product], values: list[str]) -> QuerySet[Product]:
     if connections[products.db].vendor == "postgresql":
-        products = _search_postgresql(products, words)
+        products = _search_postgresql(products, values)
     else:
-        products = _search_other(products, words)
+        products = _search_other(products, values)
     return products.order_by("title_rank", "-created_at", "-id")
+
+
+def _search_compiled(count: int) -> CompiledQuery:
+    """``product_search`` for a query of ``count`` words, compiled once per process."""
+
+    def build(alias: str):
+        stand_ins = {f"w{n}": f"\x00w{n}" for n in range(count)}
+        products = _searched(product_list_active().using(alias), list(stand_ins.values()))
+        return counted(products, at_most=SEARCH_COUNT_CAP + 1), stand_ins
+
+    return CompiledQuery(f"product search, {count} words", Product, build)
+
+
+_searches = [_search_compiled(count) for count in range(1, _SEARCH_MAX_WORDS + 1)]
+
+
+def product_search_rows(*, query: str) -> Rows:
+    """``product_search(query=query)`` as the search page pages it, the SQL compiled once
+    per number of words: a page with the count of matches, up to SEARCH_COUNT_CAP + 1, in
+    one query (``Rows.page``), or ``count_at_most`` and slices."""
+    words = search_words(query)
+    if not words:
+        return Rows(None)
+    search = _searches[len(words) - 1]
+    vendor = connections[router.db_for_read(Product)].vendor
+    return Rows(search, **{f"w{n}": value for n, value in enumerate(_search_values(vendor, words))})

@@ -6,9 +6,10 @@ picture, a ``{% with %}``, a money filter, a plural ``{% blocktranslate %}`` and
 variable lookups), so twelve cards cost more than the rest of the page with its queries.
 Here a card is one f-string whose values are escaped with ``html.escape`` (what Django's
 ``escape`` calls) and whose words are translated once per render; product and seller URLs
-come from ``core.links.remembered_url``'s memo. The markup and words are the template's
-(less the indentation inside a card); tests/shop/test_product_cards.py holds each card equal
-to the template-language version and the picture to shop/_product_image.html.
+come from ``core.links.remembered_url``'s memo (through ``url_remembering``, which reads the
+script prefix once a grid). The markup and words are the template's (less the indentation
+inside a card); tests/shop/test_product_cards.py holds each card equal to the
+template-language version and the picture to shop/_product_image.html.
 """
 
 from html import escape
@@ -17,6 +18,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
+from core.links import url_remembering
 from core.money import format_money
 from shop.models import Product
 
@@ -44,9 +46,12 @@ def product_cards(products) -> SafeString:
     language = get_language()
     no_image = escape(gettext("No image"))
     sold_out = escape(gettext("Sold out"))
+    # Product.get_absolute_url and Seller.get_absolute_url, the prefix read once.
+    product_url = url_remembering("shop:product-detail", "slug")
+    seller_url = url_remembering("shop:seller-detail", "slug")
     out = []
     for product in products:
-        url = escape(product.get_absolute_url())
+        url = escape(product_url(product.slug))
         seller = product.seller
         if not product.in_stock:
             stock = (
@@ -72,7 +77,7 @@ def product_cards(products) -> SafeString:
             f"{escape(product.title)}</a></h2>"
             f'<div class="mt-auto"><div class="bz-price">{price}</div>{stock}'
             '<a class="small text-muted text-decoration-none d-block text-truncate" '
-            f'href="{escape(seller.get_absolute_url())}">{escape(seller.name)}</a>'
+            f'href="{escape(seller_url(seller.slug))}">{escape(seller.name)}</a>'
             "</div></div></article></div>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)

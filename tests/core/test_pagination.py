@@ -1,11 +1,16 @@
 """page_head_first: the first page is read from the list's head, and a head that holds
-every row is its own count; any page is the page Django's Paginator gives."""
+every row is its own count; any page is the page Django's Paginator gives.
+PageFirstPaginator: a page and the list's count (core.sql.counted) in one query, landing
+where Django's lands."""
 
 import pytest
 from django.core.paginator import Paginator
 
 from accounts.models import User
-from core.pagination import page_context, page_head_first
+from core.pagination import PageFirstPaginator, page_context, page_head_first
+from core.sql import CompiledQuery, Rows, counted
+from shop.models import Product
+from tests.factories import ProductFactory, SellerFactory
 
 
 @pytest.fixture
@@ -107,3 +112,51 @@ def test_the_context_is_what_list_view_gives(users):
     assert context["paginator"] is page.paginator
     assert context["is_paginated"] is True
     assert list(context["object_list"]) == list(context["people"]) == users[:3]
+
+
+def _by_seller(alias):
+    return counted(Product.objects.filter(seller=-9).order_by("title")), {"seller": -9}
+
+
+@pytest.fixture
+def shelf(db):
+    seller = SellerFactory()
+    ProductFactory()  # another seller's
+    return seller, [ProductFactory(seller=seller, title=f"Item {n:02}") for n in range(7)]
+
+
+@pytest.mark.parametrize(
+    "number", [None, "", "1", 1, "2", "3", "99", "0", "-1", "x", "2.0", "9" * 40]
+)
+@pytest.mark.parametrize("per_page,orphans", [(3, 0), (3, 1), (7, 0), (10, 0)])
+def test_page_first_pages_as_djangos_paginator_pages_the_queryset(shelf, number, per_page, orphans):
+    seller, _ = shelf
+    rows = Rows(CompiledQuery("test-page-first", Product, _by_seller), seller=seller.pk)
+    ours = PageFirstPaginator(rows, per_page, orphans=orphans).get_page(number)
+    django = Paginator(
+        Product.objects.filter(seller=seller).order_by("title"), per_page, orphans=orphans
+    ).get_page(number)
+    assert (ours.number, list(ours), ours.paginator.count, ours.paginator.num_pages) == (
+        django.number,
+        list(django),
+        django.paginator.count,
+        django.paginator.num_pages,
+    )
+
+
+@pytest.mark.parametrize("number", ["1", "2", "3"])
+def test_a_page_in_range_and_the_count_cost_one_query(shelf, number, django_assert_num_queries):
+    seller, made = shelf
+    rows = Rows(CompiledQuery("test-one-query", Product, _by_seller), seller=seller.pk)
+    with django_assert_num_queries(1):
+        page = PageFirstPaginator(rows, 3).get_page(number)
+        assert (page.paginator.count, page.paginator.num_pages) == (7, 3)
+    start = (int(number) - 1) * 3
+    assert list(page) == made[start : start + 3]
+
+
+def test_no_rows_are_one_empty_page_in_one_query(db, django_assert_num_queries):
+    rows = Rows(CompiledQuery("test-none-there", Product, _by_seller), seller=-1)
+    with django_assert_num_queries(1):
+        page = PageFirstPaginator(rows, 3).get_page("1")
+    assert (list(page), page.paginator.count, page.number) == ([], 0, 1)

@@ -1,13 +1,16 @@
 """core.sql.CompiledQuery: a lookup compiled once finds the same instances the queryset
-would, joined rows and annotations included, in one counted query."""
+would, joined rows and annotations included, in one counted query; its pages and counts
+are the queryset's slices and counts, and ``Rows`` pages as Django's Paginator pages the
+queryset."""
 
 from decimal import Decimal
 
 import pytest
+from django.core.paginator import Paginator
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
-from core.sql import CompiledQuery
+from core.sql import CompiledQuery, Rows, counted
 from shop.models import Product
 from tests.factories import ProductFactory, SellerFactory
 
@@ -129,3 +132,121 @@ def test_rows_reads_a_values_list_query_converted(mug, django_assert_num_queries
     assert all(type(price) is Decimal for _id, price in rows)
     with pytest.raises(RuntimeError):
         prices.all(seller=mug.seller_id)
+
+
+def test_a_stand_in_the_query_uses_in_several_places_is_filled_in_everywhere(db):
+    wanted = ProductFactory(title="Mug", description="A jug")
+    ProductFactory(title="Mug", description="Mug")
+    ProductFactory(title="Jug", description="A jug")
+
+    def same_word(alias):
+        queryset = Product.objects.filter(title__iexact=SLUG).exclude(description__iexact=SLUG)
+        return queryset, {"slug": SLUG}
+
+    found = CompiledQuery("test-twice", Product, same_word).all(slug="mug")
+
+    assert found == [wanted]
+
+
+@pytest.fixture
+def shelf(db):
+    seller = SellerFactory()
+    ProductFactory(title="Another seller's")
+    return seller, [ProductFactory(seller=seller, title=f"Item {n:02}") for n in range(7)]
+
+
+def _of_seller(alias):
+    return Product.objects.filter(seller=-9).order_by("title"), {"seller": -9}
+
+
+def test_all_reads_a_page_with_limit_and_offset_as_a_slice_does(shelf, django_assert_num_queries):
+    seller, made = shelf
+    by_seller = CompiledQuery("test-pages", Product, _of_seller)
+    for offset in (0, 3, 6, 7, 20):
+        with django_assert_num_queries(1):
+            page = by_seller.all(seller=seller.pk, limit=3, offset=offset)
+        assert page == made[offset : offset + 3]
+    assert by_seller.all(seller=seller.pk) == made
+
+
+def test_count_counts_what_the_queryset_counts_at_most_as_many_as_asked(
+    shelf, django_assert_num_queries
+):
+    seller, _ = shelf
+    by_seller = CompiledQuery("test-count", Product, _of_seller)
+    with django_assert_num_queries(1):
+        assert by_seller.count(seller=seller.pk) == 7
+    assert Product.objects.filter(seller=seller).count() == 7
+    assert by_seller.count(seller=seller.pk, at_most=5) == 5
+    assert by_seller.count(seller=seller.pk, at_most=50) == 7
+    assert by_seller.count(seller=-1) == 0
+
+
+def test_a_sliced_queryset_is_neither_paged_again_nor_counted(shelf):
+    seller, made = shelf
+
+    def sliced(alias):
+        return Product.objects.filter(seller=-9).order_by("title")[:2], {"seller": -9}
+
+    first_two = CompiledQuery("test-sliced", Product, sliced)
+    assert first_two.all(seller=seller.pk) == made[:2]
+    with pytest.raises(RuntimeError, match="sliced"):
+        first_two.all(seller=seller.pk, limit=1)
+    with pytest.raises(RuntimeError, match="sliced"):
+        first_two.count(seller=seller.pk)
+
+
+@pytest.mark.parametrize("number", [None, "1", "2", "3", "99", "x"])
+@pytest.mark.parametrize("per_page,orphans", [(3, 0), (3, 1), (7, 0), (10, 0)])
+def test_rows_page_as_djangos_paginator_pages_the_queryset(shelf, number, per_page, orphans):
+    seller, _ = shelf
+    rows = Rows(CompiledQuery("test-rows", Product, _of_seller), seller=seller.pk)
+    ours = Paginator(rows, per_page, orphans=orphans).get_page(number)
+    django = Paginator(
+        Product.objects.filter(seller=seller).order_by("title"), per_page, orphans=orphans
+    ).get_page(number)
+
+    assert (ours.number, list(ours), ours.paginator.count, ours.paginator.num_pages) == (
+        django.number,
+        list(django),
+        django.paginator.count,
+        django.paginator.num_pages,
+    )
+    assert rows.count_at_most(4) == 4
+
+
+def test_rows_of_no_query_are_none_and_ask_nothing(django_assert_num_queries):
+    rows = Rows(None)
+    with django_assert_num_queries(0):
+        page = Paginator(rows, 12).get_page("2")
+        assert (list(page), page.paginator.count, rows.count_at_most(10)) == ([], 0, 0)
+
+
+def test_a_counted_querysets_rows_carry_its_count_in_the_one_query(
+    shelf, django_assert_num_queries
+):
+    seller, made = shelf
+
+    def by_seller(alias):
+        products = Product.objects.filter(seller=-9).order_by("title")
+        return counted(products), {"seller": -9}
+
+    def by_seller_up_to_five(alias):
+        products = Product.objects.filter(seller=-9).order_by("title")
+        return counted(products, at_most=5), {"seller": -9}
+
+    with django_assert_num_queries(1):
+        page = CompiledQuery("test-counted", Product, by_seller).all(
+            seller=seller.pk, limit=3, offset=3
+        )
+    assert page == made[3:6]
+    assert [product.found for product in page] == [7, 7, 7]
+    up_to_five = CompiledQuery("test-counted-5", Product, by_seller_up_to_five)
+    assert {product.found for product in up_to_five.all(seller=seller.pk)} == {5}
+    rows = Rows(CompiledQuery("test-counted-rows", Product, by_seller), seller=seller.pk)
+    assert rows.page(6, 3) == (made[6:], 7)
+    assert rows.page(9, 3) == ([], None)  # past the end: the count is not known
+    assert Rows(CompiledQuery("test-counted-none", Product, by_seller), seller=-1).page(0, 3) == (
+        [],
+        0,
+    )

@@ -1,8 +1,12 @@
 import re
+from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
+from shop import selectors
+from shop.models import Product
 from tests.factories import ProductFactory, SellerFactory
 
 
@@ -93,7 +97,7 @@ def test_seller_page_lists_its_products_with_pinned_queries(
     )
     ProductFactory.create_batch(count, seller=seller)
     ProductFactory(title="Somebody else's thing")
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):  # the seller; the page with the count
         response = client.get(seller.get_absolute_url())
     assert response.status_code == 200
     assert b"Ships from France" in response.content
@@ -160,3 +164,73 @@ def test_a_long_catalog_shows_a_short_row_of_page_links(client, db):
     assert links == {"1", "18", "19", "21", "22", "40"}
     assert 'aria-current="page"><span class="page-link">20<' in html
     assert html.count("&hellip;") == 2
+
+
+def test_home_and_seller_pages_page_through_the_active_products_in_order(client, db):
+    # Their lists are read a page at a time by SQL compiled once (product_rows_active,
+    # product_rows_for_seller); every page must hold what the querysets list.
+    seller = SellerFactory(slug="page-through")
+    ProductFactory.create_batch(14, seller=seller)
+    ProductFactory.create_batch(3, seller=seller, stock=0)
+    ProductFactory(seller=seller, is_active=False)
+    ProductFactory.create_batch(9)
+    for url, expected in [
+        (reverse("shop:home"), list(selectors.product_list_active())),
+        (
+            reverse("shop:seller-detail", args=[seller.slug]),
+            list(selectors.product_list_for_seller(seller=seller)),
+        ),
+    ]:
+        shown = []
+        for number in range(1, 4):
+            page = client.get(url, {"page": number}).context["page_obj"]
+            assert page.paginator.count == len(expected)
+            if page.number == number:
+                shown += list(page)
+        assert shown == expected, url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_of_the_grid_is_read_off_its_index_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's (SQLite sorts a small catalog just as fast)")
+    seller = SellerFactory()
+    Product.objects.bulk_create(
+        Product(
+            seller=seller,
+            title=f"Garden hose {n}",
+            slug=f"garden-hose-{n}",
+            price=Decimal("10.00"),
+            stock=n % 7,
+        )
+        for n in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE shop_product")
+        plan = selectors.product_list_active()[24:36].explain()
+    # The page is read in the grid's order off shop_product_grid: no sort of every product.
+    assert "shop_product_grid" in plan, plan
+    assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("first", ["en", "ru"])
+def test_the_home_pages_welcome_is_in_each_visitors_language_whoever_came_first(client, db, first):
+    # The first page's title, welcome and heading are rendered once per language
+    # ({% chrome %}); later pages have none of them.
+    ProductFactory.create_batch(13)
+    words = {
+        "en": ("<title>Shop independent sellers · Bazaar", "worldwide", ">New arrivals<"),
+        "ru": ("<title>Товары независимых продавцов · Bazaar", "со всего мира", ">Новинки<"),  # noqa: RUF001
+    }
+    for language in (first, *(set(words) - {first}), first):
+        client.cookies["django_language"] = language
+        html = client.get(reverse("shop:home")).content.decode()
+        other = "ru" if language == "en" else "en"
+        assert all(word in html for word in words[language]), language
+        assert not any(word in html for word in words[other]), language
+
+    client.cookies["django_language"] = "en"
+    second = client.get(reverse("shop:home"), {"page": 2}).content.decode()
+    assert "<title>Products, page 2 · Bazaar" in second
+    assert ">All products · page 2<" in second
+    assert "worldwide" not in second and "New arrivals" not in second

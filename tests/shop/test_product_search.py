@@ -145,3 +145,28 @@ def test_a_very_long_query_is_cut_and_still_searched(client, db):
     assert _titles(response.context["page_obj"]) == []  # "xxx…" is a word no product has
     response = client.get(reverse("shop:search"), {"q": "mug " + "mug " * 3000})
     assert _titles(response.context["page_obj"]) == ["Mug"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["garden", "GARDEN hose", "x", "x garden", "lumiere", "кру", "hose green tidy", "%", "zzz"],
+)
+def test_the_search_page_pages_what_product_search_finds(client, db, query):
+    # The page reads its SQL compiled once per number of words (product_search_rows); it
+    # must find and order exactly what the queryset does, page by page.
+    ProductFactory(title="Garden hose", description="Twenty metres, green.")
+    ProductFactory(title="X-ray garden gnome")
+    ProductFactory(title="Atelier Lumière garden chair")
+    ProductFactory(title="Кружка садовая", description="garden")
+    ProductFactory(title="Hose reel", description="Tidy garden hoses, green.", stock=0)
+    ProductFactory.create_batch(13, title="Garden tool")
+    ProductFactory(title="Hidden garden hose", is_active=False)
+    expected = list(product_search(query=query))
+    shown = []
+    for number in range(1, 4):
+        response = client.get(reverse("shop:search"), {"q": query, "page": number})
+        page = response.context["page_obj"]
+        assert page.paginator.count == len(expected)
+        if page.number == number:
+            shown += list(page)
+    assert shown == expected
