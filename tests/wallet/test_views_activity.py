@@ -150,3 +150,20 @@ def test_page_links_keep_the_other_parameters_in_their_order(rf, query):
     expected = request.GET.copy()
     expected["page"] = 7
     assert page_query({"request": request}, 7) == expected.urlencode()
+
+
+def test_the_filters_are_drawn_in_each_language_with_the_chosen_one_marked(wallet_client, history):
+    from django.utils import translation
+
+    for language in ("en", "ru", "en"):
+        wallet_client.cookies["django_language"] = language
+        for kind in ("", "refund"):
+            page = wallet_client.get(f"/wallet/activity/?kind={kind}").content.decode()
+            with translation.override(language):
+                heading = translation.gettext("Payment activity")
+                refunds = translation.gettext("Refunds")
+            assert f'<h1 class="h3 mb-3">{heading}</h1>' in page
+            assert f"<title>{heading} · Bazaar</title>" in page
+            chosen = page.split('aria-current="page">', 1)[1].split("<", 1)[0]
+            with translation.override(language):
+                assert chosen == (refunds if kind else translation.gettext("All"))
