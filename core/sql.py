@@ -11,6 +11,9 @@ positions). Each call then runs the SQL through the connection's cursor (so quer
 and counting see it) and builds the instances as ``QuerySet`` iteration would, through
 the backend's converters and ``Model.from_db``.
 
+``rows(**values)`` runs a ``values_list()`` queryset the same way and gives its rows as
+they are (converted, no instances): for pages that only show what they read.
+
 Only for querysets whose shape does not depend on the values (no ``__in`` lists, no
 optional filters). Stand-ins are found among the parameters by type and value, so pick
 values no real row has (a NUL in a string, a negative key); each must reach the SQL as
@@ -20,13 +23,13 @@ Other parameters (values the queryset fixes itself, ``is_active=True``) are kept
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.signals import setting_changed
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 
 _all: list[CompiledQuery] = []
 
@@ -39,7 +42,8 @@ class _Compiled:
     params: tuple[tuple[bool, object], ...]
     compiler: object
     converters: dict
-    model: type[Model]
+    # None for a values_list() queryset (rows only).
+    model: type[Model] | None
     start: int
     end: int
     init_list: list[str]
@@ -50,7 +54,8 @@ class _Compiled:
 class CompiledQuery:
     """``build(alias)`` returns the queryset, made with stand-in values, and those values
     by name as that database receives them; ``first(**values)`` and ``all(**values)``
-    run it with the values under the same names."""
+    run it with the values under the same names, ``rows(**values)`` too for a
+    ``values_list()`` queryset."""
 
     def __init__(
         self,
@@ -73,15 +78,27 @@ class CompiledQuery:
         """Every instance the query finds with these values, in its order."""
         return self._run(using, values, many=True)
 
-    def _run(self, using: str | None, values: dict, *, many: bool) -> list[Model]:
+    def rows(self, *, using: str | None = None, **values) -> list[Sequence]:
+        """Every row the query finds with these values, in its order: the queryset's
+        columns as ``values_list()`` names them, converted as the ORM converts them."""
         alias = using or router.db_for_read(self.model)
-        compiled = self._compiled(alias)
+        return list(self._fetch(alias, self._compiled(alias), values, many=True))
+
+    def _fetch(self, alias: str, compiled: _Compiled, values: dict, *, many: bool):
         with connections[alias].cursor() as cursor:
             params = [values[p] if named else p for named, p in compiled.params]
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall() if many else cursor.fetchmany(1)
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
+        return rows
+
+    def _run(self, using: str | None, values: dict, *, many: bool) -> list[Model]:
+        alias = using or router.db_for_read(self.model)
+        compiled = self._compiled(alias)
+        if compiled.model is None:
+            raise RuntimeError(f"{self.name}: a values_list() query gives rows(), not instances")
+        rows = self._fetch(alias, compiled, values, many=many)
         found = []
         for row in rows:
             obj = compiled.model.from_db(
@@ -118,13 +135,27 @@ class CompiledQuery:
         select, klass_info = compiler.select, compiler.klass_info
         if compiler.has_extra_select:
             raise RuntimeError(f"{self.name}: extra(select=...) is not supported")
+        converters = compiler.get_converters([column[0] for column in select])
+        if queryset._iterable_class is not ModelIterable:  # values_list(): rows as they come
+            return _Compiled(
+                sql=sql,
+                params=found,
+                compiler=compiler,
+                converters=converters,
+                model=None,
+                start=0,
+                end=len(select),
+                init_list=[],
+                populators=[],
+                annotations={},
+            )
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         return _Compiled(
             sql=sql,
             params=found,
             compiler=compiler,
-            converters=compiler.get_converters([column[0] for column in select]),
+            converters=converters,
             model=klass_info["model"],
             start=start,
             end=end,

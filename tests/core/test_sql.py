@@ -112,3 +112,35 @@ def test_all_finds_every_row_in_the_querysets_order(db):
 
     assert found == sorted(made, key=lambda p: p.title, reverse=True)
     assert CompiledQuery("test-none", Product, by_seller).all(seller=-1) == []
+
+
+def test_rows_are_the_values_list_rows_converted_in_one_query(db, django_assert_num_queries):
+    seller = SellerFactory(name="Nordic Home", free_shipping_threshold=None)
+    ProductFactory(seller=seller, title="Mug", price="18.50")
+    ProductFactory(seller=seller, title="Lamp", price="7.00")
+    ProductFactory()  # another seller's
+
+    def by_seller(alias):
+        query = (
+            Product.objects.filter(seller=-9)
+            .order_by("title")
+            .values_list("title", "price", "created_at", "is_active", "seller__name")
+        )
+        return query, {"seller": -9}
+
+    compiled = CompiledQuery("test-rows", Product, by_seller)
+    with django_assert_num_queries(1):
+        rows = compiled.rows(seller=seller.pk)
+
+    expected = list(
+        Product.objects.filter(seller=seller)
+        .order_by("title")
+        .values_list("title", "price", "created_at", "is_active", "seller__name")
+    )
+    assert [tuple(row) for row in rows] == expected
+    assert [row[0] for row in rows] == ["Lamp", "Mug"]
+    assert type(rows[1][1]) is Decimal and rows[1][1] == Decimal("18.50")  # converted
+    assert rows[0][2].tzinfo is not None and rows[0][3] is True
+    assert compiled.rows(seller=-1) == []
+    with pytest.raises(RuntimeError, match="rows"):
+        compiled.first(seller=seller.pk)
