@@ -25,6 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from accounts.countries import country_name
+from core.links import remembered_url
 from core.money import format_money
 from shop.models import Product, Seller
 from shop.selectors.cart import CartLineView, SellerCartGroup
@@ -94,16 +95,15 @@ def cart_lines(context: Context, lines: list[CartLineView]) -> SafeString:
     w = _Page.of(context)
     out = []
     for item in lines:
-        line = item.line
-        product = line.product
-        pk = line.pk
+        product = item.product
+        pk = item.pk
         url = escape(product.get_absolute_url())
         title = escape(product.title)
         named = {"product": title}
         price, total, problem = _line_texts(item, w.language)
         # The quantity held is never out of the box's range, or the browser would refuse
         # to send the group's form (any line's Update) until it was changed.
-        most = max(item.max_quantity, line.quantity)
+        most = max(item.max_quantity, item.quantity)
         out.append(
             '<li class="list-group-item py-3" data-testid="cart-line"><div class="d-flex gap-3">'
             f'<a href="{url}" class="bz-cart-thumb flex-shrink-0" tabindex="-1" '
@@ -117,7 +117,7 @@ def cart_lines(context: Context, lines: list[CartLineView]) -> SafeString:
             'bz-cart-controls"><div class="d-flex align-items-center gap-2">'
             f'<label class="small text-muted d-none d-sm-inline" for="qty-{pk}">{w.qty}</label>'
             f'<input id="qty-{pk}" class="form-control form-control-sm bz-qty-input" '
-            f'type="number" name="quantity-{pk}" value="{line.quantity}" min="1" max="{most}" '
+            f'type="number" name="quantity-{pk}" value="{item.quantity}" min="1" max="{most}" '
             f'inputmode="numeric" autocomplete="off" aria-label="{w.quantity_of % named}">'
             f'<button type="submit" name="update" value="{pk}" '
             f'class="btn btn-sm btn-outline-secondary">{w.update}</button></div>'
@@ -169,12 +169,40 @@ def shipping_rule(seller: Seller, language: str | None = None) -> str:
     return gettext("Shipping %(fee)s per order") % {"fee": fee}
 
 
+@dataclass(frozen=True)
+class _GroupWords:
+    """What every seller group of a page says, translated once per page (a gettext call
+    costs microseconds: a dozen a group added up on a cart of many sellers)."""
+
+    ships_from: str
+    free: str
+    free_shipping_hint: str
+    order_label: str
+    fix_hint: str
+
+    @classmethod
+    def of(cls, context: Context) -> "_GroupWords":
+        words = context.render_context.get(cls)
+        if words is None:
+            words = context.render_context[cls] = cls(
+                ships_from=gettext("Ships from %(country)s"),
+                free=pgettext("shipping", "Free"),
+                free_shipping_hint=gettext(
+                    "Add %(amount)s more from %(seller)s for free shipping."
+                ),
+                order_label=gettext("Order from this seller: %(seller)s"),
+                fix_hint=gettext("Fix the items marked above to order from %(seller)s."),
+            )
+        return words
+
+
 @register.simple_tag(takes_context=True)
 def cart_group(context: Context, group: SellerCartGroup) -> dict[str, str | int]:
     """``{% cart_group group as shown %}``: the group's seller, sentences, links and amounts
     as plain text (the template escapes them). A dict, which the template language looks
     into first."""
     page = _Page.of(context)
+    words = _GroupWords.of(context)
     seller, currency, language = group.seller, group.currency, page.language
     shortfall = group.totals.free_shipping_shortfall
     named = {"seller": seller.name}
@@ -182,7 +210,7 @@ def cart_group(context: Context, group: SellerCartGroup) -> dict[str, str | int]
         "seller_pk": seller.pk,
         "seller_name": seller.name,
         "seller_url": seller.get_absolute_url(),
-        "ships_from": gettext("Ships from %(country)s") % {"country": country_name(seller.country)},
+        "ships_from": words.ships_from % {"country": country_name(seller.country)},
         "shipping_rule": shipping_rule(seller, language),
         "subtotal_label": ngettext(
             "Subtotal (%(counter)s item)", "Subtotal (%(counter)s items)", group.item_count
@@ -190,20 +218,20 @@ def cart_group(context: Context, group: SellerCartGroup) -> dict[str, str | int]
         % {"counter": group.item_count},
         "subtotal": format_money(group.subtotal, currency, language),
         "shipping": (
-            pgettext("shipping", "Free")
+            words.free
             if group.shipping_fee == 0
             else format_money(group.shipping_fee, currency, language)
         ),
         "total": format_money(group.total, currency, language),
         "free_shipping_hint": (
-            gettext("Add %(amount)s more from %(seller)s for free shipping.")
+            words.free_shipping_hint
             % {"amount": format_money(shortfall, currency, language), **named}
             if shortfall and group.is_orderable
             else ""
         ),
-        "checkout_url": reverse("shop:checkout", args=[seller.slug]),
-        "order_label": gettext("Order from this seller: %(seller)s") % named,
-        "fix_hint": gettext("Fix the items marked above to order from %(seller)s.") % named,
+        "checkout_url": remembered_url("shop:checkout", seller_slug=seller.slug),
+        "order_label": words.order_label % named,
+        "fix_hint": words.fix_hint % named,
     }
 
 

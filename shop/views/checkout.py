@@ -172,14 +172,12 @@ class CheckoutView(OrderPageView):
 
     def group(self) -> SellerCartGroup | None:
         # The shopper's lines from this seller, found by the cart's owner and the seller's
-        # slug: no read of the cart or seller row first (the lines bring their seller).
+        # slug: no read of the cart or seller row first (the lines bring their seller, as
+        # shown; placing reads the seller row, and locks the lines, itself).
         groups = selectors.cart_lines_by_seller(
             user=self.request.user, seller_slug=self.seller_slug
         )
-        if not groups:
-            return None
-        self.seller = groups[0].seller
-        return groups[0]
+        return groups[0] if groups else None
 
     def place(self, form: CheckoutForm, card: Card | None) -> PlacedOrder:
         return services.order_place_to_pay(
