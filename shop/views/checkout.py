@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.views import View
 
-from accounts.selectors import address_list_for_user
+from accounts.selectors import address_list_shown_for_user
 from shop import selectors, services
 from shop.exceptions import CheckoutError, OrderNotPayable
 from shop.forms import QuantityForm
@@ -61,7 +61,7 @@ class OrderPageView(LoginRequiredMixin, View):
 
     def _form(self, data=None) -> CheckoutForm:
         user = self.request.user
-        addresses = list(address_list_for_user(user=user))
+        addresses = address_list_shown_for_user(user=user)
         cards = selectors.card_choices_for_user(user=user)
         usable = [c for c in cards if not c.is_expired]
         initial = {
