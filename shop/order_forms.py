@@ -3,9 +3,9 @@ cards, so a tampered id (another user's card or address, a removed or expired ca
 simply not a valid choice.
 
 Their radio choices carry an ``Option`` as the label, so the templates loop over the
-form's own field (``{% for radio in form.payment %}``, or the order page's cheaper
-``form.payment_radios``) and draw each option's card badge, address or hint from it,
-instead of repeating the choices by hand.
+form's own radios (``form.payment_radios``, ``form.method_radios``: see ``radios``) and
+draw each option's card badge, address or hint from it, instead of repeating the choices
+by hand.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class Radio:
     tag: SafeString
     id_for_label: str
     choice_label: Option | str
+    value: str = ""
 
 
 def radios(bound_field: forms.BoundField) -> list[Radio]:
@@ -100,6 +101,7 @@ def radios(bound_field: forms.BoundField) -> list[Radio]:
                 ),
                 id_for_label=option["attrs"].get("id"),
                 choice_label=label,
+                value=str(option["value"]),
             )
         )
     return found
@@ -316,6 +318,10 @@ class PaymentMethodForm(_TokenMixin):
                 ),
             ),
         ]
+
+    @property
+    def method_radios(self) -> list[Radio]:
+        return radios(self["method"])
 
     def clean_method(self) -> str:
         value = self.cleaned_data["method"]

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.html import format_html
 
 from accounts.selectors import address_list_for_user
-from shop.order_forms import CheckoutForm
+from shop.order_forms import CheckoutForm, PaymentMethodForm
 from shop.selectors import card_choices_for_user
 from shop.services import cart_add_item, cart_get_or_create_for_user
 from tests.factories import AddressFactory, CardFactory, ProductFactory, SellerFactory
@@ -157,12 +157,21 @@ def test_each_radio_input_is_the_one_django_draws(shopper):
             shopper, token=token, lines=lines, address='"><b>', payment="card-0"
         ),
     }
+    paying = {  # the payment page's way to pay
+        "payment page": PaymentMethodForm(cards=cards, initial={"method": usable[0].value}),
+        "payment page posted": PaymentMethodForm(
+            data={"token": token, "method": "bank_transfer"}, cards=cards
+        ),
+        "payment page posted an expired card": PaymentMethodForm(
+            data={"token": token, "method": expired.value}, cards=cards
+        ),
+    }
     seen = set()
-    for state, form in forms.items():
+    for state, form in {**forms, **paying}.items():
         if form.is_bound:
             form.is_valid()
-        for field in ("address", "payment"):
-            drawn = form.address_radios if field == "address" else form.payment_radios
+        for field in ("method",) if state in paying else ("address", "payment"):
+            drawn = getattr(form, f"{field}_radios")
             expected = _django_radios(form[field])
             assert len(drawn) == len(expected) > 1, (state, field)
             for radio, (by_django, as_before, id_for_label, label) in zip(
@@ -171,6 +180,7 @@ def test_each_radio_input_is_the_one_django_draws(shopper):
                 assert str(radio.tag) == as_before, (state, field)
                 assert _attributes(radio.tag) == _attributes(by_django), (state, field)
                 assert (radio.id_for_label, radio.choice_label) == (id_for_label, label)
+                assert f'value="{radio.value}"' in by_django
                 seen.update(_attributes(radio.tag))
     # Every attribute a radio can carry came up.
     assert {"checked", "required", "disabled", "aria-describedby", "aria-invalid"} <= seen
