@@ -8,6 +8,7 @@ that triggered the letter came in on (or none, for cron and admin actions).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
@@ -36,6 +37,14 @@ def remembered_url(viewname: str, **kwargs: str) -> str:
     was the dearest part of a row. A URL only changes with the URL configuration (a
     deploy, or a test's settings: forgotten then)."""
     return _remembered(viewname, tuple(sorted(kwargs.items())), get_script_prefix())
+
+
+def remembered_url_maker(viewname: str, name: str) -> Callable[[str], str]:
+    """``remembered_url(viewname, **{name: value})`` as a function of ``value``, for a page
+    that links many rows of one kind (a cart's products): the script prefix is read once,
+    not once a row. Use it within one request."""
+    prefix = get_script_prefix()
+    return lambda value: _remembered(viewname, ((name, value),), prefix)
 
 
 def _forget_remembered_urls(**kwargs) -> None:

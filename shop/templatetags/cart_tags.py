@@ -15,6 +15,7 @@ is ``shop/_product_image.html``'s with ``img_class="rounded"`` and the shipping 
 ``shop/_shipping_rule.html``'s; tests/shop/test_cart_page.py holds each to its partial.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -25,7 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from accounts.countries import country_name
-from core.links import remembered_url
+from core.links import remembered_url, remembered_url_maker
 from core.money import format_money
 from shop.models import Product, Seller
 from shop.selectors.cart import CartLineView, SellerCartGroup
@@ -53,6 +54,8 @@ class _Page:
     remove_of: str
     each: str
     no_image: str
+    # A product's page by its slug (core.links' memo, the script prefix read once).
+    product_url: Callable[[str], str]
 
     @classmethod
     def of(cls, context: Context) -> "_Page":
@@ -69,6 +72,7 @@ class _Page:
                 remove_of=escape(gettext("Remove %(product)s")),
                 each=escape(gettext("%(price)s each")),
                 no_image=escape(gettext("No image")),
+                product_url=remembered_url_maker("shop:product-detail", "slug"),
             )
         return page
 
@@ -78,7 +82,10 @@ def _line_texts(item: CartLineView, language: str | None) -> tuple[str, str, str
     cart's and the order page's lines both show."""
     product = item.product
     price = escape(format_money(product.price, product.currency, language))
-    total = escape(format_money(item.line_total, product.currency, language))
+    if item.quantity == 1 and item.line_total == product.price:  # one: its price
+        total = price
+    else:
+        total = escape(format_money(item.line_total, product.currency, language))
     problem = (
         f'<div class="small text-danger mt-1" role="alert">{escape(item.problem)}</div>'
         if item.problem
@@ -97,7 +104,7 @@ def cart_lines(context: Context, lines: list[CartLineView]) -> SafeString:
     for item in lines:
         product = item.product
         pk = item.pk
-        url = escape(product.get_absolute_url())
+        url = escape(w.product_url(product.slug))
         title = escape(product.title)
         named = {"product": title}
         price, total, problem = _line_texts(item, w.language)
