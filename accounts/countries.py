@@ -11,11 +11,19 @@ DEFAULT_COUNTRY = "US"
 # and pages name a country on every address and seller group. The names are translated
 # literals, which only a deploy changes; forgotten when a setting changes (tests).
 _names: dict[tuple[str, str | None], str] = {}
+# The choices by language, made once each (sorting ~250 translated names, on every page
+# with an address form).
+_choices: dict[str | None, tuple[tuple[str, str], ...]] = {}
 
 
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> tuple[tuple[str, str], ...]:
     """``(code, name)`` for every country, sorted by name in the active language."""
-    return [(country.code, country.name) for country in countries]
+    language = get_language()
+    try:
+        return _choices[language]
+    except KeyError:
+        made = tuple((country.code, str(country.name)) for country in countries)
+        return _choices.setdefault(language, made)
 
 
 def is_country(code: str) -> bool:
@@ -38,6 +46,7 @@ def country_name(code: str) -> str:
 
 def _forget(**kwargs) -> None:
     _names.clear()
+    _choices.clear()
 
 
 setting_changed.connect(_forget, dispatch_uid="accounts.countries.forget")
