@@ -17,8 +17,26 @@ def exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
 
 
+# Per currency code as given: its smallest unit (Decimal("0.01")), its exponent, and the
+# symbol or code format_money prints. Pages format and total every line they show; these
+# were worked out again each time. Fixed by the tables above, so never stale.
+_units: dict[str, tuple[Decimal, int, str | None, str]] = {}
+
+
+def _unit(currency: str) -> tuple[Decimal, int, str | None, str]:
+    try:
+        return _units[currency]
+    except KeyError:
+        code = currency.upper()
+        places = exponent(code)
+        unit = (Decimal(1).scaleb(-places), places, _SYMBOLS.get(code), code)
+        if len(_units) < 1000:  # codes come from validated fields; a bound all the same
+            _units[currency] = unit
+        return unit
+
+
 def quantize(amount: Decimal, currency: str) -> Decimal:
-    return Decimal(amount).quantize(Decimal(1).scaleb(-exponent(currency)), ROUND_HALF_UP)
+    return Decimal(amount).quantize(_unit(currency)[0], ROUND_HALF_UP)
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -43,11 +61,11 @@ def format_money(amount: Decimal | None, currency: str, language: str | None = N
     active language unless ``language`` is given); unknown symbols fall back to the code."""
     if amount is None:
         return ""
-    value = quantize(amount, currency)
+    unit, places, symbol, code = _unit(currency)
+    value = Decimal(amount).quantize(unit, ROUND_HALF_UP)
     sign = "-" if value < 0 else ""
-    digits = f"{abs(value):,.{exponent(currency)}f}"
-    symbol = _SYMBOLS.get(currency.upper())
+    digits = f"{abs(value):,.{places}f}"
     if (language or translation.get_language() or "en").startswith("ru"):
         digits = digits.replace(",", _NBSP).replace(".", ",")
-        return f"{sign}{digits}{_NBSP}{symbol or currency.upper()}"
-    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency.upper()}"
+        return f"{sign}{digits}{_NBSP}{symbol or code}"
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {code}"

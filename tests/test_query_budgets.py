@@ -212,6 +212,21 @@ def test_order_page_from_the_cart_reads_no_cart_or_seller_row_first(
     assert "Garden Works" in response.content.decode()
 
 
+def test_payment_page_costs_at_most_7_queries(
+    shopper_client, shopper, catalog, django_assert_max_num_queries
+):
+    """Session, user (with the cart count), the order with its seller and address, its
+    lines, its timeline, its payments, the saved cards: the order read once for the checks
+    and the page (it was read twice before: 12 queries on the bench)."""
+    order = order_placed(user=shopper, product=catalog[0], quantity=2)
+    with django_assert_max_num_queries(7):
+        response = shopper_client.get(reverse("shop:order-pay", args=[order.number]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert order.number in content and "Bank transfer" in content
+    assert "Visa •••• 4242" in content
+
+
 def _order_page_form(client, seller_slug: str) -> dict:
     from tests.shop.money_flows import _field
 

@@ -349,5 +349,6 @@ class CardChoice:
 
 
 def card_choices_for_user(*, user: User) -> list[CardChoice]:
-    """The user's usable saved cards, default first (expired ones included, marked)."""
-    return [CardChoice(card=card) for card in wallet_selectors.card_list_for_user(user=user)]
+    """The user's usable saved cards, default first (expired ones included, marked), read
+    by SQL compiled once per process (the order and payment pages ask on every view)."""
+    return [CardChoice(card=card) for card in wallet_selectors.card_list_shown_for_user(user=user)]

@@ -15,6 +15,7 @@ is ``shop/_product_image.html``'s with ``img_class="rounded"`` and the shipping 
 ``shop/_shipping_rule.html``'s; tests/shop/test_cart_page.py holds each to its partial.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -25,6 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from accounts.countries import country_name
+from core.links import remembered_url, url_remembering
 from core.money import format_money
 from shop.models import Product, Seller
 from shop.selectors.cart import CartLineView, SellerCartGroup
@@ -52,6 +54,8 @@ class _Page:
     remove_of: str
     each: str
     no_image: str
+    # A product's page by its slug (core.links' memo, the script prefix read once).
+    product_url: Callable[[str], str]
 
     @classmethod
     def of(cls, context: Context) -> "_Page":
@@ -68,6 +72,7 @@ class _Page:
                 remove_of=escape(gettext("Remove %(product)s")),
                 each=escape(gettext("%(price)s each")),
                 no_image=escape(gettext("No image")),
+                product_url=url_remembering("shop:product-detail", "slug"),
             )
         return page
 
@@ -77,7 +82,10 @@ def _line_texts(item: CartLineView, language: str | None) -> tuple[str, str, str
     cart's and the order page's lines both show."""
     product = item.product
     price = escape(format_money(product.price, product.currency, language))
-    total = escape(format_money(item.line_total, product.currency, language))
+    if item.quantity == 1 and item.line_total == product.price:  # one: its price
+        total = price
+    else:
+        total = escape(format_money(item.line_total, product.currency, language))
     problem = (
         f'<div class="small text-danger mt-1" role="alert">{escape(item.problem)}</div>'
         if item.problem
@@ -94,16 +102,15 @@ def cart_lines(context: Context, lines: list[CartLineView]) -> SafeString:
     w = _Page.of(context)
     out = []
     for item in lines:
-        line = item.line
-        product = line.product
-        pk = line.pk
-        url = escape(product.get_absolute_url())
+        product = item.product
+        pk = item.pk
+        url = escape(w.product_url(product.slug))
         title = escape(product.title)
         named = {"product": title}
         price, total, problem = _line_texts(item, w.language)
         # The quantity held is never out of the box's range, or the browser would refuse
         # to send the group's form (any line's Update) until it was changed.
-        most = max(item.max_quantity, line.quantity)
+        most = max(item.max_quantity, item.quantity)
         out.append(
             '<li class="list-group-item py-3" data-testid="cart-line"><div class="d-flex gap-3">'
             f'<a href="{url}" class="bz-cart-thumb flex-shrink-0" tabindex="-1" '
@@ -117,7 +124,7 @@ def cart_lines(context: Context, lines: list[CartLineView]) -> SafeString:
             'bz-cart-controls"><div class="d-flex align-items-center gap-2">'
             f'<label class="small text-muted d-none d-sm-inline" for="qty-{pk}">{w.qty}</label>'
             f'<input id="qty-{pk}" class="form-control form-control-sm bz-qty-input" '
-            f'type="number" name="quantity-{pk}" value="{line.quantity}" min="1" max="{most}" '
+            f'type="number" name="quantity-{pk}" value="{item.quantity}" min="1" max="{most}" '
             f'inputmode="numeric" autocomplete="off" aria-label="{w.quantity_of % named}">'
             f'<button type="submit" name="update" value="{pk}" '
             f'class="btn btn-sm btn-outline-secondary">{w.update}</button></div>'
@@ -169,12 +176,40 @@ def shipping_rule(seller: Seller, language: str | None = None) -> str:
     return gettext("Shipping %(fee)s per order") % {"fee": fee}
 
 
+@dataclass(frozen=True)
+class _GroupWords:
+    """What every seller group of a page says, translated once per page (a gettext call
+    costs microseconds: a dozen a group added up on a cart of many sellers)."""
+
+    ships_from: str
+    free: str
+    free_shipping_hint: str
+    order_label: str
+    fix_hint: str
+
+    @classmethod
+    def of(cls, context: Context) -> "_GroupWords":
+        words = context.render_context.get(cls)
+        if words is None:
+            words = context.render_context[cls] = cls(
+                ships_from=gettext("Ships from %(country)s"),
+                free=pgettext("shipping", "Free"),
+                free_shipping_hint=gettext(
+                    "Add %(amount)s more from %(seller)s for free shipping."
+                ),
+                order_label=gettext("Order from this seller: %(seller)s"),
+                fix_hint=gettext("Fix the items marked above to order from %(seller)s."),
+            )
+        return words
+
+
 @register.simple_tag(takes_context=True)
 def cart_group(context: Context, group: SellerCartGroup) -> dict[str, str | int]:
     """``{% cart_group group as shown %}``: the group's seller, sentences, links and amounts
     as plain text (the template escapes them). A dict, which the template language looks
     into first."""
     page = _Page.of(context)
+    words = _GroupWords.of(context)
     seller, currency, language = group.seller, group.currency, page.language
     shortfall = group.totals.free_shipping_shortfall
     named = {"seller": seller.name}
@@ -182,7 +217,7 @@ def cart_group(context: Context, group: SellerCartGroup) -> dict[str, str | int]
         "seller_pk": seller.pk,
         "seller_name": seller.name,
         "seller_url": seller.get_absolute_url(),
-        "ships_from": gettext("Ships from %(country)s") % {"country": country_name(seller.country)},
+        "ships_from": words.ships_from % {"country": country_name(seller.country)},
         "shipping_rule": shipping_rule(seller, language),
         "subtotal_label": ngettext(
             "Subtotal (%(counter)s item)", "Subtotal (%(counter)s items)", group.item_count
@@ -190,20 +225,20 @@ def cart_group(context: Context, group: SellerCartGroup) -> dict[str, str | int]
         % {"counter": group.item_count},
         "subtotal": format_money(group.subtotal, currency, language),
         "shipping": (
-            pgettext("shipping", "Free")
+            words.free
             if group.shipping_fee == 0
             else format_money(group.shipping_fee, currency, language)
         ),
         "total": format_money(group.total, currency, language),
         "free_shipping_hint": (
-            gettext("Add %(amount)s more from %(seller)s for free shipping.")
+            words.free_shipping_hint
             % {"amount": format_money(shortfall, currency, language), **named}
             if shortfall and group.is_orderable
             else ""
         ),
-        "checkout_url": reverse("shop:checkout", args=[seller.slug]),
-        "order_label": gettext("Order from this seller: %(seller)s") % named,
-        "fix_hint": gettext("Fix the items marked above to order from %(seller)s.") % named,
+        "checkout_url": remembered_url("shop:checkout", seller_slug=seller.slug),
+        "order_label": words.order_label % named,
+        "fix_hint": words.fix_hint % named,
     }
 
 

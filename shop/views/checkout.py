@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.views import View
 
-from accounts.selectors import address_list_for_user
+from accounts.selectors import address_list_shown_for_user
 from shop import selectors, services
 from shop.exceptions import CheckoutError, OrderNotPayable
 from shop.forms import QuantityForm
@@ -61,7 +61,7 @@ class OrderPageView(LoginRequiredMixin, View):
 
     def _form(self, data=None) -> CheckoutForm:
         user = self.request.user
-        addresses = list(address_list_for_user(user=user))
+        addresses = address_list_shown_for_user(user=user)
         cards = selectors.card_choices_for_user(user=user)
         usable = [c for c in cards if not c.is_expired]
         initial = {
@@ -172,14 +172,12 @@ class CheckoutView(OrderPageView):
 
     def group(self) -> SellerCartGroup | None:
         # The shopper's lines from this seller, found by the cart's owner and the seller's
-        # slug: no read of the cart or seller row first (the lines bring their seller).
+        # slug: no read of the cart or seller row first (the lines bring their seller, as
+        # shown; placing reads the seller row, and locks the lines, itself).
         groups = selectors.cart_lines_by_seller(
             user=self.request.user, seller_slug=self.seller_slug
         )
-        if not groups:
-            return None
-        self.seller = groups[0].seller
-        return groups[0]
+        return groups[0] if groups else None
 
     def place(self, form: CheckoutForm, card: Card | None) -> PlacedOrder:
         return services.order_place_to_pay(

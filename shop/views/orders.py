@@ -159,8 +159,11 @@ class OrderPayView(LoginRequiredMixin, View):
             return None
         return CardCaptchaForm(data)
 
-    def _render(self, request, order, method_form, card_form, captcha_form=None, status=200):
-        detail = selectors.order_get_detail(order_id=order.pk)
+    def _render(
+        self, request, order, method_form, card_form, captcha_form=None, status=200, detail=None
+    ):
+        if detail is None:  # after a POST: read again, as paying left it
+            detail = selectors.order_get_detail(order_id=order.pk)
         context = {
             # Shown again with errors: nothing was charged with the posted token, and a
             # corrected card must not replay (or conflict with) the refused attempt.
@@ -189,7 +192,10 @@ class OrderPayView(LoginRequiredMixin, View):
         return redirect(order)
 
     def get(self, request: HttpRequest, number: str) -> HttpResponse:
-        order = _owned_order(request, number)
+        # The shopper's order with what the page shows of it, read once (by SQL compiled
+        # once per process): the checks below and the page share it.
+        detail = selectors.order_get_detail_for_user(user=request.user, number=number)
+        order = detail.order
         blocked = self._not_payable(request, order)
         if blocked:
             return blocked
@@ -203,14 +209,13 @@ class OrderPayView(LoginRequiredMixin, View):
                 % {"number": order.number},
             )
             return redirect(order)
-        detail = selectors.order_get_detail(order_id=order.pk)
         if detail.processing_payment is not None:
             return render(
                 request,
                 "shop/order_processing.html",
                 {"order": detail.order, "detail": detail, "payment": detail.processing_payment},
             )
-        return self._render(request, order, *self._forms(request))
+        return self._render(request, order, *self._forms(request), detail=detail)
 
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
         order = _owned_order(request, number)

@@ -3,6 +3,8 @@ the country last, whether it is in the address book, ships an order or bills a c
 
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
+from django_countries import countries
 
 from shop.services import order_pay
 from tests.factories import AddressFactory, CardFactory, UserFactory, order_placed
@@ -39,3 +41,22 @@ def test_one_address_reads_the_same_everywhere(client, db, django_capture_on_com
         assert "Springfield, IL 62701" in text, where
         assert "62701 Springfield" not in text, where
         assert "United States" in text, where
+
+
+def test_a_country_is_named_in_the_language_of_each_page(client, db):
+    user = UserFactory()
+    AddressFactory(user=user, **{**SPRINGFIELD, "country": "DE"})
+    client.force_login(user)
+    url = reverse("accounts:address-list")
+
+    english = client.get(url).content.decode()
+    client.cookies["django_language"] = "ru"
+    russian = client.get(url).content.decode()
+    client.cookies["django_language"] = "en"
+
+    with translation.override("ru"):
+        in_russian = str(countries.name("DE"))
+    assert in_russian != "Germany"
+    assert "Germany" in english and in_russian not in english
+    assert in_russian in russian and "Germany" not in russian
+    assert "Germany" in client.get(url).content.decode()  # and back: each language its own

@@ -110,6 +110,13 @@ def test_used_addresses_sort_before_never_used_ones_newest_use_first(user):
     ]
     # The model's default ordering agrees, on SQLite and PostgreSQL alike.
     assert list(user.addresses.all()) == [used_recently, used_long_ago, never_used]
+    # And so does the order page's compiled read, which holds only the user's own.
+    AddressFactory(user=UserFactory())
+    assert selectors.address_list_shown_for_user(user=user) == [
+        used_recently,
+        used_long_ago,
+        never_used,
+    ]
 
 
 def test_default_address_is_none_without_addresses(user):

@@ -8,12 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
+from django.forms.utils import flatatt
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html
 
 from accounts.selectors import address_list_for_user
-from shop.order_forms import CheckoutForm
+from shop.order_forms import CheckoutForm, PaymentMethodForm
 from shop.selectors import card_choices_for_user
 from shop.services import cart_add_item, cart_get_or_create_for_user
 from tests.factories import AddressFactory, CardFactory, ProductFactory, SellerFactory
@@ -95,3 +97,90 @@ def test_the_order_page_shows_the_options(client, shopper, language):
         assert options in page
     assert "<b>" not in page
     assert '<a href="/wallet/cards/">' in page
+
+
+def _django_radios(bound_field) -> list[tuple[str, str, object]]:
+    """Each radio as Django draws it (``BoundWidget.tag()``, its widget templates), and
+    as radios() drew it before (``format_html`` of ``flatatt``)."""
+    return [
+        (
+            str(widget.tag()),
+            str(
+                format_html(
+                    '<input type="{}" name="{}" value="{}"{}>',
+                    widget.data["type"],
+                    widget.data["name"],
+                    widget.data["value"],
+                    flatatt(widget.data["attrs"]),
+                )
+            ),
+            widget.id_for_label,
+            widget.choice_label,
+        )
+        for widget in bound_field.subwidgets
+    ]
+
+
+def _attributes(tag: str) -> dict[str, str | None]:
+    return {
+        name: value
+        for name, value in re.findall(r'\s([a-z-]+)(?:="([^"]*)")?', tag.removeprefix("<input"))
+    }
+
+
+def _posted(user, **data) -> CheckoutForm:
+    addresses = list(address_list_for_user(user=user))
+    cards = card_choices_for_user(user=user)
+    return CheckoutForm(data=data, addresses=addresses, cards=cards)
+
+
+def test_each_radio_input_is_the_one_django_draws(shopper):
+    addresses = list(address_list_for_user(user=shopper))
+    cards = card_choices_for_user(user=shopper)
+    usable = [c for c in cards if not c.is_expired]
+    expired = next(c for c in cards if c.is_expired)
+    token, lines = "0" * 32, "1:1:1.00"
+    forms = {
+        "shown": _form(shopper),
+        "posted": _posted(
+            shopper,
+            token=token,
+            lines=lines,
+            address=str(addresses[1].pk),
+            payment=usable[1].value,
+        ),
+        "posted an expired card": _posted(
+            shopper, token=token, lines=lines, address="new", payment=expired.value
+        ),
+        "posted nothing chosen": _posted(shopper, token=token, lines=lines),
+        "posted a tampered value": _posted(
+            shopper, token=token, lines=lines, address='"><b>', payment="card-0"
+        ),
+    }
+    paying = {  # the payment page's way to pay
+        "payment page": PaymentMethodForm(cards=cards, initial={"method": usable[0].value}),
+        "payment page posted": PaymentMethodForm(
+            data={"token": token, "method": "bank_transfer"}, cards=cards
+        ),
+        "payment page posted an expired card": PaymentMethodForm(
+            data={"token": token, "method": expired.value}, cards=cards
+        ),
+    }
+    seen = set()
+    for state, form in {**forms, **paying}.items():
+        if form.is_bound:
+            form.is_valid()
+        for field in ("method",) if state in paying else ("address", "payment"):
+            drawn = getattr(form, f"{field}_radios")
+            expected = _django_radios(form[field])
+            assert len(drawn) == len(expected) > 1, (state, field)
+            for radio, (by_django, as_before, id_for_label, label) in zip(
+                drawn, expected, strict=True
+            ):
+                assert str(radio.tag) == as_before, (state, field)
+                assert _attributes(radio.tag) == _attributes(by_django), (state, field)
+                assert (radio.id_for_label, radio.choice_label) == (id_for_label, label)
+                assert f'value="{radio.value}"' in by_django
+                seen.update(_attributes(radio.tag))
+    # Every attribute a radio can carry came up.
+    assert {"checked", "required", "disabled", "aria-describedby", "aria-invalid"} <= seen

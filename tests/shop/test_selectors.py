@@ -75,7 +75,10 @@ def test_cart_groups_lines_by_seller_with_subtotal_and_shipping(db):
 
     groups = cart_lines_by_seller(cart=cart)
 
-    assert [g.seller for g in groups] == [cheap, free]
+    assert [(g.seller.pk, g.seller.name) for g in groups] == [
+        (cheap.pk, "A shop"),
+        (free.pk, "B shop"),
+    ]
     assert [len(g.lines) for g in groups] == [2, 1]
     assert (groups[0].subtotal, groups[0].shipping_fee, groups[0].total) == (
         Decimal("22.50"),
@@ -126,8 +129,8 @@ def test_cart_lines_by_owner_are_one_query_and_only_that_owners(
     with django_assert_num_queries(1):
         (by_id,) = cart_lines_by_seller(cart_id=anonymous.cart_id)
 
-    assert [item.line for item in by_user.lines] == [mine]
-    assert [item.line for item in by_id.lines] == [anonymous]
+    assert [(item.pk, item.product.pk) for item in by_user.lines] == [(mine.pk, mine.product_id)]
+    assert [item.pk for item in by_id.lines] == [anonymous.pk]
     # A session's cart id never reaches a user's cart.
     assert cart_lines_by_seller(cart_id=mine.cart_id) == []
     assert cart_lines_by_seller(cart_id=None) == cart_lines_by_seller(cart=None) == []
@@ -174,3 +177,33 @@ def test_the_orders_pages_head_is_the_first_orders_with_their_counts_and_transfe
     with django_assert_num_queries(1):
         assert order_count_for_user(user=shopper) == ORDERS_PER_PAGE + 2
     assert order_count_for_user(user=nobody) == 0
+
+
+def test_cart_lines_show_what_the_product_and_seller_rows_hold(db, user):
+    """The lines come as plain rows for showing; each says what the models say."""
+    nordic = SellerFactory(name="Nordic Home", slug="nordic-home", free_shipping_threshold=None)
+    other = SellerFactory(name="Other", slug="other")
+    lamp = ProductFactory(seller=nordic, title="Lamp", price=Decimal("1234.50"), image="p/l.png")
+    mug = ProductFactory(seller=nordic, title="Mug", stock=1, is_active=False)
+    cart = CartFactory(user=user)
+    CartLineFactory(cart=cart, product=lamp, quantity=2)
+    CartLineFactory(cart=cart, product=mug, quantity=1)
+    CartLineFactory(cart=cart, product=ProductFactory(seller=other), quantity=1)
+
+    (group,) = cart_lines_by_seller(user=user, seller_slug="nordic-home")
+
+    seller = group.seller
+    for name in ("pk", "name", "slug", "country", "currency", "shipping_fee"):
+        assert getattr(seller, name) == getattr(nordic, name), name
+    assert seller.free_shipping_threshold is None
+    assert seller.get_absolute_url() == nordic.get_absolute_url()
+    shown_lamp, shown_mug = (item.product for item in group.lines)
+    for shown, product in ((shown_lamp, lamp), (shown_mug, mug)):
+        for name in ("pk", "title", "slug", "price", "currency", "stock", "is_active"):
+            assert getattr(shown, name) == getattr(product, name), name
+        assert shown.get_absolute_url() == product.get_absolute_url()
+    assert shown_lamp.image.url == lamp.image.url == "/media/p/l.png"
+    assert not shown_mug.image
+    assert [item.line_total for item in group.lines] == [Decimal("2469.00"), mug.price]
+    assert group.lines[1].problem and group.subtotal == Decimal("2469.00")
+    assert cart_lines_by_seller(user=user, seller_slug="no-such-seller") == []
