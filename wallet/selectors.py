@@ -247,7 +247,8 @@ def _activity_compiled(kinds: tuple[str, ...]) -> tuple[CompiledQuery, CompiledQ
 
         def count(alias: str):
             events = activity_shown_for_user(user=_OWNER, kinds=kinds).order_by()
-            counted = events.values("user").annotate(n=Count("pk")).values_list("n")
+            # COUNT(*): an index on the filtered columns answers it without the rows.
+            counted = events.values("user").annotate(n=Count("*")).values_list("n")
             return counted, {"owner": _OWNER}
 
         found = _activity_queries[kinds] = (

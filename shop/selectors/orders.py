@@ -251,7 +251,8 @@ def _order_list_head_query(alias: str):
 
 
 def _order_count_query(alias: str):
-    counted = Order.objects.filter(user=_OWNER).order_by().values("user").annotate(n=Count("pk"))
+    # COUNT(*): the (user) index answers it alone; COUNT(id) would read every row.
+    counted = Order.objects.filter(user=_OWNER).order_by().values("user").annotate(n=Count("*"))
     return counted.values_list("n"), {"owner": _OWNER}
 
 
