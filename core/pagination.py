@@ -6,18 +6,20 @@ compiled once (``core.sql``):
 - ``page_head_first`` (a shopper's orders and payment activity): most such lists fit on
   their first page, and the first page is nearly every view of them. It asks for one row
   past the page: a first page holding every row is its own count, a longer list is
-  counted by a second compiled query, and later pages go to a ``Paginator`` over the
-  queryset, built only then. That keeps the orders list's per-row subqueries (item
+  counted by the compiled query's ``count()``, and later pages go to a ``Paginator`` over
+  the queryset, built only then. That keeps the orders list's per-row subqueries (item
   count, waiting transfer) off the rows a deep page skips (``IdsFirstPaginator``), which
   an ``OFFSET`` would work out for every one of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+
+from core.sql import Rows
 
 FIRST_PAGE = (None, "", "1", 1)
 
@@ -26,32 +28,27 @@ def page_head_first(
     number: str | int | None,
     *,
     per_page: int,
-    head: Callable[[], Sequence],
-    rows: Callable[[], QuerySet],
-    count: Callable[[], int] | None = None,
+    rows: Rows,
+    queryset: Callable[[], QuerySet],
     orphans: int = 0,
     paginator_class: type[Paginator] = Paginator,
 ) -> Page:
     """Page ``number`` of a list, forgiving as ``Paginator.get_page`` is (a bad or
     out-of-range number shows the nearest real page).
 
-    ``head()`` gives the list's first ``per_page + orphans + 1`` rows (fewer if it has
-    fewer), in the order of ``rows()``, the whole list as a queryset. The first page is
-    read from the head alone when the head holds every row; a longer list's first page
-    too when ``count()`` (the length of ``rows()``, by a cheaper query) is given.
-    Otherwise, and for any other page, ``paginator_class`` pages ``rows()``."""
+    ``rows`` is the list as its compiled query reads it (``core.sql.Rows``), ``queryset()``
+    the same list as a queryset. The first page is read from ``rows``, with one row past it:
+    a first page that holds every row is its own count, a longer list is counted by
+    ``rows.count()``. Any other page is ``paginator_class``'s, over ``queryset()``."""
     if number in FIRST_PAGE:
-        first = list(head())
         fits = per_page + orphans
+        first = rows[0 : fits + 1]
+        paginator = Paginator(first, per_page, orphans=orphans)
         if len(first) <= fits:
-            return Paginator(first, per_page, orphans=orphans).page(1)
-        if count is None:
-            paginator = paginator_class(rows(), per_page, orphans=orphans)
-        else:
-            paginator = Paginator(first, per_page, orphans=orphans)
-            paginator.count = count()  # the cached property, from the cheaper query
+            return paginator.page(1)
+        paginator.count = rows.count()  # the cached property, by the compiled count
         return paginator._get_page(first[:per_page], 1, paginator)
-    return paginator_class(rows(), per_page, orphans=orphans).get_page(number)
+    return paginator_class(queryset(), per_page, orphans=orphans).get_page(number)
 
 
 def page_context(page: Page, *, name: str = "") -> dict:

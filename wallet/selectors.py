@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.ratelimit import ratelimit_count
-from core.sql import CompiledQuery
+from core.sql import CompiledQuery, Rows
 from wallet.models import (
     CARD_RECENT_FIRST,
     GIVEN_UP_CODES,
@@ -211,9 +211,6 @@ _EVENT_SHOWN = (
 _PAYMENT_SHOWN = ("reference", "method", "card_brand", "card_last4")
 
 
-ACTIVITY_PER_PAGE = 20
-
-
 def activity_shown_for_user(
     *, user: User | int, kinds: Iterable[str] = ()
 ) -> QuerySet[WalletEvent]:
@@ -232,43 +229,23 @@ def activity_shown_for_user(
     return events.order_by("-created_at", "-id")
 
 
-# Two compiled queries per filter of the Payment activity page (a handful, fixed by its
-# view): its first page, and the count a longer list's page links need.
-_activity_queries: dict[tuple[str, ...], tuple[CompiledQuery, CompiledQuery]] = {}
+# One compiled query per filter of the Payment activity page (a handful, fixed by its view).
+_activity_queries: dict[tuple[str, ...], CompiledQuery] = {}
 
 
-def _activity_compiled(kinds: tuple[str, ...]) -> tuple[CompiledQuery, CompiledQuery]:
-    found = _activity_queries.get(kinds)
-    if found is None:
-
-        def head(alias: str):
-            events = activity_shown_for_user(user=_OWNER, kinds=kinds)
-            return events[: ACTIVITY_PER_PAGE + 1], {"owner": _OWNER}
-
-        def count(alias: str):
-            events = activity_shown_for_user(user=_OWNER, kinds=kinds).order_by()
-            # COUNT(*): an index on the filtered columns answers it without the rows.
-            counted = events.values("user").annotate(n=Count("*")).values_list("n")
-            return counted, {"owner": _OWNER}
-
-        found = _activity_queries[kinds] = (
-            CompiledQuery(f"activity head {kinds}", WalletEvent, head),
-            CompiledQuery(f"activity count {kinds}", WalletEvent, count),
+def activity_rows_for_user(*, user: User, kinds: Iterable[str] = ()) -> Rows:
+    """``activity_shown_for_user`` as the Payment activity page reads its first page and
+    counts it: by SQL compiled once per process and filter
+    (``core.pagination.page_head_first``)."""
+    kinds = tuple(kinds)
+    query = _activity_queries.get(kinds)
+    if query is None:
+        query = _activity_queries[kinds] = CompiledQuery(
+            f"activity {kinds}",
+            WalletEvent,
+            lambda alias: (activity_shown_for_user(user=_OWNER, kinds=kinds), {"owner": _OWNER}),
         )
-    return found
-
-
-def activity_head_for_user(*, user: User, kinds: Iterable[str] = ()) -> list[WalletEvent]:
-    """The first ``ACTIVITY_PER_PAGE + 1`` events of ``activity_shown_for_user``: the
-    Payment activity page's first page and whether there is more
-    (``core.pagination.page_head_first``), by SQL compiled once per filter."""
-    return _activity_compiled(tuple(kinds))[0].all(owner=user.pk)
-
-
-def activity_count_for_user(*, user: User, kinds: Iterable[str] = ()) -> int:
-    """How many events ``activity_shown_for_user`` lists, by SQL compiled once per filter."""
-    found = _activity_compiled(tuple(kinds))[1].rows(owner=user.pk)
-    return found[0][0] if found else 0
+    return Rows(query, owner=user.pk)
 
 
 def payment_open_for_reference(*, reference: str) -> Payment | None:

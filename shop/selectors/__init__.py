@@ -26,22 +26,19 @@ from shop.selectors.catalog import (
     seller_get,
 )
 from shop.selectors.orders import (
-    ORDERS_PER_PAGE,
     CardChoice,
     OrderDetail,
     card_choices_for_user,
     order_card_saved_by_payment,
-    order_count_for_user,
     order_get_detail,
     order_get_detail_for_user,
     order_get_for_user,
     order_list_for_user,
-    order_list_head_for_user,
+    order_rows_for_user,
     orders_placed_since,
 )
 
 __all__ = [
-    "ORDERS_PER_PAGE",
     "SEARCH_COUNT_CAP",
     "SEARCH_MAX_LENGTH",
     "CardChoice",
@@ -55,12 +52,11 @@ __all__ = [
     "cart_item_count",
     "cart_lines_by_seller",
     "order_card_saved_by_payment",
-    "order_count_for_user",
     "order_get_detail",
     "order_get_detail_for_user",
     "order_get_for_user",
     "order_list_for_user",
-    "order_list_head_for_user",
+    "order_rows_for_user",
     "orders_placed_since",
     "product_get_active",
     "product_list_active",

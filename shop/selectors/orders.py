@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext
 
-from core.sql import CompiledQuery
+from core.sql import CompiledQuery, Rows
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus, ShippingAddress
 from wallet import selectors as wallet_selectors
 
@@ -30,9 +30,6 @@ def _with_waiting_transfer(orders: QuerySet[Order]) -> QuerySet[Order]:
             wallet_selectors.bank_transfers_waiting(reference=OuterRef("number"))
         )
     )
-
-
-ORDERS_PER_PAGE = 10
 
 
 def order_list_for_user(*, user: User | int) -> QuerySet[Order]:
@@ -57,18 +54,10 @@ def order_list_for_user(*, user: User | int) -> QuerySet[Order]:
     )
 
 
-def order_list_head_for_user(*, user: User) -> list[Order]:
-    """The first ``ORDERS_PER_PAGE + 1`` of ``order_list_for_user``: the first page of
-    the Your orders page, and whether there is more (``core.pagination.page_head_first``),
-    by SQL compiled once."""
-    return _order_list_head.all(owner=user.pk)
-
-
-def order_count_for_user(*, user: User) -> int:
-    """How many orders the user has (``order_list_for_user``'s length), by SQL compiled
-    once: what the Your orders page's links need when there is more than one page."""
-    found = _order_count.rows(owner=user.pk)
-    return found[0][0] if found else 0
+def order_rows_for_user(*, user: User) -> Rows:
+    """``order_list_for_user`` as the Your orders page reads its first page and counts it:
+    by SQL compiled once per process (``core.pagination.page_head_first``)."""
+    return Rows(_order_list, owner=user.pk)
 
 
 def orders_placed_since(*, since: datetime) -> QuerySet[Order]:
@@ -246,18 +235,11 @@ def _order_events_query(alias: str):
     return OrderEvent.objects.filter(order=_ORDER).order_by("created_at", "id"), {"order": _ORDER}
 
 
-def _order_list_head_query(alias: str):
-    return order_list_for_user(user=_OWNER)[: ORDERS_PER_PAGE + 1], {"owner": _OWNER}
-
-
-def _order_count_query(alias: str):
-    # COUNT(*): the (user) index answers it alone; COUNT(id) would read every row.
-    counted = Order.objects.filter(user=_OWNER).order_by().values("user").annotate(n=Count("*"))
-    return counted.values_list("n"), {"owner": _OWNER}
-
-
-_order_list_head = CompiledQuery("shopper's first orders", Order, _order_list_head_query)
-_order_count = CompiledQuery("shopper's order count", Order, _order_count_query)
+_order_list = CompiledQuery(
+    "shopper's orders",
+    Order,
+    lambda alias: (order_list_for_user(user=_OWNER), {"owner": _OWNER}),
+)
 _shoppers_order = CompiledQuery("shopper's order", Order, _shoppers_order_query)
 _shoppers_order_lines = CompiledQuery(
     "shopper's order lines", OrderLine, _shoppers_order_lines_query

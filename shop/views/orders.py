@@ -44,6 +44,8 @@ from wallet.forms import CardCaptchaForm, CardForm
 
 logger = logging.getLogger("shop.orders")
 
+ORDERS_PER_PAGE = 10
+
 
 def payment_error_response(request: HttpRequest, order: Order, error: Exception) -> HttpResponse:
     """Where a payment that did not complete sends the shopper, with what message."""
@@ -107,10 +109,9 @@ class OrderListView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         page = page_head_first(
             self.request.GET.get("page"),
-            per_page=selectors.ORDERS_PER_PAGE,
-            head=lambda: selectors.order_list_head_for_user(user=user),
-            rows=lambda: selectors.order_list_for_user(user=user),
-            count=lambda: selectors.order_count_for_user(user=user),
+            per_page=ORDERS_PER_PAGE,
+            rows=selectors.order_rows_for_user(user=user),
+            queryset=lambda: selectors.order_list_for_user(user=user),
             paginator_class=IdsFirstPaginator,
         )
         return super().get_context_data(**page_context(page), **kwargs)

@@ -9,10 +9,8 @@ from django.utils import timezone
 from tests.factories import CardFactory, UserFactory
 from wallet.models import Card, WalletEvent
 from wallet.selectors import (
-    ACTIVITY_PER_PAGE,
-    activity_count_for_user,
     activity_for_user,
-    activity_head_for_user,
+    activity_rows_for_user,
     activity_shown_for_user,
     card_default_for_user,
     card_get_for_user,
@@ -163,18 +161,20 @@ def test_the_order_pages_payments_without_refunds_are_one_query(user, django_ass
 
 
 def test_the_activity_pages_head_is_the_first_events_of_its_filter(user, other_user):
-    _charged_and_refunded(user, reference="BZ-10", times=ACTIVITY_PER_PAGE // 3 + 1)
+    from wallet.views.activity import ACTIVITY_PER_PAGE as page
+
+    _charged_and_refunded(user, reference="BZ-10", times=page // 3 + 1)
     _charged_and_refunded(other_user, reference="BZ-11", times=1)
     for kinds in [(), (WalletEvent.Kind.REFUND,), (WalletEvent.Kind.CARD_LINKED,)]:
-        expected = list(activity_shown_for_user(user=user, kinds=kinds)[: ACTIVITY_PER_PAGE + 1])
-        head = activity_head_for_user(user=user, kinds=kinds)
+        expected = list(activity_shown_for_user(user=user, kinds=kinds)[: page + 1])
+        head = activity_rows_for_user(user=user, kinds=kinds)[0 : page + 1]
         assert [e.pk for e in head] == [e.pk for e in expected]
         assert [(e.kind, e.amount, e.payment and e.payment.reference) for e in head] == [
             (e.kind, e.amount, e.payment and e.payment.reference) for e in expected
         ]
-        assert activity_count_for_user(user=user, kinds=kinds) == len(
+        assert activity_rows_for_user(user=user, kinds=kinds).count() == len(
             activity_shown_for_user(user=user, kinds=kinds)
         )
-    assert len(activity_head_for_user(user=user)) == ACTIVITY_PER_PAGE + 1
-    assert activity_head_for_user(user=UserFactory()) == []
-    assert activity_count_for_user(user=UserFactory()) == 0
+    assert len(activity_rows_for_user(user=user)[0 : page + 1]) == page + 1
+    assert activity_rows_for_user(user=UserFactory())[0 : page + 1] == []
+    assert activity_rows_for_user(user=UserFactory()).count() == 0

@@ -24,6 +24,9 @@ KIND_FILTERS = {
 }
 
 
+ACTIVITY_PER_PAGE = 20
+
+
 class ActivityView(WalletOrSavedCardsMixin, TemplateView):
     """The wallet's events, ``ACTIVITY_PER_PAGE`` a page; the first page (nearly every
     view) is read, and a longer list counted, by SQL compiled once per filter; a list that
@@ -40,10 +43,9 @@ class ActivityView(WalletOrSavedCardsMixin, TemplateView):
         kinds = KIND_FILTERS[kind][1] if kind else ()
         page = page_head_first(
             self.request.GET.get("page"),
-            per_page=selectors.ACTIVITY_PER_PAGE,
-            head=lambda: selectors.activity_head_for_user(user=user, kinds=kinds),
-            rows=lambda: selectors.activity_shown_for_user(user=user, kinds=kinds),
-            count=lambda: selectors.activity_count_for_user(user=user, kinds=kinds),
+            per_page=ACTIVITY_PER_PAGE,
+            rows=selectors.activity_rows_for_user(user=user, kinds=kinds),
+            queryset=lambda: selectors.activity_shown_for_user(user=user, kinds=kinds),
         )
         filters = [(value, label) for value, (label, _kinds) in KIND_FILTERS.items()]
         return super().get_context_data(
