@@ -41,11 +41,12 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
+
+from core.db import savepoint_if_nested
 
 logger = logging.getLogger("security")
 
@@ -149,11 +150,8 @@ def _db_safe(value: Any) -> Any:
 def _store(payload: dict[str, Any], *, now: datetime, extra: dict[str, Any]) -> None:
     from core.models import SecurityEvent
 
-    # Inside a transaction a savepoint keeps a refused row from spoiling the caller's
-    # work; outside one the INSERT is a statement of its own and needs no BEGIN/COMMIT.
-    guard = transaction.atomic if transaction.get_connection().in_atomic_block else nullcontext
     try:
-        with guard():
+        with savepoint_if_nested():
             SecurityEvent.objects.create(
                 created_at=now,
                 event=_db_safe(payload["event"])[:64],

@@ -126,9 +126,21 @@ def payments_shown_for_reference(*, reference: str) -> list[Payment]:
 
     By SQL compiled once per process (the page is a shopper's most visited after the
     catalog's): the payments, each saying whether it has refunds; then, if any has, every
-    refund of the reference. Each payment gets its own as ``prefetch_related("refunds")``
-    would give them (``payment.refunds.all()`` reads nothing)."""
-    payments = _reference_payments.all(reference=reference)
+    refund of the reference (``_with_refunds``)."""
+    return _with_refunds(_reference_payments.all(reference=reference), reference)
+
+
+def payments_settled_for_reference(*, reference: str) -> list[Payment]:
+    """``payments_for_reference`` (card and refunds loaded) as a list, by SQL compiled
+    once: one query when no payment has refunds, as after a purchase, where the order is
+    settled with its ledger (``shop.services.order_settle_money``); two when one has."""
+    return _with_refunds(_reference_payments_with_cards.all(reference=reference), reference)
+
+
+def _with_refunds(payments: list[Payment], reference: str) -> list[Payment]:
+    """``payments`` (of ``reference``, read with ``has_refunds``) each with its refunds,
+    oldest first, as ``prefetch_related("refunds")`` would give them
+    (``payment.refunds.all()`` reads nothing); they are read only if one has any."""
     refunds: dict[int, list[Refund]] = {payment.pk: [] for payment in payments}
     if any(payment.has_refunds for payment in payments):
         for refund in _reference_refunds.all(reference=reference):
@@ -159,7 +171,15 @@ def _reference_refunds_query(alias: str):
     return refunds, {"reference": _REFERENCE}
 
 
+def _reference_payments_with_cards_query(alias: str):
+    payments, stand_ins = _reference_payments_query(alias)
+    return payments.select_related("card"), stand_ins
+
+
 _reference_payments = CompiledQuery("payments of a reference", Payment, _reference_payments_query)
+_reference_payments_with_cards = CompiledQuery(
+    "payments of a reference with their cards", Payment, _reference_payments_with_cards_query
+)
 _reference_refunds = CompiledQuery("refunds of a reference", Refund, _reference_refunds_query)
 
 

@@ -272,12 +272,12 @@ def order_settle_money(*, order: Order, by: User | None = None) -> Order:
     """
     order = Order.objects.select_related("paid_with__card").get(pk=order.pk)
     # The ledger is read once; what follows reads it again only after changing something.
-    payments = list(wallet_selectors.payments_for_reference(reference=order.number))
+    payments = wallet_selectors.payments_settled_for_reference(reference=order.number)
     pending = [r for p in payments for r in p.refunds.all() if r.is_pending]
     if pending:
         for refund in _retry_pending_refunds(order, pending):
             _partial_refund_accepted(order, refund)
-        payments = list(wallet_selectors.payments_for_reference(reference=order.number))
+        payments = wallet_selectors.payments_settled_for_reference(reference=order.number)
     changed = bool(pending)
     succeeded = sorted((p for p in payments if p.is_succeeded), key=lambda p: (p.settled_at, p.pk))
     if order.status == OrderStatus.PENDING_PAYMENT and succeeded:

@@ -16,6 +16,7 @@ from wallet.selectors import (
     card_get_for_user,
     card_list_for_user,
     payments_for_reference,
+    payments_settled_for_reference,
     payments_shown_for_reference,
 )
 from wallet.services import (
@@ -158,6 +159,41 @@ def test_the_order_pages_payments_without_refunds_are_one_query(user, django_ass
     with django_assert_num_queries(1):
         shown = payments_shown_for_reference(reference="BZ-12")
         assert [list(payment.refunds.all()) for payment in shown] == [[]]
+
+
+def test_the_ledger_an_order_is_settled_with_is_the_references_with_cards_and_refunds(
+    user, other_user, django_assert_num_queries
+):
+    _charged_and_refunded(user, reference="BZ-14", times=2)
+    _charged_and_refunded(other_user, reference="BZ-15", times=1)
+
+    def facts(payments):
+        return [
+            (p.pk, p.card.display, [(r.pk, r.amount, r.status) for r in p.refunds.all()])
+            for p in payments
+        ]
+
+    expected = facts(payments_for_reference(reference="BZ-14"))
+    with django_assert_num_queries(2):  # the payments with their cards, then the refunds
+        settled = payments_settled_for_reference(reference="BZ-14")
+        assert facts(settled) == expected
+    assert [len(refunds) for _pk, _card, refunds in expected] == [2, 2]
+
+
+def test_the_ledger_of_a_purchase_without_refunds_is_one_query(user, django_assert_num_queries):
+    card = CardFactory(owner=user)
+    payment_charge_card(
+        user=user,
+        card=card,
+        amount=Decimal("9"),
+        currency="USD",
+        reference="BZ-16",
+        idempotency_key="BZ-16",
+    )
+    _charged_and_refunded(user, reference="BZ-17", times=1)  # refunds of another reference
+    with django_assert_num_queries(1):
+        settled = payments_settled_for_reference(reference="BZ-16")
+        assert [(p.card.display, list(p.refunds.all())) for p in settled] == [(card.display, [])]
 
 
 def test_the_activity_pages_head_is_the_first_events_of_its_filter(user, other_user):

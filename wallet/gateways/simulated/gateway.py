@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.db import savepoint_if_nested
 from wallet.card_numbers import CardData
 from wallet.exceptions import (
     GatewayRequestError,
@@ -169,7 +170,7 @@ class SimulatedGateway(PaymentGateway):
         if charge is None:
             fields = self._decide(source, stored)
             try:
-                with transaction.atomic():
+                with savepoint_if_nested():
                     charge = SimulatedCharge.objects.create(
                         charge_id=f"ch_sim_{secrets.token_hex(16)}",
                         idempotency_key=idempotency_key,
