@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import statistics
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import connection
@@ -55,6 +56,24 @@ def median_ms(client: Client, url: str, *, repeat: int, warmup: int = 2) -> floa
         if response.status_code != 200:
             raise ScenarioError(f"GET {url} answered {response.status_code}")
     return statistics.median(samples)
+
+
+def medians_ms(clients: Mapping[str, Client], url: str, *, repeat: int, warmup: int = 2) -> dict:
+    """``median_ms`` of ``url`` for each of ``clients`` (one per size of a growth measure),
+    taken in turns, one GET of each per round: a machine that speeds up or slows down
+    meanwhile (a shared core) moves every size alike, not the one measured last."""
+    for client in clients.values():
+        for _ in range(warmup):
+            client.get(url)
+    samples: dict[str, list[float]] = {key: [] for key in clients}
+    for _ in range(repeat):
+        for key, client in clients.items():
+            start = time.perf_counter()
+            response = client.get(url)
+            samples[key].append((time.perf_counter() - start) * 1000)
+            if response.status_code != 200:
+                raise ScenarioError(f"GET {url} answered {response.status_code}")
+    return {key: statistics.median(times) for key, times in samples.items()}
 
 
 def _checked(content: str, name: str) -> str:

@@ -91,7 +91,7 @@ def cmd_inprocess(data_path: str, out: str, quick: bool) -> None:
     from shop import selectors
 
     data = load_data(data_path)
-    repeat = 5 if quick else 15
+    repeat = 5 if quick else 60  # GETs per size, taken in turns (medians_ms)
     results: dict = {"vendor": connection.vendor}
 
     client = inprocess.client_for(_user(data.page_shopper))
@@ -116,10 +116,14 @@ def cmd_inprocess(data_path: str, out: str, quick: bool) -> None:
         ("cart", data.growth_cart_shoppers, "/cart/"),
         ("orders", data.growth_order_shoppers, "/orders/"),
     ):
-        for size, email in sorted(shoppers.items(), key=lambda kv: int(kv[0])):
-            sized = inprocess.client_for(_user(email))
-            growth[f"{kind}_ms"][size] = round(inprocess.median_ms(sized, url, repeat=repeat), 2)
-            growth[f"{kind}_queries"][size] = inprocess.page_facts(sized, url).queries
+        sized = {
+            size: inprocess.client_for(_user(email))
+            for size, email in sorted(shoppers.items(), key=lambda kv: int(kv[0]))
+        }
+        medians = inprocess.medians_ms(sized, url, repeat=repeat)
+        for size, client in sized.items():
+            growth[f"{kind}_ms"][size] = round(medians[size], 2)
+            growth[f"{kind}_queries"][size] = inprocess.page_facts(client, url).queries
         _say(f"{kind} growth (ms): {growth[kind + '_ms']}")
 
     from shop.models import Product
