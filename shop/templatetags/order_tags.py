@@ -24,6 +24,7 @@ from html import escape
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext, pgettext
@@ -31,11 +32,56 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 from accounts.models import postal_address_lines
 from core.dates import date_text
 from core.labels import escaped_labels
+from core.links import remembered_url
 from core.money import format_money
 from shop.models import Order, OrderStatus
 from shop.templatetags.shop_tags import shown_reason
 
 register = template.Library()
+
+_words_by_language: dict[str | None, dict[str, str]] = {}
+
+
+def _words(language: str | None) -> dict[str, str]:
+    """The words these tags write, in ``language`` (the active one): escaped, but for the
+    date formats and the texts a ``{% blocktranslate %}`` wrote (its values are escaped, the
+    catalogue's text is markup). Translated once per process and language: a translation
+    only changes with a deploy (forgotten when a setting changes, as in tests)."""
+    try:
+        return _words_by_language[language]
+    except KeyError:
+        pass
+    words = {
+        "not paid in time": escape(gettext("Not paid in time")),
+        "waiting for your transfer": escape(gettext("Waiting for your bank transfer")),
+        "partly refunded": escape(gettext("Partly refunded")),
+        "day": gettext("j M Y"),
+        "when": gettext("j M Y, H:i"),
+        "times at": escape(gettext("× %(quantity)s at %(price)s")),  # noqa: RUF001
+        "note": escape(gettext("Note")),
+        "order": gettext("Order %(number)s"),
+        "placed": gettext("Placed %(placed)s · sold by"),
+        "subtotal": escape(gettext("Subtotal")),
+        "shipping": escape(gettext("Shipping")),
+        "free": escape(pgettext("shipping", "Free")),
+        "total": escape(gettext("Total")),
+        "no payment": escape(gettext("No payment yet.")),
+        "paid": escape(pgettext("payment", "Paid")),
+        "not paid": escape(gettext("Not paid")),
+        "cancelled": escape(gettext("Cancelled")),
+        "waiting for the transfer": escape(gettext("Waiting for the transfer")),
+        "refund": escape(pgettext("noun", "Refund")),
+        "refund pending": escape(gettext("Refund pending")),
+        "refund failed": escape(gettext("Refund failed: our team will send it again")),
+    }
+    return _words_by_language.setdefault(language, words)
+
+
+def _forget_words(**kwargs) -> None:
+    _words_by_language.clear()
+
+
+setting_changed.connect(_forget_words, dispatch_uid="shop.order_tags.forget_words")
 
 
 def _statuses(language: str | None) -> dict[str, str]:
@@ -52,10 +98,10 @@ def status_badge(order: Order, language: str | None, *, overdue: bool | None = N
     if overdue:
         return (
             '<span class="badge rounded-pill bz-status bz-status-overdue" '
-            f'data-testid="order-status">{escape(gettext("Not paid in time"))}</span>'
+            f'data-testid="order-status">{_words(language)["not paid in time"]}</span>'
         )
     if order.status == OrderStatus.PENDING_PAYMENT and order.waiting_transfer:
-        label = escape(gettext("Waiting for your bank transfer"))
+        label = _words(language)["waiting for your transfer"]
     else:
         label = _statuses(language).get(order.status, status)
     return (
@@ -67,11 +113,12 @@ def status_badge(order: Order, language: str | None, *, overdue: bool | None = N
 @register.simple_tag
 def order_status(order: Order, partly_refunded: bool = False) -> SafeString:
     """``{% include "shop/_order_status.html" with partly_refunded=... %}``"""
-    badge = status_badge(order, get_language())
+    language = get_language()
+    badge = status_badge(order, language)
     if partly_refunded:
         badge += (
             ' <span class="badge rounded-pill text-bg-info">'
-            f"{escape(gettext('Partly refunded'))}</span>"
+            f"{_words(language)['partly refunded']}</span>"
         )
     return mark_safe(badge)  # noqa: S308 (every value that goes in is escaped above)
 
@@ -81,7 +128,7 @@ def order_rows(orders) -> SafeString:
     """Each order's ``<li>``: its number linking to its page, the day it was placed, the
     seller and how many items, its status badge and total."""
     language = get_language()
-    day_format = gettext("j M Y")
+    day_format = _words(language)["day"]
     zone = timezone.get_current_timezone() if settings.USE_TZ else None  # once a list
     out = []
     for order in orders:
@@ -108,7 +155,7 @@ def order_rows(orders) -> SafeString:
 def order_lines(lines) -> SafeString:
     """The order page's lines: title, quantity and unit price, and the line's total."""
     language = get_language()
-    times_at = escape(gettext("× %(quantity)s at %(price)s"))  # noqa: RUF001
+    times_at = _words(language)["times at"]
     out = []
     for line in lines:
         currency = line.currency or settings.CURRENCY
@@ -130,8 +177,8 @@ def order_timeline(events, currency: str) -> SafeString:
     system-written reason in the active language, see ``shop_tags.shown_reason``)."""
     language = get_language()
     statuses = _statuses(language)
-    note = escape(gettext("Note"))
-    when_format = gettext("j M Y, H:i")
+    words = _words(language)
+    note, when_format = words["note"], words["when"]
     zone = timezone.get_current_timezone() if settings.USE_TZ else None  # once a list
     out = []
     for event in events:
@@ -162,11 +209,23 @@ def _local(moment):
 
 
 @register.simple_tag
+def order_url(viewname: str, order: Order) -> str:
+    """``{% url viewname order.number %}``, remembered per number (``core.links``)."""
+    return remembered_url(viewname, number=order.number)
+
+
+@register.simple_tag
+def order_title(order: Order) -> SafeString:
+    """ "Order BZ-000123", as ``{% blocktranslate %}`` writes it (the number escaped)."""
+    return mark_safe(_words(get_language())["order"] % {"number": escape(order.number)})  # noqa: S308
+
+
+@register.simple_tag
 def order_placed(order: Order) -> SafeString:
     """The order page's "Placed 1 December 2026, 05:14 · sold by <seller>" (as
     ``{% blocktranslate %}`` writes it: the catalogue's text as is, the date escaped)."""
     placed = escape(date_text(_local(order.created_at), "j E Y, H:i"))
-    sold_by = gettext("Placed %(placed)s · sold by") % {"placed": placed}
+    sold_by = _words(get_language())["placed"] % {"placed": placed}
     seller = order.seller
     return mark_safe(  # noqa: S308 (the values that go in are escaped)
         f'{sold_by} <a href="{escape(seller.get_absolute_url())}">{escape(seller.name)}</a>'
@@ -177,18 +236,16 @@ def order_placed(order: Order) -> SafeString:
 def order_totals(subtotal, shipping_fee, total, currency: str) -> SafeString:
     """shop/_order_totals.html: subtotal, shipping (or Free) and total."""
     language = get_language()
-    if shipping_fee == 0:
-        shipping = escape(pgettext("shipping", "Free"))
-    else:
-        shipping = _money(shipping_fee, currency, language)
+    words = _words(language)
+    shipping = words["free"] if shipping_fee == 0 else _money(shipping_fee, currency, language)
     return mark_safe(  # noqa: S308 (every value that goes in is escaped)
         '<dl class="row mb-0 small align-items-baseline">\n'
-        f'  <dt class="col-7 fw-normal text-muted">{escape(gettext("Subtotal"))}</dt>\n'
+        f'  <dt class="col-7 fw-normal text-muted">{words["subtotal"]}</dt>\n'
         '  <dd class="col-5 text-end mb-1" data-testid="order-subtotal">'
         f"{_money(subtotal, currency, language)}</dd>\n"
-        f'  <dt class="col-7 fw-normal text-muted">{escape(gettext("Shipping"))}</dt>\n'
+        f'  <dt class="col-7 fw-normal text-muted">{words["shipping"]}</dt>\n'
         f'  <dd class="col-5 text-end mb-1" data-testid="order-shipping">{shipping}</dd>\n'
-        f'  <dt class="col-7 fs-6">{escape(gettext("Total"))}</dt>\n'
+        f'  <dt class="col-7 fs-6">{words["total"]}</dt>\n'
         '  <dd class="col-5 text-end mb-0 bz-price" data-testid="order-total">'
         f"{_money(total, currency, language)}</dd>\n"
         "</dl>\n"
@@ -211,13 +268,11 @@ def order_payments(payments, currency: str) -> SafeString:
     """The order page's payments, oldest first, each with how it was made and when, its
     amount and state, why it was declined, and its refunds (``currency``: the order's, to
     write the amounts in refund reasons the language's way); or "No payment yet."."""
-    if not payments:
-        return mark_safe(  # noqa: S308 (escaped)
-            f'<p class="text-muted small mb-0">{escape(gettext("No payment yet."))}</p>'
-        )
     language = get_language()
-    words = _payment_words(language)
-    when_format, day_format = gettext("j M Y, H:i"), gettext("j M Y")
+    words = _words(language)
+    if not payments:
+        return mark_safe(f'<p class="text-muted small mb-0">{words["no payment"]}</p>')  # noqa: S308
+    when_format, day_format = words["when"], words["day"]
     out = ['<ul class="list-unstyled mb-0 small">\n']
     for payment in payments:
         status = payment.status
@@ -262,16 +317,3 @@ def order_payments(payments, currency: str) -> SafeString:
         out.append("</li>\n")
     out.append("</ul>")
     return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)
-
-
-def _payment_words(language: str | None) -> dict[str, str]:
-    """The payments list's words in the active language, escaped."""
-    return {
-        "paid": escape(pgettext("payment", "Paid")),
-        "not paid": escape(gettext("Not paid")),
-        "cancelled": escape(gettext("Cancelled")),
-        "waiting for the transfer": escape(gettext("Waiting for the transfer")),
-        "refund": escape(pgettext("noun", "Refund")),
-        "refund pending": escape(gettext("Refund pending")),
-        "refund failed": escape(gettext("Refund failed: our team will send it again")),
-    }

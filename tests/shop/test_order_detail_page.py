@@ -38,7 +38,7 @@ pytestmark = pytest.mark.django_db
 PAGE = TemplateCopy(
     __file__,
     "order_detail_in_template_language.html",
-    re.compile(r'<nav class="bz-steps mb-2".*</aside></div>'),
+    re.compile(r'<title>.*?</title>|<nav class="bz-steps mb-2".*</aside></div>'),
     squeezed(
         "li", "div", "section", "ul", "ol", "dl", "dt", "dd", "p", "h1", "h2", "nav", "aside",
         "address", "form",
@@ -171,11 +171,13 @@ def orders(user):
 
 
 def _content(user_client, order, language: str) -> tuple[str, str]:
-    """The order page's content as drawn, and as its template-language copy draws it."""
+    """The order page's title and content as drawn, and as its template-language copy
+    draws them."""
     user_client.cookies["django_language"] = language
     response = user_client.get(order.get_absolute_url())
     assert response.status_code == 200
-    [drawn] = PAGE.pieces(response.content.decode())
+    [title, content] = PAGE.pieces(response.content.decode())
+    drawn = f"{title}{content}"
     token = TOKEN.search(drawn)
     context = {
         "order": response.context["order"],
@@ -183,12 +185,16 @@ def _content(user_client, order, language: str) -> tuple[str, str]:
         "payment_deadline": response.context["payment_deadline"],
         "csrf_token": token[1] if token else "",
     }
-    [expected] = PAGE.drawn(context, language)
-    return drawn, expected
+    return drawn, "".join(PAGE.drawn(context, language))
 
 
 STATE_WORDS = {
-    "paid": ("Visa •••• 4242 · ", '<span class="text-success">Paid</span>', "Cancel order"),
+    "paid": (
+        "<title>Order BZ-",
+        "Visa •••• 4242 · ",
+        '<span class="text-success">Paid</span>',
+        '/cancel/">Cancel order</a>',
+    ),
     "paid in euros, shipped": (
         "€2,473.50",
         "€4.50",
