@@ -61,6 +61,13 @@ def _words(language: str | None) -> dict[str, str]:
         "note": escape(gettext("Note")),
         "order": gettext("Order %(number)s"),
         "placed": gettext("Placed %(placed)s · sold by"),
+        "reserved until": gettext(
+            "This order is waiting for payment. Your items are reserved until %(deadline)s."
+        ),
+        "transfer until": gettext(
+            "Quote the reference so we can match your payment. We keep your items until "
+            "%(deadline)s; the order ships once our team confirms the money has arrived."
+        ),
         "subtotal": escape(gettext("Subtotal")),
         "shipping": escape(gettext("Shipping")),
         "free": escape(pgettext("shipping", "Free")),
@@ -230,6 +237,23 @@ def order_placed(order: Order) -> SafeString:
     return mark_safe(  # noqa: S308 (the values that go in are escaped)
         f'{sold_by} <a href="{escape(seller.get_absolute_url())}">{escape(seller.name)}</a>'
     )
+
+
+@register.simple_tag
+def reserved_until(deadline) -> SafeString:
+    """A waiting order's "Your items are reserved until 14:05." (the deadline's time, as
+    ``{% blocktranslate %}`` with ``|time:"H:i"`` writes it)."""
+    until = escape(date_text(_local(deadline), "H:i"))
+    return mark_safe(_words(get_language())["reserved until"] % {"deadline": until})  # noqa: S308
+
+
+@register.simple_tag
+def transfer_kept_until(deadline) -> SafeString:
+    """A bank transfer's "Quote the reference ... We keep your items until 8 December
+    2026; ..." (the deadline's day, as ``{% blocktranslate %}`` with ``|date:"j E Y"``
+    writes it)."""
+    until = escape(date_text(_local(deadline), "j E Y"))
+    return mark_safe(_words(get_language())["transfer until"] % {"deadline": until})  # noqa: S308
 
 
 @register.simple_tag
