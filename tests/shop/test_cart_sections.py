@@ -6,33 +6,26 @@ ordered."""
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.template import Context, Template
-from django.utils import translation
 
 from shop.models import Product
 from shop.selectors import cart_lines_by_seller
 from shop.services import cart_add_item, cart_get_or_create_for_user
 from tests.factories import ProductFactory, SellerFactory
+from tests.template_copies import TemplateCopy, page_in, squeezed
 
 pytestmark = pytest.mark.django_db
 
-GROUP_IN_TEMPLATE_LANGUAGE = (
-    Path(__file__).parent / "cart_group_in_template_language.html"
-).read_text()
-
-SECTION = re.compile(r'<section class="card bz-card bz-seller-group.*?</section>', re.S)
+# No whitespace beside a group's block elements (and its inputs and buttons, whose
+# neighbours are blocks): a browser draws nothing for it.
+GROUPS = TemplateCopy(
+    __file__,
+    "cart_group_in_template_language.html",
+    re.compile(r'<section class="card bz-card bz-seller-group.*?</section>', re.S),
+    squeezed("section", "div", "form", "ul", "li", "dl", "dt", "dd", "p", "h2", "input", "button"),
+)
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def _normal(html: str) -> str:
-    """No whitespace between tags: in a group it falls only beside block elements (where
-    a browser draws nothing for it); runs elsewhere squeezed."""
-    html = re.sub(r"\s+", " ", html, flags=re.ASCII)
-    block = r"\s*(</?(?:section|div|form|ul|li|dl|dt|dd|p|h2|input|button)\b[^>]*>)\s*"
-    return re.sub(block, r"\1", html, flags=re.ASCII).strip()
 
 
 @pytest.fixture
@@ -55,18 +48,12 @@ def cart(user):
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_each_seller_group_is_the_template_language_group(user_client, user, cart, language):
-    user_client.cookies["django_language"] = language
-    html = user_client.get("/cart/").content.decode()
-    drawn = [_normal(m) for m in SECTION.findall(html)]
-    context = {
-        "groups": cart_lines_by_seller(user=user),
-        "csrf_token": TOKEN.search(html)[1],
-    }
-    with translation.override(language):
-        expected = Template(GROUP_IN_TEMPLATE_LANGUAGE).render(Context(context))
+    html = page_in(user_client, "/cart/", language)
+    drawn = GROUPS.pieces(html)
+    context = {"groups": cart_lines_by_seller(user=user), "csrf_token": TOKEN.search(html)[1]}
 
     assert len(drawn) == 3
-    assert drawn == [_normal(m) for m in SECTION.findall(expected)]
+    assert drawn == GROUPS.drawn(context, language)
     page = " ".join(drawn)
     assert "Nordic &lt;Home&gt;" in page and "<Home>" not in page
     assert " disabled " in page and 'class="small text-success mb-2"' in page

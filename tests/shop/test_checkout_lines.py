@@ -5,32 +5,25 @@ English and Russian, with and without a picture or a problem."""
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.template import Context, Template
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import escape
 
 from shop.models import Product
 from shop.selectors import cart_lines_by_seller
 from shop.services import cart_add_item, cart_get_or_create_for_user
 from tests.factories import AddressFactory, ProductFactory, SellerFactory
+from tests.template_copies import TemplateCopy, page_in, tight
 
 pytestmark = pytest.mark.django_db
 
-LINE_IN_TEMPLATE_LANGUAGE = (
-    Path(__file__).parent / "checkout_line_in_template_language.html"
-).read_text()
-
-LINE = re.compile(r'<li class="list-group-item py-3" data-testid="checkout-line">.*?</li>', re.S)
-
-
-def _normal(html: str) -> str:
-    """No whitespace between tags: inside a line it falls only beside block elements and
-    the picture (where a browser draws nothing for it)."""
-    return re.sub(r">\s+<", "><", html).strip()
+LINES = TemplateCopy(
+    __file__,
+    "checkout_line_in_template_language.html",
+    re.compile(r'<li class="list-group-item py-3" data-testid="checkout-line">.*?</li>', re.S),
+    tight,
+)
 
 
 @pytest.fixture
@@ -55,26 +48,16 @@ def shopper(user, seller):
     return user
 
 
-def _lines_on_page(client, language: str) -> list[str]:
-    client.cookies["django_language"] = language
-    response = client.get(reverse("shop:checkout", args=["nordic-home"]))
-    assert response.status_code == 200
-    return [_normal(m) for m in LINE.findall(response.content.decode())]
-
-
-def _lines_in_template_language(user, language: str) -> list[str]:
-    with translation.override(language):
-        group = cart_lines_by_seller(user=user, seller_slug="nordic-home")[0]
-        html = Template(LINE_IN_TEMPLATE_LANGUAGE).render(Context({"group": group}))
-    return [_normal(m) for m in LINE.findall(html)]
-
-
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_each_order_page_line_is_the_template_language_line(user_client, shopper, language):
-    drawn = _lines_on_page(user_client, language)
+    url = reverse("shop:checkout", args=["nordic-home"])
+    drawn = LINES.pieces(page_in(user_client, url, language))
+
+    def context():
+        return {"group": cart_lines_by_seller(user=shopper, seller_slug="nordic-home")[0]}
 
     assert len(drawn) == 3
-    assert drawn == _lines_in_template_language(shopper, language)
+    assert drawn == LINES.drawn(context, language)
     page = " ".join(drawn)
     assert 'role="alert"' in page
     assert 'src="/media/p/l.png"' in page

@@ -8,10 +8,8 @@ theirs (order_detail_rows_in_template_language.html)."""
 import re
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -19,22 +17,17 @@ from shop.models import Order, OrderStatus
 from shop.selectors import order_list_for_user
 from shop.templatetags.order_tags import order_status
 from tests.factories import ProductFactory, SellerFactory, order_placed
+from tests.template_copies import TemplateCopy, page_in, squeezed
 from wallet.models import Payment, PaymentStatus
 
 pytestmark = pytest.mark.django_db
 
-ROW_IN_TEMPLATE_LANGUAGE = (
-    Path(__file__).parent / "order_row_in_template_language.html"
-).read_text()
-
-ROW = re.compile(r'<li class="list-group-item py-3" data-testid="order-row">.*?</li>', re.S)
-
-
-def _normal(html: str) -> str:
-    """Whitespace as a browser reads it: runs squeezed to one space, none beside a block
-    element's tags (where it draws nothing)."""
-    html = re.sub(r"\s+", " ", html, flags=re.ASCII)
-    return re.sub(r"\s*(</?(?:li|div)\b[^>]*>)\s*", r"\1", html, flags=re.ASCII).strip()
+ROWS = TemplateCopy(
+    __file__,
+    "order_row_in_template_language.html",
+    re.compile(r'<li class="list-group-item py-3" data-testid="order-row">.*?</li>', re.S),
+    squeezed("li", "div"),
+)
 
 
 @pytest.fixture
@@ -68,26 +61,13 @@ def history(user):
     return orders
 
 
-def _rows_on_page(client, language: str) -> list[str]:
-    client.cookies["django_language"] = language
-    response = client.get("/orders/")
-    assert response.status_code == 200
-    return [_normal(m) for m in ROW.findall(response.content.decode())]
-
-
-def _rows_in_template_language(user, language: str) -> list[str]:
-    orders = list(order_list_for_user(user=user))
-    with translation.override(language):
-        html = Template(ROW_IN_TEMPLATE_LANGUAGE).render(Context({"page_obj": orders}))
-    return [_normal(m) for m in ROW.findall(html)]
-
-
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_each_order_row_is_the_template_language_row(user_client, user, history, language):
-    drawn = _rows_on_page(user_client, language)
+    drawn = ROWS.pieces(page_in(user_client, "/orders/", language))
+    orders = list(order_list_for_user(user=user))
 
     assert len(drawn) == len(history)
-    assert drawn == _rows_in_template_language(user, language)
+    assert drawn == ROWS.drawn({"page_obj": orders}, language)
     page = " ".join(drawn)
     for status in ("overdue", "pending_payment", "paid", "cancelled", "refund_pending"):
         assert f"bz-status-{status}" in page, status
@@ -120,12 +100,15 @@ def test_order_rows_link_each_order(user_client, user, history):
     assert str(OrderStatus.PAID.label) in html
 
 
-DETAIL_ROWS_IN_TEMPLATE_LANGUAGE = (
-    Path(__file__).parent / "order_detail_rows_in_template_language.html"
-).read_text()
-DETAIL_ROW = re.compile(
-    r'<li class="(?:list-group-item px-0 d-flex[^"]*" data-testid="order-line|mb-2)">.*?</li>',
-    re.S,
+DETAIL_ROWS = TemplateCopy(
+    __file__,
+    "order_detail_rows_in_template_language.html",
+    re.compile(
+        r'<li class="(?:list-group-item px-0 d-flex[^"]*" data-testid="order-line|mb-2)">'
+        r".*?</li>",
+        re.S,
+    ),
+    squeezed("li", "div"),
 )
 
 
@@ -151,15 +134,11 @@ def test_the_order_pages_lines_and_timeline_are_the_template_language_ones(
     user_client.cookies["django_language"] = language
 
     response = user_client.get(order.get_absolute_url())
-    drawn = [_normal(m) for m in DETAIL_ROW.findall(response.content.decode())]
+    drawn = DETAIL_ROWS.pieces(response.content.decode())
     detail = response.context["detail"]
-    with translation.override(language):
-        html = Template(DETAIL_ROWS_IN_TEMPLATE_LANGUAGE).render(
-            Context({"detail": detail, "order": order})
-        )
 
     assert len(drawn) == 1 + 4
-    assert drawn == [_normal(m) for m in DETAIL_ROW.findall(html)]
+    assert drawn == DETAIL_ROWS.drawn({"detail": detail, "order": order}, language)
     page = " ".join(drawn)
     assert "&lt;i&gt;Mug&lt;/i&gt;" in page and "&lt;b&gt;twice&lt;/b&gt;" in page
     assert {"en": "Paid $2,469.00 with Visa", "ru": "2\u00a0469,00\u00a0$"}[language] in page

@@ -5,34 +5,25 @@ and Russian, for every kind of card, and its picture to shop/_product_image.html
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.template import Context, Template
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
 from shop.models import Product
 from shop.templatetags.catalog_tags import product_picture
 from tests.factories import ProductFactory, SellerFactory
+from tests.template_copies import TemplateCopy, page_in, tight
 
 pytestmark = pytest.mark.django_db
 
-CARD_IN_TEMPLATE_LANGUAGE = (
-    Path(__file__).parent / "product_card_in_template_language.html"
-).read_text()
-
-CARD = re.compile(
-    r'<div class="col"><article class="card bz-card bz-product-card.*?</article></div>'
+CARDS = TemplateCopy(
+    __file__,
+    "product_card_in_template_language.html",
+    re.compile(r'<div class="col"><article class="card bz-card bz-product-card.*?</article></div>'),
+    tight,
 )
-
-
-def _normal(html: str) -> str:
-    """No whitespace between tags: inside a card it falls only beside block elements and
-    the picture (where a browser draws nothing for it)."""
-    return re.sub(r">\s+<", "><", html).strip()
 
 
 @pytest.fixture
@@ -50,24 +41,11 @@ def shelf():
     return made
 
 
-def _cards_on_page(client, language: str) -> list[str]:
-    client.cookies["django_language"] = language
-    response = client.get("/")
-    assert response.status_code == 200
-    return [_normal(m) for m in CARD.findall(_normal(response.content.decode()))]
-
-
-def _cards_in_template_language(language: str) -> list[str]:
-    page = list(Product.objects.select_related("seller").order_by("stock"))
-    with translation.override(language):
-        html = Template(CARD_IN_TEMPLATE_LANGUAGE).render(Context({"page_obj": page}))
-    return [_normal(m) for m in CARD.findall(_normal(html))]
-
-
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_each_product_card_is_the_template_language_card(client, shelf, language):
-    drawn = _cards_on_page(client, language)
-    expected = _cards_in_template_language(language)
+    drawn = CARDS.pieces(page_in(client, "/", language))
+    page = list(Product.objects.select_related("seller").order_by("stock"))
+    expected = CARDS.drawn({"page_obj": page}, language)
 
     assert len(drawn) == len(shelf)
     assert sorted(drawn) == sorted(expected)

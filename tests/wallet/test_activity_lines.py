@@ -5,14 +5,12 @@ Russian, for every kind of line the page shows, and check what a shopper reads o
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.template import Context, Template
-from django.utils import translation
 from django.utils.html import escape
 
 from tests.factories import CardFactory, UserFactory
+from tests.template_copies import TemplateCopy, page_in, squeezed
 from wallet.models import Payment, PaymentStatus, WalletEvent, event_message
 from wallet.selectors import activity_shown_for_user
 from wallet.services import card_remove, payment_charge_card, payment_refund
@@ -20,18 +18,12 @@ from wallet.services import card_remove, payment_charge_card, payment_refund
 pytestmark = pytest.mark.django_db
 
 # How activity_list.html drew each event before {% activity_lines %}.
-LINE_IN_TEMPLATE_LANGUAGE = (
-    Path(__file__).parent / "activity_line_in_template_language.html"
-).read_text()
-
-LINE = re.compile(r'<li class="list-group-item d-flex[^"]*" data-kind=.*?</li>', re.S)
-
-
-def _normal(html: str) -> str:
-    """Whitespace as a browser reads it: runs squeezed to one space, none beside a block
-    element's tags (where it draws nothing)."""
-    html = re.sub(r"\s+", " ", html, flags=re.ASCII)  # a no-break space is no run
-    return re.sub(r"\s*(</?(?:li|div)\b[^>]*>)\s*", r"\1", html, flags=re.ASCII).strip()
+LINES = TemplateCopy(
+    __file__,
+    "activity_line_in_template_language.html",
+    re.compile(r'<li class="list-group-item d-flex[^"]*" data-kind=.*?</li>', re.S),
+    squeezed("li", "div"),
+)
 
 
 @pytest.fixture
@@ -87,26 +79,13 @@ def history(user):
     return payment
 
 
-def _lines_on_page(client, language: str) -> list[str]:
-    client.cookies["django_language"] = language
-    response = client.get("/wallet/activity/")
-    assert response.status_code == 200
-    return [_normal(m) for m in LINE.findall(response.content.decode())]
-
-
-def _lines_in_template_language(user, language: str) -> list[str]:
-    events = list(activity_shown_for_user(user=user))
-    with translation.override(language):
-        html = Template(LINE_IN_TEMPLATE_LANGUAGE).render(Context({"events": events}))
-    return [_normal(m) for m in LINE.findall(html)]
-
-
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_each_activity_line_is_the_template_language_line(wallet_client, user, history, language):
-    drawn = _lines_on_page(wallet_client, language)
+    drawn = LINES.pieces(page_in(wallet_client, "/wallet/activity/", language))
+    events = list(activity_shown_for_user(user=user))
 
     assert len(drawn) == WalletEvent.objects.filter(user=user).count() >= 8
-    assert drawn == _lines_in_template_language(user, language)
+    assert drawn == LINES.drawn({"events": events}, language)
     # The cases the two must agree on really are on the page.
     page = " ".join(drawn)
     for needle in ("text-success", "text-decoration-line-through", 'href="/orders/BZ-000042/"'):

@@ -5,32 +5,24 @@ CSRF token) equal to the template-language card it replaced
 not yet created."""
 
 import re
-from pathlib import Path
 
 import pytest
-from django.template import Context, Template
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from tests.factories import CardFactory, WalletAccountFactory
+from tests.template_copies import TemplateCopy, page_in, squeezed
 from wallet.models import Card
 from wallet.selectors import card_list_for_user
 
 pytestmark = pytest.mark.django_db
 
-CARD_IN_TEMPLATE_LANGUAGE = (
-    Path(__file__).parent / "card_item_in_template_language.html"
-).read_text()
-
-ITEM = re.compile(r'<li class="col"><article .*?</article></li>', re.S)
+CARDS = TemplateCopy(
+    __file__,
+    "card_item_in_template_language.html",
+    re.compile(r'<li class="col"><article .*?</article></li>', re.S),
+    squeezed("li", "div", "article", "form", "h2", "address"),
+)
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def _normal(html: str) -> str:
-    """Whitespace as a browser reads it: runs squeezed to one space, none beside a block
-    element's tags (where it draws nothing)."""
-    html = re.sub(r"\s+", " ", html, flags=re.ASCII)
-    block = r"\s*(</?(?:li|div|article|form|h2|address)\b[^>]*>)\s*"
-    return re.sub(block, r"\1", html, flags=re.ASCII).strip()
 
 
 @pytest.fixture
@@ -52,21 +44,18 @@ def cards(user):
 def test_each_card_is_the_template_language_card(user_client, user, cards, language, ready):
     if ready:
         WalletAccountFactory(user=user, confirmed_at=timezone.now())
-    user_client.cookies["django_language"] = language
 
-    html = user_client.get("/wallet/cards/").content.decode()
-    drawn = [_normal(m) for m in ITEM.findall(_normal(html))]
+    html = page_in(user_client, "/wallet/cards/", language)
+    drawn = CARDS.pieces(html)
     token = TOKEN.search(html)[1]
     context = {
         "cards": list(card_list_for_user(user=user)),
         "wallet_ready": ready,
         "csrf_token": token,
     }
-    with translation.override(language):
-        expected = Template(CARD_IN_TEMPLATE_LANGUAGE).render(Context(context))
 
     assert len(drawn) == 3
-    assert drawn == [_normal(m) for m in ITEM.findall(_normal(expected))]
+    assert drawn == CARDS.drawn(context, language)
     assert ("Make default" in html or "Сделать основной" in html) is ready
     assert " ".join(drawn).count('name="csrfmiddlewaretoken"') == (2 if ready else 0)
     assert "<b>" not in html
