@@ -170,10 +170,9 @@ class Databases:
         self.bazaar, self.floor, self.oscar = self.urls
 
     def _admin(self, statements: list[str]) -> None:
-        import psycopg2
+        import psycopg
 
-        connection = psycopg2.connect(self.server)
-        connection.autocommit = True
+        connection = psycopg.connect(self.server, autocommit=True)
         try:
             with connection.cursor() as cursor:
                 for statement in statements:

@@ -121,6 +121,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: wait for a writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3 sends the values apart from the SQL (server-side binding) and prepares a
+    # statement the DB_PREPARE_THRESHOLD-th time a connection runs it: PostgreSQL then
+    # parses and plans each of the pages' few query shapes once per connection, not on
+    # every request (persistent connections: CONN_MAX_AGE). Behind a PgBouncer in
+    # transaction mode, set DB_PREPARE_THRESHOLD to "" (no prepared statements).
+    _threshold = env_str("DB_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=int(_threshold) if _threshold else None,
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = env_str("CACHE_URL", default="") or env_str("REDIS_URL", default="")

@@ -121,8 +121,7 @@ class CompiledQuery:
         if at_most is None:
             sql = f"SELECT COUNT(*) FROM ({compiled.sql}) counted"  # noqa: S608
         else:
-            sql = f"SELECT COUNT(*) FROM ({compiled.sql} LIMIT %s) counted"  # noqa: S608
-            params.append(at_most)
+            sql = f"SELECT COUNT(*) FROM ({compiled.sql} LIMIT {int(at_most)}) counted"  # noqa: S608
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
@@ -142,8 +141,9 @@ class CompiledQuery:
         if limit is not None:
             if compiled.sliced:
                 raise RuntimeError(f"{self.name}: a sliced queryset is not paged again")
-            sql = f"{sql} LIMIT %s OFFSET %s"
-            params += [limit, offset]
+            # Written into the SQL as Django writes a slice, not sent as values: a prepared
+            # statement's generic plan would not know how few rows are wanted.
+            sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall() if many else cursor.fetchmany(1)

@@ -125,10 +125,9 @@ def wait_redis(port: int, procs: Processes) -> None:
 
 
 def database(server_url: str, name: str, *, create: bool) -> None:
-    import psycopg2
+    import psycopg
 
-    conn = psycopg2.connect(server_url)
-    conn.autocommit = True
+    conn = psycopg.connect(server_url, autocommit=True)
     with conn.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if create:

@@ -34,3 +34,17 @@ def test_inside_a_transaction_a_refused_statement_leaves_the_callers_work_standi
         "kept@example.com",
         "also-kept@example.com",
     }
+
+
+@pytest.mark.django_db
+def test_on_postgresql_a_query_a_connection_runs_again_and_again_is_planned_once():
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (psycopg 3); SQLite has none")
+    for number in range(8):  # one shape, other values: as pages run their lookups
+        list(User.objects.filter(email=f"nobody-{number}@example.com"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    # The values travel apart from the SQL ($1), so the statement is the same each time
+    # and PostgreSQL keeps its plan for the connection.
+    assert any('FROM "accounts_user"' in sql and '"email" = $1' in sql for sql in prepared)
