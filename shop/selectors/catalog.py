@@ -81,13 +81,36 @@ def product_list_for_seller(*, seller: Seller) -> QuerySet[Product]:
 # and compiling the queryset and its count cost a grid page more Python than drawing its
 # cards, and counting apart took a query of its own.
 _SELLER = -1  # the stand-in seller key the seller grid is compiled with
+# What a grid's card shows (shop.templatetags.catalog_tags.product_cards), the only columns
+# a grid reads: the seller's shipping terms, dates and descriptions cost the database and
+# the driver a conversion each (decimals, time-zoned dates) on every row and no card
+# shows them.
+_CARD_FIELDS = (
+    "title",
+    "slug",
+    "price",
+    "currency",
+    "stock",
+    "image",
+    "seller__name",
+    "seller__slug",
+)
+
+
+def _grid(products: QuerySet[Product]) -> QuerySet[Product]:
+    return products.only(*_CARD_FIELDS)
+
+
 _active_products = CompiledQuery(
-    "product grid", Product, lambda alias: (counted(product_list_active()), {})
+    "product grid", Product, lambda alias: (counted(_grid(product_list_active())), {})
 )
 _sellers_products = CompiledQuery(
     "seller's product grid",
     Product,
-    lambda alias: (counted(product_list_active().filter(seller=_SELLER)), {"seller": _SELLER}),
+    lambda alias: (
+        counted(_grid(product_list_active().filter(seller=_SELLER))),
+        {"seller": _SELLER},
+    ),
 )
 
 
@@ -254,7 +277,7 @@ def _search_compiled(count: int) -> CompiledQuery:
     def build(alias: str):
         stand_ins = {f"w{n}": f"\x00w{n}" for n in range(count)}
         products = _searched(product_list_active().using(alias), list(stand_ins.values()))
-        return counted(products, at_most=SEARCH_COUNT_CAP + 1), stand_ins
+        return counted(_grid(products), at_most=SEARCH_COUNT_CAP + 1), stand_ins
 
     return CompiledQuery(f"product search, {count} words", Product, build)
 
