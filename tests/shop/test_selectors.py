@@ -206,3 +206,23 @@ def test_cart_lines_show_what_the_product_and_seller_rows_hold(db, user):
     assert [item.line_total for item in group.lines] == [Decimal("2469.00"), mug.price]
     assert group.lines[1].problem and group.subtotal == Decimal("2469.00")
     assert cart_lines_by_seller(user=user, seller_slug="no-such-seller") == []
+
+
+def test_grid_rows_read_only_what_a_card_shows(db, django_assert_num_queries):
+    from shop.selectors import product_rows_active, product_rows_for_seller, product_search_rows
+    from shop.templatetags.catalog_tags import product_cards
+
+    product = ProductFactory(title="Garden lamp", description="A lamp for the garden", stock=2)
+    for rows in (
+        product_rows_active(),
+        product_rows_for_seller(seller=product.seller),
+        product_search_rows(query="garden"),
+    ):
+        [row], found = rows.page(0, 12)
+
+        assert found == 1
+        assert {"description", "created_at"} <= row.get_deferred_fields()
+        assert {"description", "country", "shipping_fee"} <= row.seller.get_deferred_fields()
+        with django_assert_num_queries(0):
+            card = product_cards([row])
+        assert "Garden lamp" in card and product.seller.name in card and "Only 2 left" in card
