@@ -34,7 +34,6 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 from accounts.models import postal_address_lines
 from core.dates import date_text
 from core.labels import escaped_labels
-from core.links import remembered_url
 from core.money import format_money
 from shop.models import Order, OrderStatus
 from shop.templatetags.shop_tags import shown_reason
@@ -215,12 +214,6 @@ def _money(amount, currency: str, language: str | None) -> str:
 def _local(moment):
     """A stored time as the template's ``date`` filter shows it: in the current zone."""
     return timezone.localtime(moment) if settings.USE_TZ and timezone.is_aware(moment) else moment
-
-
-@register.simple_tag
-def order_url(viewname: str, order: Order) -> str:
-    """``{% url viewname order.number %}``, remembered per number (``core.links``)."""
-    return remembered_url(viewname, number=order.number)
 
 
 @register.simple_tag
