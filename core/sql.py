@@ -26,6 +26,12 @@ List pages page such a query: ``all(limit=..., offset=...)`` reads one page of i
 Django's ``Paginator`` as it takes a list. A queryset built with ``counted()`` carries its
 count on every row, so one query reads a page and the count (``Rows.page``, which
 ``core.pagination.PageFirstPaginator`` pages with).
+
+A list whose order costs a look at every row it could show (a search ranked over its
+matches) reads its page's keys first and only then the page's rows: ``page_slot()`` marks
+the subquery that picks the keys, and ``all()`` writes the page's ``LIMIT``/``OFFSET`` there
+instead of at the end, so only those rows are read wide and joined. Such a query is
+counted by another (``Rows(counts=...)``).
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ class _Compiled:
     populators: list
     annotations: dict[str, int]
     sliced: bool
+    # The query reads a page through a page_slot() subquery: the page goes there.
+    slotted: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,11 @@ class CompiledQuery:
     def _sql(self, compiled: _Compiled, values: dict, *, limit: int | None, offset: int):
         sql = compiled.sql
         params = [values[p] if named else p for named, p in compiled.params]
+        if compiled.slotted:
+            if limit is None:
+                raise RuntimeError(f"{self.name}: read a page at a time (limit=...)")
+            page = f"LIMIT {int(limit)} OFFSET {int(offset)}"
+            return sql.replace(_SLOT_SQL, page), params
         if limit is not None:
             if compiled.sliced:
                 raise RuntimeError(f"{self.name}: a sliced queryset is not paged again")
@@ -217,6 +230,9 @@ class CompiledQuery:
             raise RuntimeError(
                 f"{self.name}: compiled with parameters {params!r}, not {dict(stand_ins)!r}"
             )
+        slots = sql.count(_SLOT_SQL)
+        if slots > 1:
+            raise RuntimeError(f"{self.name}: one page_slot() per query")
         select, klass_info = compiler.select, compiler.klass_info
         if compiler.has_extra_select:
             raise RuntimeError(f"{self.name}: extra(select=...) is not supported")
@@ -234,6 +250,7 @@ class CompiledQuery:
                 populators=[],
                 annotations={},
                 sliced=queryset.query.is_sliced,
+                slotted=bool(slots),
             )
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
@@ -249,6 +266,7 @@ class CompiledQuery:
             populators=get_related_populators(klass_info, select, alias),
             annotations=dict(compiler.annotation_col_map or {}),
             sliced=queryset.query.is_sliced,
+            slotted=bool(slots),
         )
 
     def _compile_count(self, alias: str) -> _CompiledCount:
@@ -258,16 +276,35 @@ class CompiledQuery:
         if queryset.query.is_sliced:
             raise RuntimeError(f"{self.name}: a sliced queryset is not counted")
         sql, params = queryset.order_by().values("pk").query.get_compiler(alias).as_sql()
+        if _SLOT_SQL in sql:
+            raise RuntimeError(f"{self.name}: a page_slot() query is counted by another")
         return _CompiledCount(sql=sql, params=_placed(params, stand_ins))
 
 
-def counted(queryset: QuerySet, *, at_most: int | None = None) -> QuerySet:
-    """``queryset``, each row also carrying ``found``: how many rows the queryset has in
-    all (with ``at_most``, no more than that many are counted), worked out by the database
-    once per statement (a subquery that depends on no row), so a list page reads its page
-    and its count in one query."""
+# A slice no page has: where ``page_slot()`` puts the page, for ``_sql`` to find.
+_SLOT_START = 7_000_000_000_000_000_001
+_SLOT_LIMIT = 1_000_000_000_000_000_003
+_SLOT_SQL = f"LIMIT {_SLOT_LIMIT} OFFSET {_SLOT_START}"
+
+
+def page_slot(queryset: QuerySet) -> QuerySet:
+    """``queryset`` (of keys: ``values("pk")``, in the list's order) sliced where a
+    ``CompiledQuery`` writes the page it reads: filter the list by ``pk__in`` it, so the
+    ordering looks at narrow rows and only the page's rows are read wide and joined."""
+    return queryset[_SLOT_START : _SLOT_START + _SLOT_LIMIT]
+
+
+def counted(
+    queryset: QuerySet, *, at_most: int | None = None, of: QuerySet | None = None
+) -> QuerySet:
+    """``queryset``, each row also carrying ``found``: how many rows the queryset (or
+    ``of``: the list a ``page_slot()`` query pages) has in all (with ``at_most``, no more
+    than that many are counted), worked out by the database once per statement (a
+    subquery that depends on no row), so a list page reads its page and its count in one
+    query."""
     # The ORM's own SQL for the rows' keys (unordered), its values kept as parameters.
-    keys, params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
+    listed = queryset if of is None else of
+    keys, params = listed.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
     if at_most is not None:
         keys = f"{keys} LIMIT {int(at_most)}"
     count = f"SELECT COUNT(*) FROM ({keys}) counted"  # noqa: S608
@@ -278,10 +315,14 @@ class Rows:
     """The rows ``query`` finds with ``values``, as Django's ``Paginator`` takes a list:
     ``count()`` (Paginator calls it with no arguments) and slices, each one query
     (``query=None``: no rows, asking nothing); and, for a query built with ``counted()``,
-    ``page()``: a page with the count, in one query."""
+    ``page()``: a page with the count, in one query. ``counts``: the query that counts
+    them, where ``query`` reads its pages through a ``page_slot()`` (default: ``query``)."""
 
-    def __init__(self, query: CompiledQuery | None, **values):
+    def __init__(
+        self, query: CompiledQuery | None, *, counts: CompiledQuery | None = None, **values
+    ):
         self.query = query
+        self.counts = counts or query
         self.values = values
 
     def count(self) -> int:
@@ -291,7 +332,7 @@ class Rows:
         """``count()``, counting no more than ``at_most`` rows (None: every row)."""
         if self.query is None:
             return 0
-        return self.query.count(at_most=at_most, **self.values)
+        return self.counts.count(at_most=at_most, **self.values)
 
     def __getitem__(self, rows: slice) -> list[Model]:
         if not isinstance(rows, slice) or rows.step is not None:

@@ -10,7 +10,7 @@ from django.db import connections, router
 from django.db.models import BooleanField, Case, Expression, Func, Q, QuerySet, Value, When
 from django.http import Http404
 
-from core.sql import CompiledQuery, Rows, counted
+from core.sql import CompiledQuery, Rows, counted, page_slot
 from shop.models import Product, Seller
 from shop.models.catalog import sold_out_last
 
@@ -286,15 +286,32 @@ def _searched(products: QuerySet[Product], values: list[str]) -> QuerySet[Produc
     return products.order_by("title_rank", "-created_at", "-id")
 
 
-def _search_compiled(count: int) -> CompiledQuery:
-    """``product_search`` for a query of ``count`` words, compiled once per process."""
+def _search_compiled(count: int) -> tuple[CompiledQuery, CompiledQuery]:
+    """``product_search`` for a query of ``count`` words, compiled once per process: the
+    page (the grid's rows with the count of matches) and the matches (counted past it).
 
-    def build(alias: str):
-        stand_ins = {f"w{n}": f"\x00w{n}" for n in range(count)}
-        products = _searched(product_list_active().using(alias), list(stand_ins.values()))
-        return counted(_grid(products), at_most=SEARCH_COUNT_CAP + 1), stand_ins
+    The matches are ranked on their keys alone and the page's rows read after
+    (``page_slot``): a common word over a large catalog has thousands of matches to rank,
+    and carrying each one's card columns and seller through the sort cost as much again
+    (100,000 products, "garden", 2,000 matches: 5.4 -> 3.8 ms; 1,000 products: the same)."""
+    stand_ins = {f"w{n}": f"\x00w{n}" for n in range(count)}
 
-    return CompiledQuery(f"product search, {count} words", Product, build)
+    def matches(alias: str) -> QuerySet[Product]:
+        return _searched(product_list_active().using(alias), list(stand_ins.values()))
+
+    def page(alias: str):
+        keys = page_slot(matches(alias).values("pk"))
+        rows = _grid(matches(alias).filter(pk__in=keys))
+        return counted(rows, at_most=SEARCH_COUNT_CAP + 1, of=matches(alias)), stand_ins
+
+    return (
+        CompiledQuery(f"product search, {count} words", Product, page),
+        CompiledQuery(
+            f"product search matches, {count} words",
+            Product,
+            lambda alias: (matches(alias), stand_ins),
+        ),
+    )
 
 
 _searches = [_search_compiled(count) for count in range(1, _SEARCH_MAX_WORDS + 1)]
@@ -307,6 +324,7 @@ def product_search_rows(*, query: str) -> Rows:
     words = search_words(query)
     if not words:
         return Rows(None)
-    search = _searches[len(words) - 1]
+    page, matches = _searches[len(words) - 1]
     vendor = connections[router.db_for_read(Product)].vendor
-    return Rows(search, **{f"w{n}": value for n, value in enumerate(_search_values(vendor, words))})
+    values = {f"w{n}": value for n, value in enumerate(_search_values(vendor, words))}
+    return Rows(page, counts=matches, **values)

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
-from core.sql import CompiledQuery, Rows, counted
+from core.sql import CompiledQuery, Rows, counted, page_slot
 from shop.models import Product
 from tests.factories import ProductFactory, SellerFactory
 
@@ -267,3 +267,47 @@ def test_explain_plans_the_sql_a_page_sends(shelf, django_assert_num_queries):
     if connection.vendor == "postgresql":
         assert "actual time" in plan and "Limit" in plan
     assert Rows(None).explain(0, 12) == ""
+
+
+def _of_seller_by_keys_first(alias):
+    # The page's keys picked by a subquery (page_slot), its rows read after, counted over
+    # the whole list as the search page counts its matches.
+    listed = Product.objects.filter(seller=-9).order_by("title")
+    page = listed.filter(pk__in=page_slot(listed.values("pk")))
+    return counted(page, of=listed), {"seller": -9}
+
+
+@pytest.mark.parametrize("number", [None, "1", "2", "3", "99", "x"])
+def test_a_page_slot_query_pages_and_counts_as_djangos_paginator_does(
+    shelf, number, django_assert_num_queries
+):
+    seller, made = shelf
+    keys_first = CompiledQuery("test-slot", Product, _of_seller_by_keys_first)
+    rows = Rows(
+        keys_first, counts=CompiledQuery("test-slot-count", Product, _of_seller), seller=seller.pk
+    )
+    ours = Paginator(rows, 3).get_page(number)
+    django = Paginator(made, 3).get_page(number)
+
+    assert (ours.number, list(ours), ours.paginator.count) == (
+        django.number,
+        list(django),
+        django.paginator.count,
+    )
+    with django_assert_num_queries(1) as read:
+        assert rows.page(3, 3) == (made[3:6], 7)
+    # The page went into the subquery: the outer query has no LIMIT of its own.
+    sql = read.captured_queries[0]["sql"]
+    assert sql.count("LIMIT 3 OFFSET 3") == 1 and not sql.rstrip().endswith("OFFSET 3")
+    assert rows.count_at_most(4) == 4
+    assert rows.page(9, 3) == ([], None)
+
+
+def test_a_page_slot_query_reads_a_page_at_a_time_and_is_counted_by_another(shelf):
+    seller, made = shelf
+    keys_first = CompiledQuery("test-slot-whole", Product, _of_seller_by_keys_first)
+    with pytest.raises(RuntimeError, match="a page at a time"):
+        keys_first.all(seller=seller.pk)
+    with pytest.raises(RuntimeError, match="counted by another"):
+        keys_first.count(seller=seller.pk)
+    assert keys_first.all(seller=seller.pk, limit=2, offset=5) == made[5:7]
