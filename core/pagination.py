@@ -3,11 +3,10 @@ compiled once (``core.sql``):
 
 - ``PageFirstPaginator`` (the product grids): any page and the list's count in one query
   (``core.sql.counted``), paged by ``LIMIT``/``OFFSET``.
-- ``page_head_first`` (a shopper's orders and payment activity): most such lists fit on
-  their first page, and the first page is nearly every view of them. It asks for one row
-  past the page: a first page holding every row is its own count, a longer list is
-  counted by the compiled query's ``count()``, and later pages go to a ``Paginator`` over
-  the queryset, built only then. That keeps the orders list's per-row subqueries (item
+- ``page_head_first`` (a shopper's orders and payment activity): the first page is nearly
+  every view of such a list. It is read with one row past it and the list's count
+  (``core.sql.counted``) in one query, and later pages go to a ``Paginator`` over the
+  queryset, built only then. That keeps the orders list's per-row subqueries (item
   count, waiting transfer) off the rows a deep page skips (``IdsFirstPaginator``), which
   an ``OFFSET`` would work out for every one of them.
 """
@@ -36,17 +35,17 @@ def page_head_first(
     """Page ``number`` of a list, forgiving as ``Paginator.get_page`` is (a bad or
     out-of-range number shows the nearest real page).
 
-    ``rows`` is the list as its compiled query reads it (``core.sql.Rows``), ``queryset()``
-    the same list as a queryset. The first page is read from ``rows``, with one row past it:
-    a first page that holds every row is its own count, a longer list is counted by
-    ``rows.count()``. Any other page is ``paginator_class``'s, over ``queryset()``."""
+    ``rows`` is the list as its compiled query reads it (``core.sql.Rows``, built with
+    ``core.sql.counted``), ``queryset()`` the same list as a queryset. The first page is
+    read from ``rows`` with one row past it (orphans) and the list's count, in one query
+    (``Rows.page``). Any other page is ``paginator_class``'s, over ``queryset()``."""
     if number in FIRST_PAGE:
         fits = per_page + orphans
-        first = rows[0 : fits + 1]
+        first, found = rows.page(0, fits + 1)
         paginator = Paginator(first, per_page, orphans=orphans)
         if len(first) <= fits:
             return paginator.page(1)
-        paginator.count = rows.count()  # the cached property, by the compiled count
+        paginator.count = found  # the cached property, counted with the page
         return paginator._get_page(first[:per_page], 1, paginator)
     return paginator_class(queryset(), per_page, orphans=orphans).get_page(number)
 

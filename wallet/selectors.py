@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.ratelimit import ratelimit_count
-from core.sql import CompiledQuery, Rows
+from core.sql import CompiledQuery, Rows, counted
 from wallet.models import (
     CARD_RECENT_FIRST,
     GIVEN_UP_CODES,
@@ -263,7 +263,10 @@ def activity_rows_for_user(*, user: User, kinds: Iterable[str] = ()) -> Rows:
         query = _activity_queries[kinds] = CompiledQuery(
             f"activity {kinds}",
             WalletEvent,
-            lambda alias: (activity_shown_for_user(user=_OWNER, kinds=kinds), {"owner": _OWNER}),
+            lambda alias: (
+                counted(activity_shown_for_user(user=_OWNER, kinds=kinds)),
+                {"owner": _OWNER},
+            ),
         )
     return Rows(query, owner=user.pk)
 

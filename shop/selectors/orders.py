@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext
 
-from core.sql import CompiledQuery, Rows
+from core.sql import CompiledQuery, Rows, counted
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus, ShippingAddress
 from wallet import selectors as wallet_selectors
 
@@ -238,7 +238,7 @@ def _order_events_query(alias: str):
 _order_list = CompiledQuery(
     "shopper's orders",
     Order,
-    lambda alias: (order_list_for_user(user=_OWNER), {"owner": _OWNER}),
+    lambda alias: (counted(order_list_for_user(user=_OWNER)), {"owner": _OWNER}),
 )
 _shoppers_order = CompiledQuery("shopper's order", Order, _shoppers_order_query)
 _shoppers_order_lines = CompiledQuery(

@@ -98,10 +98,9 @@ def _owned_order(request: HttpRequest, number: str) -> Order:
 
 
 class OrderListView(LoginRequiredMixin, TemplateView):
-    """Your orders, ``ORDERS_PER_PAGE`` a page. The first page is read, and a longer
-    history counted, by SQL compiled once; a history that fits on the first page is not
-    counted (``page_head_first``). Later pages pick their ids first, so page 1000 costs
-    what page 2 does (``IdsFirstPaginator``)."""
+    """Your orders, ``ORDERS_PER_PAGE`` a page. The first page is read with the history's
+    count in one query, by SQL compiled once (``page_head_first``). Later pages pick their
+    ids first, so page 1000 costs what page 2 does (``IdsFirstPaginator``)."""
 
     template_name = "shop/order_list.html"
 

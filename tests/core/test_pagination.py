@@ -1,5 +1,5 @@
-"""page_head_first: the first page is read from the list's head, and a head that holds
-every row is its own count; any page is the page Django's Paginator gives.
+"""page_head_first: the first page is read from the list's head with the list's count, in
+one query; any page is the page Django's Paginator gives.
 PageFirstPaginator: a page and the list's count (core.sql.counted) in one query, landing
 where Django's lands."""
 
@@ -23,7 +23,7 @@ def _rows():
     return User.objects.order_by("id")
 
 
-_users = CompiledQuery("test users", User, lambda alias: (_rows(), {}))
+_users = CompiledQuery("test users", User, lambda alias: (counted(_rows()), {}))
 
 
 def _page(number, per_page, orphans=0, *, built=None):
@@ -50,11 +50,11 @@ def test_a_first_page_holding_every_row_costs_one_query_and_knows_its_count(
     assert built == []
 
 
-def test_a_longer_lists_first_page_is_read_and_counted_without_the_queryset(
+def test_a_longer_lists_first_page_is_read_and_counted_in_one_query_without_the_queryset(
     users, django_assert_num_queries
 ):
     built = []
-    with django_assert_num_queries(2):  # the page and one row past it, then the count
+    with django_assert_num_queries(1):  # the page, one row past it and the count
         page = _page("1", 3, built=built)
         assert page.paginator.num_pages == 3
     assert list(page) == users[:3]

@@ -29,8 +29,8 @@ ACTIVITY_PER_PAGE = 20
 
 class ActivityView(WalletOrSavedCardsMixin, TemplateView):
     """The wallet's events, ``ACTIVITY_PER_PAGE`` a page; the first page (nearly every
-    view) is read, and a longer list counted, by SQL compiled once per filter; a list that
-    fits on the first page is not counted (``page_head_first``)."""
+    view) is read with the list's count in one query, by SQL compiled once per filter
+    (``page_head_first``)."""
 
     template_name = "wallet/activity_list.html"
 
