@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -61,9 +62,13 @@ def run(base: str, data: dict, sessions: dict, seconds: int) -> dict:
             "WARNING",
         ]
         env = {**os.environ, "BENCH_SHOPPERS": str(shoppers_file)}
+        # The load generator shares the machine with the servers it loads: what it burns
+        # is reported next to the result.
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run(
             command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False
         )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(f"{prefix}_stats.csv") as fh:
             rows = list(csv.DictReader(fh))
         with open(f"{prefix}_failures.csv") as fh:
@@ -89,6 +94,9 @@ def run(base: str, data: dict, sessions: dict, seconds: int) -> dict:
             int(r["Failure Count"]) for r in rows if r["Type"] not in ("PURCHASE", "")
         ),
         "locust_exit": done.returncode,
+        "locust_cpu_s": round(
+            after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1
+        ),
     }
 
 

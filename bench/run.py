@@ -391,7 +391,12 @@ def markdown(results: dict) -> str:
             f"({http['floor_rps']:.0f} req/s around it; target ≥ 15%: "
             f"{'met' if http['share'] >= 0.15 else 'not met'}); {http['failures']} failed "
             f"purchases, purchase p50/p99 {http['purchase_p50_ms']:.0f}/"
-            f"{http['purchase_p99_ms']:.0f} ms."
+            f"{http['purchase_p99_ms']:.0f} ms"
+            + (
+                f"; locust itself used {http['locust_cpu_s']} CPU-seconds on the same cores."
+                if "locust_cpu_s" in http
+                else "."
+            )
         )
     g = results["growth"]
     out += ["", "## Growth (in-process medians)", ""]
