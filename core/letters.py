@@ -28,7 +28,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connections, router, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from core.models import Letter, LetterStatus
@@ -156,18 +156,9 @@ def letter_deliver(*, letter_id: int) -> LetterDelivery:
     Never raises for a mail server's failure.
     """
     now = timezone.now()
-    claimable = Q(status=LetterStatus.PENDING) | Q(
-        status=LetterStatus.SENDING,
-        claimed_at__lt=now - timedelta(seconds=LETTER_CLAIM_TIMEOUT_SECONDS),
-    )
-    claimed = (
-        Letter.objects.filter(claimable, pk=letter_id)
-        .filter(attempts__lt=settings.LETTER_MAX_ATTEMPTS)
-        .update(status=LetterStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if not claimed:
+    letter = _claim(letter_id, now)
+    if letter is None:
         return LetterDelivery("busy")
-    letter = Letter.objects.get(pk=letter_id)
     try:
         _message(letter).send(fail_silently=False)
     except Exception as exc:
@@ -181,6 +172,45 @@ def letter_deliver(*, letter_id: int) -> LetterDelivery:
     )
     logger.info("letter %s: sent (attempt %s)", letter.pk, letter.attempts)
     return LetterDelivery("sent")
+
+
+def _claim(letter_id: int, now: datetime) -> Letter | None:
+    """Claim the letter for this worker and read it, in one ``UPDATE ... RETURNING``
+    (PostgreSQL, and SQLite 3.35+): ``pending`` (or a claim older than
+    ``LETTER_CLAIM_TIMEOUT_SECONDS``) becomes ``sending``, claimed at ``now``, one attempt
+    more. None when it is not claimable: sent, failed, out of attempts, or held by a live
+    claim. Of two workers claiming one letter at once, the second's UPDATE waits for the
+    first's to commit and then matches nothing."""
+    meta = Letter._meta
+    alias = router.db_for_write(Letter)
+    quote = connections[alias].ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    # Only the model's own (quoted) names are spliced in; every value is a parameter,
+    # adapted by Django's raw query as the ORM would (datetimes on SQLite, say).
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET "  # noqa: S608
+        f"{column('status')} = %s, {column('claimed_at')} = %s, "
+        f"{column('attempts')} = {column('attempts')} + 1 "
+        f"WHERE {column('id')} = %s AND {column('attempts')} < %s AND ("
+        f"{column('status')} = %s OR ({column('status')} = %s AND {column('claimed_at')} < %s)) "
+        f"RETURNING {', '.join(quote(f.column) for f in meta.concrete_fields)}"
+    )
+    params = [
+        LetterStatus.SENDING.value,
+        now,
+        letter_id,
+        settings.LETTER_MAX_ATTEMPTS,
+        LetterStatus.PENDING.value,
+        LetterStatus.SENDING.value,
+        now - timedelta(seconds=LETTER_CLAIM_TIMEOUT_SECONDS),
+    ]
+    # Read to the end (one row at most), so the statement is finished and, outside a
+    # transaction, committed before the letter is sent.
+    claimed = list(Letter.objects.db_manager(alias).raw(sql, params))
+    return claimed[0] if claimed else None
 
 
 def _failed(letter: Letter, exc: Exception, *, claimed_at: datetime) -> LetterDelivery:
