@@ -142,11 +142,6 @@ class Order(models.Model):
         return self.status == OrderStatus.PENDING_PAYMENT
 
     @property
-    def can_be_cancelled_by_shopper(self) -> bool:
-        """Paid and not shipped yet: the shopper may cancel for a full refund."""
-        return self.status == OrderStatus.PAID
-
-    @property
     def can_be_cancelled(self) -> bool:
         """Not shipped and not closed: waiting orders are cancelled at once, paid ones go
         through refund_pending."""

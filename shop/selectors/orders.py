@@ -148,6 +148,16 @@ class OrderDetail:
         return next((p for p in self.payments if not p.is_bank_transfer and p.is_processing), None)
 
     @property
+    def can_be_cancelled_by_shopper(self) -> bool:
+        """The order page offers **Cancel order**: paid and not shipped yet (a full
+        refund), or waiting for payment (nothing is charged; the stock returns) with no
+        card payment the processor is still deciding, since cancelling would have to wait
+        for its answer."""
+        if self.order.status == OrderStatus.PAID:
+            return True
+        return self.order.status == OrderStatus.PENDING_PAYMENT and self.processing_payment is None
+
+    @property
     def pending_refunds(self) -> list[Refund]:
         return [r for r in self.refunds if r.is_pending]
 

@@ -420,11 +420,20 @@ def _payable(order: Order, idempotency_key: str = "") -> Order:
     order = Order.objects.select_related("paid_with", "user").get(pk=order.pk)
     if idempotency_key and order.paid_with and order.paid_with.idempotency_key == idempotency_key:
         return order
+    waiting = order.status == OrderStatus.PENDING_PAYMENT
     order = order_expire_if_due_fresh(order=order)
-    if order.status == OrderStatus.CANCELLED:
+    if order.status == OrderStatus.CANCELLED and waiting:  # expired just now
         raise OrderNotPayable(
             gettext(
                 "Order %(number)s was not paid in time and has been cancelled; its items "
+                "went back on sale."
+            )
+            % {"number": order.number}
+        )
+    if order.status == OrderStatus.CANCELLED:  # by the shopper, support or expiry before
+        raise OrderNotPayable(
+            gettext(
+                "Order %(number)s has been cancelled, so there is nothing to pay; its items "
                 "went back on sale."
             )
             % {"number": order.number}

@@ -81,7 +81,19 @@ def payment_error_response(request: HttpRequest, order: Order, error: Exception)
 
 def paid_response(request: HttpRequest, order: Order) -> HttpResponse:
     """The paid order's page, thanking the shopper, and saying so when the card they paid
-    with was saved in their wallet by this payment (Save card)."""
+    with was saved in their wallet by this payment (Save card). An order cancelled while
+    the payment went through (from another tab, by support, or as overdue) keeps none of
+    it (``order_settle_money`` gives it back): that is what the page says then."""
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
+        messages.warning(
+            request,
+            gettext(
+                "Order %(number)s was cancelled, so your payment of %(money)s is being given "
+                "back; depending on your bank it can take a few days to appear."
+            )
+            % {"number": order.number, "money": format_money(order.total, order.currency)},
+        )
+        return redirect(order)
     messages.success(
         request, gettext("Thank you! Order %(number)s is paid.") % {"number": order.number}
     )
@@ -332,47 +344,63 @@ class OrderAuthenticateView(LoginRequiredMixin, View):
 
 
 class OrderCancelView(LoginRequiredMixin, View):
-    """Cancel a paid order that has not shipped: a confirmation page, then a full refund.
-    A second POST while the refund is pending sends the same refund again (never twice)."""
+    """Cancel an order that has not shipped: a confirmation page, then the cancel. A paid
+    order is refunded in full (a second POST while the refund is pending sends the same
+    refund again, never twice); an order waiting for payment is cancelled with nothing
+    charged, its bank transfer called off and its stock back on sale."""
 
     template_name = "shop/order_cancel.html"
 
-    def _cancellable(self, request: HttpRequest, number: str, *, retry_ok: bool = False):
-        order = _owned_order(request, number)
-        if order.can_be_cancelled_by_shopper or (
-            retry_ok and order.status == OrderStatus.REFUND_PENDING
-        ):
-            return order, None
+    def _refused(self, request: HttpRequest, order: Order) -> HttpResponse:
         messages.info(
             request,
             gettext("Order %(number)s can no longer be cancelled here.") % {"number": order.number},
         )
-        return order, redirect(order)
+        return redirect(order)
+
+    def _still_processing(self, request: HttpRequest, order: Order) -> HttpResponse:
+        messages.error(
+            request,
+            gettext(
+                "Your payment for order %(number)s is still being processed, so the order "
+                "can't be cancelled yet. Please try again in a few minutes."
+            )
+            % {"number": order.number},
+        )
+        return redirect(order)
 
     def get(self, request: HttpRequest, number: str) -> HttpResponse:
-        order, refused = self._cancellable(request, number)
-        if refused:
-            return refused
+        order = _owned_order(request, number)
         detail = selectors.order_get_detail(order_id=order.pk)
+        if detail.processing_payment is not None:
+            return self._still_processing(request, order)
+        if not detail.can_be_cancelled_by_shopper:
+            return self._refused(request, order)
         return render(request, self.template_name, {"order": detail.order, "detail": detail})
 
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
-        order, refused = self._cancellable(request, number, retry_ok=True)
-        if refused:
-            return refused
+        order = _owned_order(request, number)
+        if not (order.can_be_cancelled or order.status == OrderStatus.REFUND_PENDING):
+            return self._refused(request, order)
         try:
             order = services.order_cancel(
                 order=order, by=request.user, reason="Cancelled by the shopper."
             )
         except IllegalOrderTransition:
-            messages.info(
+            return self._refused(request, order)
+        except GatewayUnavailable:
+            # Waiting for payment, with a card payment whose fate the processor can't tell
+            # yet: nothing changed.
+            return self._still_processing(request, order)
+        detail = selectors.order_get_detail(order_id=order.pk)
+        paid = detail.paid_payment
+        if paid is None and order.status == OrderStatus.CANCELLED:
+            messages.success(
                 request,
-                gettext("Order %(number)s can no longer be cancelled here.")
+                gettext("Order %(number)s is cancelled. Nothing was charged.")
                 % {"number": order.number},
             )
             return redirect(order)
-        detail = selectors.order_get_detail(order_id=order.pk)
-        paid = detail.paid_payment
         money = format_money(paid.amount if paid else order.total, order.currency)
         values = {"number": order.number, "money": money}
         if paid:

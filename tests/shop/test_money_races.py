@@ -8,6 +8,7 @@ may be in it at any moment, and exactly one may stay captured.
 
 import re
 import threading
+import time
 from decimal import Decimal
 from io import StringIO
 
@@ -16,6 +17,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from core.money import to_minor
 from shop.models import Order, OrderStatus
 from tests.factories import CardFactory, ProductFactory, UserFactory, order_placed
 from tests.wallet.conftest import run_concurrently
@@ -175,4 +177,51 @@ def test_cancel_twice_across_an_outage_refunds_once(requires_postgres, settings)
     assert [error for _result, error in outcomes] == [None, None]
     assert SimulatedRefund.objects.count() == 1
     assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+    audit_is_clean()
+
+
+@pytest.mark.parametrize("cancel_after", [0.0, 0.15])
+def test_cancelling_an_order_while_another_tab_pays_for_it_leaves_the_bank_and_the_order_agreeing(
+    requires_postgres, cancel_after
+):
+    """One tab pays (the processor takes 300 ms), another presses Cancel order at once or
+    while the charge is out. Whichever wins, the order ends paid with its money kept and
+    the cancel told to wait, or cancelled with every cent back; never cancelled and
+    charged."""
+    user = UserFactory()
+    card = CardFactory(owner=user)
+    order = order_placed(user=user, product=ProductFactory(price=Decimal("27.50"), stock=3))
+    payer, canceller = tab(user), tab(user)
+    form = pay_form(payer, order, method=f"card-{card.pk}")
+    canceller.get(reverse("shop:order-cancel", args=[order.number]))
+
+    def cancel():
+        time.sleep(cancel_after)
+        return canceller.post(reverse("shop:order-cancel", args=[order.number]), follow=True)
+
+    outcomes = run_concurrently(
+        lambda: payer.post(reverse("shop:order-pay", args=[order.number]), form, follow=True),
+        cancel,
+    )
+
+    assert [error for _response, error in outcomes] == [None, None]
+    assert [response.status_code for response, _error in outcomes] == [200, 200]
+    order.refresh_from_db()
+    captured = SimulatedCharge.objects.filter(reference=order.number, captured=True)
+    assert captured.count() <= 1
+    refunded = SimulatedRefund.objects.filter(charge__reference=order.number)
+    kept = sum(c.amount_minor for c in captured) - sum(r.amount_minor for r in refunded)
+    pay_told, cancel_told = ([str(m) for m in r.context["messages"]] for r, _e in outcomes)
+    if order.status == OrderStatus.PAID:
+        assert kept == to_minor(order.total, order.currency)
+        assert pay_told == [f"Thank you! Order {order.number} is paid."]
+        assert "still being processed" in cancel_told[0]
+    else:
+        assert order.status == OrderStatus.CANCELLED
+        assert kept == 0
+        if cancel_told[0] == f"Order {order.number} is cancelled. Nothing was charged.":
+            # Cancelled first: the paying tab is not thanked for money the order can't keep.
+            assert not any("is paid" in message for message in pay_told), pay_told
+        else:  # paid first (the paying tab thanked), then cancelled with a refund
+            assert cancel_told[0].startswith(f"Order {order.number} is cancelled. We have refunded")
     audit_is_clean()

@@ -11,8 +11,14 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from shop.exceptions import IllegalOrderTransition
 from shop.models import Order, OrderStatus, Product
-from shop.services import order_mark_shipped, order_pay, order_pay_with_saved_card
+from shop.services import (
+    order_mark_bank_transfer_received,
+    order_mark_shipped,
+    order_pay,
+    order_pay_with_saved_card,
+)
 from tests.factories import (
     CardFactory,
     OrderFactory,
@@ -21,6 +27,7 @@ from tests.factories import (
     card_data,
     order_placed,
 )
+from wallet.exceptions import PaymentDeclined
 from wallet.gateways.models import SimulatedCharge
 from wallet.models import Card, Payment, PaymentStatus
 
@@ -414,6 +421,135 @@ def test_cancel_order_asks_first_then_refunds_and_returns_stock(
     assert len(mailoutbox) == 1 and "cancelled" in mailoutbox[0].subject
     page = user_client.get(order.get_absolute_url()).content.decode()
     assert "Refund" in page and "+$23.50" in page
+
+
+def _audit_money_is_clean() -> None:
+    out = StringIO()
+    call_command("audit_money", stdout=out)
+    assert "0 mismatches, 0 in flight" in out.getvalue()
+
+
+def test_an_order_waiting_for_payment_is_cancelled_by_the_shopper_with_nothing_charged(
+    user_client, user, mug, mailoutbox
+):
+    order = order_placed(user=user, product=mug)
+    assert Product.objects.get(pk=mug.pk).stock == 4
+    detail = user_client.get(order.get_absolute_url()).content.decode()
+    assert "Cancel order" in detail
+    assert "You can cancel it while it waits for payment; nothing has been charged." in detail
+
+    confirm = user_client.get(reverse("shop:order-cancel", args=[order.number]))
+    assert confirm.status_code == 200
+    assert "Nothing has been charged, and its items go back on sale." in confirm.content.decode()
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+
+    response = user_client.post(reverse("shop:order-cancel", args=[order.number]), follow=True)
+
+    assert _messages(response) == [f"Order {order.number} is cancelled. Nothing was charged."]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert Product.objects.get(pk=mug.pk).stock == 5
+    assert not Payment.objects.filter(reference=order.number).exists()
+    assert not SimulatedCharge.objects.filter(reference=order.number).exists()
+    page = response.content.decode()
+    assert "Cancelled by the shopper." in page and "Cancel order" not in page
+    assert mailoutbox == []
+    # Cancelling again is refused, and changes nothing.
+    again = user_client.post(reverse("shop:order-cancel", args=[order.number]), follow=True)
+    assert _messages(again) == [f"Order {order.number} can no longer be cancelled here."]
+    assert Product.objects.get(pk=mug.pk).stock == 5
+    _audit_money_is_clean()
+
+
+def test_cancelling_an_order_waiting_for_a_bank_transfer_calls_the_transfer_off(
+    user_client, user, mug, support_user
+):
+    order = order_pay(
+        order=order_placed(user=user, product=mug), method="bank_transfer", idempotency_key="t"
+    )
+    confirm = user_client.get(reverse("shop:order-cancel", args=[order.number])).content.decode()
+    assert f"Please don't send the bank transfer of <strong>${order.total}</strong>" in confirm
+
+    response = user_client.post(reverse("shop:order-cancel", args=[order.number]), follow=True)
+
+    assert _messages(response) == [f"Order {order.number} is cancelled. Nothing was charged."]
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+    transfer = Payment.objects.get(reference=order.number)
+    assert transfer.status == PaymentStatus.CANCELED
+    assert Product.objects.get(pk=mug.pk).stock == 5
+    # Support can no longer mark it received.
+    with pytest.raises(IllegalOrderTransition):
+        order_mark_bank_transfer_received(order=order, by=support_user)
+    _audit_money_is_clean()
+
+
+def test_an_order_whose_card_was_declined_can_be_cancelled(user_client, user, mug):
+    order = order_placed(user=user, product=mug)
+    with pytest.raises(PaymentDeclined):
+        order_pay(
+            order=order,
+            method="new_card",
+            card_data=card_data("4000 0000 0000 9995"),
+            idempotency_key="declined",
+            human_verified=True,
+        )
+
+    response = user_client.post(reverse("shop:order-cancel", args=[order.number]), follow=True)
+
+    assert _messages(response) == [f"Order {order.number} is cancelled. Nothing was charged."]
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+    assert [p.status for p in Payment.objects.filter(reference=order.number)] == [
+        PaymentStatus.FAILED
+    ]
+    assert not SimulatedCharge.objects.filter(reference=order.number, captured=True).exists()
+    _audit_money_is_clean()
+
+
+def test_an_order_is_not_cancelled_while_the_processor_has_not_answered_for_its_payment(
+    user_client, user, mug, settings
+):
+    """A card payment the processor has not answered for: the order page offers no Cancel,
+    and a stale cancel page changes nothing until the processor can say what became of it
+    (here: it never got it, which is final once the settle window has passed); then the
+    payment fails and the order is cancelled."""
+    order = order_placed(user=user, product=mug)
+    Payment.objects.create(
+        user=user,
+        reference=order.number,
+        method=Payment.Method.CARD,
+        card_brand="visa",
+        card_last4="4242",
+        amount=order.total,
+        currency=order.currency,
+        idempotency_key="open",
+        status=PaymentStatus.PROCESSING,
+    )
+    url = reverse("shop:order-cancel", args=[order.number])
+    assert "Cancel order" not in user_client.get(order.get_absolute_url()).content.decode()
+    still = f"Your payment for order {order.number} is still being processed"
+    assert _messages(user_client.get(url, follow=True))[0].startswith(still)
+
+    settings.SIMULATED_GATEWAY_FAULT = "unreachable"
+    response = user_client.post(url, follow=True)
+    assert response.status_code == 200
+    assert _messages(response)[0].startswith(still)
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+    assert Product.objects.get(pk=mug.pk).stock == 4
+
+    # Reachable again, but the processor may still be about to take it: still refused.
+    settings.SIMULATED_GATEWAY_FAULT = ""
+    assert _messages(user_client.post(url, follow=True))[0].startswith(still)
+
+    # Past the settle window, "never got it" is final: the payment failed, the order is
+    # cancelled.
+    later = timezone.now() + timedelta(seconds=settings.PAYMENT_SETTLE_WINDOW_SECONDS + 1)
+    with time_machine.travel(later):
+        response = user_client.post(url, follow=True)
+    assert _messages(response) == [f"Order {order.number} is cancelled. Nothing was charged."]
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+    assert Payment.objects.get(reference=order.number).status == PaymentStatus.FAILED
+    assert Product.objects.get(pk=mug.pk).stock == 5
+    _audit_money_is_clean()
 
 
 def test_a_shipped_order_cannot_be_cancelled_by_the_shopper(user_client, user, mug):
