@@ -422,8 +422,16 @@ def _payable(order: Order, idempotency_key: str = "") -> Order:
         return order
     waiting = order.status == OrderStatus.PENDING_PAYMENT
     order = order_expire_if_due_fresh(order=order)
-    if order.status == OrderStatus.CANCELLED and waiting:  # expired just now
-        raise OrderNotPayable(
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise _not_payable(order, expired_now=waiting)
+    return order
+
+
+def _not_payable(order: Order, *, expired_now: bool = False) -> OrderNotPayable:
+    """Why ``order``, no longer waiting for payment, can't be paid (``expired_now``: it was
+    waiting until its deadline passed just now)."""
+    if order.status == OrderStatus.CANCELLED and expired_now:
+        return OrderNotPayable(
             gettext(
                 "Order %(number)s was not paid in time and has been cancelled; its items "
                 "went back on sale."
@@ -431,18 +439,39 @@ def _payable(order: Order, idempotency_key: str = "") -> Order:
             % {"number": order.number}
         )
     if order.status == OrderStatus.CANCELLED:  # by the shopper, support or expiry before
-        raise OrderNotPayable(
+        return OrderNotPayable(
             gettext(
                 "Order %(number)s has been cancelled, so there is nothing to pay; its items "
                 "went back on sale."
             )
             % {"number": order.number}
         )
-    if order.status != OrderStatus.PENDING_PAYMENT:
-        raise OrderNotPayable(
-            gettext("Order %(number)s is already paid.") % {"number": order.number}
-        )
-    return order
+    return OrderNotPayable(gettext("Order %(number)s is already paid.") % {"number": order.number})
+
+
+def _lock_waiting(order: Order) -> None:
+    """Inside the caller's transaction: lock the order's row and raise ``OrderNotPayable``
+    unless it is still waiting for payment.
+
+    A payment for a waiting order is checked this way once it is recorded and before it
+    goes anywhere (a card charge's ``before_send``; a bank transfer in the transaction that
+    starts it), and ``order_cancel`` looks for an open payment under the same lock before
+    it cancels a waiting order. So of a payment and a cancel racing (two tabs), the later
+    sees the earlier: the cancel is told to wait for the payment, or the payment is called
+    off before the processor hears of it."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != OrderStatus.PENDING_PAYMENT:
+        raise _not_payable(locked)
+
+
+def _still_waiting(order: Order) -> Callable[[Payment], None]:
+    """A charge's ``before_send`` for ``order`` (``_lock_waiting``)."""
+
+    def check(_payment: Payment) -> None:
+        with transaction.atomic():
+            _lock_waiting(order)
+
+    return check
 
 
 def _already_paid(order: Order, exc: PaymentAlreadySucceeded) -> OrderNotPayable:
@@ -522,6 +551,7 @@ def _charge_order(
             reference=order.number,
             idempotency_key=idempotency_key,
             description=_description(order),
+            before_send=_still_waiting(order),
             **how,
         )
     except PaymentAlreadySucceeded as exc:
@@ -575,14 +605,16 @@ def order_pay(
             human_verified=human_verified,
         )
     if method == "bank_transfer":
-        payment = wallet_services.payment_start_bank_transfer(
-            user=order.user,
-            amount=order.total,
-            currency=order.currency,
-            reference=order.number,
-            idempotency_key=f"{order.number}:bank-transfer",
-            description=_description(order),
-        )
+        with transaction.atomic():
+            _lock_waiting(order)
+            payment = wallet_services.payment_start_bank_transfer(
+                user=order.user,
+                amount=order.total,
+                currency=order.currency,
+                reference=order.number,
+                idempotency_key=f"{order.number}:bank-transfer",
+                description=_description(order),
+            )
         if payment.is_succeeded:
             return order_apply_payment(order=order, payment=payment)
         return order

@@ -530,6 +530,15 @@ def order_cancel(
     if order.status == OrderStatus.PENDING_PAYMENT and _call_off_open_payment(order) is None:
         try:
             with transaction.atomic():
+                # Under the order's lock, which a payment takes to check the order still
+                # waits before it goes anywhere (shop.services.checkout._lock_waiting): a
+                # card payment opened since the call-off above is waited for, a transfer
+                # started since is called off too.
+                list(Order.objects.select_for_update().filter(pk=order.pk).values_list("pk"))
+                opened = wallet_selectors.payment_open_for_reference(reference=order.number)
+                if opened is not None:
+                    raise GatewayUnavailable(payment=opened)
+                _call_off_waiting_transfers(order)
                 order_set_status(order=order, status=OrderStatus.CANCELLED, by=by, reason=shown)
                 order_audit(
                     order=order,

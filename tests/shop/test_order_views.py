@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from shop.exceptions import IllegalOrderTransition
 from shop.models import Order, OrderStatus, Product
+from shop.services import checkout as checkout_services
 from shop.services import (
+    order_cancel,
     order_mark_bank_transfer_received,
     order_mark_shipped,
     order_pay,
@@ -549,6 +551,49 @@ def test_an_order_is_not_cancelled_while_the_processor_has_not_answered_for_its_
     assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
     assert Payment.objects.get(reference=order.number).status == PaymentStatus.FAILED
     assert Product.objects.get(pk=mug.pk).stock == 5
+    _audit_money_is_clean()
+
+
+@pytest.mark.parametrize(
+    "way", ["saved card", "new card", "bank transfer"], ids=["saved", "new", "transfer"]
+)
+def test_a_payment_that_loses_the_race_to_a_cancel_never_reaches_the_processor(
+    user_client, user, mug, monkeypatch, way
+):
+    """The other tab's Cancel order lands after this Pay found the order waiting and before
+    its payment went anywhere: the payment is called off, the processor never hears of it,
+    and Pay says why."""
+    card = CardFactory(owner=user)
+    order = order_placed(user=user, product=mug)
+    form = {
+        "saved card": {"method": f"card-{card.pk}"},
+        "new card": _new_card(),
+        "bank transfer": {"method": "bank_transfer"},
+    }[way]
+    token = _pay_token(user_client, order)
+    real = checkout_services._payable
+
+    def payable_then_cancelled_in_another_tab(order, idempotency_key=""):
+        fresh = real(order, idempotency_key)
+        order_cancel(order=fresh, by=user, reason="Cancelled by the shopper.")
+        return fresh
+
+    monkeypatch.setattr(checkout_services, "_payable", payable_then_cancelled_in_another_tab)
+    response = user_client.post(
+        reverse("shop:order-pay", args=[order.number]), {"token": token, **form}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert _messages(response) == [
+        f"Order {order.number} has been cancelled, so there is nothing to pay; its items went "
+        "back on sale."
+    ]
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+    assert Product.objects.get(pk=mug.pk).stock == 5  # back once
+    assert not SimulatedCharge.objects.filter(reference=order.number).exists()
+    assert not Payment.objects.filter(
+        reference=order.number, status__in=[PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED]
+    ).exists()
     _audit_money_is_clean()
 
 

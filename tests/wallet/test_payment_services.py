@@ -237,6 +237,40 @@ def test_same_key_returns_the_same_payment_and_charges_once(user):
     assert WalletEvent.objects.filter(kind="payment").count() == 1
 
 
+@pytest.mark.parametrize("new_card", [False, True], ids=["saved", "new"])
+def test_a_charge_its_caller_calls_off_before_sending_never_reaches_the_processor(user, new_card):
+    class OrderGone(Exception):
+        pass
+
+    checked = []
+
+    def before_send(payment):
+        checked.append(payment.status)
+        raise OrderGone("the order was cancelled meanwhile")
+
+    with pytest.raises(OrderGone):
+        if new_card:
+            pay_new(user, "4242 4242 4242 4242", key="k", before_send=before_send)
+        else:
+            pay_saved(user, CardFactory(owner=user), key="k", before_send=before_send)
+
+    assert checked == ["processing"]  # recorded (committed) before the caller was asked
+    assert Payment.objects.get().status == "canceled"
+    assert not SimulatedCharge.objects.exists()
+    assert not WalletEvent.objects.filter(kind="payment").exists()
+
+
+def test_a_replay_is_not_called_off_by_before_send(user):
+    """``before_send`` speaks for the attempt its call opens: a replay of the key (a double
+    submit) goes the first attempt's way without asking, as that one may have reached the
+    processor already."""
+    card = CardFactory(owner=user)
+    first = pay_saved(user, card, key="k")
+    again = pay_saved(user, card, key="k", before_send=lambda payment: 1 / 0)
+    assert again.pk == first.pk and again.status == "succeeded"
+    assert SimulatedCharge.objects.count() == 1
+
+
 def test_same_key_with_another_amount_is_rejected_and_charges_nothing(user):
     card = CardFactory(owner=user)
     pay_saved(user, card, key="k")

@@ -284,11 +284,29 @@ def _payment_charge(
     )
 
 
-def _payment_resume(payment: Payment, *, created: bool, send: Callable[[], Payment]) -> Payment:
+def _payment_resume(
+    payment: Payment,
+    *,
+    created: bool,
+    send: Callable[[], Payment],
+    before_send: Callable[[Payment], None] | None = None,
+) -> Payment:
     """After step 1: a payment no longer ``processing`` replays its outcome; an open one is
-    sent (again: a retry is stamped as sent now, so the settle window counts from here)."""
+    sent (again: a retry is stamped as sent now, so the settle window counts from here).
+
+    ``before_send(payment)`` runs for a payment this call opened (``created``), after its
+    row is committed and before the processor hears of it: whatever it raises calls the
+    payment off (canceled: nothing was sent, so nothing can have been charged) and
+    propagates."""
     if payment.status != PaymentStatus.PROCESSING:
         return _payment_outcome(payment)
+    if created and before_send is not None:
+        try:
+            before_send(payment)
+        except Exception:
+            logger.info("%s: called off before it was sent", ledger_label(payment))
+            payment_settle(payment=payment, status=PaymentStatus.CANCELED)
+            raise
     if not created:
         payment.updated_at = timezone.now()
         Payment.objects.filter(pk=payment.pk).update(updated_at=payment.updated_at)
@@ -385,9 +403,13 @@ def payment_charge_card(
     reference: str,
     idempotency_key: str,
     description: str = "",
+    before_send: Callable[[Payment], None] | None = None,
 ) -> Payment:
     """Charge a saved card. Returns the succeeded ``Payment``; otherwise raises a
     ``PaymentError`` carrying the saved row (see the module docstring).
+
+    ``before_send(payment)``: the caller's last word once the attempt is recorded and
+    before it is sent (see ``_payment_resume``): what it raises calls the attempt off.
 
     Idempotent by ``idempotency_key``: a retry or concurrent double submit returns the
     same payment and charges once; the same key with other parameters raises
@@ -429,6 +451,7 @@ def payment_charge_card(
         send=lambda: _payment_charge(
             payment, source=payment.card.gateway_token, first_send=created
         ),
+        before_send=before_send,
     )
 
 
@@ -482,6 +505,7 @@ def payment_charge_new_card(
     save_card: bool = False,
     payment_address: Mapping[str, str] | PostalAddress | None = None,
     human_verified: bool = False,
+    before_send: Callable[[Payment], None] | None = None,
 ) -> Payment:
     """Charge a card typed in for this payment. Returns the succeeded ``Payment``;
     otherwise raises a ``PaymentError`` carrying the saved row (see the module docstring).
@@ -501,7 +525,7 @@ def payment_charge_new_card(
     Raises before recording anything: ``ValidationError`` (card fields, address),
     ``CardLimitReached``/``CardBlocked`` (with ``save_card``), ``ValueError`` for a bad
     amount, ``PaymentInProgress``/``PaymentAlreadySucceeded`` like
-    ``payment_charge_card``.
+    ``payment_charge_card``; ``before_send`` as there.
     """
     card_data = clean_card_data(card_data)
     request = clean_payment_request(amount, currency, reference, idempotency_key, description)
@@ -529,7 +553,7 @@ def payment_charge_new_card(
         return _payment_charge(payment, source=source, first_send=created)
 
     try:
-        return _payment_resume(payment, created=created, send=send)
+        return _payment_resume(payment, created=created, send=send, before_send=before_send)
     except PaymentDeclined as declined:
         if created:
             card_attempt_declined(user=user, kind="pay", code=declined.code)
