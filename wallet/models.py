@@ -349,6 +349,11 @@ class Payment(LedgerEntry, models.Model):
         return self.status == PaymentStatus.SUCCEEDED
 
     @property
+    def is_failed(self) -> bool:
+        """Declined, or refused by the processor: nothing was taken."""
+        return self.status == PaymentStatus.FAILED
+
+    @property
     def is_processing(self) -> bool:
         """Sent to the processor, no answer yet (for a bank transfer: money not arrived)."""
         return self.status == PaymentStatus.PROCESSING

@@ -147,9 +147,14 @@ class OrderDetailView(LoginRequiredMixin, TemplateView):
 class OrderPayView(LoginRequiredMixin, View):
     template_name = "shop/order_pay.html"
 
-    def _forms(self, request: HttpRequest, data=None):
+    def _forms(self, request: HttpRequest, data=None, detail=None):
         cards = selectors.card_choices_for_user(user=request.user)
-        usable = [c for c in cards if not c.is_expired]
+        # A card declined for this order is not preselected again (``detail``: the order
+        # as the page shows it, with its payments).
+        declined = {
+            p.card_id for p in (detail.payments if detail else ()) if p.card_id and p.is_failed
+        }
+        first = next((c for c in cards if not c.is_expired and c.card.pk not in declined), None)
         # Reached through "Other payment methods": the saved cards were passed over there,
         # so none is preselected here.
         other = request.GET.get("way") == OTHER_WAY
@@ -158,7 +163,7 @@ class OrderPayView(LoginRequiredMixin, View):
             cards=cards,
             initial={
                 "token": new_token(),
-                "method": usable[0].value if usable and not other else NEW_CARD,
+                "method": first.value if first and not other else NEW_CARD,
             },
         )
         wants_new_card = data is not None and data.get("method") == NEW_CARD
@@ -227,7 +232,7 @@ class OrderPayView(LoginRequiredMixin, View):
                 "shop/order_processing.html",
                 {"order": detail.order, "detail": detail, "payment": detail.processing_payment},
             )
-        return self._render(request, order, *self._forms(request), detail=detail)
+        return self._render(request, order, *self._forms(request, detail=detail), detail=detail)
 
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
         order = _owned_order(request, number)

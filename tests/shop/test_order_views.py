@@ -173,6 +173,33 @@ def test_a_card_that_links_fine_but_declines_every_charge_on_the_payment_page(
     assert Product.objects.get(pk=mug.pk).stock == 4
 
 
+def _preselected_way(page) -> str:
+    return re.search(r'name="method"[^>]*value="([^"]+)"[^>]*checked', page.content.decode())[1]
+
+
+def test_after_a_decline_the_payment_page_preselects_another_way(user_client, user, order):
+    declining = CardFactory(owner=user, number="4000000000000341")
+    other = CardFactory(owner=user)
+    page = user_client.get(reverse("shop:order-pay", args=[order.number]))
+    assert _preselected_way(page) == f"card-{declining.pk}"  # the first card, as listed
+
+    response = _pay(user_client, order, method=f"card-{declining.pk}")
+    page = user_client.get(response.url)
+
+    assert "Your card was declined. Please use another card or way of paying." in _messages(page)
+    assert _preselected_way(page) == f"card-{other.pk}"
+
+
+def test_when_every_saved_card_was_declined_a_new_card_is_preselected(user_client, user, order):
+    declining = CardFactory(owner=user, number="4000000000000341")
+
+    response = _pay(user_client, order, method=f"card-{declining.pk}")
+    page = user_client.get(response.url)
+
+    assert _preselected_way(page) == "new"
+    assert f'value="card-{declining.pk}"' in page.content.decode()  # still offered
+
+
 def test_card_form_errors_are_shown_without_echoing_number_or_cvc(user_client, order):
     response = _pay(user_client, order, **_new_card("4242 4242 4242 4241", cvc="999"))
     assert response.status_code == 200
