@@ -5,6 +5,8 @@ seller groups and the Way of payment block are photographed to be looked at."""
 
 import time
 
+from django.utils import timezone
+
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.shopper_pages import walk_shopper_pages
 from tests.browser.test_accessibility import axe_serious
@@ -100,3 +102,31 @@ def test_every_shopper_page_fits_a_phone(browser, live_server, settings):
     print(f"{len(visited)} pages at {PHONE} px in {time.monotonic() - started:.1f}s")
     assert len(visited) >= 50
     assert not problems, f"{len(problems)} problems at {PHONE} px:\n" + "\n".join(problems)
+
+
+def test_a_place_name_longer_than_the_line_breaks_inside_the_order_page(browser, live_server):
+    """An address with one word wider than a phone (a real Welsh place name) wraps inside
+    its choice box on the order page; the page does not scroll sideways."""
+    from tests.browser.shopper_pages import seed_shopper, signed_in_page
+    from tests.factories import AddressFactory, CartFactory, CartLineFactory, ProductFactory
+
+    shopper = seed_shopper("gwen@example.com", "Gwen Pritchard", wallet=False)
+    AddressFactory(
+        user=shopper,
+        full_name="Gwen Pritchard",
+        line1="1 Station Road",
+        city="Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch",
+        region="",
+        postal_code="LL61 5UJ",
+        country="GB",
+        last_used_at=timezone.now(),
+    )
+    product = ProductFactory()
+    CartLineFactory(cart=CartFactory(user=shopper), product=product)
+    page = signed_in_page(browser, live_server, PHONE, shopper)
+    try:
+        page.goto(f"/checkout/{product.seller.slug}/")
+        assert page.get_by_text("Llanfairpwllgwyngyll", exact=False).is_visible()
+        assert page.evaluate(SIDEWAYS_JS) is None
+    finally:
+        page.context.close()
