@@ -206,6 +206,7 @@ def test_card_form_errors_are_shown_without_echoing_number_or_cvc(user_client, o
     content = response.content.decode()
     assert response.context["card_form"].errors["number"]
     assert "4242 4242 4242 4241" not in content and 'value="999"' not in content
+    assert "we never show a card number or CVC again: please type them again." in content
     assert Payment.objects.count() == 0
 
 

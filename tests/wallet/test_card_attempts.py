@@ -157,6 +157,30 @@ def test_after_three_declines_the_next_card_needs_the_captcha(processor_calls):
     assert Card.objects.filter(owner=user).count() == 1
 
 
+def test_on_the_payment_page_save_card_stays_right_under_the_card_and_the_captcha_follows(
+    processor_calls,
+):
+    """DESIGN: the Save card tick box sits right under the card data, the CAPTCHA too
+    notwithstanding; and a card typed again after an error is asked for again, saying why."""
+    client, user = shopper_client()
+    order = order_placed(user=user, product=ProductFactory(price=Decimal("12.00"), stock=5))
+    for _ in range(3):
+        client.post(reverse("shop:order-pay", args=[order.number]), _pay_page_form(client, order))
+
+    page = client.get(reverse("shop:order-pay", args=[order.number])).content.decode()
+
+    cvc, save, captcha = (
+        page.index(mark)
+        for mark in ('name="cvc"', 'name="save_card"', 'data-testid="card-captcha"')
+    )
+    assert cvc < save < captcha
+    assert 'data-testid="card-retype-note"' not in page
+    again = client.post(
+        reverse("shop:order-pay", args=[order.number]), _pay_page_form(client, order)
+    )
+    assert 'data-testid="card-retype-note"' in again.content.decode()
+
+
 def test_at_most_three_new_cards_a_day_and_removing_and_adding_again_counts(processor_calls):
     client, user = shopper_client()
     first, second, third, fourth = numbers(4)
