@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.views import View
 
@@ -246,23 +248,48 @@ class BuyNowView(OrderPageView):
     def page_context(self) -> dict:
         return {"buy_now": {"product": self.product, "quantity": self.quantity}}
 
+    def handle_no_permission(self) -> HttpResponse:
+        """Buy now before logging in: the login page, and after it the order page for the
+        quantity asked for (``?quantity=``, read by ``get``)."""
+        if self.request.user.is_authenticated:
+            return super().handle_no_permission()
+        messages.info(
+            self.request,
+            gettext("Log in to order %(product)s; the order page follows.")
+            % {"product": self.product.title},
+        )
+        path = self.request.path
+        form = QuantityForm(self.request.POST)
+        if self.request.method == "POST" and form.is_valid():
+            path = f"{path}?{urlencode({'quantity': form.cleaned_data['quantity']})}"
+        return redirect_to_login(path, self.get_login_url(), self.get_redirect_field_name())
+
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
-        # A refreshed or bookmarked page: the product page is where Buy now starts.
-        return redirect(self.product)
+        # Back from logging in (?quantity=): the order page for that quantity. Without one
+        # (a refreshed or bookmarked page), the product page is where Buy now starts.
+        if "quantity" not in request.GET:
+            return redirect(self.product)
+        return self._order_page(QuantityForm(request.GET))
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
         form = QuantityForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, form.first_error())
-            return redirect(self.product)
-        self.quantity = form.cleaned_data["quantity"]
-        if "token" in request.POST:
+        if form.is_valid() and "token" in request.POST:
+            self.quantity = form.cleaned_data["quantity"]
             # Accept and pay: the service checks stock again, under its locks, and a
             # resubmitted page finds the order it already placed.
             return self.accept_and_pay()
+        return self._order_page(form)
+
+    def _order_page(self, form: QuantityForm) -> HttpResponse:
+        """The order page for the quantity ``form`` holds, or back to the product page
+        saying why not (a bad quantity; sold out, delisted or more than the stock)."""
+        if not form.is_valid():
+            messages.error(self.request, form.first_error())
+            return redirect(self.product)
+        self.quantity = form.cleaned_data["quantity"]
         problems = self.group().problems
-        if problems:  # sold out, delisted, or more than the stock: said on the product page
-            messages.error(request, problems[0])
+        if problems:
+            messages.error(self.request, problems[0])
             return redirect(self.product)
         return self.show()
 

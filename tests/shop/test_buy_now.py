@@ -10,7 +10,13 @@ from django.urls import reverse
 
 from shop.models import CartLine, Order, OrderStatus, Product
 from shop.services import cart_add_item, cart_get_or_create_for_user
-from tests.factories import AddressFactory, CardFactory, ProductFactory, SellerFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AddressFactory,
+    CardFactory,
+    ProductFactory,
+    SellerFactory,
+)
 from tests.shop.conftest import messages_of
 from wallet.gateways.models import SimulatedCharge
 
@@ -171,3 +177,41 @@ def test_buy_now_needs_an_account_and_a_get_goes_back_to_the_product(client, sho
     assert anonymous.status_code == 302 and reverse("accounts:login") in anonymous.url
     client.force_login(shopper)
     assert client.get(buy_url(lamp)).url == lamp.get_absolute_url()
+
+
+def test_buy_now_before_logging_in_leads_to_the_order_page_for_the_same_quantity(
+    client, shopper, lamp
+):
+    anonymous = client.post(buy_url(lamp), {"quantity": 2}, follow=True)
+    assert anonymous.request["PATH_INFO"] == reverse("accounts:login")
+    assert "Log in to order Oak Lamp; the order page follows." in messages_of(anonymous)
+    login = client.post(
+        anonymous.request["PATH_INFO"] + "?" + anonymous.request["QUERY_STRING"],
+        {"username": shopper.email, "password": DEFAULT_PASSWORD},
+    )
+    assert login.status_code == 302
+    assert login.url == f"{buy_url(lamp)}?quantity=2"
+
+    page = client.get(login.url)
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="quantity" value="2"' in html and "$80.00" in html
+    # Nothing can be added on this page, so it offers no "Add ... more for free shipping".
+    assert "for free shipping" not in html
+    assert not Order.objects.exists()  # shown, not placed
+    response = accept_and_pay(client, lamp, page)
+    order = Order.objects.get()
+    assert response.url == reverse("shop:order-pay", args=[order.number])
+    assert order.lines.get().quantity == 2
+
+
+@pytest.mark.parametrize("quantity", ["0", "abc", "99"])
+def test_buy_now_for_a_quantity_that_cannot_be_ordered_goes_back_to_the_product(
+    client, shopper, lamp, quantity
+):
+    client.force_login(shopper)
+    response = client.get(f"{buy_url(lamp)}?quantity={quantity}", follow=True)
+    assert response.request["PATH_INFO"] == lamp.get_absolute_url()
+    assert messages_of(response)
+    assert not Order.objects.exists()
