@@ -88,12 +88,18 @@ def _nul_in_query(request: HttpRequest) -> bool:
 
 
 def rate_limited_response(request: HttpRequest, limited: RateLimited) -> HttpResponse:
-    """The 429 page: what was refused and when to try again, with a Retry-After header."""
+    """The 429 page: what was refused and when to try again, with a Retry-After header.
+    A refused form (a POST) gets a way back to its page (a payment page still offers the
+    other ways to pay)."""
     minutes = max(1, round(limited.retry_after / 60))
     response = render(
         request,
         "429.html",
-        {"message": limited.message, "retry_minutes": minutes},
+        {
+            "message": limited.message,
+            "retry_minutes": minutes,
+            "back_url": request.path if request.method == "POST" else "",
+        },
         status=429,
     )
     response["Retry-After"] = str(limited.retry_after)

@@ -95,7 +95,11 @@ def test_the_sixth_card_attempt_in_ten_minutes_is_a_429_and_never_reaches_the_pr
     response = client.post(ADD_URL, card_post(DECLINED))
 
     assert response.status_code == 429
-    assert "Please wait 10 minutes" in response.content.decode()
+    page = response.content.decode()
+    assert "You have tried several cards in a short time." in page
+    assert "Please try again in 10 minutes." in page
+    assert page.count("Please try again") == 1  # said once, not twice
+    assert f'href="{ADD_URL}">Go back<' in page  # not a dead end
     assert response["Retry-After"]
     assert len(processor_calls) == calls_before
     assert any(e["outcome"] == "rate_limited" for e in security_log.events("card.attempt"))
@@ -227,6 +231,7 @@ def test_one_time_cards_on_an_order_are_limited_too(settings, processor_calls):
     response = client.post(url, _pay_page_form(client, order))
 
     assert response.status_code == 429
+    assert f'href="{url}">Go back<' in response.content.decode()  # bank transfer is there
     assert len(processor_calls) == 5
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
 

@@ -57,18 +57,13 @@ def card_attempt_begin(*, user: User, kind: str, human_verified: bool = False) -
             f"card:user:{user.pk}:10m",
             settings.CARD_ATTEMPTS_PER_10_MINUTES,
             10 * 60,
-            gettext(
-                "You have tried several cards in a short time. "
-                "Please wait 10 minutes and try again."
-            ),
+            gettext("You have tried several cards in a short time."),
         ),
         (
             f"card:user:{user.pk}:day",
             settings.CARD_ATTEMPTS_PER_DAY,
             DAY,
-            gettext(
-                "You have tried too many cards today. Please try again tomorrow or contact support."
-            ),
+            gettext("You have tried too many cards today. If you need help, contact support."),
         ),
     ]
     if address:
@@ -77,7 +72,7 @@ def card_attempt_begin(*, user: User, kind: str, human_verified: bool = False) -
                 f"card:ip:{address}:hour",
                 settings.CARD_ATTEMPTS_PER_ADDRESS_HOUR,
                 60 * 60,
-                gettext("Too many card attempts from your network. Please try again in an hour."),
+                gettext("Too many card attempts from your network."),
             )
         )
     for key, limit, window, message in limits:
