@@ -13,9 +13,9 @@ from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext
 
 from core.ratelimit import RateLimited
 from core.security_log import current_request, security_event
@@ -49,10 +49,7 @@ class RefuseControlCharactersMiddleware:
                 object_id=request.path_info,
                 reason="control character in path" if bad_path else "NUL in query",
             )
-            return HttpResponseBadRequest(
-                gettext("Bad request: the address holds characters no page uses."),
-                content_type="text/plain; charset=utf-8",
-            )
+            return HttpResponseBadRequest(render_to_string("core/bad_request.html"))
         return self.get_response(request)
 
 

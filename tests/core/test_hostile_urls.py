@@ -105,6 +105,9 @@ def test_a_nul_in_an_order_url_is_a_400_and_logged(clients, security_log):
     for suffix in ["", "pay/", "cancel/"]:
         response = clients["shopper"].get(f"/orders/%00/{suffix}")
         assert response.status_code == 400
+        # A page of the site's own, with a way home, not a line of plain text.
+        assert response["Content-Type"].startswith("text/html")
+        assert 'href="/">Continue shopping<' in response.content.decode()
 
     assert [e["event"] for e in security_log.events()].count("http.bad_request") == 3
 
