@@ -53,9 +53,18 @@ def test_add_page_shows_the_last_order_address_read_only(wallet_client, saved_ad
     assert 'href="?address=new"' in html
     assert 'name="address_mode" value="saved"' in html
     assert "Save the card" in html
-    assert "Make this my default card" in html
+    # An empty wallet: the first card is the default, said rather than asked.
+    assert "Your first card becomes your default card." in html
+    assert "Make this my default card" not in html
     for token in ("cc-number", "cc-name", "cc-exp", "cc-csc"):
         assert f'autocomplete="{token}"' in html
+
+
+def test_with_a_card_in_the_wallet_the_add_page_asks_about_the_default(wallet_client, user):
+    CardFactory(owner=user)
+    html = wallet_client.get("/wallet/cards/add/").content.decode()
+    assert "Make this my default card" in html
+    assert "Your first card becomes your default card." not in html
 
 
 def test_add_page_prefers_the_last_order_address_to_a_newer_unused_one(wallet_client, user):

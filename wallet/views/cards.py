@@ -214,14 +214,17 @@ class CardAddView(WalletRequiredMixin, RecentPasswordRequiredMixin, View):
     def _render(self, form, address_form, mode, captcha_form=None, status=200):
         _scrub_card_numbers(form, address_form)
         user = self.request.user
+        count = selectors.card_count_for_user(user=user)
         context = {
             "form": form,
             "address_form": address_form,
             "captcha_form": captcha_form,
             "address_mode": mode,
             "saved_address": self.saved_address,
-            "at_limit": selectors.card_count_for_user(user=user) >= settings.WALLET_MAX_CARDS,
+            "at_limit": count >= settings.WALLET_MAX_CARDS,
             "max_cards": settings.WALLET_MAX_CARDS,
+            # The first card is the default whatever the box says: no box, a sentence.
+            "first_card": count == 0,
         }
         return render(self.request, self.template_name, context, status=status)
 
