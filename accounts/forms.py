@@ -244,6 +244,13 @@ class AddressForm(CardNumberNotEchoedMixin, forms.ModelForm):
         help_texts = {
             "phone": gettext_lazy("Only used if the courier needs to reach you."),
         }
+        # What to type, not Django's "This field is required.".
+        error_messages = {
+            "full_name": {"required": gettext_lazy("Enter the name of the person it goes to.")},
+            "line1": {"required": gettext_lazy("Enter the street address.")},
+            "city": {"required": gettext_lazy("Enter the city.")},
+            "postal_code": {"required": gettext_lazy("Enter the ZIP or postal code.")},
+        }
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "line1": forms.TextInput(

@@ -181,3 +181,16 @@ def test_a_huge_address_id_is_not_found_rather_than_an_error(user_client):
     response = user_client.get("/accounts/addresses/99999999999999999999999/edit/")
 
     assert response.status_code == 404
+
+
+def test_an_empty_address_says_what_to_type_in_each_required_field(user_client):
+    response = user_client.post(ADD_URL, {"country": "US"})
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["full_name"] == ["Enter the name of the person it goes to."]
+    assert errors["line1"] == ["Enter the street address."]
+    assert errors["city"] == ["Enter the city."]
+    assert errors["postal_code"] == ["Enter the ZIP or postal code."]
+    assert "This field is required." not in response.content.decode()
+    assert not Address.objects.exists()
