@@ -464,6 +464,18 @@ def _lock_waiting(order: Order) -> None:
         raise _not_payable(locked)
 
 
+def _bank_transfer_key(order: Order) -> str:
+    """The key of the order's bank transfer (read under the order's lock): the same for a
+    double submit, so one transfer is awaited; a new one once the earlier transfers were
+    called off (an earlier key would only replay a transfer nobody waits for)."""
+    called_off = sum(
+        1
+        for p in wallet_selectors.payments_for_reference(reference=order.number)
+        if p.is_bank_transfer and not (p.is_processing or p.is_succeeded)
+    )
+    return f"{order.number}:bank-transfer" + (f":{called_off + 1}" if called_off else "")
+
+
 def _still_waiting(order: Order) -> Callable[[Payment], None]:
     """A charge's ``before_send`` for ``order`` (``_lock_waiting``)."""
 
@@ -577,7 +589,8 @@ def order_pay(
       wallet after a successful payment, its payment address copied from the order's
       ship-to address (never made default unless it is the first card);
     - ``"bank_transfer"``: records a transfer the shopper will make, quoting the order
-      number; the order stays pending_payment until staff mark it received. One per order.
+      number; the order stays pending_payment until staff mark it received. One is
+      awaited at a time (``_bank_transfer_key``).
 
     Returns the order (paid, or waiting for a transfer). Raises like
     ``order_pay_with_saved_card``, plus the wallet's ``ValidationError`` for bad card data,
@@ -612,7 +625,7 @@ def order_pay(
                 amount=order.total,
                 currency=order.currency,
                 reference=order.number,
-                idempotency_key=f"{order.number}:bank-transfer",
+                idempotency_key=_bank_transfer_key(order),
                 description=_description(order),
             )
         if payment.is_succeeded:

@@ -37,7 +37,13 @@ from shop.services.order_emails import order_email_on_commit
 from shop.services.orders import order_audit, order_event_note, order_set_status
 from wallet import selectors as wallet_selectors
 from wallet import services as wallet_services
-from wallet.exceptions import GatewayRequestError, GatewayUnavailable, RefundError, WalletError
+from wallet.exceptions import (
+    GatewayRequestError,
+    GatewayUnavailable,
+    IllegalPaymentTransition,
+    RefundError,
+    WalletError,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -249,7 +255,12 @@ def _call_off_waiting_transfers(order: Order, payments: list[Payment] | None = N
     else:
         waiting = [p for p in payments if p.is_bank_transfer and p.is_processing]
     for transfer in waiting:
-        wallet_services.payment_cancel(payment=transfer)
+        try:
+            wallet_services.payment_cancel(payment=transfer)
+        except IllegalPaymentTransition:
+            # Received (support marked it) or called off since it was read: the order
+            # follows from the ledger, which the caller reads again.
+            logger.info("%s: transfer %s settled meanwhile", order.number, transfer.pk)
 
 
 def _move(order: Order, *, to: str, reason: str, by: User | None = None) -> None:
@@ -483,6 +494,59 @@ def _call_off_open_payment(order: Order) -> Payment | None:
     return None
 
 
+class _StartedMeanwhile(Exception):
+    """A payment for the order was started, or went through, after the call-off."""
+
+
+_CANCEL_WAITING_TRIES = 3
+
+
+def _cancel_waiting(
+    order: Order, *, by: User | None, reason: str, shown: str, was: str, was_shown: str
+) -> Order | None:
+    """``order_cancel`` for an order waiting for payment: cancelled with nothing paid, or
+    None when it turned out paid (the caller cancels it as a paid one).
+
+    What the order's payments are doing is settled first, with no lock held
+    (``_call_off_open_payment``). Then, under the order's row lock, which a payment takes
+    to check the order still waits before it goes anywhere
+    (``shop.services.checkout._lock_waiting``), nothing may have started since: an open
+    card payment is waited for (``GatewayUnavailable``); a transfer started or a payment
+    that went through since sends the cancel round again, to call it off or apply it
+    outside the lock (calling a transfer off takes its row lock, which support's Mark
+    received takes before the order's). Raises ``GatewayUnavailable`` also when payments
+    keep starting."""
+    for _try in range(_CANCEL_WAITING_TRIES):
+        if _call_off_open_payment(order) is not None:
+            return None
+        try:
+            with transaction.atomic():
+                locked = Order.objects.select_for_update().get(pk=order.pk)
+                if locked.status != OrderStatus.PENDING_PAYMENT:
+                    return None
+                opened = wallet_selectors.payment_open_for_reference(reference=order.number)
+                if opened is not None:
+                    raise GatewayUnavailable(payment=opened)
+                if (
+                    wallet_selectors.bank_transfers_waiting(reference=order.number).exists()
+                    or wallet_selectors.payments_with_balance(reference=order.number).exists()
+                ):
+                    raise _StartedMeanwhile
+                order_set_status(order=order, status=OrderStatus.CANCELLED, by=by, reason=shown)
+                order_audit(
+                    order=order,
+                    by=by,
+                    action=AuditAction.ORDER_CANCEL,
+                    reason=reason,
+                    summary=f"Cancelled {order.number} (was {was_shown}); nothing was paid.",
+                    previous_status=was,
+                )
+            return order
+        except _StartedMeanwhile:
+            continue
+    raise GatewayUnavailable()
+
+
 def _cancel_summary(order: Order, *, left: Decimal, was: str, was_shown: str) -> str:
     """The audit summary of cancelling a paid order: what is given back (``left``)."""
     money = format_money(left, order.currency, language="en")
@@ -527,30 +591,12 @@ def order_cancel(
     was, was_shown = order.status, english_status(order)
     if order.status == OrderStatus.REFUND_PENDING:
         return order_settle_money(order=order, by=by)
-    if order.status == OrderStatus.PENDING_PAYMENT and _call_off_open_payment(order) is None:
-        try:
-            with transaction.atomic():
-                # Under the order's lock, which a payment takes to check the order still
-                # waits before it goes anywhere (shop.services.checkout._lock_waiting): a
-                # card payment opened since the call-off above is waited for, a transfer
-                # started since is called off too.
-                list(Order.objects.select_for_update().filter(pk=order.pk).values_list("pk"))
-                opened = wallet_selectors.payment_open_for_reference(reference=order.number)
-                if opened is not None:
-                    raise GatewayUnavailable(payment=opened)
-                _call_off_waiting_transfers(order)
-                order_set_status(order=order, status=OrderStatus.CANCELLED, by=by, reason=shown)
-                order_audit(
-                    order=order,
-                    by=by,
-                    action=AuditAction.ORDER_CANCEL,
-                    reason=reason,
-                    summary=f"Cancelled {order.number} (was {was_shown}); nothing was paid.",
-                    previous_status=was,
-                )
-            return order
-        except IllegalOrderTransition:
-            order.refresh_from_db()
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        done = _cancel_waiting(
+            order, by=by, reason=reason, shown=shown, was=was, was_shown=was_shown
+        )
+        if done is not None:
+            return done
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
     if order.status != OrderStatus.PAID:
         raise IllegalOrderTransition(

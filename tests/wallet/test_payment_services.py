@@ -271,6 +271,28 @@ def test_a_replay_is_not_called_off_by_before_send(user):
     assert SimulatedCharge.objects.count() == 1
 
 
+def test_a_replay_of_an_open_payment_that_before_send_refuses_is_not_sent_nor_called_off(
+    user, settings
+):
+    """A replay (the same key) of a payment still open: ``before_send`` refusing stops this
+    call's send, and leaves the payment to the call that opened it and to reconciliation
+    (that call may have sent it)."""
+    card = CardFactory(owner=user)
+    settings.SIMULATED_GATEWAY_FAULT = "timeout_before"  # nothing reaches the processor
+    with pytest.raises(GatewayUnavailable):
+        pay_saved(user, card, key="k")
+    settings.SIMULATED_GATEWAY_FAULT = ""
+
+    def refuse(payment):
+        raise RuntimeError("the order was cancelled meanwhile")
+
+    with pytest.raises(RuntimeError):
+        pay_saved(user, card, key="k", before_send=refuse)
+
+    assert Payment.objects.get().status == "processing"
+    assert not SimulatedCharge.objects.exists()
+
+
 def test_same_key_with_another_amount_is_rejected_and_charges_nothing(user):
     card = CardFactory(owner=user)
     pay_saved(user, card, key="k")

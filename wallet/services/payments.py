@@ -294,18 +294,21 @@ def _payment_resume(
     """After step 1: a payment no longer ``processing`` replays its outcome; an open one is
     sent (again: a retry is stamped as sent now, so the settle window counts from here).
 
-    ``before_send(payment)`` runs for a payment this call opened (``created``), after its
-    row is committed and before the processor hears of it: whatever it raises calls the
-    payment off (canceled: nothing was sent, so nothing can have been charged) and
-    propagates."""
+    ``before_send(payment)`` runs once the payment's row is committed and before the
+    processor hears of it from this call: whatever it raises stops the send and
+    propagates. A payment this call opened (``created``) is then called off (canceled:
+    nothing was sent, so nothing can have been charged). A replay's payment (the same key,
+    from a double submit) is left as it is: the call that opened it may have sent it, and
+    calls it off itself if not; reconciliation settles it either way."""
     if payment.status != PaymentStatus.PROCESSING:
         return _payment_outcome(payment)
-    if created and before_send is not None:
+    if before_send is not None:
         try:
             before_send(payment)
         except Exception:
-            logger.info("%s: called off before it was sent", ledger_label(payment))
-            payment_settle(payment=payment, status=PaymentStatus.CANCELED)
+            if created:
+                logger.info("%s: called off before it was sent", ledger_label(payment))
+                payment_settle(payment=payment, status=PaymentStatus.CANCELED)
             raise
     if not created:
         payment.updated_at = timezone.now()
