@@ -73,6 +73,10 @@ DECLINE_MESSAGES = {
         "few minutes."
     ),
     "canceled": gettext_lazy("This payment was canceled and no money was taken."),
+    # Stopped by the shop before it was sent (the order was cancelled or paid meanwhile).
+    "called_off": gettext_lazy(
+        "This payment was called off before it was sent; nothing was charged."
+    ),
 }
 # After a timeout nobody knows yet whether the bank took the money: say exactly that.
 GATEWAY_UNAVAILABLE_MESSAGE = gettext_lazy(

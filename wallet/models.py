@@ -34,7 +34,9 @@ from wallet.exceptions import IllegalPaymentTransition, decline_message
 OPEN_CARD_STATUSES = ("processing", "requires_action")
 # Failures we declared ourselves, without an answer from the processor: the reconcile job
 # keeps asking about them for LATE_CAPTURE_LOOKBACK, in case the money was taken after all.
-GIVEN_UP_CODES = ("no_response", "processor_unreachable")
+# Failed by us, not by the processor, for want of an answer or before sending (a double
+# submit's replay may have sent it all the same): asked about again for a late capture.
+GIVEN_UP_CODES = ("no_response", "processor_unreachable", "called_off")
 LATE_CAPTURE_LOOKBACK = timedelta(days=1)
 
 EXPIRES_SOON_DAYS = 30

@@ -488,7 +488,15 @@ def _still_waiting(order: Order) -> Callable[[Payment], None]:
 
 def _already_paid(order: Order, exc: PaymentAlreadySucceeded) -> OrderNotPayable:
     """The order's earlier payment turned out to have gone through: apply it and say so."""
-    order_apply_payment(order=order, payment=exc.payment)
+    order = order_apply_payment(order=order, payment=exc.payment)
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
+        return OrderNotPayable(
+            gettext(
+                "Your earlier payment with %(method)s went through, but order %(number)s was "
+                "cancelled meanwhile, so it is being given back. Nothing more was charged."
+            )
+            % {"method": exc.payment.method_display, "number": order.number}
+        )
     return OrderNotPayable(
         gettext(
             "Your earlier payment with %(method)s went through, so order %(number)s is paid. "

@@ -85,14 +85,20 @@ def paid_response(request: HttpRequest, order: Order) -> HttpResponse:
     the payment went through (from another tab, by support, or as overdue) keeps none of
     it (``order_settle_money`` gives it back): that is what the page says then."""
     if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
-        messages.warning(
-            request,
-            gettext(
+        took = [p for p in selectors.order_get_detail(order_id=order.pk).payments if p.is_succeeded]
+        if took:
+            text = gettext(
                 "Order %(number)s was cancelled, so your payment of %(money)s is being given "
                 "back; depending on your bank it can take a few days to appear."
             )
-            % {"number": order.number, "money": format_money(order.total, order.currency)},
-        )
+            money = format_money(took[-1].amount, took[-1].currency)
+        else:  # "Check now" on a payment that failed, for an order cancelled since
+            text = gettext(
+                "Order %(number)s has been cancelled, so there is nothing to pay; its items "
+                "went back on sale."
+            )
+            money = ""
+        messages.warning(request, text % {"number": order.number, "money": money})
         return redirect(order)
     messages.success(
         request, gettext("Thank you! Order %(number)s is paid.") % {"number": order.number}

@@ -147,6 +147,35 @@ def test_after_a_cancel_that_had_to_wait_a_bank_transfer_can_be_chosen_again(
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
 
 
+@pytest.mark.django_db
+def test_check_now_on_a_failed_payment_of_an_order_cancelled_since_says_nothing_was_paid(
+    user_client, user
+):
+    """A payment left open (its answer lost) turns out failed, and the order is cancelled
+    meanwhile (nothing paid): Check now does not say money is being given back."""
+    order = order_placed(user=user, product=ProductFactory(price=Decimal("18.50"), stock=5))
+    Payment.objects.create(
+        user=user,
+        reference=order.number,
+        method=PaymentMethod.CARD,
+        card_brand="visa",
+        card_last4="4242",
+        amount=order.total,
+        currency=order.currency,
+        idempotency_key="lost",
+        status=PaymentStatus.FAILED,
+        decline_code="card_declined",
+    )
+    order_cancel(order=order, reason="Cancelled.")
+
+    response = user_client.post(reverse("shop:order-pay-check", args=[order.number]), follow=True)
+
+    assert messages_of(response) == [
+        f"Order {order.number} has been cancelled, so there is nothing to pay; its items went "
+        "back on sale."
+    ]
+
+
 # ------------------------------------------------------------------ PostgreSQL threads
 
 

@@ -41,6 +41,7 @@ from wallet.services import (
     payment_record_card_charge,
     payment_start_bank_transfer,
 )
+from wallet.services import payments as payments_module
 from wallet.services.ledger import payment_settle
 
 pytestmark = pytest.mark.django_db
@@ -255,7 +256,9 @@ def test_a_charge_its_caller_calls_off_before_sending_never_reaches_the_processo
             pay_saved(user, CardFactory(owner=user), key="k", before_send=before_send)
 
     assert checked == ["processing"]  # recorded (committed) before the caller was asked
-    assert Payment.objects.get().status == "canceled"
+    called_off = Payment.objects.get()
+    assert (called_off.status, called_off.decline_code) == ("failed", "called_off")
+    assert called_off.was_given_up  # asked about again, in case a replay sent it
     assert not SimulatedCharge.objects.exists()
     assert not WalletEvent.objects.filter(kind="payment").exists()
 
@@ -290,6 +293,33 @@ def test_a_replay_of_an_open_payment_that_before_send_refuses_is_not_sent_nor_ca
         pay_saved(user, card, key="k", before_send=refuse)
 
     assert Payment.objects.get().status == "processing"
+    assert not SimulatedCharge.objects.exists()
+
+
+def test_a_replay_of_a_payment_settled_meanwhile_is_not_sent(user, settings):
+    """A replay read its payment open; by the time it stamps it (before anything else) the
+    payment was settled (given up as never received): it replays that, sending nothing."""
+    card = CardFactory(owner=user)
+    settings.SIMULATED_GATEWAY_FAULT = "timeout_before"
+    with pytest.raises(GatewayUnavailable):
+        pay_saved(user, card, key="k")
+    settings.SIMULATED_GATEWAY_FAULT = ""
+
+    def settled_meanwhile(payment):
+        raise AssertionError("the replay asked the caller about a payment settled meanwhile")
+
+    real_find = payments_module.payment_find
+
+    def found_then_settled_elsewhere(**kwargs):
+        payment = real_find(**kwargs)  # read open
+        Payment.objects.filter(pk=payment.pk).update(status="failed", decline_code="no_response")
+        return payment
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(payments_module, "payment_find", found_then_settled_elsewhere)
+        with pytest.raises(ProcessingError):
+            pay_saved(user, card, key="k", before_send=settled_meanwhile)
+
     assert not SimulatedCharge.objects.exists()
 
 

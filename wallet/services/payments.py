@@ -296,23 +296,30 @@ def _payment_resume(
 
     ``before_send(payment)`` runs once the payment's row is committed and before the
     processor hears of it from this call: whatever it raises stops the send and
-    propagates. A payment this call opened (``created``) is then called off (canceled:
-    nothing was sent, so nothing can have been charged). A replay's payment (the same key,
-    from a double submit) is left as it is: the call that opened it may have sent it, and
-    calls it off itself if not; reconciliation settles it either way."""
+    propagates. A payment this call opened (``created``) is then called off: failed,
+    ``called_off``, one of the ``GIVEN_UP_CODES``, as a double submit's replay may have
+    sent it all the same (reconciliation asks about it again, and a late capture is given
+    back). A replay's payment is left as it is: the call that opened it may have sent it,
+    and calls it off itself if not."""
     if payment.status != PaymentStatus.PROCESSING:
         return _payment_outcome(payment)
+    if not created:
+        # Stamped first, and only while still open, so nobody declares it never received
+        # while this call may send it (nor does this call send one settled meanwhile).
+        payment.updated_at = timezone.now()
+        still_open = Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PROCESSING)
+        if not still_open.update(updated_at=payment.updated_at):
+            return _payment_outcome(Payment.objects.get(pk=payment.pk))
     if before_send is not None:
         try:
             before_send(payment)
         except Exception:
             if created:
                 logger.info("%s: called off before it was sent", ledger_label(payment))
-                payment_settle(payment=payment, status=PaymentStatus.CANCELED)
+                payment_settle(
+                    payment=payment, status=PaymentStatus.FAILED, decline_code="called_off"
+                )
             raise
-    if not created:
-        payment.updated_at = timezone.now()
-        Payment.objects.filter(pk=payment.pk).update(updated_at=payment.updated_at)
     return send()
 
 
