@@ -383,9 +383,9 @@ class OrderCancelView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, number: str) -> HttpResponse:
         order = _owned_order(request, number)
         detail = selectors.order_get_detail(order_id=order.pk)
-        if detail.processing_payment is not None:
-            return self._still_processing(request, order)
         if not detail.can_be_cancelled_by_shopper:
+            if order.status == OrderStatus.PENDING_PAYMENT:  # a card payment still open
+                return self._still_processing(request, order)
             return self._refused(request, order)
         return render(request, self.template_name, {"order": detail.order, "detail": detail})
 
@@ -416,17 +416,10 @@ class OrderCancelView(LoginRequiredMixin, View):
         values = {"number": order.number, "money": money}
         if paid:
             values["method"] = paid.method_display
-        if order.status == OrderStatus.CANCELLED:
-            text = (
-                gettext(
-                    "Order %(number)s is cancelled. We have refunded %(money)s to %(method)s; "
-                    "depending on your bank it can take a few days to appear."
-                )
-                if paid
-                else gettext(
-                    "Order %(number)s is cancelled. We have refunded %(money)s; "
-                    "depending on your bank it can take a few days to appear."
-                )
+        if order.status == OrderStatus.CANCELLED:  # with a payment: nothing paid returned above
+            text = gettext(
+                "Order %(number)s is cancelled. We have refunded %(money)s to %(method)s; "
+                "depending on your bank it can take a few days to appear."
             )
             messages.success(request, text % values)
         else:
