@@ -213,6 +213,27 @@ class OrderFactory(factory.django.DjangoModelFactory):
         ShippingAddress.objects.create(order=obj, **payment_address())
 
 
+def payment_recorded(order, *, key: str, status: str = "processing", **fields):
+    """A payment for ``order`` written straight into the wallet's ledger, as a lost answer
+    or another tab leaves one: a card payment of the order's total (Visa •••• 4242 unless
+    ``fields`` say otherwise), ``processing`` unless ``status`` says otherwise."""
+    from wallet.models import Payment
+
+    values = {
+        "user": order.user,
+        "reference": order.number,
+        "method": "card",
+        "card_brand": "visa",
+        "card_last4": "4242",
+        "amount": order.total,
+        "currency": order.currency,
+        "idempotency_key": key,
+        "status": status,
+        **fields,
+    }
+    return Payment.objects.create(**values)
+
+
 def order_placed(*, user=None, product=None, quantity: int = 1, address=None, token=None):
     """An order placed through `shop.services.order_place` from a cart holding `quantity`
     of `product` (made if not given), shipped to `address` (made if not given)."""

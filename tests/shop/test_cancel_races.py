@@ -22,7 +22,13 @@ from shop.models import Order, OrderStatus
 from shop.services import checkout as checkout_services
 from shop.services import order_cancel, order_money, order_pay
 from shop.services.order_money import order_mark_bank_transfer_received
-from tests.factories import CardFactory, ProductFactory, UserFactory, order_placed
+from tests.factories import (
+    CardFactory,
+    ProductFactory,
+    UserFactory,
+    order_placed,
+    payment_recorded,
+)
 from tests.shop.money_flows import messages_of
 from wallet import services as wallet_services
 from wallet.gateways.models import SimulatedCharge, SimulatedRefund
@@ -111,20 +117,10 @@ def test_after_a_cancel_that_had_to_wait_a_bank_transfer_can_be_chosen_again(
 
     def call_off_then_a_card_opens(o):
         found = real(o)
-        Payment.objects.get_or_create(
-            idempotency_key="other-tab",
-            defaults=dict(
-                reference=o.number,
-                user=user,
-                method=PaymentMethod.CARD,
-                card=card,
-                card_brand=card.brand,
-                card_last4=card.last4,
-                amount=o.total,
-                currency=o.currency,
-                status=PaymentStatus.PROCESSING,
-            ),
-        )
+        if not Payment.objects.filter(idempotency_key="other-tab").exists():
+            payment_recorded(
+                o, key="other-tab", card=card, card_brand=card.brand, card_last4=card.last4
+            )
         return found
 
     monkeypatch.setattr(order_money, "_call_off_open_payment", call_off_then_a_card_opens)
@@ -154,18 +150,7 @@ def test_check_now_on_a_failed_payment_of_an_order_cancelled_since_says_nothing_
     """A payment left open (its answer lost) turns out failed, and the order is cancelled
     meanwhile (nothing paid): Check now does not say money is being given back."""
     order = order_placed(user=user, product=ProductFactory(price=Decimal("18.50"), stock=5))
-    Payment.objects.create(
-        user=user,
-        reference=order.number,
-        method=PaymentMethod.CARD,
-        card_brand="visa",
-        card_last4="4242",
-        amount=order.total,
-        currency=order.currency,
-        idempotency_key="lost",
-        status=PaymentStatus.FAILED,
-        decline_code="card_declined",
-    )
+    payment_recorded(order, key="lost", status=PaymentStatus.FAILED, decline_code="card_declined")
     order_cancel(order=order, reason="Cancelled.")
 
     response = user_client.post(reverse("shop:order-pay-check", args=[order.number]), follow=True)

@@ -28,6 +28,7 @@ from tests.factories import (
     SellerFactory,
     card_data,
     order_placed,
+    payment_recorded,
 )
 from tests.template_copies import TemplateCopy, squeezed
 from wallet.exceptions import AuthenticationRequired, PaymentDeclined
@@ -132,17 +133,7 @@ def orders(user):
     made["waiting for the bank's confirmation"] = step_up
 
     processing = placed()
-    Payment.objects.create(
-        user=user,
-        reference=processing.number,
-        method=Payment.Method.CARD,
-        card_brand="mastercard",
-        card_last4="4444",
-        amount=processing.total,
-        currency=processing.currency,
-        idempotency_key="processing",
-        status=PaymentStatus.PROCESSING,
-    )
+    payment_recorded(processing, key="processing", card_brand="mastercard", card_last4="4444")
     made["payment processing"] = processing
 
     transfer = placed(product=euro, address=home)

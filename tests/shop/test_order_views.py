@@ -28,6 +28,7 @@ from tests.factories import (
     UserFactory,
     card_data,
     order_placed,
+    payment_recorded,
 )
 from wallet.exceptions import PaymentDeclined
 from wallet.gateways.models import SimulatedCharge
@@ -543,17 +544,7 @@ def test_an_order_is_not_cancelled_while_the_processor_has_not_answered_for_its_
     (here: it never got it, which is final once the settle window has passed); then the
     payment fails and the order is cancelled."""
     order = order_placed(user=user, product=mug)
-    Payment.objects.create(
-        user=user,
-        reference=order.number,
-        method=Payment.Method.CARD,
-        card_brand="visa",
-        card_last4="4242",
-        amount=order.total,
-        currency=order.currency,
-        idempotency_key="open",
-        status=PaymentStatus.PROCESSING,
-    )
+    payment_recorded(order, key="open")
     url = reverse("shop:order-cancel", args=[order.number])
     assert "Cancel order" not in user_client.get(order.get_absolute_url()).content.decode()
     still = f"Your payment for order {order.number} is still being processed"
