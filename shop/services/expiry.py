@@ -56,7 +56,7 @@ def order_expire_if_due_fresh(*, order: Order) -> Order:
     if order.status != OrderStatus.PENDING_PAYMENT:
         return order
     try:
-        return order_cancel(order=order, reason=EXPIRY_REASON)
+        return order_cancel(order=order, reason=EXPIRY_REASON, only_if_overdue=True)
     except (GatewayUnavailable, IllegalOrderTransition) as exc:
         logger.warning("%s: expiry postponed (%s)", order.number, exc)
         return Order.objects.get(pk=order.pk)

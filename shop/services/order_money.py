@@ -479,18 +479,24 @@ def order_retry_refund(*, order: Order, by: User, reason: str = "") -> list[Refu
     return made
 
 
-def _call_off_open_payment(order: Order) -> Payment | None:
+def _call_off_open_payment(order: Order, *, only_if_overdue: bool = False) -> Payment | None:
     """Before cancelling a waiting order: settle its open card payment (a step-up waiting
     is called off at the processor) and call off its bank transfers. Returns a payment that
     turned out succeeded (the order is then paid by it), else None. Raises
-    ``GatewayUnavailable`` while a card payment's fate is unknown."""
+    ``GatewayUnavailable`` while a card payment's fate is unknown, and ``_NoLongerDue``
+    (``only_if_overdue``, for expiry) when a bank transfer awaited gives the order its
+    transfer wait: the transfers seen are the ones decided on and called off, so one
+    started after this read is found by the cancel under the order's lock."""
     payment = wallet_services.payment_resolve_open(reference=order.number, cancel_step_up=True)
     if payment is not None and payment.is_pending:
         raise GatewayUnavailable(payment=payment)
     settled = order_settle_money(order=order)
     if settled.status != OrderStatus.PENDING_PAYMENT:
         return settled.paid_with
-    _call_off_waiting_transfers(order)
+    transfers = list(wallet_selectors.bank_transfers_waiting(reference=order.number))
+    if only_if_overdue and not settled.is_overdue(waiting_bank_transfer=bool(transfers)):
+        raise _NoLongerDue
+    _call_off_waiting_transfers(order, transfers)
     return None
 
 
@@ -498,14 +504,26 @@ class _StartedMeanwhile(Exception):
     """A payment for the order was started, or went through, after the call-off."""
 
 
+class _NoLongerDue(Exception):
+    """Expiring: a bank transfer started meanwhile keeps the order waiting for it."""
+
+
 _CANCEL_WAITING_TRIES = 3
 
 
 def _cancel_waiting(
-    order: Order, *, by: User | None, reason: str, shown: str, was: str, was_shown: str
+    order: Order,
+    *,
+    by: User | None,
+    reason: str,
+    shown: str,
+    was: str,
+    was_shown: str,
+    only_if_overdue: bool = False,
 ) -> Order | None:
     """``order_cancel`` for an order waiting for payment: cancelled with nothing paid, or
-    None when it turned out paid (the caller cancels it as a paid one).
+    None when it turned out paid (the caller cancels it as a paid one) or, with
+    ``only_if_overdue``, is no longer due (a bank transfer was started meanwhile).
 
     What the order's payments are doing is settled first, with no lock held
     (``_call_off_open_payment``). Then, under the order's row lock, which a payment takes
@@ -517,7 +535,10 @@ def _cancel_waiting(
     received takes before the order's). Raises ``GatewayUnavailable`` also when payments
     keep starting."""
     for _try in range(_CANCEL_WAITING_TRIES):
-        if _call_off_open_payment(order) is not None:
+        try:
+            if _call_off_open_payment(order, only_if_overdue=only_if_overdue) is not None:
+                return None
+        except _NoLongerDue:
             return None
         try:
             with transaction.atomic():
@@ -559,7 +580,12 @@ def _cancel_summary(order: Order, *, left: Decimal, was: str, was_shown: str) ->
 
 
 def order_cancel(
-    *, order: Order, by: User | None = None, reason: str = "", message: str | None = None
+    *,
+    order: Order,
+    by: User | None = None,
+    reason: str = "",
+    message: str | None = None,
+    only_if_overdue: bool = False,
 ) -> Order:
     """Cancel an order that has not shipped.
 
@@ -575,6 +601,11 @@ def order_cancel(
     ``message`` (when given) is what the customer reads on their order's timeline; the
     ``reason`` is then staff's internal note, kept only in the audit entry.
 
+    ``only_if_overdue`` (expiry): only an order still waiting for payment past its
+    deadline is cancelled; one paid meanwhile, or kept waiting by a bank transfer started
+    meanwhile (even one started in the last moments before its card deadline, by a
+    shopper who was shown the transfer's instructions), is returned as it is.
+
     When ``by`` is staff a reason is required (``ValueError`` before anything happens) and
     their audit entry is written in the transaction that moves the order (to cancelled, or
     to refund pending before its refund is sent), so it can't be lost.
@@ -589,14 +620,24 @@ def order_cancel(
     reason = reason or "Cancelled."
     shown = reason if message is None else (" ".join(message.split()) or "Cancelled.")
     was, was_shown = order.status, english_status(order)
+    if only_if_overdue and order.status != OrderStatus.PENDING_PAYMENT:
+        return order
     if order.status == OrderStatus.REFUND_PENDING:
         return order_settle_money(order=order, by=by)
     if order.status == OrderStatus.PENDING_PAYMENT:
         done = _cancel_waiting(
-            order, by=by, reason=reason, shown=shown, was=was, was_shown=was_shown
+            order,
+            by=by,
+            reason=reason,
+            shown=shown,
+            was=was,
+            was_shown=was_shown,
+            only_if_overdue=only_if_overdue,
         )
         if done is not None:
             return done
+        if only_if_overdue:
+            return Order.objects.get(pk=order.pk)
     order = Order.objects.select_related("paid_with").get(pk=order.pk)
     if order.status != OrderStatus.PAID:
         raise IllegalOrderTransition(

@@ -70,8 +70,8 @@ def test_a_payment_that_went_through_just_before_the_cancel_is_refunded_and_said
     real = order_money._call_off_open_payment
     paid_in_the_other_tab = []
 
-    def call_off_then_the_other_tab_pays(o):
-        found = real(o)
+    def call_off_then_the_other_tab_pays(o, **kwargs):
+        found = real(o, **kwargs)
         if not paid_in_the_other_tab:
             fresh = checkout_services._payable(o, "other-tab")
             paid_in_the_other_tab.append(
@@ -115,8 +115,8 @@ def test_after_a_cancel_that_had_to_wait_a_bank_transfer_can_be_chosen_again(
     card = CardFactory(owner=user)
     real = order_money._call_off_open_payment
 
-    def call_off_then_a_card_opens(o):
-        found = real(o)
+    def call_off_then_a_card_opens(o, **kwargs):
+        found = real(o, **kwargs)
         if not Payment.objects.filter(idempotency_key="other-tab").exists():
             payment_recorded(
                 o, key="other-tab", card=card, card_brand=card.brand, card_last4=card.last4
@@ -305,8 +305,8 @@ def test_cancel_and_mark_received_on_a_transfer_started_meanwhile_never_deadlock
     real_pay_with = order_money._order_pay_with
     calls = []
 
-    def call_off_then_a_transfer_starts(o):
-        found = real_call_off(o)
+    def call_off_then_a_transfer_starts(o, **kwargs):
+        found = real_call_off(o, **kwargs)
         if not calls:
             calls.append(1)
             order_pay(order=o, method="bank_transfer", idempotency_key="k")  # another tab

@@ -18,6 +18,7 @@ from shop.services import (
     cart_add_item,
     cart_get_or_create_for_user,
     checkout_lines_signature,
+    expiry,
     order_cancel,
     order_confirm_step_up,
     order_expire_if_due,
@@ -25,6 +26,7 @@ from shop.services import (
     order_mark_bank_transfer_received,
     order_mark_delivered,
     order_mark_shipped,
+    order_money,
     order_pay,
     order_pay_with_saved_card,
     order_place,
@@ -40,6 +42,7 @@ from tests.factories import (
     card_data,
     order_placed,
 )
+from wallet import services as wallet_services
 from wallet.exceptions import (
     AuthenticationRequired,
     CardNotUsable,
@@ -513,6 +516,85 @@ def test_a_waiting_bank_transfer_keeps_the_order_past_the_card_timeout(shopper, 
     with time_machine.travel(timezone.now() + timedelta(days=8)):
         assert order_expire_if_due(order=order).status == OrderStatus.CANCELLED
     assert Payment.objects.get(reference=order.number).status == PaymentStatus.CANCELED
+
+
+def _other_tab_just_before_the_deadline(order, settings, pay):
+    """``pay`` as the shopper's other tab does it: its POST passed the deadline check just
+    before the card deadline; it lands while the expiry job is at work."""
+    deadline = order.created_at + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
+    with time_machine.travel(deadline - timedelta(seconds=1)):
+        pay()
+
+
+@pytest.mark.parametrize("lands", ["before the call-off", "before the lock"])
+def test_a_bank_transfer_started_as_the_card_deadline_passes_keeps_the_order_waiting(
+    shopper, mug, settings, monkeypatch, lands
+):
+    """The expiry job found no transfer awaited, then the shopper's transfer landed (they
+    were shown its instructions): expiry must not call it off. Landing before expiry
+    looks at the order's transfers, or after that and before it takes the order's lock,
+    both keep the order waiting for the transfer, until the transfer wait runs out."""
+    order = order_placed(user=shopper, product=mug)
+    transfer = []
+
+    def start_transfer():
+        order_pay(order=order, method="bank_transfer", idempotency_key="bt")
+        transfer.append(Payment.objects.get(reference=order.number))
+
+    def then_the_transfer_lands(real):
+        def wrapped(*args, **kwargs):
+            found = real(*args, **kwargs)
+            if not transfer:
+                _other_tab_just_before_the_deadline(order, settings, start_transfer)
+            return found
+
+        return wrapped
+
+    if lands == "before the call-off":  # expiry's first look at open card payments
+        real = wallet_services.payment_resolve_open
+        monkeypatch.setattr(wallet_services, "payment_resolve_open", then_the_transfer_lands(real))
+    else:
+        real = order_money._call_off_open_payment
+        monkeypatch.setattr(order_money, "_call_off_open_payment", then_the_transfer_lands(real))
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        assert order_expire_unpaid() == 0
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert Payment.objects.get(pk=transfer[0].pk).status == PaymentStatus.PROCESSING
+    assert Product.objects.get(pk=mug.pk).stock == 2
+    monkeypatch.undo()
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        assert order_expire_if_due(order=order).status == OrderStatus.CANCELLED
+    assert Payment.objects.get(pk=transfer[0].pk).status == PaymentStatus.CANCELED
+
+
+def test_a_card_payment_that_lands_as_the_order_expires_pays_it_and_is_not_refunded(
+    shopper, mug, settings, monkeypatch
+):
+    """The expiry job settled the order's money (nothing paid) and is about to cancel it
+    when the other tab's saved-card payment goes through: the order is paid, not cancelled
+    and refunded."""
+    card = CardFactory(owner=shopper)
+    order = order_placed(user=shopper, product=mug)
+    real_cancel = expiry.order_cancel
+
+    def pay_then_cancel(**kwargs):
+        _other_tab_just_before_the_deadline(
+            order,
+            settings,
+            lambda: order_pay_with_saved_card(order=order, card=card, idempotency_key="k"),
+        )
+        return real_cancel(**kwargs)
+
+    monkeypatch.setattr(expiry, "order_cancel", pay_then_cancel)
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        assert order_expire_if_due(order=order).status == OrderStatus.PAID
+
+    charge = SimulatedCharge.objects.get(reference=order.number)
+    assert charge.captured and charge.amount_refunded_minor == 0
+    assert Product.objects.get(pk=mug.pk).stock == 2
 
 
 def test_a_step_up_waiting_when_the_order_expires_is_cancelled_with_it(shopper, mug):
