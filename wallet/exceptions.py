@@ -78,6 +78,29 @@ DECLINE_MESSAGES = {
         "This payment was called off before it was sent; nothing was charged."
     ),
 }
+# The same, without the advice to try again: why an attempt failed, for the page of an
+# order that no longer waits for payment (paid another way, or cancelled).
+GENERIC_DECLINE_REASON = gettext_lazy("Your card was declined.")
+DECLINE_REASONS = {
+    "generic_decline": GENERIC_DECLINE_REASON,
+    "card_declined": GENERIC_DECLINE_REASON,
+    "insufficient_funds": gettext_lazy("Your card had insufficient funds."),
+    "expired_card": gettext_lazy("Your card had expired."),
+    "incorrect_cvc": gettext_lazy("The security code (CVC) was incorrect."),
+    "incorrect_number": gettext_lazy("The card number was incorrect."),
+    "lost_card": GENERIC_DECLINE_REASON,
+    "stolen_card": GENERIC_DECLINE_REASON,
+    "fraudulent": GENERIC_DECLINE_REASON,
+    "card_velocity_exceeded": gettext_lazy("This card had been tried too many times."),
+    "authentication_failed": gettext_lazy("Your bank could not confirm this payment."),
+    "processing_error": gettext_lazy("The card processor had a problem and no money was taken."),
+    "no_response": gettext_lazy("The card processor did not answer and no money was taken."),
+    "processor_unreachable": gettext_lazy(
+        "We couldn't reach the card processor, so nothing was charged."
+    ),
+    "canceled": DECLINE_MESSAGES["canceled"],
+    "called_off": DECLINE_MESSAGES["called_off"],
+}
 # After a timeout nobody knows yet whether the bank took the money: say exactly that.
 GATEWAY_UNAVAILABLE_MESSAGE = gettext_lazy(
     "We are checking with your bank; you will not be charged twice. This page updates "
@@ -92,6 +115,12 @@ PAYMENT_IN_PROGRESS_MESSAGE = gettext_lazy(
 def decline_message(code: str) -> str:
     """The shopper-safe sentence for a decline code (a generic one for unknown codes)."""
     return DECLINE_MESSAGES.get(code, GENERIC_DECLINE_MESSAGE)
+
+
+def decline_reason(code: str) -> str:
+    """``decline_message`` without its advice to try again (a generic one for unknown
+    codes)."""
+    return DECLINE_REASONS.get(code, GENERIC_DECLINE_REASON)
 
 
 class WalletError(Exception):

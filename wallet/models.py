@@ -28,7 +28,7 @@ from django.utils.translation import gettext, gettext_lazy
 from core.money import format_money
 from wallet import card_numbers
 from wallet.card_numbers import CardBrand
-from wallet.exceptions import IllegalPaymentTransition, decline_message
+from wallet.exceptions import IllegalPaymentTransition, decline_message, decline_reason
 
 # A card payment in one of these states may still take money: at most one per reference.
 OPEN_CARD_STATUSES = ("processing", "requires_action")
@@ -336,6 +336,14 @@ class Payment(LedgerEntry, models.Model):
         English sentence for support)."""
         if self.decline_code:
             return str(decline_message(self.decline_code))
+        return self.decline_message
+
+    @property
+    def decline_reason(self) -> str:
+        """``decline_text`` without the advice to try again: for an order that no longer
+        waits for payment."""
+        if self.decline_code:
+            return str(decline_reason(self.decline_code))
         return self.decline_message
 
     @property

@@ -283,10 +283,13 @@ def ship_address(address) -> SafeString:
 
 
 @register.simple_tag
-def order_payments(payments, currency: str) -> SafeString:
+def order_payments(payments, order) -> SafeString:
     """The order page's payments, oldest first, each with how it was made and when, its
-    amount and state, why it was declined, and its refunds (``currency``: the order's, to
-    write the amounts in refund reasons the language's way); or "No payment yet."."""
+    amount and state, why it was declined (with the advice to try again only while the
+    order waits for payment), and its refunds (amounts in refund reasons in the order's
+    currency, the language's way); or "No payment yet."."""
+    currency = order.currency
+    waiting = order.status == order.Status.PENDING_PAYMENT
     language = get_language()
     words = _words(language)
     if not payments:
@@ -314,7 +317,7 @@ def order_payments(payments, currency: str) -> SafeString:
             f"{shown}</span></div>"
         )
         if status == payment.Status.FAILED:
-            declined = payment.decline_text
+            declined = payment.decline_text if waiting else payment.decline_reason
             if declined:
                 out.append(f'<div class="text-muted">{escape(declined)}</div>')
         for refund in payment.refunds.all():

@@ -120,6 +120,18 @@ def orders(user):
             human_verified=True,
         )
     made["declined, waiting for payment"] = declined
+    declined_then_paid = placed()
+    with pytest.raises(PaymentDeclined):
+        order_pay(
+            order=declined_then_paid,
+            method="new_card",
+            card_data=card_data("4000 0000 0000 9995"),
+            idempotency_key="declined-first",
+            human_verified=True,
+        )
+    made["declined, then paid with another card"] = order_pay_with_saved_card(
+        order=declined_then_paid, card=visa, idempotency_key="then-paid"
+    )
 
     step_up = placed()
     with pytest.raises(AuthenticationRequired):
@@ -206,8 +218,13 @@ STATE_WORDS = {
     "refund pending, nothing paid": ("to refund your payment", "No payment yet."),
     "declined, waiting for payment": (
         '<span class="text-danger">Not paid</span>',
-        "insufficient funds",
+        "Your card has insufficient funds. Please use another card.",
         "Your items are reserved until",
+    ),
+    # Why the attempt failed, without the advice to try again: the order is paid.
+    "declined, then paid with another card": (
+        '<div class="text-muted">Your card had insufficient funds.</div>',
+        '<span class="text-success">Paid</span>',
     ),
     "waiting for the bank's confirmation": ("Waiting for authentication", "Confirm with your"),
     "payment processing": ("Mastercard •••• 4444", "Processing", 'name="csrfmiddlewaretoken"'),
