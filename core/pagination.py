@@ -20,7 +20,16 @@ from django.db.models import QuerySet
 
 from core.sql import Rows
 
-FIRST_PAGE = (None, "", "1", 1)
+
+def page_number(asked: str | int | None) -> int:
+    """``?page=`` as the page to show: 1 for anything that is no integer or is below 1
+    (where ``Paginator.get_page`` would show the last page for 0 or -1); a number past the
+    last page is left for ``get_page`` to land on the last."""
+    try:
+        number = int(asked)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1
+    return max(number, 1)
 
 
 def page_head_first(
@@ -32,14 +41,15 @@ def page_head_first(
     orphans: int = 0,
     paginator_class: type[Paginator] = Paginator,
 ) -> Page:
-    """Page ``number`` of a list, forgiving as ``Paginator.get_page`` is (a bad or
-    out-of-range number shows the nearest real page).
+    """Page ``number`` of a list, forgiving: a bad or out-of-range number shows the
+    nearest real page (``page_number``, then ``Paginator.get_page``).
 
     ``rows`` is the list as its compiled query reads it (``core.sql.Rows``, built with
     ``core.sql.counted``), ``queryset()`` the same list as a queryset. The first page is
     read from ``rows`` with one row past it (orphans) and the list's count, in one query
     (``Rows.page``). Any other page is ``paginator_class``'s, over ``queryset()``."""
-    if number in FIRST_PAGE:
+    number = page_number(number)
+    if number == 1:
         fits = per_page + orphans
         first, found = rows.page(0, fits + 1)
         paginator = Paginator(first, per_page, orphans=orphans)

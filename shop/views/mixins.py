@@ -2,15 +2,17 @@
 
 from django.core.paginator import Page, Paginator
 
+from core.pagination import page_number
+
 
 class ForgivingPaginationMixin:
     """``ListView.paginate_by`` paging where a bad or out-of-range ``?page=`` shows the
-    nearest real page (``Paginator.get_page``) instead of a 404: a stale link still lands
-    somewhere useful."""
+    nearest real page (``core.pagination.page_number``, then ``Paginator.get_page``)
+    instead of a 404: a stale link still lands somewhere useful."""
 
     def paginate_queryset(self, queryset, page_size) -> tuple[Paginator, Page, list, bool]:
         paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        page = paginator.get_page(page_number(self.request.GET.get(self.page_kwarg)))
         return paginator, page, page.object_list, page.has_other_pages()
 
 

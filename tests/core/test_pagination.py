@@ -7,7 +7,7 @@ import pytest
 from django.core.paginator import Paginator
 
 from accounts.models import User
-from core.pagination import PageFirstPaginator, page_context, page_head_first
+from core.pagination import PageFirstPaginator, page_context, page_head_first, page_number
 from core.sql import CompiledQuery, Rows, counted
 from shop.models import Product
 from tests.factories import ProductFactory, SellerFactory
@@ -68,11 +68,34 @@ def test_a_later_page_is_the_querysets(users):
     assert built == ["queryset"]
 
 
-@pytest.mark.parametrize("number", [None, "", "1", 1, "2", "3", "99", "0", "x"])
+@pytest.mark.parametrize(
+    "asked,number",
+    [
+        (None, 1),
+        ("", 1),
+        ("1", 1),
+        (1, 1),
+        ("2", 2),
+        ("99", 99),
+        ("0", 1),
+        ("-3", 1),
+        ("x", 1),
+        ("2.0", 1),
+        (" 2 ", 2),
+        ("9" * 40, int("9" * 40)),
+    ],
+)
+def test_the_page_asked_for_is_a_number_from_1(asked, number):
+    assert page_number(asked) == number
+
+
+@pytest.mark.parametrize("number", [None, "", "1", 1, "2", "3", "99", "0", "-1", "x"])
 @pytest.mark.parametrize("per_page,orphans", [(3, 0), (3, 1), (7, 0), (6, 1), (10, 0)])
-def test_pages_match_djangos_paginator(users, number, per_page, orphans):
+def test_pages_match_djangos_paginator_from_page_1(users, number, per_page, orphans):
+    """As Django's ``get_page`` pages, except that a page below 1 is the first, not the
+    last (``?page=0`` is no way to ask for the end of a list)."""
     ours = _page(number, per_page, orphans)
-    django = Paginator(_rows(), per_page, orphans=orphans).get_page(number)
+    django = Paginator(_rows(), per_page, orphans=orphans).get_page(page_number(number))
     assert (ours.number, list(ours), ours.paginator.count, ours.paginator.num_pages) == (
         django.number,
         list(django),

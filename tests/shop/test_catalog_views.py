@@ -166,6 +166,15 @@ def test_a_long_catalog_shows_a_short_row_of_page_links(client, db):
     assert html.count("&hellip;") == 2
 
 
+@pytest.mark.parametrize("asked,number", [("0", 1), ("-2", 1), ("x", 1), ("41", 40)])
+def test_a_page_out_of_range_shows_the_nearest_real_page(client, db, asked, number):
+    ProductFactory.create_batch(12 * 40, title="Mug")
+    for url, query in [(reverse("shop:home"), {}), (reverse("shop:search"), {"q": "mug"})]:
+        response = client.get(url, {"page": asked, **query})
+        assert response.status_code == 200
+        assert response.context["page_obj"].number == number, url
+
+
 def test_home_and_seller_pages_page_through_the_active_products_in_order(client, db):
     # Their lists are read a page at a time by SQL compiled once (product_rows_active,
     # product_rows_for_seller); every page must hold what the querysets list.

@@ -314,6 +314,11 @@ def test_order_list_is_newest_first_and_paginated(user_client, user):
     assert shown == [o.number for o in reversed(orders)][:10]
     page2 = user_client.get(reverse("shop:order-list") + "?page=2")
     assert [o.number for o in page2.context["page_obj"]] == [orders[1].number, orders[0].number]
+    # A page below 1 is the first (Django's get_page would show the last); past the end,
+    # the last.
+    for asked, number in [("0", 1), ("-1", 1), ("x", 1), ("3", 2)]:
+        page = user_client.get(reverse("shop:order-list"), {"page": asked})
+        assert page.context["page_obj"].number == number, asked
 
 
 def test_order_list_query_count_does_not_grow_with_orders(
