@@ -13,6 +13,7 @@ import dj_email_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -259,8 +260,10 @@ STORAGES = {
 }
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)
 
-# django-countries: Kosovo's user-assigned code, which couriers and banks accept.
-COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
+# django-countries: Kosovo's user-assigned code, which couriers and banks accept; and
+# Nauru by its English name (django-countries 9.1 calls it "Naoero", its own name for
+# itself, in English).
+COUNTRIES_OVERRIDE = {"XK": gettext_lazy("Kosovo"), "NR": gettext_lazy("Nauru")}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
