@@ -438,7 +438,8 @@ def _not_payable(order: Order, *, expired_now: bool = False) -> OrderNotPayable:
             )
             % {"number": order.number}
         )
-    if order.status == OrderStatus.CANCELLED:  # by the shopper, support or expiry before
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
+        # Cancelled by the shopper, support or expiry before (and giving money back).
         return OrderNotPayable(
             gettext(
                 "Order %(number)s has been cancelled, so there is nothing to pay; its items "
@@ -447,6 +448,13 @@ def _not_payable(order: Order, *, expired_now: bool = False) -> OrderNotPayable:
             % {"number": order.number}
         )
     return OrderNotPayable(gettext("Order %(number)s is already paid.") % {"number": order.number})
+
+
+def order_not_payable_message(*, order: Order) -> str:
+    """What a shopper trying to pay ``order``, which no longer waits for payment, is told:
+    it is cancelled (nothing to pay) or already paid. The payment page says it in the
+    words the payment itself would use."""
+    return str(_not_payable(order))
 
 
 def _lock_waiting(order: Order) -> None:

@@ -92,13 +92,9 @@ def paid_response(request: HttpRequest, order: Order) -> HttpResponse:
                 "back; depending on your bank it can take a few days to appear."
             )
             money = format_money(took[-1].amount, took[-1].currency)
+            messages.warning(request, text % {"number": order.number, "money": money})
         else:  # "Check now" on a payment that failed, for an order cancelled since
-            text = gettext(
-                "Order %(number)s has been cancelled, so there is nothing to pay; its items "
-                "went back on sale."
-            )
-            money = ""
-        messages.warning(request, text % {"number": order.number, "money": money})
+            messages.warning(request, services.order_not_payable_message(order=order))
         return redirect(order)
     messages.success(
         request, gettext("Thank you! Order %(number)s is paid.") % {"number": order.number}
@@ -202,16 +198,7 @@ class OrderPayView(LoginRequiredMixin, View):
     def _not_payable(self, request, order) -> HttpResponse | None:
         if order.status == OrderStatus.PENDING_PAYMENT:
             return None
-        if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
-            messages.info(
-                request,
-                gettext("Order %(number)s is cancelled and can't be paid.")
-                % {"number": order.number},
-            )
-        else:
-            messages.info(
-                request, gettext("Order %(number)s is already paid.") % {"number": order.number}
-            )
+        messages.info(request, services.order_not_payable_message(order=order))
         return redirect(order)
 
     def get(self, request: HttpRequest, number: str) -> HttpResponse:

@@ -287,8 +287,19 @@ def test_a_paid_order_payment_page_sends_to_the_order(user_client, user, order):
         card_data=card_data(),
         idempotency_key="k",
     )
-    response = user_client.get(reverse("shop:order-pay", args=[order.number]))
-    assert response.url == order.get_absolute_url()
+    response = user_client.get(reverse("shop:order-pay", args=[order.number]), follow=True)
+    assert response.redirect_chain == [(order.get_absolute_url(), 302)]
+    assert _messages(response) == [f"Order {order.number} is already paid."]
+
+
+def test_a_cancelled_order_payment_page_says_so_as_paying_would(user_client, user, order):
+    order_cancel(order=order, by=user, reason="Cancelled by the shopper.")
+    response = user_client.get(reverse("shop:order-pay", args=[order.number]), follow=True)
+    assert response.redirect_chain == [(order.get_absolute_url(), 302)]
+    assert _messages(response) == [
+        f"Order {order.number} has been cancelled, so there is nothing to pay; its items went "
+        "back on sale."
+    ]
 
 
 # ------------------------------------------------------------------- list, detail
