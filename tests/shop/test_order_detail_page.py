@@ -110,39 +110,30 @@ def orders(user):
     Order.objects.filter(pk=unpaid.pk).update(status=OrderStatus.REFUND_PENDING)
     made["refund pending, nothing paid"] = unpaid
 
-    declined = placed()
-    with pytest.raises(PaymentDeclined):
-        order_pay(
-            order=declined,
-            method="new_card",
-            card_data=card_data("4000 0000 0000 9995"),
-            idempotency_key="declined",
-            human_verified=True,
-        )
-    made["declined, waiting for payment"] = declined
-    declined_then_paid = placed()
-    with pytest.raises(PaymentDeclined):
-        order_pay(
-            order=declined_then_paid,
-            method="new_card",
-            card_data=card_data("4000 0000 0000 9995"),
-            idempotency_key="declined-first",
-            human_verified=True,
-        )
-    made["declined, then paid with another card"] = order_pay_with_saved_card(
-        order=declined_then_paid, card=visa, idempotency_key="then-paid"
-    )
+    def new_card_refused(number, refusal, key):
+        order = placed()
+        with pytest.raises(refusal):
+            order_pay(
+                order=order,
+                method="new_card",
+                card_data=card_data(number),
+                idempotency_key=key,
+                human_verified=True,
+            )
+        return order
 
-    step_up = placed()
-    with pytest.raises(AuthenticationRequired):
-        order_pay(
-            order=step_up,
-            method="new_card",
-            card_data=card_data("4000 0025 0000 3155"),
-            idempotency_key="step-up",
-            human_verified=True,
-        )
-    made["waiting for the bank's confirmation"] = step_up
+    insufficient_funds = "4000 0000 0000 9995"
+    made["declined, waiting for payment"] = new_card_refused(
+        insufficient_funds, PaymentDeclined, "declined"
+    )
+    made["declined, then paid with another card"] = order_pay_with_saved_card(
+        order=new_card_refused(insufficient_funds, PaymentDeclined, "declined-first"),
+        card=visa,
+        idempotency_key="then-paid",
+    )
+    made["waiting for the bank's confirmation"] = new_card_refused(
+        "4000 0025 0000 3155", AuthenticationRequired, "step-up"
+    )
 
     processing = placed()
     payment_recorded(processing, key="processing", card_brand="mastercard", card_last4="4444")
