@@ -98,9 +98,10 @@ class Product(models.Model):
 
     seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="products")
     # On PostgreSQL the table also has `search_document`, a generated tsvector of the title
-    # and description that search reads (migration 0007; no field here, so pages never load
-    # it). PostgreSQL refuses to change the type of a column a generated column reads: a
-    # migration altering these two fields drops that column first and adds it back.
+    # and description that search reads (migration 0007), and `title_document`, the
+    # title's alone, that it ranks by (0010); no fields here, so pages never load them.
+    # PostgreSQL refuses to change the type of a column a generated column reads: a
+    # migration altering these two fields drops those columns first and adds them back.
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     description = models.TextField(blank=True)
