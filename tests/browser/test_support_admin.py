@@ -199,6 +199,39 @@ def test_the_order_list_fits_1280_px_with_the_sidebar_closed_or_open(
     screenshot(page, "order-list-1280-sidebar-open")
 
 
+def test_on_a_phone_the_order_lists_status_pills_break_between_words_only(
+    page, screenshot, support_agent, shopper
+):
+    _order(shopper, title="Oak Lamp")
+    _order(shopper, title="Clay Mug", method="bank_transfer")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    _admin_login(page, "support@example.com")
+    page.goto("/admin/shop/order/")
+    pills = page.locator("#result_list .bz-status")
+    expect(pills).to_have_count(2)
+    # Each line of a pill holds whole words: no word is split over two lines ("Pai|d").
+    split = page.evaluate(
+        """() => [...document.querySelectorAll('#result_list .bz-status')].flatMap((pill) => {
+          const words = [];
+          const range = document.createRange();
+          const text = pill.firstChild;
+          let start = 0;
+          for (const word of text.textContent.split(' ')) {
+            range.setStart(text, start);
+            range.setEnd(text, start + word.length);
+            if (range.getClientRects().length > 1) words.push(word);
+            start += word.length + 1;
+          }
+          return words;
+        })"""
+    )
+    assert split == []
+    expect(pills.filter(has_text="Paid")).to_be_visible()
+    expect(pills.filter(has_text="Waiting for payment")).to_be_visible()
+    screenshot(page, "order-list-390")
+
+
 def test_a_refund_refused_because_another_agent_refunded_meanwhile_keeps_what_was_typed(
     page, screenshot, support_agent, shopper
 ):
