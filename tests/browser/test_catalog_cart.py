@@ -91,3 +91,28 @@ def test_asking_for_more_than_the_stock_explains_what_is_left(page, screenshot, 
     expect(page.get_by_text("Only 2 left of Oak Bedside Lamp.")).to_be_visible()
     screenshot(page, "too-many")
     expect(page.get_by_test_id("cart-count")).to_have_text("0")
+
+
+def test_on_a_phone_the_product_breadcrumb_is_one_line_with_the_title_cut_short(
+    page, screenshot, transactional_db
+):
+    seller = SellerFactory(name="Tokyo Tech Corner", slug="tokyo-tech")
+    product = ProductFactory(
+        seller=seller, title="Fitness Smartwatch with Heart-Rate Monitor and Sleep Tracking"
+    )
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(f"/products/{product.slug}/")
+    crumbs = page.get_by_role("navigation", name="Breadcrumb")
+    expect(crumbs.get_by_role("link", name="Tokyo Tech Corner")).to_be_visible()
+    # Every item on one line, level with the others.
+    middles = page.evaluate(
+        """() => [...document.querySelectorAll('.breadcrumb-item')].map((item) => {
+          const box = item.getBoundingClientRect();
+          return Math.round(box.top + box.height / 2);
+        })"""
+    )
+    assert len(middles) == 3 and max(middles) - min(middles) <= 2, middles
+    title = page.locator(".breadcrumb-item.active")
+    assert title.evaluate("el => el.scrollWidth > el.clientWidth")  # cut short, with "…"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    screenshot(page, "product-breadcrumb-phone")
