@@ -42,6 +42,13 @@ class IllegalOrderTransition(ShopError):
         self.status = status
 
 
+class CancelOvertaken(IllegalOrderTransition):
+    """Cancelling an order waiting for payment gave up: payments for it kept starting while
+    the cancel looked (the shopper paying in another tab). The order is not cancelled; a
+    bank transfer it waited for may have been called off on the way. The message is for
+    staff."""
+
+
 class OrderNotPayable(ShopError):
     """The order no longer waits for payment (paid, cancelled or expired)."""
 

@@ -30,7 +30,7 @@ from django.utils import translation
 
 from core.audit import AuditAction, audit_reason, is_staff_actor
 from core.money import format_money
-from shop.exceptions import ActionAlreadyDone, IllegalOrderTransition
+from shop.exceptions import ActionAlreadyDone, CancelOvertaken, IllegalOrderTransition
 from shop.models import Order, OrderStatus, english_status
 from shop.selectors.orders import orders_needing_settlement
 from shop.services.order_emails import order_email_on_commit
@@ -532,8 +532,8 @@ def _cancel_waiting(
     card payment is waited for (``GatewayUnavailable``); a transfer started or a payment
     that went through since sends the cancel round again, to call it off or apply it
     outside the lock (calling a transfer off takes its row lock, which support's Mark
-    received takes before the order's). Raises ``GatewayUnavailable`` also when payments
-    keep starting."""
+    received takes before the order's). Raises ``CancelOvertaken`` when payments keep
+    starting."""
     for _try in range(_CANCEL_WAITING_TRIES):
         try:
             if _call_off_open_payment(order, only_if_overdue=only_if_overdue) is not None:
@@ -565,7 +565,12 @@ def _cancel_waiting(
             return order
         except _StartedMeanwhile:
             continue
-    raise GatewayUnavailable()
+    raise CancelOvertaken(
+        f"Payments for {order.number} kept starting while it was being cancelled (the "
+        "customer paying in another tab?), so it is not cancelled; a bank transfer it was "
+        "waiting for may have been called off. Look at its payments before trying again.",
+        order=order,
+    )
 
 
 def _cancel_summary(order: Order, *, left: Decimal, was: str, was_shown: str) -> str:
@@ -611,8 +616,9 @@ def order_cancel(
     to refund pending before its refund is sent), so it can't be lost.
 
     Returns the order: cancelled, or refund pending. Raises ``IllegalOrderTransition`` once
-    shipped (or already closed) and ``GatewayUnavailable`` when a waiting card payment's fate
-    is unknown (the order is then unchanged).
+    shipped (or already closed), ``GatewayUnavailable`` when a waiting card payment's fate
+    is unknown (the order is then unchanged) and ``CancelOvertaken`` (an
+    ``IllegalOrderTransition``) when payments for a waiting order keep starting.
     """
     order = Order.objects.get(pk=order.pk)
     staff = is_staff_actor(by)

@@ -23,7 +23,7 @@ from django.views.generic import TemplateView
 from core.money import format_money
 from core.pagination import page_context, page_head_first
 from shop import selectors, services
-from shop.exceptions import IllegalOrderTransition, OrderNotPayable
+from shop.exceptions import CancelOvertaken, IllegalOrderTransition, OrderNotPayable
 from shop.models import Order, OrderStatus
 from shop.order_forms import BANK_TRANSFER, NEW_CARD, OTHER_WAY, PaymentMethodForm, new_token
 from shop.views.mixins import IdsFirstPaginator
@@ -384,6 +384,17 @@ class OrderCancelView(LoginRequiredMixin, View):
             order = services.order_cancel(
                 order=order, by=request.user, reason="Cancelled by the shopper."
             )
+        except CancelOvertaken:  # payments kept starting in another tab
+            messages.error(
+                request,
+                gettext(
+                    "A payment for order %(number)s was started while you were cancelling "
+                    "it, so the order is not cancelled. Look at the order, and cancel it "
+                    "again if you still want to."
+                )
+                % {"number": order.number},
+            )
+            return redirect(order)
         except IllegalOrderTransition:
             return self._refused(request, order)
         except GatewayUnavailable:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from core.money import format_money
-from shop.exceptions import ActionAlreadyDone, IllegalOrderTransition
+from shop.exceptions import ActionAlreadyDone, CancelOvertaken, IllegalOrderTransition
 from shop.models import Order, OrderLine, OrderStatus
 from shop.selectors import OrderDetail, order_get_detail
 from shop.services import (
@@ -70,6 +70,8 @@ from wallet.selectors import payment_refundable_amount, payment_refunded_amount
 
 def refusal_message(exc: Exception) -> str:
     """What staff read when a service refused an action; nothing was changed."""
+    if isinstance(exc, CancelOvertaken):  # says itself what may have changed
+        return str(exc)
     if isinstance(exc, IllegalOrderTransition):
         return _("%(error)s Nothing was changed.") % {"error": exc}
     if isinstance(exc, GatewayUnavailable):

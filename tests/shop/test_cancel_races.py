@@ -144,6 +144,42 @@ def test_after_a_cancel_that_had_to_wait_a_bank_transfer_can_be_chosen_again(
 
 
 @pytest.mark.django_db
+def test_a_cancel_overtaken_by_payments_in_every_round_says_so_and_cancels_nothing(
+    user_client, user, monkeypatch
+):
+    """Each time the cancel has called the order's transfer off, another tab starts a new
+    one, so each look under the order's lock finds a payment started since. After its
+    rounds the cancel gives up and says so: not "still being processed" (no card payment
+    is involved), and the order still waits, with the last transfer awaited."""
+    order = order_placed(user=user, product=ProductFactory(price=Decimal("18.50"), stock=5))
+    real = order_money._call_off_open_payment
+    rounds = []
+
+    def call_off_then_another_transfer_starts(o, **kwargs):
+        found = real(o, **kwargs)
+        rounds.append(1)
+        order_pay(order=o, method="bank_transfer", idempotency_key="other-tab")
+        return found
+
+    monkeypatch.setattr(
+        order_money, "_call_off_open_payment", call_off_then_another_transfer_starts
+    )
+    response = user_client.post(reverse("shop:order-cancel", args=[order.number]), follow=True)
+
+    assert messages_of(response) == [
+        f"A payment for order {order.number} was started while you were cancelling it, so the "
+        "order is not cancelled. Look at the order, and cancel it again if you still want to."
+    ]
+    assert len(rounds) == order_money._CANCEL_WAITING_TRIES
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+    transfers = Payment.objects.filter(reference=order.number, method=PaymentMethod.BANK_TRANSFER)
+    assert sorted(t.status for t in transfers) == [PaymentStatus.CANCELED] * 2 + [
+        PaymentStatus.PROCESSING
+    ]
+    _audit_money_is_clean()
+
+
+@pytest.mark.django_db
 def test_check_now_on_a_failed_payment_of_an_order_cancelled_since_says_nothing_was_paid(
     user_client, user
 ):

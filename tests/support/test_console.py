@@ -256,6 +256,33 @@ def test_cancelling_an_order_with_a_lost_answer_says_a_charge_was_found_before_c
     assert AuditEntry.objects.filter(action=AuditAction.PAYMENT_CHECK).count() == 1
 
 
+def test_a_cancel_overtaken_by_the_customer_paying_says_what_may_have_changed(
+    support_client, monkeypatch
+):
+    from shop.services import order_money
+
+    order = _placed("15.00")
+    real = order_money._call_off_open_payment
+
+    def call_off_then_the_customer_starts_a_transfer(o, **kwargs):
+        found = real(o, **kwargs)
+        order_pay(order=o, method="bank_transfer", idempotency_key=uuid.uuid4().hex)
+        return found
+
+    monkeypatch.setattr(
+        order_money, "_call_off_open_payment", call_off_then_the_customer_starts_a_transfer
+    )
+    url = reverse("admin:shop_order_cancel", args=[order.pk])
+    done = support_client.post(url, {"reason": "Customer asked by phone"}, follow=True)
+
+    [message] = [str(m) for m in done.context["messages"]]
+    assert message.startswith(f"Cancel order on {order.number}: Payments for {order.number} kept")
+    assert "may have been called off" in message and "Nothing was changed" not in message
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert not AuditEntry.objects.filter(action=AuditAction.ORDER_CANCEL).exists()
+
+
 def test_mark_received_is_confirmed_with_the_amount(support_client):
     order = _placed("15.00")
     order_pay(order=order, method="bank_transfer", idempotency_key=uuid.uuid4().hex)
