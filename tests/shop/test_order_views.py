@@ -487,7 +487,7 @@ def test_an_order_waiting_for_payment_is_cancelled_by_the_shopper_with_nothing_c
 
     confirm = user_client.get(reverse("shop:order-cancel", args=[order.number]))
     assert confirm.status_code == 200
-    assert "Nothing has been charged, and its items go back on sale." in confirm.content.decode()
+    assert "nothing has been charged, and its items go back on sale." in confirm.content.decode()
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
 
     response = user_client.post(reverse("shop:order-cancel", args=[order.number]), follow=True)
