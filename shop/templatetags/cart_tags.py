@@ -198,7 +198,7 @@ class _GroupWords:
                     "Add %(amount)s more from %(seller)s for free shipping."
                 ),
                 order_label=gettext("Order from this seller: %(seller)s"),
-                fix_hint=gettext("Fix the items marked above to order from %(seller)s."),
+                fix_hint=gettext("To order from %(seller)s, fix the items marked above."),
             )
         return words
 

@@ -109,7 +109,7 @@ def test_lines_with_problems_say_so_and_their_group_cannot_be_ordered(user_clien
     main = _main(user_client.get(reverse("shop:cart")))
 
     assert 'role="alert">Gone is sold out. Remove it to order from this seller.</div>' in main
-    assert "Fix the items marked above to order from Nordic Home." in main
+    assert "To order from Nordic Home, fix the items marked above." in main
     assert 'disabled aria-label="Order from this seller: Nordic Home"' in main
 
 
