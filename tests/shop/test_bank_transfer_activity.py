@@ -42,7 +42,13 @@ def _pay(client, order, **fields):
 def _activity(client, query="") -> list[tuple[str, str]]:
     """(badge, message) for each line of /wallet/activity/, newest first."""
     html = client.get(f"/wallet/activity/{query}").content.decode()
-    return re.findall(r'class="badge bz-kind[^"]*">([^<]+)</span>\s*<span>([^<]+)</span>', html)
+    # A card named in a message is kept on one line by a span of its own.
+    lines = re.findall(
+        r'class="badge bz-kind[^"]*">([^<]+)</span>\s*'
+        r'<span>((?:[^<]|<span class="text-nowrap">[^<]*</span>)+)</span>',
+        html,
+    )
+    return [(badge, re.sub(r"</?span[^>]*>", "", message)) for badge, message in lines]
 
 
 def test_a_bank_transfer_shows_awaiting_then_paid_once_support_marks_it_received(

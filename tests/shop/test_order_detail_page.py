@@ -185,7 +185,7 @@ def _content(user_client, order, language: str) -> tuple[str, str]:
 STATE_WORDS = {
     "paid": (
         "<title>Order BZ-",
-        "Visa •••• 4242 · ",
+        '<span class="text-nowrap">Visa •••• 4242</span> · ',
         '<span class="text-success">Paid</span>',
         '/cancel/">Cancel order</a>',
     ),

@@ -141,4 +141,7 @@ def test_the_order_pages_lines_and_timeline_are_the_template_language_ones(
     assert drawn == DETAIL_ROWS.drawn({"detail": detail, "order": order}, language)
     page = " ".join(drawn)
     assert "&lt;i&gt;Mug&lt;/i&gt;" in page and "&lt;b&gt;twice&lt;/b&gt;" in page
-    assert {"en": "Paid $2,469.00 with Visa", "ru": "2\u00a0469,00\u00a0$"}[language] in page
+    assert {
+        "en": 'Paid $2,469.00 with <span class="text-nowrap">Visa •••• 4242</span>.',
+        "ru": "2\u00a0469,00\u00a0$",
+    }[language] in page

@@ -112,7 +112,11 @@ def test_activity_lines_read_amounts_orders_and_support(wallet_client, history):
     assert '<div class="fw-semibold text-muted text-decoration-line-through">€7.00</div>' in html
     assert '<a href="/orders/BZ-000043/">Order BZ-000043</a>' in html
     assert "· Bank transfer" in html
-    assert "· Visa •••• 4242" in html
+    # A card's name is kept on one line (a phone's column broke "Visa ••••" from "4242").
+    assert '· <span class="text-nowrap">Visa •••• 4242</span>' in html
+    assert "Visa ••••</span>" not in html and "•••• 4242" in html
+    # In a message too: the card linked, paid with and removed.
+    assert html.count('<span class="text-nowrap">Visa •••• 4242</span>') >= 4
     assert html.count("By Bazaar support") == 1
 
 
