@@ -334,6 +334,14 @@ def bank_transfers_waiting(*, reference: str | OuterRef) -> QuerySet[Payment]:
     )
 
 
+def bank_transfers_called_off(*, reference: str) -> QuerySet[Payment]:
+    """Bank transfers for ``reference`` no longer awaited and never received: called off
+    (the order was paid another way or cancelled)."""
+    return Payment.objects.filter(reference=reference, method=PaymentMethod.BANK_TRANSFER).exclude(
+        status__in=(PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED)
+    )
+
+
 def payments_needing_reconciliation() -> QuerySet[Payment]:
     """Card payments the processor may know more about than the ledger: open ones
     (processing after a lost answer, or waiting for step-up), and those we gave up on for

@@ -476,11 +476,7 @@ def _bank_transfer_key(order: Order) -> str:
     """The key of the order's bank transfer (read under the order's lock): the same for a
     double submit, so one transfer is awaited; a new one once the earlier transfers were
     called off (an earlier key would only replay a transfer nobody waits for)."""
-    called_off = sum(
-        1
-        for p in wallet_selectors.payments_for_reference(reference=order.number)
-        if p.is_bank_transfer and not (p.is_processing or p.is_succeeded)
-    )
+    called_off = wallet_selectors.bank_transfers_called_off(reference=order.number).count()
     return f"{order.number}:bank-transfer" + (f":{called_off + 1}" if called_off else "")
 
 
