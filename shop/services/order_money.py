@@ -545,12 +545,14 @@ def _cancel_waiting(
                 locked = Order.objects.select_for_update().get(pk=order.pk)
                 if locked.status != OrderStatus.PENDING_PAYMENT:
                     return None
-                opened = wallet_selectors.payment_open_for_reference(reference=order.number)
+                opened, paid = wallet_selectors.payments_open_or_with_balance(
+                    reference=order.number
+                )
                 if opened is not None:
                     raise GatewayUnavailable(payment=opened)
                 if (
-                    wallet_selectors.bank_transfers_waiting(reference=order.number).exists()
-                    or wallet_selectors.payments_with_balance(reference=order.number).exists()
+                    paid is not None
+                    or wallet_selectors.bank_transfers_waiting(reference=order.number).exists()
                 ):
                     raise _StartedMeanwhile
                 order_set_status(order=order, status=OrderStatus.CANCELLED, by=by, reason=shown)
