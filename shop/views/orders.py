@@ -85,7 +85,8 @@ def paid_response(request: HttpRequest, order: Order) -> HttpResponse:
     the payment went through (from another tab, by support, or as overdue) keeps none of
     it (``order_settle_money`` gives it back): that is what the page says then."""
     if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
-        took = [p for p in selectors.order_get_detail(order_id=order.pk).payments if p.is_succeeded]
+        payments = wallet_selectors.payments_shown_for_reference(reference=order.number)
+        took = [p for p in payments if p.is_succeeded]
         if took:
             text = gettext(
                 "Order %(number)s was cancelled, so your payment of %(money)s is being given "
