@@ -79,18 +79,14 @@ DECLINE_MESSAGES = {
     ),
 }
 # The same, without the advice to try again: why an attempt failed, for the page of an
-# order that no longer waits for payment (paid another way, or cancelled).
+# order that no longer waits for payment (paid another way, or cancelled). A code not
+# here (a plain decline; lost, stolen, fraud) reads as GENERIC_DECLINE_REASON.
 GENERIC_DECLINE_REASON = gettext_lazy("Your card was declined.")
 DECLINE_REASONS = {
-    "generic_decline": GENERIC_DECLINE_REASON,
-    "card_declined": GENERIC_DECLINE_REASON,
     "insufficient_funds": gettext_lazy("Your card had insufficient funds."),
     "expired_card": gettext_lazy("Your card had expired."),
     "incorrect_cvc": gettext_lazy("The security code (CVC) was incorrect."),
     "incorrect_number": gettext_lazy("The card number was incorrect."),
-    "lost_card": GENERIC_DECLINE_REASON,
-    "stolen_card": GENERIC_DECLINE_REASON,
-    "fraudulent": GENERIC_DECLINE_REASON,
     "card_velocity_exceeded": gettext_lazy("This card had been tried too many times."),
     "authentication_failed": gettext_lazy("Your bank could not confirm this payment."),
     "processing_error": gettext_lazy("The card processor had a problem and no money was taken."),
