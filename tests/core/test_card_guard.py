@@ -17,6 +17,14 @@ from wallet.services import card_update
 pytestmark = pytest.mark.django_db
 
 VISA = "4242 4242 4242 4242"
+
+
+def _echoes_the_card(page):
+    """Two groups of the card's digits, however spaced: a lone "4242" is not enough,
+    since the page's random CSRF and checkout tokens hold one now and then."""
+    return re.search(r"4242\D{0,3}4242", page) is not None
+
+
 ADDRESS = {
     "full_name": "Grace Hopper",
     "line1": "1 Navy Way",
@@ -82,7 +90,7 @@ def test_the_address_book_page_refuses_a_card_number_and_never_echoes_it(user_cl
     assert response.status_code == 200
     assert response.context["form"].has_error("line1", "card_number")
     page = response.content.decode()
-    assert "4242" not in page
+    assert not _echoes_the_card(page)
     assert "doesn&#x27;t belong here" in page or "doesn't belong here" in page
     assert not Address.objects.exists()
 
@@ -104,7 +112,7 @@ def test_a_ship_to_address_typed_at_checkout_refuses_a_card_number(user_client, 
     response = user_client.post(checkout, fields)
 
     assert response.status_code == 200
-    assert "4242" not in response.content.decode()
+    assert not _echoes_the_card(response.content.decode())
     assert not Order.objects.exists() and not Address.objects.exists()
 
 
