@@ -27,9 +27,11 @@ def escaped_labels(choices: type[Choices], language: str | None) -> dict[str, st
         return _labels.setdefault(key, labels)
 
 
-# A card as the shop names it ("Visa •••• 4242"; "Express •••• 0005" of "American Express
-# •••• 0005"), in escaped text: the word before the dots, the dots and the last 4 digits.
-_CARD_NAMED = re.compile(r"[^\s<>&;]+ •••• \d{4}")
+# A card as the shop names it ("Visa •••• 4242", "American Express •••• 0005"), in escaped
+# text: the word before the dots, with the word before that if it is capitalised in Latin
+# letters, as a brand's first word is ("with" and "картой" stay out), the dots and the
+# last 4 digits.
+_CARD_NAMED = re.compile(r"(?:[A-Z][^\s<>&;]* )?[^\s<>&;]+ •••• \d{4}")
 
 
 def cards_kept_whole(escaped: str) -> str:
