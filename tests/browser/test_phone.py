@@ -1,6 +1,7 @@
 """Phones (375 px wide) in Chromium: on every page a shopper can reach
 (tests/browser/shopper_pages.py), axe-core finds no serious or critical violation, nothing
-scrolls sideways, and every visible control is a touch target at least 44 px tall. The cart's
+scrolls sideways, every visible control is a touch target at least 44 px tall, and columns
+stacked one above the other are one gutter apart, like the cards in them. The cart's
 seller groups and the Way of payment block are photographed to be looked at."""
 
 import time
@@ -69,6 +70,30 @@ SIDEWAYS_JS = """
 }
 """
 
+# Columns stacked on a phone: the first card of a column sits one gutter (g-4: 24 px) below
+# the last card of the column before it, as the cards within a column do; not a gutter
+# and the last card's own margin.
+STACKED_GAPS_JS = """
+(gutter) => {
+  const wide = [];
+  for (const row of document.querySelectorAll('main .row.g-4')) {
+    const cols = [...row.children].filter((col) => col.getClientRects().length);
+    for (let i = 0; i + 1 < cols.length; i++) {
+      if (cols[i + 1].getBoundingClientRect().top < cols[i].getBoundingClientRect().bottom - 1)
+        continue;  // side by side
+      const last = cols[i].lastElementChild, first = cols[i + 1].firstElementChild;
+      if (!last?.classList.contains('bz-card') || !first?.classList.contains('bz-card'))
+        continue;  // a heading or text between them
+      const gap = first.getBoundingClientRect().top - last.getBoundingClientRect().bottom;
+      if (gap > gutter + 0.5)
+        wide.push(`column ${i + 2} starts ${Math.round(gap)}px below column ${i + 1}'s last card`);
+    }
+  }
+  return wide;
+}
+"""
+GUTTER = 24
+
 SHOTS = {
     "cart, two sellers": "cart-by-seller",
     "order page, saved card": "way-of-payment-saved-card",
@@ -94,6 +119,10 @@ def test_every_shopper_page_fits_a_phone(browser, live_server, settings):
         problems.extend(
             f"{label}: under {MIN_TARGET}px tall: {small}"
             for small in page.evaluate(SMALL_TARGETS_JS, MIN_TARGET)
+        )
+        problems.extend(
+            f"{label}: {gap}, not one {GUTTER}px gutter"
+            for gap in page.evaluate(STACKED_GAPS_JS, GUTTER)
         )
         if label in SHOTS:
             page.screenshot(path=str(ARTIFACTS / f"phone--{SHOTS[label]}.png"), full_page=True)
