@@ -422,6 +422,38 @@ def test_the_lists_work_on_a_tablet_with_folded_filters(
     screenshot(page, "order-page-768")
 
 
+ON_TOP_JS = """el => {
+  el.scrollIntoView({block: 'center'});
+  const r = el.getBoundingClientRect();
+  return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+}"""
+
+
+def test_the_dashboard_reads_from_a_phone_to_a_laptop(
+    page, screenshot, support_agent, shopper, seller
+):
+    """Nothing lies over the dashboard's figures at any width (Recent actions once covered
+    them below 1025 px), and a phone never scrolls sideways ("$21.50 (far above)" wraps)."""
+    _paid(shopper, seller)
+    _admin_login(page)
+    for width in (390, 800, 1024, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/admin/")
+        for selector in ("#bz-charts-title", "#bz-today", "#bz-orders-today h2"):
+            assert page.locator(selector).evaluate(ON_TOP_JS), (width, selector)
+        assert page.evaluate("() => document.scrollingElement.scrollWidth") <= width
+        if width <= 1024:  # Recent actions: below the dashboard, across its width
+            main = page.locator("#content-main").bounding_box()
+            recent = page.locator("#content-related").bounding_box()
+            assert recent["y"] >= main["y"] + main["height"] - 1, width
+            assert abs(recent["width"] - main["width"]) <= 1, width
+        screenshot(page, f"dashboard-{width}")
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto("/admin/shop/")  # an app's page shows the charts too
+    assert page.locator("#bz-today").evaluate(ON_TOP_JS)
+    assert page.evaluate("() => document.scrollingElement.scrollWidth") <= 390
+
+
 # ----------------------------------------------------------------------- refusals
 
 
