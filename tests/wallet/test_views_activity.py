@@ -1,14 +1,18 @@
 """Payment activity: every kind of event, newest first, filterable, paginated, linked to
 orders; and the help page."""
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 
 from tests.factories import CardFactory
 from wallet.models import WalletEvent
 from wallet.services import card_remove, card_set_default, payment_charge_card, payment_refund
+from wallet.views.account import RECENT_ACTIVITY
 
 pytestmark = pytest.mark.django_db
 
@@ -153,8 +157,6 @@ def test_page_links_keep_the_other_parameters_in_their_order(rf, query):
 
 
 def test_the_filters_are_drawn_in_each_language_with_the_chosen_one_marked(wallet_client, history):
-    from django.utils import translation
-
     for language in ("en", "ru", "en"):
         wallet_client.cookies["django_language"] = language
         for kind in ("", "refund"):
@@ -167,3 +169,21 @@ def test_the_filters_are_drawn_in_each_language_with_the_chosen_one_marked(walle
             chosen = page.split('aria-current="page">', 1)[1].split("<", 1)[0]
             with translation.override(language):
                 assert chosen == (refunds if kind else translation.gettext("All"))
+
+
+def test_the_wallets_recent_activity_reads_in_the_shoppers_language(wallet_client, history):
+    """The wallet's Recent activity says what Payment activity says, in the same language
+    (it once showed the English sentence stored with each event)."""
+    for language in ("ru", "en"):
+        wallet_client.cookies["django_language"] = language
+        page = wallet_client.get("/wallet/").content.decode()
+        recent = page.split('id="activity-heading"', 1)[1].split("</ul>", 1)[0]
+        text = html.unescape(re.sub(r"<[^>]+>", "", recent))
+        events = history.user.wallet_events.order_by("-created_at", "-id")[:RECENT_ACTIVITY]
+        with translation.override(language):
+            shown = [event.shown_message for event in events]
+        assert len(shown) >= 4
+        for message in shown:
+            assert message in text
+        assert ("Refund of" in text) == (language == "en")
+        assert '<span class="text-nowrap">Mastercard •••• 4444</span>' in recent

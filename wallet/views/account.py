@@ -41,7 +41,7 @@ class WalletHomeView(LoginRequiredMixin, View):
         context = {
             "card_count": selectors.card_count_for_user(user=user),
             "default_card": selectors.card_default_for_user(user=user),
-            "recent_events": selectors.activity_for_user(user=user)[:RECENT_ACTIVITY],
+            "recent_events": selectors.activity_shown_for_user(user=user)[:RECENT_ACTIVITY],
         }
         return render(request, "wallet/wallet_home.html", context)
 
