@@ -27,17 +27,21 @@ def escaped_labels(choices: type[Choices], language: str | None) -> dict[str, st
         return _labels.setdefault(key, labels)
 
 
-# A card as the shop names it ("Visa •••• 4242", "American Express •••• 0005"), in escaped
-# text: the word before the dots, with the word before that if it is capitalised in Latin
-# letters, as a brand's first word is ("with" and "картой" stay out), the dots and the
-# last 4 digits.
-_CARD_NAMED = re.compile(r"(?:[A-Z][^\s<>&;]* )?[^\s<>&;]+ •••• \d{4}")
+# What must not break over two lines, in escaped text:
+# - a card as the shop names it ("Visa •••• 4242", "American Express •••• 0005"): the word
+#   before the dots, with the word before that if it is a capitalised Latin word, as a
+#   brand's first word is ("with", "картой" and "BZ-000123:" stay out), the dots and the
+#   last 4 digits;
+# - a code of capitals, a hyphen and digits, as an order number is ("BZ-000123"), which a
+#   browser would otherwise break after its hyphen.
+_KEPT_WHOLE = re.compile(r"(?:[A-Z][a-z]+ )?[^\s<>&;]+ •••• \d{4}|\b[A-Z]{2,}-\d+\b")
 
 
-def cards_kept_whole(escaped: str) -> str:
-    """``escaped`` text (HTML) with each card named in it kept on one line: a phone's
-    narrow column otherwise breaks "Visa ••••" from "4242". The words are unchanged."""
-    return _CARD_NAMED.sub(lambda card: f'<span class="text-nowrap">{card[0]}</span>', escaped)
+def kept_whole(escaped: str) -> str:
+    """``escaped`` text (HTML) with each card and order number named in it kept on one
+    line: a phone's narrow column otherwise breaks "Visa ••••" from "4242", or "BZ-" from
+    "000123". The words are unchanged."""
+    return _KEPT_WHOLE.sub(lambda name: f'<span class="text-nowrap">{name[0]}</span>', escaped)
 
 
 def _forget(**kwargs) -> None:

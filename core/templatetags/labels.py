@@ -1,17 +1,17 @@
-"""``{{ text|cards_kept_whole }}``: the template-language copy of what the Python-drawn
-rows (payment activity, the order page) do to text naming a card (``core.labels``)."""
+"""``{{ text|kept_whole }}``: the template-language copy of what the Python-drawn rows
+(payment activity, the order page) do to text naming a card or an order (``core.labels``)."""
 
 from html import escape
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from core.labels import cards_kept_whole as _cards_kept_whole
+from core.labels import kept_whole as _kept_whole
 
 register = template.Library()
 
 
 @register.filter
-def cards_kept_whole(text) -> SafeString:
-    """``text``, escaped, with each card named in it kept on one line."""
-    return mark_safe(_cards_kept_whole(escape(str(text))))  # noqa: S308 (escaped first)
+def kept_whole(text) -> SafeString:
+    """``text``, escaped, with each card and order number named in it kept on one line."""
+    return mark_safe(_kept_whole(escape(str(text))))  # noqa: S308 (escaped first)

@@ -33,7 +33,7 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from accounts.models import postal_address_lines
 from core.dates import date_text
-from core.labels import cards_kept_whole, escaped_labels
+from core.labels import kept_whole, escaped_labels
 from core.money import format_money
 from shop.models import Order, OrderStatus
 from shop.templatetags.shop_tags import shown_reason
@@ -196,9 +196,7 @@ def order_timeline(events, currency: str) -> SafeString:
             title = statuses.get(event.to_status, escape(event.to_status))
         when = event.created_at.astimezone(zone) if zone else event.created_at
         reason = (
-            f" · {cards_kept_whole(escape(shown_reason(event.reason, currency)))}"
-            if event.reason
-            else ""
+            f" · {kept_whole(escape(shown_reason(event.reason, currency)))}" if event.reason else ""
         )
         out.append(
             f'<li class="mb-2"><div class="fw-semibold">{title}</div>'
@@ -315,7 +313,7 @@ def order_payments(payments, order) -> SafeString:
         out.append(
             '<li class="py-2 border-bottom" data-testid="payment-row">'
             '<div class="d-flex flex-wrap justify-content-between gap-2">'
-            f"<span>{cards_kept_whole(escape(payment.method_display))} · "
+            f"<span>{kept_whole(escape(payment.method_display))} · "
             f"{escape(date_text(_local(payment.created_at), when_format))}</span> "
             f"<span><strong>{_money(payment.amount, payment.currency, language)}</strong> · "
             f"{shown}</span></div>"
@@ -336,7 +334,7 @@ def order_payments(payments, order) -> SafeString:
                 '<div class="d-flex justify-content-between gap-2 ps-3 text-muted" '
                 f'data-testid="refund-row"><span>{words["refund"]} · '
                 f"{escape(date_text(_local(refund.created_at), day_format))} · "
-                f"{escape(shown_reason(refund.reason, currency))}</span> "
+                f"{kept_whole(escape(shown_reason(refund.reason, currency)))}</span> "
                 '<span class="text-end"><span class="text-success text-nowrap">'
                 f"{'+' if back else ''}{back}</span>{state}</span></div>"
             )

@@ -204,7 +204,13 @@ STATE_WORDS = {
         '<span class="text-danger">Refund failed: our team will send it again</span>',
     ),
     "refunded in full": ("bz-status-refunded", "Damaged in transit"),
-    "cancelled by the shopper": ("bz-status-cancelled", " cancelled.</span>", "+$15.00"),
+    "cancelled by the shopper": (
+        "bz-status-cancelled",
+        # The refund's reason names the order, its number on one line ("BZ-" | "000001").
+        'Order <span class="text-nowrap">BZ-',
+        " cancelled.</span>",
+        "+$15.00",
+    ),
     "refund pending": ('data-testid="refund-pending"', "to Visa •••• 4242 and are waiting"),
     "refund pending, nothing paid": ("to refund your payment", "No payment yet."),
     "declined, waiting for payment": (

@@ -25,7 +25,7 @@ from django.utils.translation import get_language, gettext
 
 from accounts.models import postal_address_lines
 from core.dates import date_text
-from core.labels import cards_kept_whole, escaped_labels
+from core.labels import kept_whole, escaped_labels
 from core.links import remembered_url
 from core.money import format_money
 from wallet.models import CardBrand, WalletEvent
@@ -90,8 +90,8 @@ def activity_lines(events) -> SafeString:
             link = escape(order_url(payment.reference))
             paid_with = (
                 f'<div class="small mt-1"><a href="{link}">'
-                f"{order_of % {'number': reference}}</a> "
-                f'<span class="text-muted">· {cards_kept_whole(escape(payment.method_display))}'
+                f"{kept_whole(order_of % {'number': reference})}</a> "
+                f'<span class="text-muted">· {kept_whole(escape(payment.method_display))}'
                 "</span></div>"
             )
         else:
@@ -119,7 +119,7 @@ def activity_lines(events) -> SafeString:
             '<li class="list-group-item d-flex justify-content-between align-items-start gap-3 '
             f'py-3" data-kind="{kind}"><div class="flex-grow-1 min-w-0">'
             f'<span class="badge bz-kind bz-kind-{kind} me-1">{kinds.get(event.kind, kind)}</span> '
-            f"<span>{cards_kept_whole(escape(event.shown_message))}</span>{paid_with}{support}</div>"
+            f"<span>{kept_whole(escape(event.shown_message))}</span>{paid_with}{support}</div>"
             f'<div class="text-end flex-shrink-0" data-testid="activity-amount">{amount}'
             f'<time class="small text-muted" datetime="{escape(when.isoformat())}">'
             f"{escape(date_text(when, when_format))}</time></div></li>\n"
