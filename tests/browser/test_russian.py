@@ -226,7 +226,8 @@ def test_card_upkeep_letters_and_activity_in_russian(page, login, screenshot, tr
 
 def _overflows(page) -> list[str]:
     """What overflows at the current width: the page sideways, or a control's own label
-    (Russian words are longer than English ones)."""
+    (Russian words are longer than English ones); and fields side by side whose boxes are
+    not level."""
     return page.evaluate(
         """() => {
           const problems = [];
@@ -236,6 +237,16 @@ def _overflows(page) -> list[str]:
             if (!el.offsetParent) continue;
             if (el.scrollWidth > el.clientWidth + 1)
               problems.push(`"${el.innerText.trim()}" overflows its box`);
+          }
+          // Fields side by side (expiry and CVC) keep their boxes level, whichever label
+          // takes two lines ("Срок действия (ММ/ГГ)" on a phone).
+          for (const form of document.querySelectorAll('form')) {
+            const [expiry, cvc] = ['expiry', 'cvc'].map((name) =>
+              form.querySelector(`input[name$="${name}"]`));
+            if (!expiry?.offsetParent || !cvc?.offsetParent) continue;
+            const [a, b] = [expiry, cvc].map((el) => el.getBoundingClientRect());
+            if (Math.abs(a.top - b.top) > 1)
+              problems.push(`expiry and CVC boxes ${Math.round(b.top - a.top)}px apart in height`);
           }
           return problems;
         }"""

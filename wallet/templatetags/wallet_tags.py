@@ -165,7 +165,7 @@ def card_items(context, cards) -> SafeString:
         else:
             state = ""
         name = (
-            f'<span class="text-muted ms-2">·</span> {escape(card.name_on_card)}'
+            f'<span class="text-muted">·</span> {escape(card.name_on_card)}'
             if card.name_on_card
             else ""
         )
