@@ -75,9 +75,9 @@ def product_cards(products) -> SafeString:
             '<h2 class="h6 card-title bz-line-clamp-2 mb-1">'
             f'<a class="text-reset text-decoration-none bz-product-link" href="{url}">'
             f"{escape(product.title)}</a></h2>"
-            f'<div class="mt-auto"><div class="bz-price">{price}</div>{stock}'
-            '<a class="small text-muted text-decoration-none d-block text-truncate" '
+            f'<div class="bz-price">{price}</div>{stock}'
+            '<a class="small text-muted text-decoration-none d-block text-truncate mt-auto" '
             f'href="{escape(seller_url(seller.slug))}">{escape(seller.name)}</a>'
-            "</div></div></article></div>\n"
+            "</div></article></div>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)

@@ -173,7 +173,7 @@ def order_lines(lines) -> SafeString:
         out.append(
             '<li class="list-group-item px-0 d-flex justify-content-between gap-2" '
             f'data-testid="order-line"><span>{escape(line.title)} '
-            f'<span class="text-muted small">{each}</span></span> '
+            f'<span class="text-muted small text-nowrap">{each}</span></span> '
             f'<span class="text-nowrap">{total}</span></li>\n'
         )
     return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)

@@ -3,6 +3,7 @@
 import re
 from decimal import Decimal
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.factories import ProductFactory, SellerFactory
@@ -116,3 +117,35 @@ def test_on_a_phone_the_product_breadcrumb_is_one_line_with_the_title_cut_short(
     assert title.evaluate("el => el.scrollWidth > el.clientWidth")  # cut short, with "…"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     screenshot(page, "product-breadcrumb-phone")
+
+
+PRICE_TOPS_JS = """() => {
+  const rows = new Map();  // the cards' top edge: one row of the grid
+  for (const card of document.querySelectorAll('.bz-product-card')) {
+    const top = Math.round(card.getBoundingClientRect().top);
+    const price = card.querySelector('.bz-price').getBoundingClientRect().top;
+    rows.set(top, [...(rows.get(top) || []), Math.round(price - top)]);
+  }
+  return [...rows.values()];
+}"""
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_prices_of_a_row_of_products_line_up(page, screenshot, transactional_db, width):
+    """A title cut at two lines on a phone (it once ran to three), and a card with "Only 2
+    left" under its price, leave every price of the row at the same height."""
+    seller = SellerFactory(name="Nordic Home Goods", slug="nordic-home")
+    ProductFactory(seller=seller, title="Mug", stock=50)
+    ProductFactory(seller=seller, title="Insulated Steel Water Bottle, Double Walled, 750 ml")
+    ProductFactory(seller=seller, title="Oak Lamp", stock=2)
+    ProductFactory(seller=seller, title="Linen Apron", stock=50)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/sellers/nordic-home/")
+    rows = page.evaluate(PRICE_TOPS_JS)
+    assert sum(len(row) for row in rows) == 4
+    for row in rows:
+        assert max(row) - min(row) <= 1, rows
+    if width < 768:  # two cards a row: the long title is cut at two lines, with "…"
+        title = page.get_by_role("link", name="Insulated Steel Water Bottle", exact=False).last
+        assert title.evaluate("el => el.scrollHeight > el.clientHeight")
+    screenshot(page, f"product-prices-{width}")
