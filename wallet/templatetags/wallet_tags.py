@@ -25,7 +25,7 @@ from django.utils.translation import get_language, gettext
 
 from accounts.models import postal_address_lines
 from core.dates import date_text
-from core.labels import kept_whole, escaped_labels
+from core.labels import escaped_labels, kept_whole
 from core.links import remembered_url
 from core.money import format_money
 from wallet.models import CardBrand, WalletEvent
