@@ -33,7 +33,7 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from accounts.models import postal_address_lines
 from core.dates import date_text
-from core.labels import kept_whole, escaped_labels
+from core.labels import escaped_labels, kept_whole
 from core.money import format_money
 from shop.models import Order, OrderStatus
 from shop.templatetags.shop_tags import shown_reason
@@ -147,13 +147,15 @@ def order_rows(orders) -> SafeString:
         url = escape(order.get_absolute_url())
         out.append(
             '<li class="list-group-item py-3" data-testid="order-row">'
-            '<div class="d-flex flex-wrap align-items-center justify-content-between gap-2">'
-            f'<div class="min-w-0"><a class="fw-semibold" href="{url}">'
+            '<div class="d-flex align-items-center justify-content-between gap-2">'
+            f'<div class="min-w-0"><a class="fw-semibold text-nowrap" href="{url}">'
             f"{escape(order.number)}</a> "
-            f'<span class="text-muted small ms-1">{escape(date_text(placed, day_format))}'
-            f'</span><div class="small text-muted">{escape(order.seller.name)} · '
-            f"{escape(items)}</div></div>"
-            f'<div class="d-flex align-items-center gap-3">{status_badge(order, language)} '
+            '<span class="text-muted small ms-1 text-nowrap">'
+            f"{escape(date_text(placed, day_format))}</span>"
+            f'<div class="small text-muted">{escape(order.seller.name)} · '
+            f'<span class="text-nowrap">{escape(items)}</span></div></div>'
+            '<div class="bz-order-row-end d-flex flex-column flex-sm-row align-items-end '
+            f'align-items-sm-center gap-1 gap-sm-3">{status_badge(order, language)} '
             f'<span class="fw-semibold text-nowrap">{escape(total)}</span></div></div></li>\n'
         )
     return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)

@@ -159,3 +159,49 @@ def test_a_place_name_longer_than_the_line_breaks_inside_the_order_page(browser,
         assert page.evaluate(SIDEWAYS_JS) is None
     finally:
         page.context.close()
+
+
+def test_on_a_phone_every_orders_status_and_total_keep_to_the_right(browser, live_server):
+    """A long status ("Waiting for your bank transfer") wraps within its half of the row
+    instead of pushing the total under the order's details, and an order number never
+    breaks after its hyphen."""
+    from decimal import Decimal
+
+    from shop.models import OrderStatus
+    from tests.browser.shopper_pages import seed_shopper, signed_in_page
+    from tests.factories import order_placed
+    from wallet.models import Payment, PaymentStatus
+
+    shopper = seed_shopper("bea@example.com", "Bea Marsh", wallet=False)
+    paid, waiting, cancelled = (order_placed(user=shopper) for _ in range(3))
+    Payment.objects.create(
+        user=shopper,
+        reference=waiting.number,
+        method=Payment.Method.BANK_TRANSFER,
+        amount=waiting.total,
+        currency=waiting.currency,
+        idempotency_key="phone-transfer",
+        status=PaymentStatus.PROCESSING,
+    )
+    type(paid).objects.filter(pk=paid.pk).update(status=OrderStatus.PAID)
+    type(cancelled).objects.filter(pk=cancelled.pk).update(status=OrderStatus.CANCELLED)
+    assert waiting.total > Decimal(0)
+    page = signed_in_page(browser, live_server, PHONE, shopper)
+    try:
+        page.goto("/orders/")
+        rows = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid=order-row]')].map((row) => {
+              const box = row.getBoundingClientRect();
+              const end = row.querySelector('.fw-semibold.text-nowrap:last-child');
+              const number = row.querySelector('a');
+              return {status: row.querySelector('[data-testid=order-status]').innerText,
+                      right: Math.round(box.right - end.getBoundingClientRect().right),
+                      numberLines: number.getClientRects().length};
+            })"""
+        )
+        assert {row["status"] for row in rows} >= {"Paid", "Waiting for your bank transfer"}
+        assert len({row["right"] for row in rows}) == 1, rows  # every total at the right edge
+        assert all(row["numberLines"] == 1 for row in rows), rows
+        assert page.evaluate(SIDEWAYS_JS) is None
+    finally:
+        page.context.close()

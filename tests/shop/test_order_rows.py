@@ -96,7 +96,8 @@ def test_order_rows_link_each_order(user_client, user, history):
     html = user_client.get("/orders/").content.decode()
 
     for order in history.values():
-        assert f'<a class="fw-semibold" href="/orders/{order.number}/">{order.number}</a>' in html
+        link = f'href="/orders/{order.number}/">{order.number}</a>'
+        assert f'<a class="fw-semibold text-nowrap" {link}' in html
     assert str(OrderStatus.PAID.label) in html
 
 
