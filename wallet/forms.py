@@ -132,6 +132,14 @@ class CardForm(CardNumberNotEchoedMixin, forms.Form):
         return cleaned
 
     @property
+    def secrets_typed(self) -> bool:
+        """Whether a card number or CVC was sent: the form shown again says it never shows
+        them back (they must be typed again); an empty form sent has nothing to say so of."""
+        return self.is_bound and any(
+            str(self.data.get(self.add_prefix(name), "")).strip() for name in ("number", "cvc")
+        )
+
+    @property
     def card_data(self) -> CardData:
         """The cleaned card as ``CardData``; only after ``is_valid()`` returned True."""
         if not self.is_bound or self.errors:

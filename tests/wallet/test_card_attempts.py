@@ -218,6 +218,25 @@ def _pay_page_form(client, order) -> dict:
     }
 
 
+def test_the_retype_note_shows_only_when_a_number_or_cvc_was_sent(processor_calls):
+    """ "Please type them again" is for a shopper whose typed number or CVC is gone from the
+    page shown again; one who pressed Pay with the card fields empty is only told what is
+    missing."""
+    client, user = shopper_client()
+    order = order_placed(user=user, product=ProductFactory(price=Decimal("12.00"), stock=5))
+    url = reverse("shop:order-pay", args=[order.number])
+    empty = {**_pay_page_form(client, order), "number": "", "cvc": "", "name": "", "expiry": ""}
+
+    page = client.post(url, empty).content.decode()
+
+    assert "Enter the card number." in page
+    assert 'data-testid="card-retype-note"' not in page
+    for typed in ({"number": DECLINED, "cvc": ""}, {"number": "", "cvc": "123"}):
+        page = client.post(url, {**_pay_page_form(client, order), **typed}).content.decode()
+        assert 'data-testid="card-retype-note"' in page, typed
+    assert processor_calls == []
+
+
 def test_one_time_cards_on_an_order_are_limited_too(settings, processor_calls):
     settings.CARD_DECLINES_BEFORE_CAPTCHA = 10**6
     client, user = shopper_client()
