@@ -262,7 +262,7 @@ class AddressForm(CardNumberNotEchoedMixin, forms.ModelForm):
             "line2": forms.TextInput(
                 attrs={
                     "autocomplete": "address-line2",
-                    "placeholder": gettext_lazy("Apartment, suite, unit, building, floor"),
+                    "placeholder": gettext_lazy("Apartment, suite, floor"),
                 }
             ),
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
