@@ -26,7 +26,15 @@ register = template.Library()
 @register.simple_tag
 def address_choices(form: CheckoutForm) -> SafeString:
     """Each address as a radio box: the name in bold, "Last used" on the one used last,
-    the address on one line; then "Ship to a new address"."""
+    the address on one line; then "Ship to a new address". Without a saved address there
+    is nothing to choose: the new address is asked for, with no lone radio button."""
+    if not form.addresses:
+        (radio,) = form.address_radios
+        return mark_safe(  # noqa: S308 (the label and value are escaped)
+            f'<input type="hidden" name="{escape(form["address"].html_name)}" '
+            f'value="{escape(radio.value)}">'
+            f'<p class="small text-muted mb-0">{escape(str(radio.choice_label.label))}</p>\n'
+        )
     last_used = escape(gettext("Last used"))
     out = []
     for radio in form.address_radios:

@@ -85,6 +85,24 @@ def test_each_option_is_the_template_language_option(shopper, language):
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
+def test_without_a_saved_address_there_is_no_lone_radio_in_either_drawing(user, language):
+    # The Ship to block alone: without cards, Way of payment draws no choices either.
+    with_tag, in_template_language = (
+        html.split('<section data-choices="payment">')[0]
+        for html in (WITH_TAGS + "</section>", IN_TEMPLATE_LANGUAGE)
+    )
+    with translation.override(language):
+        form = CheckoutForm(initial={"token": "0" * 32, "address": "new"}, addresses=[], cards=[])
+        drawn = _normal(Template(with_tag).render(Context({"form": form})))
+        expected = _normal(Template(in_template_language).render(Context({"form": form})))
+        asked = translation.gettext("Enter the shipping address")
+
+    assert drawn == expected
+    assert '<input type="hidden" name="address" value="new">' in drawn
+    assert 'type="radio"' not in drawn and asked in drawn
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
 def test_the_order_page_shows_the_options(client, shopper, language):
     client.force_login(shopper)
     client.cookies["django_language"] = language
