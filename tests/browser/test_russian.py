@@ -297,3 +297,17 @@ def test_russian_pages_fit_a_phone_and_a_laptop(page, login, screenshot, catalog
                 problems[f"{url} at {width}px"] = found
                 screenshot(page, f"overflow-{width}-{url.strip('/').replace('/', '-') or 'home'}")
     assert problems == {}
+
+
+def test_forms_sent_empty_answer_in_russian_under_each_field(page, transactional_db):
+    """The account forms leave checking to the shop (novalidate), as the card forms do: a
+    form sent empty comes back with the shop's Russian messages under its fields, not the
+    browser's own bubble in the browser's language."""
+    _switch_to_russian(page)
+    for url in ("/accounts/signup/", "/accounts/login/", "/accounts/password_reset/"):
+        page.goto(url)
+        page.locator(f'form[action="{url}"] button[type=submit]').click()
+        expect(page.locator("html")).to_have_attribute("lang", "ru")
+        required = page.locator(".invalid-feedback").filter(has_text="Это поле обязательно")
+        expect(required.first).to_be_visible()
+        _no_english_labels(page)
