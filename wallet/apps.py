@@ -9,7 +9,11 @@ class WalletConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from wallet import checks  # noqa: F401  (registers the settle-window check)
-        from wallet.reauth import on_user_logged_in
+        from wallet import (
+            checks,  # noqa: F401  (registers the settle-window check)
+            reauth,
+            session,
+        )
 
-        user_logged_in.connect(on_user_logged_in, dispatch_uid="wallet.reauth_on_login")
+        user_logged_in.connect(reauth.on_user_logged_in, dispatch_uid="wallet.reauth_on_login")
+        user_logged_in.connect(session.on_user_logged_in, dispatch_uid="wallet.confirmed_on_login")

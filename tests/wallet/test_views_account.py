@@ -391,3 +391,62 @@ def test_confirm_password_ignores_an_outside_next(wallet_client):
 
     assert response.status_code == 302
     assert response.url == "/wallet/"
+
+
+# ------------------------------------------------ the session carries "confirmed"
+def _asks_for_the_wallet(client, url: str) -> tuple[str, bool]:
+    """The page's HTML, and whether drawing it read the shopper's wallet account."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    asked = any("wallet_walletaccount" in query["sql"] for query in queries.captured_queries)
+    return response.content.decode(), asked
+
+
+def test_a_confirmed_wallet_travels_in_the_session_from_the_login(client, user):
+    WalletAccountFactory(user=user, confirmed_at=timezone.now())
+    CardFactory(owner=user)
+    response = client.post(
+        reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+
+    for url in ("/wallet/cards/", "/wallet/activity/"):
+        page, asked = _asks_for_the_wallet(client, url)
+        assert not asked, url  # one round trip fewer on every view
+        assert "wallet_confirmed" in client.session
+    page, _ = _asks_for_the_wallet(client, "/wallet/cards/")
+    assert 'href="/wallet/cards/add/"' in page  # and the wallet is ready
+
+
+def test_confirming_by_the_letter_carries_it_on(
+    user_client, user, outbox, django_capture_on_commit_callbacks
+):
+    link = create_wallet(user_client, outbox, django_capture_on_commit_callbacks)
+    CardFactory(owner=user)
+    page, asked = _asks_for_the_wallet(user_client, "/wallet/cards/")
+    assert asked and 'href="/wallet/cards/add/"' not in page  # read-only until confirmed
+
+    user_client.get(link)
+
+    page, asked = _asks_for_the_wallet(user_client, "/wallet/cards/")
+    assert not asked and 'href="/wallet/cards/add/"' in page
+
+
+def test_a_wallet_confirmed_in_another_browser_is_seen_and_no_get_writes_the_session(
+    client, user, outbox, django_capture_on_commit_callbacks
+):
+    laptop, phone = client, type(client)()
+    laptop.force_login(user)
+    phone.force_login(user)
+    link = create_wallet(laptop, outbox, django_capture_on_commit_callbacks)
+    CardFactory(owner=user)
+    phone.get(link)  # confirmed on the phone; the laptop logged in before
+
+    for _ in range(2):
+        page, asked = _asks_for_the_wallet(laptop, "/wallet/cards/")
+        assert asked and 'href="/wallet/cards/add/"' in page  # the database says so
+    assert "wallet_confirmed" not in laptop.session  # a GET never wrote it

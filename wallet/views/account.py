@@ -23,6 +23,7 @@ from wallet.services import (
     wallet_confirmation_resend,
     wallet_create,
 )
+from wallet.session import wallet_confirmed_remember
 
 RECENT_ACTIVITY = 5
 
@@ -117,6 +118,7 @@ class WalletConfirmView(LoginRequiredMixin, View):
             account = selectors.wallet_account_for_user(user=request.user)
             context = {"error": exc, "account": account}
             return render(request, "wallet/wallet_confirm_failed.html", context, status=400)
+        wallet_confirmed_remember(request)
         messages.success(
             request, gettext("Your wallet is confirmed. Add a card to pay in two steps.")
         )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from wallet import selectors
 from wallet.models import Card
 from wallet.reauth import password_entered_recently
+from wallet.session import wallet_is_confirmed
 
 
 class WalletRequiredMixin(LoginRequiredMixin):
@@ -36,7 +37,7 @@ class WalletOrSavedCardsMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.wallet_ready = selectors.wallet_is_confirmed_for_user(user=request.user)
+        self.wallet_ready = wallet_is_confirmed(request)
         if not self.wallet_ready and not selectors.card_count_for_user(user=request.user):
             return HttpResponseRedirect(reverse("wallet:home"))
         return super().dispatch(request, *args, **kwargs)
