@@ -2,8 +2,8 @@
 
 A wallet once confirmed stays confirmed (DESIGN: "Once confirmed, the wallet never asks
 again"; nothing unconfirms one, and support sees ``confirmed_at`` read-only), so the fact
-can travel in the session from the login or the confirmation on, and the cards and
-activity pages need not ask the database on each view. Only "confirmed" is carried: until
+can travel in the session from the login or the confirmation on, and the wallet's pages
+(``wallet.views.mixins``) need not ask the database on each view. Only "confirmed" is carried: until
 then every view asks the database, and no GET writes the session to remember an answer.
 """
 

@@ -22,8 +22,7 @@ class WalletRequiredMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.wallet = selectors.wallet_account_for_user(user=request.user)
-        if self.wallet is None or not self.wallet.is_confirmed:
+        if not wallet_is_confirmed(request):
             return HttpResponseRedirect(reverse("wallet:home"))
         return super().dispatch(request, *args, **kwargs)
 
