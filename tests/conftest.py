@@ -25,6 +25,12 @@ def pytest_configure(config):
     # the bench or `make serve-prod`). Looking a static file up when it is asked for serves
     # the same files; the live server of the browser tests serves them from the finders.
     settings.WHITENOISE_AUTOREFRESH = True
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # TEST-ONLY: a commit does not wait for its WAL to reach the disk. The test
+        # database is thrown away, and what a commit makes visible to other connections
+        # (the concurrency tests' subject) is the same either way.
+        database.setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 
 
 @pytest.fixture(autouse=True)
