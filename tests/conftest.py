@@ -20,10 +20,11 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # TEST-ONLY: every test Client builds its own middleware, and WhiteNoise's scans
-    # STATIC_ROOT when it is built (0.4 s each here once `collectstatic` has filled it, for
-    # the bench or `make serve-prod`). Looking a static file up when it is asked for serves
-    # the same files; the live server of the browser tests serves them from the finders.
+    # TEST-ONLY: every test Client builds its own middleware, and WhiteNoise's middleware scans
+    # STATIC_ROOT as it is built (0.4 s a client on a slow 2-core host, once collectstatic
+    # has filled it for the bench or `make serve-prod`). With autorefresh it looks a file up
+    # when one is asked for instead: the same files. (The browser tests' live server serves
+    # them from the finders.)
     settings.WHITENOISE_AUTOREFRESH = True
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.postgresql":
