@@ -310,7 +310,8 @@ def order_card_saved_by_payment(*, order: Order) -> Card | None:
     return paid.card
 
 
-# Brands whose badge is shorter than their name (shop/_card_label.html prints the same).
+# Brands whose badge is shorter than their name (``CardChoice.badge``; both ways of payment
+# print it: the order page's and the payment page's, shop/_card_label.html).
 CARD_BADGES = {"mastercard": "MC", "unionpay": "UPAY", "discover": "DISC"}
 
 
