@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from accounts.models import postal_address_lines
+from core.labels import kept_whole
 from shop.order_forms import CheckoutForm
 
 register = template.Library()
@@ -70,9 +71,9 @@ def _wallet_cards_url() -> str:
 
 @register.simple_tag
 def payment_choices(form: CheckoutForm) -> SafeString:
-    """Each saved card as a radio box (badge, "Visa •••• 4242, expires 12/28", Expired or
-    Expires soon, Default; an expired one disabled, with how to update it), then "Other
-    payment methods" with its hint."""
+    """Each saved card as a radio box (badge, "Visa •••• 4242, expires 12/28" with the card
+    kept on one line, Expired or Expires soon, Default; an expired one disabled, with how
+    to update it), then "Other payment methods" with its hint."""
     expired = escape(gettext("Expired"))
     expires_soon = escape(gettext("Expires soon"))
     default = escape(gettext("Default"))
@@ -91,7 +92,7 @@ def payment_choices(form: CheckoutForm) -> SafeString:
         if card:
             text = (
                 f'<span class="bz-card-badge {escape(card.brand)} me-2" aria-hidden="true">'
-                f"{escape(option.badge)}</span><span>{escape(str(option.label))}</span>"
+                f"{escape(option.badge)}</span><span>{kept_whole(escape(str(option.label)))}</span>"
             )
             if option.disabled:
                 text += f' <span class="badge text-bg-danger">{expired}</span>'

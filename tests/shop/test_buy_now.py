@@ -89,7 +89,7 @@ def test_two_steps_with_a_saved_card_and_the_cart_left_as_it_was(client, shopper
     page = order_page(client, lamp, quantity=2)  # step 1: Buy now
     html = page.content.decode()
     assert "Buy Oak Lamp" in html and "Qty 2" in html
-    assert f"Visa •••• 4242, expires {card.expiry_display}" in html
+    assert f'"text-nowrap">Visa •••• 4242</span>, expires {card.expiry_display}' in html
     assert Product.objects.get(pk=lamp.pk).stock == 3  # nothing reserved yet
 
     response = accept_and_pay(client, lamp, page)  # step 2: Accept and pay

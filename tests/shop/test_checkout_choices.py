@@ -117,6 +117,18 @@ def test_the_order_page_shows_the_options(client, shopper, language):
     assert '<a href="/wallet/cards/">' in page
 
 
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_order_page_keeps_each_card_on_one_line(client, shopper, language):
+    """A phone's narrow column must not break "American Express ••••" from "0005": each
+    saved card's name is kept whole, as on the payment page."""
+    client.force_login(shopper)
+    client.cookies["django_language"] = language
+    page = client.get(reverse("shop:checkout", args=["nordic-home"])).content.decode()
+
+    for card in ("Visa •••• 4242", "Mastercard •••• 4444", "American Express •••• 0005"):
+        assert f'<span><span class="text-nowrap">{card}</span>, ' in page
+
+
 def _django_radios(bound_field) -> list[tuple[str, str, object]]:
     """Each radio as Django draws it (``BoundWidget.tag()``, its widget templates), and
     as radios() drew it before (``format_html`` of ``flatatt``)."""

@@ -89,7 +89,10 @@ def test_order_page_shows_lines_address_shipping_total_and_the_default_card(
     assert "1 Main St" in content
     assert "$37.00" in content and "$6.90" in content and "$43.90" in content
     assert "Way of payment" in content
-    assert f"Visa •••• 4242, expires {default.expiry_display}" in content
+    assert (
+        f'<span class="text-nowrap">Visa •••• 4242</span>, expires {default.expiry_display}'
+        in content
+    )
     assert "Mastercard •••• 4444" in content
     assert "Other payment methods" in content
     assert "Accept and pay" in content
