@@ -37,9 +37,10 @@ _MONTH_NAMES = "bEFMN"
 _pieces: dict[tuple[str, str | None], list] = {}
 
 
-def date_text(value: date | datetime, format: str) -> str:
-    """``dateformat.format(value, format)`` in the active language."""
-    language = get_language()
+def date_text(value: date | datetime, format: str, language: str | None = None) -> str:
+    """``dateformat.format(value, format)`` in the active language (``language``: the
+    active one, given by a caller writing many dates)."""
+    language = language or get_language()
     pieces = _pieces.get((format, language))
     if pieces is None:
         pieces = _pieces[(format, language)] = _read(format)

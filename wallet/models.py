@@ -598,20 +598,29 @@ CARD_CHANGE_LABELS = {
 
 def event_message_render(message_id: str, args: dict, *, language: str | None = None) -> str:
     """``message_id`` (an English sentence with %(name)s fields) in ``language`` (the
-    active one by default), filled from ``args``: ``amount`` and ``currency`` become
-    ``money`` in that language's format, ``decline_code`` the decline's sentence
-    (``reason``) and ``changed`` (keys of ``CARD_CHANGE_LABELS``) a list."""
+    active one by default), filled from ``args`` (``event_message_fill``)."""
     with translation.override(language) if language else contextlib.nullcontext():
-        values = dict(args)
-        if "amount" in values:
-            values["money"] = format_money(Decimal(values["amount"]), values.get("currency", ""))
-        if "decline_code" in values:
-            values["reason"] = str(decline_message(values["decline_code"]))
-        if "changed" in values:
-            values["changed"] = ", ".join(
-                str(CARD_CHANGE_LABELS.get(key, key)) for key in values["changed"]
-            )
-        return gettext(message_id) % values
+        return event_message_fill(gettext(message_id), args, translation.get_language())
+
+
+def event_message_fill(sentence: str, args: dict, language: str | None) -> str:
+    """``sentence`` (a message id translated into the active language, ``language``) filled
+    from ``args``: ``amount`` and ``currency`` become ``money`` in that language's format,
+    ``decline_code`` the decline's sentence (``reason``) and ``changed`` (keys of
+    ``CARD_CHANGE_LABELS``) a list. A list of events translates each sentence once and
+    fills it per event (``wallet.templatetags.wallet_tags.activity_lines``)."""
+    values = dict(args)
+    if "amount" in values:
+        values["money"] = format_money(
+            Decimal(values["amount"]), values.get("currency", ""), language
+        )
+    if "decline_code" in values:
+        values["reason"] = str(decline_message(values["decline_code"]))
+    if "changed" in values:
+        values["changed"] = ", ".join(
+            str(CARD_CHANGE_LABELS.get(key, key)) for key in values["changed"]
+        )
+    return sentence % values
 
 
 def event_message(message_id: str, **args) -> dict[str, object]:

@@ -28,7 +28,7 @@ from core.dates import date_text
 from core.labels import escaped_labels, kept_whole
 from core.links import remembered_url
 from core.money import format_money
-from wallet.models import CardBrand, WalletEvent
+from wallet.models import CardBrand, WalletEvent, event_message_fill
 
 register = template.Library()
 
@@ -81,8 +81,16 @@ def activity_lines(events) -> SafeString:
     when_format = gettext("j M Y, H:i")
     refund, canceled = WalletEvent.Kind.REFUND, WalletEvent.Kind.PAYMENT_CANCELED
     zone = timezone.get_current_timezone() if settings.USE_TZ else None  # once a list
+    sentences: dict[str, str] = {}  # each message id translated once a list
     out = []
     for event in events:
+        if event.message_id:
+            sentence = sentences.get(event.message_id)
+            if sentence is None:
+                sentence = sentences[event.message_id] = gettext(event.message_id)
+            message = event_message_fill(sentence, event.message_args, language)
+        else:  # an event from before messages had an id: its English sentence
+            message = event.message
         kind = escape(event.kind)
         payment = event.payment
         if payment is not None:
@@ -119,10 +127,10 @@ def activity_lines(events) -> SafeString:
             '<li class="list-group-item d-flex justify-content-between align-items-start gap-3 '
             f'py-3" data-kind="{kind}"><div class="flex-grow-1 min-w-0">'
             f'<span class="badge bz-kind bz-kind-{kind} me-1">{kinds.get(event.kind, kind)}</span> '
-            f"<span>{kept_whole(escape(event.shown_message))}</span>{paid_with}{support}</div>"
+            f"<span>{kept_whole(escape(message))}</span>{paid_with}{support}</div>"
             f'<div class="text-end flex-shrink-0" data-testid="activity-amount">{amount}'
             f'<time class="small text-muted" datetime="{escape(when.isoformat())}">'
-            f"{escape(date_text(when, when_format))}</time></div></li>\n"
+            f"{escape(date_text(when, when_format, language))}</time></div></li>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 (every value that goes in is escaped above)
 
