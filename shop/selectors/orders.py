@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db import router, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -257,6 +258,56 @@ _shoppers_order_lines = CompiledQuery(
 _order_events = CompiledQuery("order events", OrderEvent, _order_events_query)
 
 
+def _order_fresh_query(alias: str):
+    return Order.objects.select_related("user", "paid_with__card").filter(pk=_ORDER), {
+        "order": _ORDER
+    }
+
+
+def _order_locked_query(alias: str):
+    # Only the order's row is locked; the rows joined to it are read as they are.
+    locked = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related(*ORDER_LETTER_JOINS)
+        .filter(pk=_ORDER)
+    )
+    return locked, {"order": _ORDER}
+
+
+def _order_lines_query(alias: str):
+    return OrderLine.objects.filter(order=_ORDER).order_by("id"), {"order": _ORDER}
+
+
+# The money services read an order several times a payment (before paying, to settle it,
+# to lock it for a status move): compiled once, each read is a query's round trip alone.
+_order_fresh = CompiledQuery("order as it is now", Order, _order_fresh_query)
+_order_locked = CompiledQuery("order locked for a change", Order, _order_locked_query)
+_order_lines = CompiledQuery("order lines", OrderLine, _order_lines_query)
+
+
+def order_get_fresh(*, order_id: int) -> Order:
+    """The order as the database has it now, with its customer and the payment that paid
+    it (and that payment's card). Raises ``Order.DoesNotExist``."""
+    order = _order_fresh.first(order=order_id, using=router.db_for_write(Order))
+    if order is None:
+        raise Order.DoesNotExist(f"There is no order {order_id}.")
+    return order
+
+
+def order_get_locked(*, order_id: int) -> Order:
+    """Inside the caller's transaction: the order's row locked (``FOR UPDATE`` of the order
+    alone) and read with what its letters show (``ORDER_LETTER_JOINS``). Raises
+    ``Order.DoesNotExist``, and ``RuntimeError`` outside a transaction (a lock would end
+    with the statement)."""
+    using = router.db_for_write(Order)
+    if not transaction.get_connection(using).in_atomic_block:
+        raise RuntimeError("Lock an order inside the transaction that changes it.")
+    order = _order_locked.first(order=order_id, using=using)
+    if order is None:
+        raise Order.DoesNotExist(f"There is no order {order_id}.")
+    return order
+
+
 def order_letter_detail(*, order: Order) -> OrderDetail:
     """What an order's letters show: the order with its seller, customer, ship-to address
     and payment (``ORDER_LETTER_JOINS``), its lines, and the payment that paid it (its
@@ -265,9 +316,12 @@ def order_letter_detail(*, order: Order) -> OrderDetail:
     are one query."""
     if not all(order._meta.get_field(name).is_cached(order) for name in ORDER_LETTER_JOINS):
         order = Order.objects.select_related(*ORDER_LETTER_JOINS).get(pk=order.pk)
+    lines = _order_lines.all(order=order.pk, using=router.db_for_write(Order))
+    for line in lines:
+        line.order = order  # as order.lines.all() gives them
     return OrderDetail(
         order=order,
-        lines=list(order.lines.all()),
+        lines=lines,
         address=getattr(order, "shipping_address", None),
         events=[],
         payments=[order.paid_with] if order.paid_with is not None else [],

@@ -26,13 +26,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Address, User
 from accounts.services import address_create, address_mark_used
+from core.sql import CompiledQuery
 from shop.availability import Unavailable, availability_message, availability_problem
 from shop.exceptions import CheckoutError, OrderNotPayable
 from shop.models import (
@@ -48,6 +49,7 @@ from shop.models import (
 )
 from shop.models.orders import order_number_for
 from shop.pricing import seller_totals
+from shop.selectors.orders import order_get_fresh
 from shop.services.expiry import order_expire_if_due_fresh
 from shop.services.order_money import _order_pay_with, order_apply_payment, order_settle_money
 from wallet import selectors as wallet_selectors
@@ -192,6 +194,30 @@ def _take_stock(wanted: list[tuple[int, int]]) -> None:
     )
 
 
+# Compiled once (core.sql): Accept and pay's read of the lines it orders.
+_CART, _SELLER = -424247, -424248  # its stand-ins
+
+
+def _checkout_lines_query(alias: str):
+    # The products locked in id order, so two checkouts never wait on each other in a cycle.
+    lines = (
+        CartLine.objects.filter(cart=_CART, product__seller=_SELLER)
+        .select_related("product")
+        .select_for_update(of=("product",))
+        .order_by("product_id")
+    )
+    return lines, {"cart": _CART, "seller": _SELLER}
+
+
+_checkout_lines = CompiledQuery("cart lines locked for checkout", CartLine, _checkout_lines_query)
+
+
+def _lines_locked(*, cart_id: int, seller: Seller) -> list[CartLine]:
+    """Inside the transaction holding the cart's row lock: ``seller``'s lines of the cart
+    with their products, the products locked (in id order)."""
+    return _checkout_lines.all(cart=cart_id, seller=seller.pk, using=router.db_for_write(CartLine))
+
+
 def _lock_user(user: User) -> None:
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk"))
 
@@ -325,12 +351,7 @@ def order_place_to_pay(
     def place() -> Order:
         # Read after the cart lock (a new statement sees what a checkout before it did):
         # the lines with their products, the products locked in id order.
-        lines = list(
-            CartLine.objects.filter(cart__in=locked, product__seller=seller)
-            .select_related("product")
-            .select_for_update(of=("product",))
-            .order_by("product_id")
-        )
+        lines = _lines_locked(cart_id=locked[0], seller=seller) if locked else []
         if not lines:
             raise CheckoutError(
                 gettext("There is nothing from %(seller)s in your cart any more.")
@@ -417,7 +438,7 @@ def order_place_now_to_pay(
 def _payable(order: Order, idempotency_key: str = "") -> Order:
     """The order, fresh, if it can be paid now; a replay of the request that paid it is
     returned as it is (a double submit); otherwise ``OrderNotPayable``."""
-    order = Order.objects.select_related("paid_with", "user").get(pk=order.pk)
+    order = order_get_fresh(order_id=order.pk)
     if idempotency_key and order.paid_with and order.paid_with.idempotency_key == idempotency_key:
         return order
     waiting = order.status == OrderStatus.PENDING_PAYMENT

@@ -32,7 +32,7 @@ from core.audit import AuditAction, audit_reason, is_staff_actor
 from core.money import format_money
 from shop.exceptions import ActionAlreadyDone, CancelOvertaken, IllegalOrderTransition
 from shop.models import Order, OrderStatus, english_status
-from shop.selectors.orders import orders_needing_settlement
+from shop.selectors.orders import order_get_fresh, orders_needing_settlement
 from shop.services.order_emails import order_email_on_commit
 from shop.services.orders import order_audit, order_event_note, order_set_status
 from wallet import selectors as wallet_selectors
@@ -281,7 +281,7 @@ def order_settle_money(*, order: Order, by: User | None = None) -> Order:
     Never raises for processor trouble: what could not be done stays visible (a pending
     or failed refund) and the next run retries it. Returns the order, fresh.
     """
-    order = Order.objects.select_related("paid_with__card").get(pk=order.pk)
+    order = order_get_fresh(order_id=order.pk)
     # The ledger is read once; what follows reads it again only after changing something.
     payments = wallet_selectors.payments_settled_for_reference(reference=order.number)
     pending = [r for p in payments for r in p.refunds.all() if r.is_pending]
@@ -293,7 +293,7 @@ def order_settle_money(*, order: Order, by: User | None = None) -> Order:
     succeeded = sorted((p for p in payments if p.is_succeeded), key=lambda p: (p.settled_at, p.pk))
     if order.status == OrderStatus.PENDING_PAYMENT and succeeded:
         _order_pay_with(order=order, payment=succeeded[0], by=by)
-        order = Order.objects.select_related("paid_with").get(pk=order.pk)
+        order = order_get_fresh(order_id=order.pk)
         changed = True
     if order.status != OrderStatus.PENDING_PAYMENT:
         # Just paid: ask the ledger again, as a transfer may have been started meanwhile.
@@ -310,7 +310,7 @@ def order_settle_money(*, order: Order, by: User | None = None) -> Order:
             _give_back(order, payment, left)
             changed = True
     if changed:
-        order = Order.objects.select_related("paid_with__card").get(pk=order.pk)
+        order = order_get_fresh(order_id=order.pk)
         paid = order.paid_with
     else:  # nothing moved: the ledger as read (refunds loaded) says what is refunded
         paid = next((p for p in payments if p.pk == order.paid_with_id), order.paid_with)
@@ -403,7 +403,7 @@ def order_refund(
             f"This refund on {order.number} was already made (the form was sent twice); "
             "nothing more was refunded."
         )
-    order = Order.objects.select_related("paid_with").get(pk=order.pk)
+    order = order_get_fresh(order_id=order.pk)
     if order.status not in Order.KEEPS_PAYMENT or not order.paid_with_id:
         raise IllegalOrderTransition(
             f"Order {order.number} can't be refunded while {english_status(order)}.",
@@ -443,7 +443,7 @@ def order_retry_refund(*, order: Order, by: User, reason: str = "") -> list[Refu
     audit entry for each new refund is written in the transaction that records it. Returns
     the new refunds. Raises ``IllegalOrderTransition`` when nothing was refused, and the
     wallet's ``RefundError``/``GatewayUnavailable``/``ValueError``."""
-    order = Order.objects.select_related("paid_with").get(pk=order.pk)
+    order = order_get_fresh(order_id=order.pk)
     reason = " ".join((reason or "").split())
 
     record = _refund_audit(
@@ -646,7 +646,7 @@ def order_cancel(
             return done
         if only_if_overdue:
             return Order.objects.get(pk=order.pk)
-    order = Order.objects.select_related("paid_with").get(pk=order.pk)
+    order = order_get_fresh(order_id=order.pk)
     if order.status != OrderStatus.PAID:
         raise IllegalOrderTransition(
             f"Order {order.number} can't be cancelled while {english_status(order)}.",

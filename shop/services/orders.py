@@ -19,7 +19,7 @@ from accounts.models import User
 from core.audit import AuditAction, audit_record, is_staff_actor
 from shop.exceptions import IllegalOrderTransition
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus, Product
-from shop.selectors.orders import ORDER_LETTER_JOINS
+from shop.selectors.orders import order_get_locked
 from shop.services.order_emails import order_email_on_commit
 
 if TYPE_CHECKING:
@@ -90,11 +90,7 @@ def order_set_status(
     """
     with transaction.atomic(savepoint=False):
         # Read with what the letters show (only the order's row is locked).
-        locked = (
-            Order.objects.select_for_update(of=("self",))
-            .select_related(*ORDER_LETTER_JOINS)
-            .get(pk=order.pk)
-        )
+        locked = order_get_locked(order_id=order.pk)
         refused = not locked.can_transition_to(status)
         if not refused:
             previous = _order_move(locked, status, by=by, reason=reason, paid_with=paid_with)

@@ -27,12 +27,14 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import router
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from core.ratelimit import RateLimited, ratelimit_enforce, ratelimit_hit
 from core.security_log import client_address, current_request, security_event
+from core.sql import CompiledQuery
 from wallet.exceptions import CaptchaRequired, PaymentDeclined
 from wallet.models import BlockedCard, Card, WalletEvent
 from wallet.selectors import card_attempt_needs_captcha, card_declines_key
@@ -142,6 +144,20 @@ def cards_with_block(cards: QuerySet[Card]) -> QuerySet[Card]:
     ``card_refuse_block`` refuses one that has it."""
     blocks = BlockedCard.objects.filter(fingerprint=OuterRef("fingerprint"), lifted_at__isnull=True)
     return cards.annotate(active_block_id=Subquery(blocks.values("pk")[:1]))
+
+
+# A charge reads its saved card once, as it is now (``card_get_with_block``): compiled once.
+_CARD = -424246  # the stand-in card key
+_card_with_block = CompiledQuery(
+    "saved card with its block",
+    Card,
+    lambda alias: (cards_with_block(Card.objects.filter(pk=_CARD)), {"card": _CARD}),
+)
+
+
+def card_get_with_block(*, card_id: int) -> Card | None:
+    """The card as it is now, annotated as ``cards_with_block`` annotates it, or None."""
+    return _card_with_block.first(card=card_id, using=router.db_for_write(Card))
 
 
 def card_refuse_block(*, user: User, block_id: int | None, kind: str) -> None:

@@ -48,9 +48,9 @@ from wallet.selectors import payment_open_for_reference, payments_with_balance
 from wallet.services.card_attempts import (
     card_attempt_begin,
     card_attempt_declined,
+    card_get_with_block,
     card_refuse_block,
     card_refuse_if_blocked,
-    cards_with_block,
 )
 from wallet.services.cards import card_link_precheck, token_delete_on_commit
 from wallet.services.inputs import (
@@ -327,7 +327,7 @@ def _card_to_charge(*, user: User, card: Card) -> Card:
     """The saved card as it is now, with any block on it, in one read; raises
     ``CardNotUsable`` (not the user's, removed, disabled, expired) or, for a blocked card,
     ``PaymentDeclined`` (``blocked_card``, in the security log)."""
-    fresh = cards_with_block(Card.objects.filter(pk=card.pk)).first()
+    fresh = card_get_with_block(card_id=card.pk)
     if fresh is None or fresh.owner_id != user.pk or not fresh.is_active:
         raise CardNotUsable()
     if fresh.is_expired:
