@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.db import savepoint_if_nested
+from core.sql import CompiledQuery
 from wallet.card_numbers import CardData
 from wallet.exceptions import (
     GatewayRequestError,
@@ -53,6 +54,23 @@ PROCESSOR_MESSAGES = {
     Outcome.REQUIRES_AUTH: "The issuer requires authentication.",
     Outcome.PROCESSING_ERROR: "An error occurred while processing the card.",
 }
+
+
+# A charge looks its token and its key up: each lookup compiled once per process.
+_TOKEN, _KEY = "\x00token", "\x00key"
+_token_named = CompiledQuery(
+    "simulated token",
+    SimulatedToken,
+    lambda alias: (SimulatedToken.objects.filter(token=_TOKEN).order_by(), {"token": _TOKEN}),
+)
+_charge_keyed = CompiledQuery(
+    "simulated charge by key",
+    SimulatedCharge,
+    lambda alias: (
+        SimulatedCharge.objects.filter(idempotency_key=_KEY).order_by(),
+        {"idempotency_key": _KEY},
+    ),
+)
 
 
 def _hash(params: dict) -> str:
@@ -166,7 +184,7 @@ class SimulatedGateway(PaymentGateway):
                 "description": description,
             }
         )
-        charge = SimulatedCharge.objects.filter(idempotency_key=idempotency_key).first()
+        charge = _charge_keyed.first(idempotency_key=idempotency_key)
         if charge is None:
             fields = self._decide(source, stored)
             try:
@@ -203,7 +221,7 @@ class SimulatedGateway(PaymentGateway):
         token is refused (``no_such_token``)."""
         if not isinstance(source, str):
             return None
-        token = SimulatedToken.objects.filter(token=source).first()
+        token = _token_named.first(token=source)
         if token is None:
             raise GatewayRequestError(code="no_such_token")
         return token
@@ -285,7 +303,7 @@ class SimulatedGateway(PaymentGateway):
 
     def retrieve_charge(self, *, idempotency_key: str) -> ChargeResult | None:
         fail_before("retrieve_charge")
-        charge = SimulatedCharge.objects.filter(idempotency_key=idempotency_key).first()
+        charge = _charge_keyed.first(idempotency_key=idempotency_key)
         return self._result(charge) if charge else None
 
     def list_charges(self, *, reference: str) -> list[ChargeResult]:
