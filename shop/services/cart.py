@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from core.sql import CompiledQuery
 from shop.availability import Unavailable, availability_message, availability_problem
 from shop.exceptions import CartError, InsufficientStock, InvalidQuantity, ProductUnavailable
 from shop.models import Cart, CartLine, Product
@@ -71,16 +72,30 @@ def _lock_user_cart(user: User, product: Product) -> tuple[int, CartLine | None]
         except IntegrityError:  # another request made it first; its commit let us through
             mine.update(updated_at=timezone.now())
     # A statement after the lock: it sees every line a change before ours committed.
-    fields = [f.attname for f in CartLine._meta.concrete_fields]
-    row = (
-        mine.annotate(line=FilteredRelation("lines", condition=Q(lines__product=product)))
-        .values_list("pk", *(f"line__{name}" for name in fields))
-        .get()
-    )
+    (row,) = _cart_and_line.rows(owner=user.pk, product=product.pk)
     cart_id, line_values = row[0], row[1:]
     if line_values[0] is None:
         return cart_id, None
-    return cart_id, CartLine.from_db(CartLine.objects.db, fields, line_values)
+    return cart_id, CartLine.from_db(CartLine.objects.db, _LINE_FIELDS, line_values)
+
+
+# ``_lock_user_cart``'s read, compiled once per process (core.sql): the owner's cart id and
+# its line of the product, if any, as one row.
+_LINE_FIELDS = [f.attname for f in CartLine._meta.concrete_fields]
+_OWNER, _PRODUCT = -424251, -424252  # its stand-ins
+
+
+def _cart_and_line_query(alias: str):
+    row = (
+        Cart.objects.filter(user=_OWNER)
+        .annotate(line=FilteredRelation("lines", condition=Q(lines__product=_PRODUCT)))
+        .values_list("pk", *(f"line__{name}" for name in _LINE_FIELDS))
+        .order_by()
+    )
+    return row, {"owner": _OWNER, "product": _PRODUCT}
+
+
+_cart_and_line = CompiledQuery("cart and its line of a product", Cart, _cart_and_line_query)
 
 
 def cart_get_or_create_for_user(*, user: User) -> Cart:

@@ -16,7 +16,7 @@ from shop import selectors, services
 from shop.cart_session import SESSION_CART_KEY, request_cart, request_cart_or_create
 from shop.exceptions import CartError
 from shop.forms import QuantityForm
-from shop.models import CartLine, Product
+from shop.models import CartLine
 
 
 def _request_line(request: HttpRequest, line_id: int) -> CartLine:
@@ -44,7 +44,7 @@ class CartAddView(View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, product_id: int) -> HttpResponse:
-        product = get_object_or_404(Product.objects.active(), pk=product_id)
+        product = selectors.product_get_active_by_id(product_id=product_id)
         form = QuantityForm(request.POST)
         if not form.is_valid():
             messages.error(request, form.first_error())
