@@ -69,7 +69,13 @@ _product_by_id = CompiledQuery(
 
 
 def product_get_active_by_id(*, product_id: int) -> Product:
-    """The active product with this id, or Http404 (inactive products are hidden)."""
+    """The active product with this id, or Http404 (inactive products are hidden, and an id
+    past what the key column holds is no product: the ORM's lookup says so too, where the
+    compiled SQL would hand the database a number it can't take)."""
+    ops = connections[router.db_for_read(Product)].ops
+    low, high = ops.integer_field_range(Product._meta.pk.get_internal_type())
+    if not low <= product_id <= high:
+        raise Http404("No product matches the given query.")
     product = _product_by_id.first(pk=product_id)
     if product is None:
         raise Http404("No product matches the given query.")
