@@ -1,5 +1,5 @@
 // Payment page: typing card details means paying with that card, so "A new card" is picked
-// for the shopper; the note next to Pay follows the chosen way of paying.
+// for the shopper; the note next to Pay follows the chosen way of paying, from the start.
 (function () {
   "use strict";
   var radio = document.querySelector('input[name="method"][value="new"]');
@@ -17,4 +17,7 @@
   document.querySelectorAll('input[name="method"]').forEach(function (input) {
     input.addEventListener("change", showNote);
   });
+  // A way picked before this script ran (a slow page) or restored by the browser (Back)
+  // fired no change event here: the note follows what is checked now.
+  showNote();
 })();

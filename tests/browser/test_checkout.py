@@ -100,6 +100,29 @@ def test_three_steps_without_a_saved_card_and_save_card_links_it(page, login, sc
     assert card.is_default
 
 
+def test_the_note_by_pay_follows_a_way_picked_before_the_page_script_ran(
+    page, login, screenshot, shopper
+):
+    # On a slow line (or a page the browser restores on Back) the shopper can pick a way
+    # before order_pay.js runs: no change event reaches it, and the note must still follow.
+    held = []
+    page.route(re.compile(r"/js/order_pay[^/]*\.js$"), lambda route: held.append(route))
+    _to_order_page(page, login, screenshot, shopper)
+    page.get_by_role("button", name="Accept and pay").click()
+    expect(page).to_have_url(PAY_URL)
+
+    page.get_by_label("Bank transfer").check()
+    for _ in range(100):  # the script was asked for, and is held
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(page.get_by_text("card details go straight to the card processor")).to_be_hidden()
+    expect(page.get_by_text("our bank details come next")).to_be_visible()
+
+
 def test_other_payment_methods_while_the_saved_default_card_stays_linked(
     page, login, screenshot, shopper
 ):
