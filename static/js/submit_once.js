@@ -4,14 +4,20 @@
 // the second request. Coming back to the page (back button) enables them again.
 (function () {
   "use strict";
+  var sent = false;
   document.addEventListener("submit", function (event) {
     if (event.defaultPrevented) return;
+    sent = true;
     // Disabled at once: the form is already being sent, and these buttons carry no value.
     event.target.querySelectorAll("[data-submit-once]").forEach(function (button) {
       button.disabled = true;
     });
   });
-  window.addEventListener("pageshow", function () {
+  // pageshow also ends the page's own first load (after its images): a form sent before
+  // that is still being sent, so its buttons stay disabled unless the page was come back to.
+  window.addEventListener("pageshow", function (event) {
+    if (sent && !event.persisted) return;
+    sent = false;
     document.querySelectorAll("[data-submit-once]").forEach(function (button) {
       button.disabled = false;
     });

@@ -160,7 +160,10 @@ def test_other_payment_methods_while_the_saved_default_card_stays_linked(
 def _sent_once(page, test_id: str):
     """Click the button twice while the processor is slow. The form is sent to a new tab
     so this page stays to be looked at: the button is disabled at once, the second click
-    sends nothing, and the first request completes in the other tab."""
+    sends nothing, and the first request completes in the other tab. Clicked once the
+    page's deferred scripts have run (DOMContentLoaded): before that, nothing disables it
+    and only the server's one-time token stops the second request."""
+    page.wait_for_load_state("domcontentloaded")
     page.evaluate(
         '(testId) => { document.querySelector(`[data-testid="${testId}"]`).form.target ='
         ' "_blank"; }',
