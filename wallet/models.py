@@ -580,11 +580,8 @@ class WalletEvent(models.Model):
 
     @property
     def shown_message(self) -> str:
-        """The message in the active language (events from before messages had an id keep
-        their English sentence)."""
-        if not self.message_id:
-            return self.message
-        return event_message_render(self.message_id, self.message_args)
+        """The message in the active language (``event_message_shown``)."""
+        return event_message_shown(self, translation.get_language(), {})
 
 
 # What a card change names, in "Visa •••• 4242: expiry, payment address updated."
@@ -603,12 +600,24 @@ def event_message_render(message_id: str, args: dict, *, language: str | None = 
         return event_message_fill(gettext(message_id), args, translation.get_language())
 
 
+def event_message_shown(event: WalletEvent, language: str | None, sentences: dict) -> str:
+    """``event``'s message in ``language`` (the active one): its sentence translated and
+    filled (``event_message_fill``); an event from before messages had an id keeps its
+    English sentence. ``sentences`` keeps each sentence translated, so a list of events
+    (``wallet.templatetags.wallet_tags.activity_lines``) translates each one once."""
+    if not event.message_id:
+        return event.message
+    sentence = sentences.get(event.message_id)
+    if sentence is None:
+        sentence = sentences[event.message_id] = gettext(event.message_id)
+    return event_message_fill(sentence, event.message_args, language)
+
+
 def event_message_fill(sentence: str, args: dict, language: str | None) -> str:
     """``sentence`` (a message id translated into the active language, ``language``) filled
     from ``args``: ``amount`` and ``currency`` become ``money`` in that language's format,
     ``decline_code`` the decline's sentence (``reason``) and ``changed`` (keys of
-    ``CARD_CHANGE_LABELS``) a list. A list of events translates each sentence once and
-    fills it per event (``wallet.templatetags.wallet_tags.activity_lines``)."""
+    ``CARD_CHANGE_LABELS``) a list."""
     values = dict(args)
     if "amount" in values:
         values["money"] = format_money(

@@ -28,7 +28,7 @@ from core.dates import date_text
 from core.labels import escaped_labels, kept_whole
 from core.links import remembered_url
 from core.money import format_money
-from wallet.models import CardBrand, WalletEvent, event_message_fill
+from wallet.models import CardBrand, WalletEvent, event_message_shown
 
 register = template.Library()
 
@@ -84,13 +84,7 @@ def activity_lines(events) -> SafeString:
     sentences: dict[str, str] = {}  # each message id translated once a list
     out = []
     for event in events:
-        if event.message_id:
-            sentence = sentences.get(event.message_id)
-            if sentence is None:
-                sentence = sentences[event.message_id] = gettext(event.message_id)
-            message = event_message_fill(sentence, event.message_args, language)
-        else:  # an event from before messages had an id: its English sentence
-            message = event.message
+        message = event_message_shown(event, language, sentences)
         kind = escape(event.kind)
         payment = event.payment
         if payment is not None:
