@@ -3,7 +3,13 @@
 import pytest
 
 from tests.factories import card_data
-from wallet.exceptions import GatewayUnavailable, PaymentDeclined, ProcessingError
+from wallet.exceptions import (
+    GatewayRequestError,
+    GatewayUnavailable,
+    IdempotencyConflict,
+    PaymentDeclined,
+    ProcessingError,
+)
 from wallet.gateways.base import ChargeStatus
 from wallet.gateways.models import Behaviour, SimulatedCharge, SimulatedRefund, SimulatedToken
 from wallet.gateways.simulated import TEST_CARDS, SimulatedGateway
@@ -158,6 +164,31 @@ def test_state_is_in_the_database_so_a_new_instance_sees_it(gateway):
         source=token, amount_minor=700, currency="USD", idempotency_key="x"
     )
     assert first.id == again.id
+    assert SimulatedCharge.objects.count() == 1
+
+
+def test_a_key_replayed_answers_the_first_charge_and_another_request_under_it_is_refused(
+    gateway,
+):
+    token = gateway.tokenize(card_data("4242424242424242")).token
+    first = gateway.charge(source=token, amount_minor=700, currency="USD", idempotency_key="r")
+    again = gateway.charge(source=token, amount_minor=700, currency="USD", idempotency_key="r")
+    assert (again.id, again.status) == (first.id, ChargeStatus.SUCCEEDED)
+    with pytest.raises(IdempotencyConflict):
+        gateway.charge(source=token, amount_minor=800, currency="USD", idempotency_key="r")
+    assert SimulatedCharge.objects.count() == 1
+
+
+def test_a_charge_made_before_its_token_was_deleted_still_replays_under_its_key(gateway):
+    token = gateway.tokenize(card_data("4242424242424242")).token
+    first = gateway.charge(source=token, amount_minor=700, currency="USD", idempotency_key="d")
+    gateway.delete_token(token)
+
+    again = gateway.charge(source=token, amount_minor=700, currency="USD", idempotency_key="d")
+    assert (again.id, again.status) == (first.id, ChargeStatus.SUCCEEDED)
+    with pytest.raises(GatewayRequestError) as refused:
+        gateway.charge(source=token, amount_minor=700, currency="USD", idempotency_key="new")
+    assert refused.value.code == "no_such_token"
     assert SimulatedCharge.objects.count() == 1
 
 

@@ -184,36 +184,52 @@ class SimulatedGateway(PaymentGateway):
                 "description": description,
             }
         )
-        charge = _charge_keyed.first(idempotency_key=idempotency_key)
+        # A new key's charge is made at once, as the common case is (one statement); the
+        # unique key refuses a replay's, which then finds the charge made first. A token
+        # deleted since makes no new charge, but its charges made before still replay.
+        charge = None
+        if stored is None or stored.deleted_at is None:
+            charge = self._charge_new(
+                source,
+                stored,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+                amount_minor=amount_minor,
+                currency=currency,
+                description=description[:255],
+                reference=reference[:64],
+            )
         if charge is None:
-            fields = self._decide(source, stored)
-            try:
-                with savepoint_if_nested():
-                    charge = SimulatedCharge.objects.create(
-                        charge_id=f"ch_sim_{secrets.token_hex(16)}",
-                        idempotency_key=idempotency_key,
-                        request_hash=request_hash,
-                        amount_minor=amount_minor,
-                        currency=currency,
-                        description=description[:255],
-                        reference=reference[:64],
-                        **fields,
-                    )
-            except IntegrityError:
-                # A concurrent request with the same key won the insert: replay its result.
-                charge = SimulatedCharge.objects.get(idempotency_key=idempotency_key)
-            else:
-                logger.info(
-                    "%s simulated charge %s: %s %s",
-                    reference or "-",
-                    charge.charge_id,
-                    charge.status,
-                    charge.decline_code,
-                )
+            charge = _charge_keyed.first(idempotency_key=idempotency_key)
+            if charge is None:  # a deleted token, never charged under this key
+                raise GatewayRequestError(code="no_such_token")
         if charge.request_hash != request_hash:
             raise IdempotencyConflict()
         fail_after("charge")
         return self._result(charge, raise_processing_error=True)
+
+    def _charge_new(
+        self, source: str | CardData, token: SimulatedToken | None, **request: object
+    ) -> SimulatedCharge | None:
+        """The charge ``request`` makes on ``source`` (``token``: its stored token when it
+        is one), recorded with its outcome; None when a charge has its key already (a
+        replay, or a concurrent request that recorded it first)."""
+        fields = self._decide(source, token)
+        try:
+            with savepoint_if_nested():
+                charge = SimulatedCharge.objects.create(
+                    charge_id=f"ch_sim_{secrets.token_hex(16)}", **request, **fields
+                )
+        except IntegrityError:
+            return None
+        logger.info(
+            "%s simulated charge %s: %s %s",
+            charge.reference or "-",
+            charge.charge_id,
+            charge.status,
+            charge.decline_code,
+        )
+        return charge
 
     @staticmethod
     def _stored_token(source: str | CardData) -> SimulatedToken | None:
