@@ -572,13 +572,15 @@ def order_pay_placed(*, placed: PlacedOrder, card: Card, idempotency_key: str) -
             order=placed.order, card=card, idempotency_key=idempotency_key
         )
     order = placed.order
+    paid: list[bool] = []
     wallet_services.payment_charge_recorded(
         payment=placed.charge,
         # An order no longer waiting (cancelled meanwhile) is left as it is: the settle
         # below gives its money back.
-        on_success=lambda payment: _order_pay_with(order=order, payment=payment),
+        on_success=lambda payment: paid.append(_order_pay_with(order=order, payment=payment)),
     )
-    return order_settle_money(order=order)
+    # Paid here, in the transaction that settled the payment: ``order`` is as that left it.
+    return order_settle_money(order=order, fresh=paid == [True])
 
 
 @sensitive_variables("how")

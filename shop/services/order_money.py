@@ -273,15 +273,20 @@ def _move(order: Order, *, to: str, reason: str, by: User | None = None) -> None
             raise
 
 
-def order_settle_money(*, order: Order, by: User | None = None) -> Order:
+def order_settle_money(*, order: Order, by: User | None = None, fresh: bool = False) -> Order:
     """Bring ``order`` into line with the wallet's ledger (see the module docstring).
 
     Idempotent and safe to run at any time, from a request or the reconcile job, even
     twice at once (refunds are keyed; status moves are checked under the order lock).
     Never raises for processor trouble: what could not be done stays visible (a pending
     or failed refund) and the next run retries it. Returns the order, fresh.
+
+    ``fresh``: ``order`` is as the caller's transaction that just moved it committed it
+    (``order_set_status`` brings the move back to the caller's instance), with its
+    customer and the payment that paid it: it is not read again first.
     """
-    order = order_get_fresh(order_id=order.pk)
+    if not fresh:
+        order = order_get_fresh(order_id=order.pk)
     # The ledger is read once; what follows reads it again only after changing something.
     payments = wallet_selectors.payments_settled_for_reference(reference=order.number)
     pending = [r for p in payments for r in p.refunds.all() if r.is_pending]

@@ -50,3 +50,38 @@ def test_an_order_is_locked_only_inside_a_transaction():
 
     with pytest.raises(RuntimeError, match="inside the transaction"):
         order_get_locked(order_id=order.pk)
+
+
+def test_accept_and_pay_hands_back_the_order_as_paying_it_committed_it(
+    db, django_assert_num_queries
+):
+    # order_pay_placed pays the order in the transaction that settles its charge and does
+    # not read it again afterwards (order_settle_money(fresh=True)): what it returns must
+    # be what the database holds, with the payment and card the paid page shows.
+    from shop.selectors import order_card_saved_by_payment
+    from shop.services import checkout_idempotency_key, order_pay_placed, order_place_to_pay
+    from tests.factories import AddressFactory, CardFactory, CartFactory, CartLineFactory
+
+    cart = CartLineFactory(cart=CartFactory()).cart
+    card = CardFactory(owner=cart.user)
+    placed = order_place_to_pay(
+        user=cart.user,
+        seller=cart.lines.get().product.seller,
+        token="a" * 32,
+        address=AddressFactory(user=cart.user),
+        card=card,
+    )
+
+    paid = order_pay_placed(
+        placed=placed,
+        card=card,
+        idempotency_key=checkout_idempotency_key(order=placed.order, token="a" * 32),
+    )
+
+    fresh = order_get_fresh(order_id=placed.order.pk)
+    fields = ("status", "paid_at", "updated_at", "cancelled_at", "paid_with_id")
+    assert fresh.status == OrderStatus.PAID
+    assert [getattr(paid, name) for name in fields] == [getattr(fresh, name) for name in fields]
+    with django_assert_num_queries(0):
+        assert paid.paid_with.card.pk == card.pk
+        assert order_card_saved_by_payment(order=paid) is None  # saved before this payment
