@@ -435,6 +435,13 @@ def main() -> int:
                     "60",
                     "--graceful-timeout",
                     "5",
+                    # Longer than nginx keeps an idle upstream connection (keepalive_timeout,
+                    # nginx.conf.template): gunicorn closing one just as nginx sends a request
+                    # on it is a reset, answered 502, and a POST is never retried.
+                    "--keep-alive",
+                    "75",
+                    # Two masters on one machine: the default control socket is one path.
+                    "--no-control-socket",
                     "--access-logfile",
                     "-",
                 ],
