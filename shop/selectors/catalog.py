@@ -59,7 +59,7 @@ def product_get_active(*, slug: str) -> Product:
     return product
 
 
-_ID = -424253  # the stand-in _active_by_id is compiled with
+_ID = -424253  # the stand-in _product_by_id is compiled with
 # Add to cart's lookup of the product it adds, compiled once per process.
 _product_by_id = CompiledQuery(
     "active product by id",

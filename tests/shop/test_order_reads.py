@@ -1,5 +1,6 @@
 """The money services' compiled order reads (shop.selectors.orders): the order as it is
-now, and the order locked for a status move with what its letters show."""
+now, and the order locked for a status move with what its letters show; and the order
+Accept and pay hands back without reading it again."""
 
 import pytest
 from django.db import transaction
