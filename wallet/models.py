@@ -12,7 +12,6 @@ point ``wallet.services.ledger.ledger_set_status``.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 from decimal import Decimal
 from typing import ClassVar
@@ -593,11 +592,12 @@ CARD_CHANGE_LABELS = {
 }
 
 
-def event_message_render(message_id: str, args: dict, *, language: str | None = None) -> str:
-    """``message_id`` (an English sentence with %(name)s fields) in ``language`` (the
-    active one by default), filled from ``args`` (``event_message_fill``)."""
-    with translation.override(language) if language else contextlib.nullcontext():
-        return event_message_fill(gettext(message_id), args, translation.get_language())
+def event_message_render(message_id: str, args: dict, *, language: str) -> str:
+    """``message_id`` (an English sentence with %(name)s fields) in ``language``, filled
+    from ``args`` (``event_message_fill``). Shown messages go through
+    ``event_message_shown``."""
+    with translation.override(language):
+        return event_message_fill(gettext(message_id), args, language)
 
 
 def event_message_shown(event: WalletEvent, language: str | None, sentences: dict) -> str:
