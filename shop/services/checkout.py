@@ -576,8 +576,10 @@ def order_pay_placed(*, placed: PlacedOrder, card: Card, idempotency_key: str) -
     wallet_services.payment_charge_recorded(
         payment=placed.charge,
         # An order no longer waiting (cancelled meanwhile) is left as it is: the settle
-        # below gives its money back.
-        on_success=lambda payment: paid.append(_order_pay_with(order=order, payment=payment)),
+        # below gives its money back. ``order`` is as placing it left it, moments ago.
+        on_success=lambda payment: paid.append(
+            _order_pay_with(order=order, payment=payment, fresh=True)
+        ),
     )
     # Paid here, in the transaction that settled the payment: ``order`` is as that left it.
     return order_settle_money(order=order, fresh=paid == [True])

@@ -65,9 +65,11 @@ def order_apply_payment(*, order: Order, payment: Payment, by: User | None = Non
     return order_settle_money(order=order)
 
 
-def _order_pay_with(*, order: Order, payment: Payment, by: User | None = None) -> bool:
-    """Pay a waiting order with ``payment`` (``order_set_status``, under the order lock).
-    True if it did; False when the order was no longer waiting."""
+def _order_pay_with(
+    *, order: Order, payment: Payment, by: User | None = None, fresh: bool = False
+) -> bool:
+    """Pay a waiting order with ``payment`` (``order_set_status``, under the order lock;
+    ``fresh`` as there). True if it did; False when the order was no longer waiting."""
     money = format_money(payment.amount, payment.currency, language="en")
     try:
         order_set_status(
@@ -76,6 +78,7 @@ def _order_pay_with(*, order: Order, payment: Payment, by: User | None = None) -
             by=by,
             reason=f"Paid {money} with {payment.method_display}.",
             paid_with=payment,
+            fresh=fresh,
         )
     except IllegalOrderTransition:
         return False

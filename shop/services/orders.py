@@ -72,6 +72,7 @@ def order_set_status(
     by: User | None = None,
     reason: str = "",
     paid_with: Payment | None = None,
+    fresh: bool = False,
 ) -> Order:
     """Move ``order`` to ``status`` if ``Order.TRANSITIONS`` allows it, recording an
     ``OrderEvent`` (from, to, actor ``by``, ``reason``).
@@ -87,14 +88,25 @@ def order_set_status(
     Inside a caller's transaction it takes no savepoint of its own (its refusal is raised
     once the block is left, so the caller may catch it and go on); any other error
     undoes the caller's whole transaction.
+
+    ``fresh``: ``order`` is as the caller's transaction placed it moments ago, with what
+    its letters show (``ORDER_LETTER_JOINS``) loaded. The move is then one UPDATE that
+    applies only while the row still has the status the caller saw, and takes the row
+    lock as the locked read would; the row is read (locked) only if the status changed
+    meanwhile, to move it from there or refuse.
     """
     with transaction.atomic(savepoint=False):
-        # Read with what the letters show (only the order's row is locked).
-        locked = order_get_locked(order_id=order.pk)
-        refused = not locked.can_transition_to(status)
-        if not refused:
-            previous = _order_move(locked, status, by=by, reason=reason, paid_with=paid_with)
-    if refused:
+        locked, previous = order, None
+        if fresh and order.can_transition_to(status):
+            previous = _order_move(
+                order, status, by=by, reason=reason, paid_with=paid_with, was=order.status
+            )
+        if previous is None:
+            # Read with what the letters show (only the order's row is locked).
+            locked = order_get_locked(order_id=order.pk)
+            if locked.can_transition_to(status):
+                previous = _order_move(locked, status, by=by, reason=reason, paid_with=paid_with)
+    if previous is None:
         labels = dict(OrderStatus.choices)
         was, to = (str(labels.get(s, s)).lower() for s in (locked.status, status))
         raise IllegalOrderTransition(
@@ -111,24 +123,33 @@ def order_set_status(
 
 
 def _order_move(
-    locked: Order, status: str, *, by: User | None, reason: str, paid_with: Payment | None
-) -> str:
+    locked: Order,
+    status: str,
+    *,
+    by: User | None,
+    reason: str,
+    paid_with: Payment | None,
+    was: str | None = None,
+) -> str | None:
     """``order_set_status``'s writes, the move being allowed and the row locked; returns
-    the status the order had."""
+    the status the order had. With ``was``, the row is not locked yet: it moves only if
+    it still has that status (the UPDATE locks it), else nothing is written (None)."""
     previous = locked.status
-    locked.status = status
-    fields = ["status", "updated_at"]
     now = timezone.now()
+    values: dict[str, object] = {"status": status, "updated_at": now}
     if status == OrderStatus.PAID:
-        locked.paid_at = now
-        fields.append("paid_at")
+        values["paid_at"] = now
         if paid_with is not None:
-            locked.paid_with = paid_with
-            fields.append("paid_with")
+            values["paid_with"] = paid_with
     if status in (OrderStatus.CANCELLED, OrderStatus.REFUND_PENDING):
-        locked.cancelled_at = locked.cancelled_at or now
-        fields.append("cancelled_at")
-    locked.save(update_fields=fields)
+        values["cancelled_at"] = locked.cancelled_at or now
+    rows = Order.objects.filter(pk=locked.pk)
+    if was is not None:
+        rows = rows.filter(status=was)
+    if not rows.update(**values):
+        return None
+    for name, value in values.items():
+        setattr(locked, name, value)
     if previous in Order.STOCK_HOLDING and status in _RELEASES_STOCK:
         _release_stock(locked)
     OrderEvent.objects.create(

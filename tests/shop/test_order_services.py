@@ -9,6 +9,8 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Address
@@ -41,6 +43,7 @@ from tests.factories import (
     UserFactory,
     card_data,
     order_placed,
+    payment_recorded,
 )
 from wallet import services as wallet_services
 from wallet.exceptions import (
@@ -395,6 +398,80 @@ def test_illegal_transitions_raise_and_change_nothing(start, target):
     assert order.status == start
     assert order.events.count() == 0
     assert order.lines.get().product.stock == stock
+
+
+def _order_as_placed(**fields):
+    """An order as the transaction that placed it holds it: its row, with what its letters
+    show loaded (what ``order_set_status(fresh=True)`` is given)."""
+    from shop.selectors.orders import ORDER_LETTER_JOINS
+    from tests.factories import OrderFactory
+
+    made = OrderFactory(**fields)
+    return Order.objects.select_related(*ORDER_LETTER_JOINS).get(pk=made.pk)
+
+
+def test_a_fresh_order_moves_by_one_conditional_update_without_being_read(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    order = _order_as_placed(status=OrderStatus.PENDING_PAYMENT)
+    payment = payment_recorded(order, key="paid", status=PaymentStatus.SUCCEEDED)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        moved = order_set_status(
+            order=order, status=OrderStatus.PAID, reason="Paid.", paid_with=payment, fresh=True
+        )
+
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert not [q for q in sql if re.search(r'FROM "shop_order"(\s|$)', q)]  # never read
+    (update,) = [q for q in sql if q.startswith('UPDATE "shop_order"')]
+    assert re.search(r'WHERE .*"status" = .pending_payment.', update)  # only if still waiting
+    assert moved is order and order.status == OrderStatus.PAID and order.paid_with == payment
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.paid_with_id, stored.paid_at) == (
+        OrderStatus.PAID,
+        payment.pk,
+        order.paid_at,
+    )
+    assert list(stored.events.values_list("from_status", "to_status", "reason")) == [
+        (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, "Paid.")
+    ]
+    assert [m.subject for m in mailoutbox] == [f"Your Bazaar order {order.number} is confirmed"]
+
+
+def test_a_fresh_order_whose_status_changed_meanwhile_is_read_again_and_refused(mailoutbox):
+    order = _order_as_placed(status=OrderStatus.PENDING_PAYMENT)
+    payment = payment_recorded(order, key="paid", status=PaymentStatus.SUCCEEDED)
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED)  # another request
+
+    with pytest.raises(IllegalOrderTransition, match="can't move from cancelled to paid"):
+        order_set_status(order=order, status=OrderStatus.PAID, paid_with=payment, fresh=True)
+
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.paid_with_id, stored.paid_at) == (
+        OrderStatus.CANCELLED,
+        None,
+        None,
+    )
+    assert stored.events.count() == 0
+    assert mailoutbox == []
+
+
+def test_a_fresh_order_moved_on_meanwhile_moves_from_where_the_database_has_it():
+    # Its status as given is stale but the move is still allowed from the stored one: the
+    # row is read locked and moved from there, the timeline saying from where.
+    order = _order_as_placed(status=OrderStatus.PAID)
+    Order.objects.filter(pk=order.pk).update(status=OrderStatus.SHIPPED)
+
+    order_set_status(order=order, status=OrderStatus.DELIVERED, reason="Arrived.", fresh=True)
+
+    stored = Order.objects.get(pk=order.pk)
+    assert stored.status == order.status == OrderStatus.DELIVERED
+    assert list(stored.events.values_list("from_status", "to_status")) == [
+        (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+    ]
 
 
 def test_the_happy_path_records_each_step_on_the_timeline(shopper, mug):
