@@ -8,6 +8,8 @@ tests skip with that reason. Screenshots go to test-artifacts/screenshots/.
 import os
 import re
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -56,12 +58,23 @@ def _playwright():
 
 
 @pytest.fixture(scope="session")
-def browser(_playwright):
+def browser(_playwright, live_server):
+    """Chromium, closed before the live server stops (it is set up after it, so torn down
+    first). Chromium holds idle connections open until it exits, each with a server thread
+    waiting on it; a thread that ended after the server had stopped could no longer close
+    its database connection (SQLite in memory, shared with the server's threads only while
+    it runs) and failed with an unhandled DatabaseError."""
     browser = _playwright.chromium.launch(
         executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
     )
     yield browser
     browser.close()
+    # Its connections closed, the threads that served them end: let them, before the
+    # server they belong to stops.
+    deadline = time.monotonic() + 10
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture
