@@ -7,7 +7,11 @@ from django.core import mail
 from django.db import connection
 from django.utils import translation
 
-from tests.factories import (
+# The money flows (tests/shop/money_flows.py) assert as they go: their failures are shown
+# like a test module's. Registered here, before any test module imports them.
+pytest.register_assert_rewrite("tests.shop.money_flows")
+
+from tests.factories import (  # noqa: E402
     DEFAULT_PASSWORD,  # noqa: F401  (re-exported for tests)
     UserFactory,
 )

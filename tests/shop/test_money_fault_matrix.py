@@ -27,15 +27,7 @@ from core.money import to_minor
 from shop.models import OrderStatus
 from shop.services import checkout as checkout_services
 from tests.factories import AddressFactory
-from tests.wallet.conftest import run_concurrently
-from wallet.gateways.models import SimulatedCharge, SimulatedRefund
-from wallet.gateways.simulated import SimulatedGateway
-from wallet.models import Card, Payment, PaymentMethod, PaymentStatus
-
-# The flows assert as they go: show their failures like this module's.
-pytest.register_assert_rewrite("tests.shop.money_flows")
-
-from tests.shop.money_flows import (  # noqa: E402
+from tests.shop.money_flows import (
     CRASH,
     FAULTS,
     FLOWS,
@@ -47,6 +39,10 @@ from tests.shop.money_flows import (  # noqa: E402
     shows_processing,
     text,
 )
+from tests.wallet.conftest import run_concurrently
+from wallet.gateways.models import SimulatedCharge, SimulatedRefund
+from wallet.gateways.simulated import SimulatedGateway
+from wallet.models import Card, Payment, PaymentMethod, PaymentStatus
 
 # Every call the processor answers: a flow that never talks to it gets its fault on all.
 PROCESSOR_CALLS = (
