@@ -313,10 +313,13 @@ def order_letter_detail(*, order: Order) -> OrderDetail:
     and payment (``ORDER_LETTER_JOINS``), its lines, and the payment that paid it (its
     refunds read when a letter asks). The timeline is left out: no letter shows it. Uses
     the order as given when it comes with those joins loaded, else reads it; the lines
-    are one query."""
+    are one query, none for an order as placing it left it (``placed_lines``, the lines
+    it was placed with, in order)."""
     if not all(order._meta.get_field(name).is_cached(order) for name in ORDER_LETTER_JOINS):
         order = Order.objects.select_related(*ORDER_LETTER_JOINS).get(pk=order.pk)
-    lines = _order_lines.all(order=order.pk, using=router.db_for_write(Order))
+    lines = getattr(order, "placed_lines", None)
+    if lines is None:
+        lines = _order_lines.all(order=order.pk, using=router.db_for_write(Order))
     for line in lines:
         line.order = order  # as order.lines.all() gives them
     return OrderDetail(

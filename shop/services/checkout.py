@@ -158,7 +158,9 @@ def _create_order(
     # Derived from the primary key: unique however many checkouts run at once.
     order.number = order_number_for(order.pk)
     order.save(update_fields=["number"])
-    OrderLine.objects.bulk_create(
+    # Kept on the order as placed: its letter, written when it is paid in this request,
+    # reads them from there (``order_letter_detail``). An order's lines never change.
+    order.placed_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             product=products[product_id],

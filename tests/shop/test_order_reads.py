@@ -86,3 +86,35 @@ def test_accept_and_pay_hands_back_the_order_as_paying_it_committed_it(
     with django_assert_num_queries(0):
         assert paid.paid_with.card.pk == card.pk
         assert order_card_saved_by_payment(order=paid) is None  # saved before this payment
+
+
+def test_an_order_as_placed_gives_its_letter_the_lines_it_was_placed_with(
+    db, django_assert_num_queries
+):
+    # Placing keeps the lines it wrote on the order (placed_lines): the letter Accept and
+    # pay writes when it pays that order reads no lines, and lists the ones stored.
+    from shop.models import OrderLine
+    from shop.services import order_place_to_pay
+    from tests.factories import AddressFactory, CartFactory, CartLineFactory, ProductFactory
+
+    cart = CartFactory()
+    first = CartLineFactory(cart=cart, quantity=2)
+    CartLineFactory(cart=cart, product=ProductFactory(seller=first.product.seller))
+    placed = order_place_to_pay(
+        user=cart.user,
+        seller=first.product.seller,
+        token="b" * 32,
+        address=AddressFactory(user=cart.user),
+    )
+    order = placed.order
+    order.paid_with = None  # with its customer, seller and ship-to address, all it shows
+
+    with django_assert_num_queries(0):
+        detail = order_letter_detail(order=order)
+
+    stored = OrderLine.objects.filter(order=order).order_by("id")
+    assert [(line.pk, line.title, line.quantity) for line in detail.lines] == list(
+        stored.values_list("pk", "title", "quantity")
+    )
+    assert len(detail.lines) == 2
+    assert all(line.order is order for line in detail.lines)
