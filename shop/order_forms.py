@@ -201,12 +201,16 @@ class CheckoutForm(_TokenMixin):
     def __init__(self, *args, addresses=(), cards: list[CardChoice] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.addresses = {str(a.pk): a for a in addresses}
+        # The address book comes most recently used first: its head, if it was ever used,
+        # is where the shopper's last order went.
+        first = next(iter(self.addresses.values()), None)
+        self.last_used_address = first if first is not None and first.last_used_at else None
         self.card_choices = list(cards)
         self.cards = {c.value: c for c in cards if not c.is_expired}
         self.fields["address"].choices = [
             *(
-                (pk, Option(label=str(a), address=a, last_used=index == 0 and bool(a.last_used_at)))
-                for index, (pk, a) in enumerate(self.addresses.items())
+                (pk, Option(label=str(a), address=a, last_used=a is self.last_used_address))
+                for pk, a in self.addresses.items()
             ),
             (
                 NEW_ADDRESS,
@@ -264,6 +268,13 @@ class CheckoutForm(_TokenMixin):
     @property
     def chosen_address(self):
         return self.addresses.get(self.cleaned_data["address"])
+
+    @property
+    def chosen_address_last_used(self) -> bool:
+        """The chosen address is the one the shopper's last order went to, as this page
+        read the address book."""
+        chosen = self.chosen_address
+        return chosen is not None and chosen is self.last_used_address
 
     @property
     def new_address(self) -> dict | None:

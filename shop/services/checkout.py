@@ -91,12 +91,15 @@ def _create_order(
     token: str,
     expected_lines: str | None,
     from_cart: bool,
+    address_last_used: bool = False,
 ) -> Order:
     """Inside the caller's transaction, ``products`` (by id) locked by the caller in id
     order (so two checkouts never wait on each other in a cycle): check that ``wanted``
     ((product id, quantity) pairs) is still what the page showed and is in stock, and
     create the order with its lines, totals and ship-to address; the stock is taken with
-    one ``F()`` update."""
+    one ``F()`` update. ``address_last_used``: ``address`` is the one the shopper's last
+    order went to, as the order page read the address book, so it is not marked used
+    again (that would change nothing it is chosen by)."""
     if len(products) != len(wanted):
         raise CheckoutError(gettext("This product is no longer available. Nothing was charged."))
     signature = checkout_lines_signature(
@@ -173,7 +176,8 @@ def _create_order(
     )
     ShippingAddress.objects.create(order=order, **address.as_dict())
     _take_stock(wanted)
-    address_mark_used(address=address)
+    if not (address_last_used and address.last_used_at):
+        address_mark_used(address=address)
     OrderEvent.objects.create(
         order=order, to_status=OrderStatus.PENDING_PAYMENT, reason="Order placed."
     )
@@ -321,6 +325,7 @@ def order_place_to_pay(
     new_address: Mapping[str, str] | None = None,
     expected_lines: str | None = None,
     card: Card | None = None,
+    address_last_used: bool = False,
 ) -> PlacedOrder:
     """Turn ``seller``'s lines of ``cart`` (default: the shopper's own cart, found by the
     lock) into an order waiting for payment; with ``card`` (the saved card to pay with at
@@ -331,7 +336,8 @@ def order_place_to_pay(
     the order (number ``BZ-000123`` from its primary key) with prices, totals (from
     ``shop.pricing.seller_totals``) and the ship-to address copied; takes the stock with
     ``F()`` updates; removes those lines from the cart; marks the address used (a
-    ``new_address`` mapping is added to the address book first).
+    ``new_address`` mapping is added to the address book first), unless
+    ``address_last_used`` says the order page found it the one used last already.
 
     Idempotent by ``token`` (the order page's one-time token): the same token returns the
     order it already placed, ``created=False``, and places nothing.
@@ -369,6 +375,7 @@ def order_place_to_pay(
             token=token,
             expected_lines=expected_lines,
             from_cart=True,
+            address_last_used=address_last_used,
         )
         CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
         return order
@@ -409,6 +416,7 @@ def order_place_now_to_pay(
     new_address: Mapping[str, str] | None = None,
     expected_lines: str | None = None,
     card: Card | None = None,
+    address_last_used: bool = False,
 ) -> PlacedOrder:
     """**Buy now**: ``quantity`` of ``product`` as an order of its own, waiting for
     payment; the cart is left as it was. Otherwise as ``order_place``: one transaction,
@@ -432,6 +440,7 @@ def order_place_now_to_pay(
             token=token,
             expected_lines=expected_lines,
             from_cart=False,
+            address_last_used=address_last_used,
         )
 
     return _once_per_token(user, token, place, lambda: _lock_user(user), card)

@@ -188,6 +188,7 @@ class CheckoutView(OrderPageView):
             seller=self.seller,
             token=form.cleaned_data["token"],
             address=form.chosen_address,
+            address_last_used=form.chosen_address_last_used,
             new_address=form.new_address,
             expected_lines=form.cleaned_data["lines"] or None,
         )
@@ -233,6 +234,7 @@ class BuyNowView(OrderPageView):
             quantity=self.quantity,
             token=form.cleaned_data["token"],
             address=form.chosen_address,
+            address_last_used=form.chosen_address_last_used,
             new_address=form.new_address,
             expected_lines=form.cleaned_data["lines"] or None,
         )

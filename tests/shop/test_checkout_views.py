@@ -1,11 +1,14 @@
 """The order page and Accept and pay, through the client like a shopper."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import Address
 from shop.models import CartLine, Order, OrderStatus, Product
 from shop.services import cart_add_item, cart_get_or_create_for_user
 from tests.factories import (
@@ -125,6 +128,45 @@ def test_last_used_shows_only_on_an_address_that_was_used(client, shopper, selle
     response, fields = _open_order_page(client, seller)
     assert _ship_to_badges(response.content.decode()) == {"1 Main St": True, "2 Newer Rd": False}
     assert fields["address"] == str(shopper.addresses.get(line1="1 Main St").pk)
+
+
+def test_the_address_of_the_last_order_is_not_written_again_and_stays_the_default(
+    client, shopper, seller, mug
+):
+    used = shopper.addresses.get(line1="1 Main St")
+    used_at = timezone.now() - timedelta(days=3)
+    Address.objects.filter(pk=used.pk).update(last_used_at=used_at)
+    newer = AddressFactory(user=shopper, full_name="Ada Lovelace", line1="2 Newer Rd")
+    checkout_url = reverse("shop:checkout", args=[seller.slug])
+    client.force_login(shopper)
+
+    _response, fields = _open_order_page(client, seller)
+    assert fields["address"] == str(used.pk)  # the last order's address comes first
+    client.post(checkout_url, fields)
+
+    assert Order.objects.get().shipping_address.line1 == "1 Main St"
+    used.refresh_from_db()
+    assert used.last_used_at == used_at  # marking it used again would change nothing
+
+    # Another address chosen becomes the default, as ever.
+    cart_add_item(cart=cart_get_or_create_for_user(user=shopper), product=mug, quantity=1)
+    _response, fields = _open_order_page(client, seller)
+    assert fields["address"] == str(used.pk)
+    client.post(checkout_url, {**fields, "address": str(newer.pk)})
+    assert Order.objects.latest("id").shipping_address.line1 == "2 Newer Rd"
+    cart_add_item(cart=cart_get_or_create_for_user(user=shopper), product=mug, quantity=1)
+    _response, fields = _open_order_page(client, seller)
+    assert fields["address"] == str(newer.pk)
+
+
+def test_a_first_order_to_the_only_address_marks_it_used(client, shopper, seller):
+    # First in the address book but never used: it is marked, and shown as the last used.
+    client.force_login(shopper)
+    _response, fields = _open_order_page(client, seller)
+    client.post(reverse("shop:checkout", args=[seller.slug]), fields)
+
+    assert Order.objects.get().shipping_address.line1 == "1 Main St"
+    assert shopper.addresses.get().last_used_at is not None
 
 
 def test_a_card_blocked_after_the_order_page_leaves_the_order_placed_and_nothing_charged(
