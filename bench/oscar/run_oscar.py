@@ -26,6 +26,7 @@ import sys
 import time
 import venv
 from pathlib import Path
+from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 VENV = HERE.parent / ".oscar-venv"
@@ -168,18 +169,26 @@ def _expect(response, path_pattern: str, step: str):
     return response
 
 
+def _form_post(client, url: str, fields: dict):
+    """POST ``fields`` as a browser submits a form with no file in it (URL-encoded), as
+    Bazaar's scenario does (bench/inprocess.py: ``form_post``)."""
+    return client.post(
+        url, urlencode(fields), content_type="application/x-www-form-urlencoded", follow=True
+    )
+
+
 def purchase_once(client, product_id: int, address_id: int) -> str:
     _expect(
-        client.post(f"/basket/add/{product_id}/", {"quantity": "1"}, follow=True),
+        _form_post(client, f"/basket/add/{product_id}/", {"quantity": "1"}),
         r"/.*",
         "add to basket",
     )
     _expect(client.get("/checkout/", follow=True), r"/checkout/shipping-address/", "checkout")
     payment = _expect(
-        client.post(
+        _form_post(
+            client,
             "/checkout/shipping-address/",
             {"action": "ship_to", "address_id": str(address_id)},
-            follow=True,
         ),
         r"/checkout/payment-details/",
         "ship to this address",
@@ -188,7 +197,7 @@ def purchase_once(client, product_id: int, address_id: int) -> str:
         raise ScenarioError("oscar: the payment step offers no way to the preview")
     _expect(client.get("/checkout/preview/"), r"/checkout/preview/", "preview")
     thanks = _expect(
-        client.post("/checkout/preview/", {"action": "place_order"}, follow=True),
+        _form_post(client, "/checkout/preview/", {"action": "place_order"}),
         r"/checkout/thank-you/",
         "place order",
     )
