@@ -8,7 +8,9 @@ compiled once (``core.sql``):
   (``core.sql.counted``) in one query, and later pages go to a ``Paginator`` over the
   queryset, built only then. That keeps the orders list's per-row subqueries (item
   count, waiting transfer) off the rows a deep page skips (``IdsFirstPaginator``), which
-  an ``OFFSET`` would work out for every one of them.
+  an ``OFFSET`` would work out for every one of them. Its count stops past
+  ``HEAD_COUNT_CAP`` rows, so the first page of a history of 10,000 costs what one of
+  1,001 does.
 """
 
 from __future__ import annotations
@@ -19,6 +21,20 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from core.sql import Rows
+
+# How far the first page of a shopper's list counts the list (``page_head_first``): a
+# longer one shows its first page with "..." where its last page number would be, and the
+# number is known from page 2 on (a deep page counts every row, as Django's does).
+HEAD_COUNT_CAP = 1000
+
+
+class HeadPaginator(Paginator):
+    """The paginator of a list's first page as ``page_head_first`` read it: ``count`` came
+    with the page. ``last_page_unknown``: the list was counted only up to
+    ``HEAD_COUNT_CAP`` + 1 rows and has more, so ``count`` and ``num_pages`` are lower
+    bounds (the page links leave the last number out: ``page_numbers``)."""
+
+    last_page_unknown = False
 
 
 def page_number(asked: str | int | None) -> int:
@@ -40,6 +56,7 @@ def page_head_first(
     queryset: Callable[[], QuerySet],
     orphans: int = 0,
     paginator_class: type[Paginator] = Paginator,
+    count_cap: int | None = None,
 ) -> Page:
     """Page ``number`` of a list, forgiving: a bad or out-of-range number shows the
     nearest real page (``page_number``, then ``Paginator.get_page``).
@@ -47,15 +64,20 @@ def page_head_first(
     ``rows`` is the list as its compiled query reads it (``core.sql.Rows``, built with
     ``core.sql.counted``), ``queryset()`` the same list as a queryset. The first page is
     read from ``rows`` with one row past it (orphans) and the list's count, in one query
-    (``Rows.page``). Any other page is ``paginator_class``'s, over ``queryset()``."""
+    (``Rows.page``). Any other page is ``paginator_class``'s, over ``queryset()``.
+
+    ``count_cap``: ``rows`` counts no more than ``count_cap`` + 1 rows (``counted(...,
+    at_most=count_cap + 1)``, normally ``HEAD_COUNT_CAP``); a count past ``count_cap``
+    leaves the first page's last page unknown (``HeadPaginator.last_page_unknown``)."""
     number = page_number(number)
     if number == 1:
         fits = per_page + orphans
         first, found = rows.page(0, fits + 1)
-        paginator = Paginator(first, per_page, orphans=orphans)
+        paginator = HeadPaginator(first, per_page, orphans=orphans)
         if len(first) <= fits:
             return paginator.page(1)
         paginator.count = found  # the cached property, counted with the page
+        paginator.last_page_unknown = count_cap is not None and found > count_cap
         return paginator._get_page(first[:per_page], 1, paginator)
     return paginator_class(queryset(), per_page, orphans=orphans).get_page(number)
 

@@ -213,6 +213,47 @@ class OrderFactory(factory.django.DjangoModelFactory):
         ShippingAddress.objects.create(order=obj, **payment_address())
 
 
+def orders_in_bulk(user, seller, count: int) -> list:
+    """``count`` orders of ``user`` from ``seller`` (oldest first), each with a line and a
+    shipping address, made in bulk: for the pages that list them, not the checkout."""
+    from shop.models import Order, OrderLine, ShippingAddress
+    from shop.models.orders import order_number_for
+
+    product = ProductFactory(seller=seller, title="Watering can")
+    orders = Order.objects.bulk_create(
+        Order(
+            user=user,
+            seller=seller,
+            currency="USD",
+            subtotal=Decimal("10.00"),
+            shipping_fee=Decimal("5.00"),
+            total=Decimal("15.00"),
+            checkout_token=f"bulk-{user.pk}-{n}",
+        )
+        for n in range(count)
+    )
+    if any(o.pk is None for o in orders):  # a backend that returns no ids from bulk inserts
+        orders = list(Order.objects.filter(user=user).order_by("id"))
+    for order in orders:
+        order.number = order_number_for(order.pk)
+    Order.objects.bulk_update(orders, ["number"])
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=o,
+            product=product,
+            title=product.title,
+            unit_price=product.price,
+            currency="USD",
+            quantity=1,
+        )
+        for o in orders
+    )
+    ShippingAddress.objects.bulk_create(
+        ShippingAddress(order=o, **payment_address()) for o in orders
+    )
+    return orders
+
+
 def payment_recorded(order, *, key: str, status: str = "processing", **fields):
     """A payment for ``order`` written straight into the wallet's ledger, as a lost answer
     or another tab leaves one: a card payment of the order's total (Visa •••• 4242 unless

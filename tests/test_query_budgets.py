@@ -8,14 +8,11 @@ transaction statements (BEGIN, COMMIT, SAVEPOINT) and, for Accept and pay, the s
 processor's own tables (a real processor answers over HTTP instead).
 """
 
-from decimal import Decimal
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from shop.models import Order, OrderLine, Product, ShippingAddress
-from shop.models.orders import order_number_for
 from shop.services import order_pay_with_saved_card
 from tests.factories import (
     AddressFactory,
@@ -27,7 +24,7 @@ from tests.factories import (
     UserFactory,
     WalletAccountFactory,
     order_placed,
-    payment_address,
+    orders_in_bulk,
 )
 from tests.shop.money_flows import messages_of
 
@@ -62,44 +59,6 @@ def catalog(seller):
         ProductFactory(seller=seller, title=f"Garden hose {n}", slug=f"garden-hose-{n}")
         for n in range(30)
     ]
-
-
-def _orders(user, seller, count: int) -> list[Order]:
-    """`count` orders of `user`, each with a line and a shipping address, made in bulk
-    (the page, not the checkout, is under test here)."""
-    product = ProductFactory(seller=seller, title="Watering can")
-    orders = Order.objects.bulk_create(
-        Order(
-            user=user,
-            seller=seller,
-            currency="USD",
-            subtotal=Decimal("10.00"),
-            shipping_fee=Decimal("5.00"),
-            total=Decimal("15.00"),
-            checkout_token=f"budget-{user.pk}-{n}",
-        )
-        for n in range(count)
-    )
-    if any(o.pk is None for o in orders):  # a backend that returns no ids from bulk inserts
-        orders = list(Order.objects.filter(user=user).order_by("id"))
-    for order in orders:
-        order.number = order_number_for(order.pk)
-    Order.objects.bulk_update(orders, ["number"])
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=o,
-            product=product,
-            title=product.title,
-            unit_price=product.price,
-            currency="USD",
-            quantity=1,
-        )
-        for o in orders
-    )
-    ShippingAddress.objects.bulk_create(
-        ShippingAddress(order=o, **payment_address()) for o in orders
-    )
-    return orders
 
 
 # ----------------------------------------------------------------------- catalog
@@ -351,7 +310,7 @@ def test_payment_activity_costs_at_most_6_queries(
 def test_orders_list_costs_at_most_6_queries_at_1_and_500_orders(
     shopper_client, shopper, seller, count, django_assert_max_num_queries
 ):
-    orders = _orders(shopper, seller, count)
+    orders = orders_in_bulk(shopper, seller, count)
     with django_assert_max_num_queries(6):
         response = shopper_client.get(reverse("shop:order-list"))
     assert response.status_code == 200
@@ -381,7 +340,7 @@ def test_order_detail_of_a_paid_order_costs_at_most_8_queries(
 def test_admin_order_list_costs_at_most_10_queries_at_1_and_500_orders(
     support_client, shopper, seller, count, django_assert_max_num_queries
 ):
-    orders = _orders(shopper, seller, count)
+    orders = orders_in_bulk(shopper, seller, count)
     with django_assert_max_num_queries(10):
         response = support_client.get(reverse("admin:shop_order_changelist"))
     assert response.status_code == 200
@@ -392,7 +351,7 @@ def test_admin_order_list_costs_at_most_10_queries_at_1_and_500_orders(
 
 def test_budget_fixture_makes_the_orders_it_promises(shopper, seller):
     """The bulk helper above really makes numbered orders with a line and an address."""
-    orders = _orders(shopper, seller, 3)
+    orders = orders_in_bulk(shopper, seller, 3)
     assert Order.objects.filter(user=shopper).count() == 3
     assert all(o.number and o.number.startswith("BZ-") for o in orders)
     assert OrderLine.objects.filter(order__in=orders).count() == 3

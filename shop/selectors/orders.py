@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext
 
+from core.pagination import HEAD_COUNT_CAP
 from core.sql import CompiledQuery, Rows, counted
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus, ShippingAddress
 from wallet import selectors as wallet_selectors
@@ -56,8 +57,9 @@ def order_list_for_user(*, user: User | int) -> QuerySet[Order]:
 
 
 def order_rows_for_user(*, user: User) -> Rows:
-    """``order_list_for_user`` as the Your orders page reads its first page and counts it:
-    by SQL compiled once per process (``core.pagination.page_head_first``)."""
+    """``order_list_for_user`` as the Your orders page reads its first page and counts it
+    (up to ``HEAD_COUNT_CAP`` + 1 orders): by SQL compiled once per process
+    (``core.pagination.page_head_first``)."""
     return Rows(_order_list, owner=user.pk)
 
 
@@ -249,7 +251,10 @@ def _order_events_query(alias: str):
 _order_list = CompiledQuery(
     "shopper's orders",
     Order,
-    lambda alias: (counted(order_list_for_user(user=_OWNER)), {"owner": _OWNER}),
+    lambda alias: (
+        counted(order_list_for_user(user=_OWNER), at_most=HEAD_COUNT_CAP + 1),
+        {"owner": _OWNER},
+    ),
 )
 _shoppers_order = CompiledQuery("shopper's order", Order, _shoppers_order_query)
 _shoppers_order_lines = CompiledQuery(

@@ -18,15 +18,20 @@ register = template.Library()
 @register.simple_tag
 def page_numbers(page_obj) -> list:
     """The page links to show: the first, the last and two either side of the current one,
-    with None where a run of pages is left out (a long catalog stays one row of links)."""
+    with None where a run of pages is left out (a long catalog stays one row of links). A
+    first page that did not count its whole list (``HeadPaginator.last_page_unknown``)
+    ends in None: its last page number is unknown (Next leads on)."""
     # The range marks a gap with Paginator.ELLIPSIS, a lazy translation: telling numbers
     # from it by type spares translating it for each comparison.
-    return [
+    paginator = page_obj.paginator
+    numbers = [
         number if isinstance(number, int) else None
-        for number in page_obj.paginator.get_elided_page_range(
-            page_obj.number, on_each_side=2, on_ends=1
-        )
+        for number in paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
     ]
+    if getattr(paginator, "last_page_unknown", False):
+        cut = numbers.index(None) if None in numbers else len(numbers) - 1
+        numbers = [*numbers[:cut], None]
+    return numbers
 
 
 def _page_query(query_dict) -> tuple[str, str]:

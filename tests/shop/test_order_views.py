@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from core.pagination import HEAD_COUNT_CAP
 from shop.exceptions import IllegalOrderTransition
 from shop.models import Order, OrderStatus, Product
 from shop.services import checkout as checkout_services
@@ -25,9 +26,11 @@ from tests.factories import (
     CardFactory,
     OrderFactory,
     ProductFactory,
+    SellerFactory,
     UserFactory,
     card_data,
     order_placed,
+    orders_in_bulk,
     payment_recorded,
 )
 from wallet.exceptions import PaymentDeclined
@@ -330,6 +333,44 @@ def test_order_list_is_newest_first_and_paginated(user_client, user):
     for asked, number in [("0", 1), ("-1", 1), ("x", 1), ("3", 2)]:
         page = user_client.get(reverse("shop:order-list"), {"page": asked})
         assert page.context["page_obj"].number == number, asked
+
+
+def _page_links(response) -> list[str]:
+    """The page links' labels, in order (numbers, "…", Previous and Next)."""
+    nav = re.search(r'<nav class="mt-4".*?</nav>', response.content.decode(), re.S)
+    assert nav, "the page has no page links"
+    return [
+        label.replace("&hellip;", "…")
+        for label in re.findall(r'class="page-link"[^>]*>([^<]+)<', nav.group(0))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("count", "first_page_links"),
+    [
+        # Counted whole: the last page (100) is a link.
+        (HEAD_COUNT_CAP, ["Previous", "1", "2", "3", "…", "100", "Next"]),
+        # One order past the count's cap: page 1 leaves its last page out, Next leads on.
+        (HEAD_COUNT_CAP + 1, ["Previous", "1", "2", "3", "…", "Next"]),
+    ],
+)
+def test_a_long_order_historys_first_page_counts_no_further_than_its_cap(
+    user_client, user, count, first_page_links, django_assert_max_num_queries
+):
+    seller = SellerFactory()
+    orders_in_bulk(user, seller, count - 1)
+    newest = OrderFactory(user=user, seller=seller)
+    with django_assert_max_num_queries(3):  # session, user, the page with its count
+        first = user_client.get(reverse("shop:order-list"))
+    assert first.context["page_obj"][0].number == newest.number
+    assert _page_links(first) == first_page_links
+    # Page 2 counts the whole history (101 pages past the cap) and links its last page,
+    # which holds the oldest order.
+    second = user_client.get(reverse("shop:order-list"), {"page": 2})
+    last = (count + 9) // 10
+    assert _page_links(second)[-2:] == [str(last), "Next"]
+    oldest = user_client.get(reverse("shop:order-list"), {"page": last})
+    assert list(oldest.context["page_obj"])[-1].pk == Order.objects.order_by("id")[0].pk
 
 
 def test_order_list_query_count_does_not_grow_with_orders(

@@ -14,7 +14,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from shop.templatetags.shop_tags import page_links
+from core.pagination import HeadPaginator
+from shop.templatetags.shop_tags import page_links, page_numbers
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +106,19 @@ def test_page_numbers_past_999_are_written_as_the_template_writes_them(settings,
 
     assert drawn == _in_template_language(request, page_obj, language)
     assert {"en": "2,999", "ru": "2\xa0999"}[language] in drawn
+
+
+@pytest.mark.parametrize(
+    ("pages", "number", "numbers"),
+    [
+        (200, 1, [1, 2, 3, None]),  # from a gap on
+        (3, 1, [1, 2, None]),  # the last counted page is left out
+    ],
+)
+def test_a_first_page_counted_only_up_to_a_cap_numbers_no_last_page(pages, number, numbers):
+    """``page_head_first`` marks a first page whose list was counted only up to its cap:
+    its links stop at a gap where the last page number would be (Next leads on)."""
+    page = HeadPaginator(range(pages * 10), 10).page(number)
+    assert page_numbers(page)[-1] == pages  # counted whole: the last page is numbered
+    page.paginator.last_page_unknown = True
+    assert page_numbers(page) == numbers

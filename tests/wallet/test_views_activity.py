@@ -9,6 +9,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from core.pagination import HEAD_COUNT_CAP
 from tests.factories import CardFactory
 from wallet.models import WalletEvent
 from wallet.services import card_remove, card_set_default, payment_charge_card, payment_refund
@@ -100,6 +101,26 @@ def test_activity_is_paginated_and_keeps_the_filter(wallet_client, user):
     stale = wallet_client.get("/wallet/activity/?kind=refund&page=99")
     assert stale.status_code == 200
     assert [e.pk for e in stale.context["events"]] == [e.pk for e in second.context["events"]]
+
+
+@pytest.mark.parametrize(
+    ("count", "first_label"),
+    [(HEAD_COUNT_CAP, "Page 1 of 50"), (HEAD_COUNT_CAP + 1, "Page 1")],
+)
+def test_a_long_activitys_first_page_counts_no_further_than_its_cap(
+    wallet_client, user, count, first_label
+):
+    """Past the cap the first page does not know how many pages there are, and says only
+    which one it is; Older leads on, and page 2 counts every event again."""
+    WalletEvent.objects.bulk_create(
+        WalletEvent(user=user, kind=WalletEvent.Kind.REFUND, message=f"r{n}") for n in range(count)
+    )
+    first = wallet_client.get("/wallet/activity/").content.decode()
+    assert f'<span class="page-link">{first_label}</span>' in first
+    assert "page=2" in first and "Older" in first
+    second = wallet_client.get("/wallet/activity/?page=2").content.decode()
+    pages = (count + 19) // 20
+    assert f'<span class="page-link">Page 2 of {pages}</span>' in second
 
 
 def test_activity_shows_only_my_events(wallet_client, other_user):
