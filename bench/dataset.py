@@ -28,8 +28,6 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
 CART_SELLERS = 3  # a shopper's cart spreads over this many sellers
@@ -173,54 +171,16 @@ def _bulk_orders(*, user, seller, count: int) -> None:
     """``count`` orders for ``user`` as rows (one line, an address), inserted in bulk for
     the orders list to read. They are cancelled before payment, so they claim no money that
     the ledger lacks (``audit_money`` stays clean)."""
-    from shop.models import Order, OrderLine, OrderStatus, ShippingAddress
-    from shop.models.orders import ORDER_NUMBER_PREFIX
-    from tests.factories import payment_address
+    from shop.models import OrderStatus
+    from tests.factories import orders_in_bulk
 
-    now = timezone.now()
-    orders = Order.objects.bulk_create(
-        [
-            Order(
-                user=user,
-                seller=seller,
-                status=OrderStatus.CANCELLED,
-                currency="USD",
-                subtotal=Decimal("10.00"),
-                shipping_fee=Decimal("5.00"),
-                total=Decimal("15.00"),
-                checkout_token=f"bench-bulk-{user.pk}-{i}",
-                cancelled_at=now,
-            )
-            for i in range(count)
-        ],
-        batch_size=2000,
-    )
-    Order.objects.filter(user=user, number__isnull=True).update(
-        number=Concat(
-            Value(ORDER_NUMBER_PREFIX),
-            LPad(Cast("id", CharField()), 6, Value("0")),
-            output_field=CharField(),
-        )
-    )
-    if not orders or orders[0].pk is None:  # backends that don't return ids
-        orders = list(Order.objects.filter(user=user))
-    product = seller.products.first()
-    OrderLine.objects.bulk_create(
-        [
-            OrderLine(
-                order=o,
-                product=product,
-                title=product.title,
-                unit_price=o.subtotal,
-                currency="USD",
-                quantity=1,
-            )
-            for o in orders
-        ],
-        batch_size=2000,
-    )
-    ShippingAddress.objects.bulk_create(
-        [ShippingAddress(order=o, **payment_address()) for o in orders], batch_size=2000
+    orders_in_bulk(
+        user,
+        seller,
+        count,
+        product=seller.products.first(),
+        status=OrderStatus.CANCELLED,
+        cancelled_at=timezone.now(),
     )
 
 

@@ -196,60 +196,62 @@ class OrderFactory(factory.django.DjangoModelFactory):
     def _number_lines_address(obj, create, extracted, **kwargs):
         if not create:
             return
-        from shop.models import OrderLine, ShippingAddress
+        from shop.models import ShippingAddress
         from shop.models.orders import order_number_for
 
         obj.number = order_number_for(obj.pk)
         obj.save(update_fields=["number"])
-        product = ProductFactory(seller=obj.seller, price=obj.subtotal)
-        OrderLine.objects.create(
-            order=obj,
-            product=product,
-            title=product.title,
-            unit_price=product.price,
-            currency=obj.currency,
-            quantity=1,
-        )
+        _one_line(obj, ProductFactory(seller=obj.seller, price=obj.subtotal)).save()
         ShippingAddress.objects.create(order=obj, **payment_address())
 
 
-def orders_in_bulk(user, seller, count: int) -> list:
-    """``count`` orders of ``user`` from ``seller`` (oldest first), each with a line and a
-    shipping address, made in bulk: for the pages that list them, not the checkout."""
+def _one_line(order, product):
+    """The one line (unsaved) of an order made here: one ``product`` for the order's
+    subtotal."""
+    from shop.models import OrderLine
+
+    return OrderLine(
+        order=order,
+        product=product,
+        title=product.title,
+        unit_price=order.subtotal,
+        currency=order.currency,
+        quantity=1,
+    )
+
+
+def orders_in_bulk(user, seller, count: int, *, product=None, **fields) -> list:
+    """``count`` orders of ``user`` from ``seller`` (oldest first), each with a line of
+    ``product`` (a new one if not given) and a shipping address, inserted in bulk: for the
+    pages that list them, not the checkout. ``fields`` set the orders' other columns (a
+    status, its time). Also the bench data set's order histories (bench/dataset.py)."""
     from shop.models import Order, OrderLine, ShippingAddress
     from shop.models.orders import order_number_for
 
-    product = ProductFactory(seller=seller, title="Watering can")
+    product = product or ProductFactory(seller=seller, title="Watering can")
+    values = {
+        "currency": "USD",
+        "subtotal": Decimal("10.00"),
+        "shipping_fee": Decimal("5.00"),
+        "total": Decimal("15.00"),
+        **fields,
+    }
+    batch = 2000
     orders = Order.objects.bulk_create(
-        Order(
-            user=user,
-            seller=seller,
-            currency="USD",
-            subtotal=Decimal("10.00"),
-            shipping_fee=Decimal("5.00"),
-            total=Decimal("15.00"),
-            checkout_token=f"bulk-{user.pk}-{n}",
-        )
-        for n in range(count)
+        (
+            Order(user=user, seller=seller, checkout_token=f"bulk-{user.pk}-{n}", **values)
+            for n in range(count)
+        ),
+        batch_size=batch,
     )
     if any(o.pk is None for o in orders):  # a backend that returns no ids from bulk inserts
         orders = list(Order.objects.filter(user=user).order_by("id"))
     for order in orders:
         order.number = order_number_for(order.pk)
-    Order.objects.bulk_update(orders, ["number"])
-    OrderLine.objects.bulk_create(
-        OrderLine(
-            order=o,
-            product=product,
-            title=product.title,
-            unit_price=product.price,
-            currency="USD",
-            quantity=1,
-        )
-        for o in orders
-    )
+    Order.objects.bulk_update(orders, ["number"], batch_size=batch)
+    OrderLine.objects.bulk_create((_one_line(o, product) for o in orders), batch_size=batch)
     ShippingAddress.objects.bulk_create(
-        ShippingAddress(order=o, **payment_address()) for o in orders
+        (ShippingAddress(order=o, **payment_address()) for o in orders), batch_size=batch
     )
     return orders
 
