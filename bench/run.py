@@ -63,7 +63,10 @@ CONNECTIONS = 16
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 SECONDS = int(os.environ.get("BENCH_SECONDS") or (3 if QUICK else 5))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK else 2))
+# Three rounds: the median of three sets one bad 5-second window aside, where the median of
+# two is their mean (a shared host's rate moves by a third between windows). About 90 s more
+# than two; 544 s in all on the slowest host seen (floor 560 requests/s).
+ROUNDS = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK else 3))
 PURCHASE_SECONDS = 8 if QUICK else 20
 # In-process purchase rounds, Bazaar's and django-oscar's in turn (``purchase_rounds``).
 PURCHASE_ROUNDS = int(os.environ.get("BENCH_PURCHASE_ROUNDS") or (1 if QUICK else 3))
@@ -300,7 +303,8 @@ def wrk(url: str, *, cookie: str | None, seconds: int) -> dict:
 
 def interleaved(targets: dict[str, tuple[str, str | None]], floor_url: str, counts: set):
     """ROUNDS rounds of (floor, target) pairs; per target the median of its runs and of the
-    floor runs paired with it, and the share."""
+    floor runs paired with it, and the share: the median of each round's page rate over the
+    floor's measured just before it (a pair sees the host as it was at that moment)."""
     runs: dict[str, list] = {key: [] for key in targets}
     for round_no in range(ROUNDS):
         for key, (url, cookie) in targets.items():
@@ -319,10 +323,12 @@ def interleaved(targets: dict[str, tuple[str, str | None]], floor_url: str, coun
         pages = [p for _, p in pairs]
         rps = statistics.median(p["rps"] for p in pages)
         floor_rps = statistics.median(f["rps"] for f in floors)
+        shares = [p["rps"] / f["rps"] for f, p in pairs]
         results[key] = {
             "rps": round(rps, 1),
             "floor_rps": round(floor_rps, 1),
-            "share": round(rps / floor_rps, 4),
+            "share": round(statistics.median(shares), 4),
+            "round_shares": [round(share, 4) for share in shares],
             "p50_ms": round(statistics.median(p["p50_ms"] for p in pages), 1),
             "p99_ms": round(statistics.median(p["p99_ms"] for p in pages), 1),
             "errors": sum(p["errors"] for p in pages),
@@ -348,13 +354,19 @@ def markdown(results: dict) -> str:
         f"medians. **Floor (stock Django, one view, one query, ~800-byte template): "
         f"{floor:.0f} requests/s.** Wall time {results['wall_seconds']:.0f} s.",
         "",
-        "| page | req/s | share of floor | target | met? | p50 ms | p99 ms | queries | bytes |",
-        "| --- | ---: | ---: | ---: | :---: | ---: | ---: | ---: | ---: |",
+        "| page | req/s | share of floor | by round | target | met? | p50 ms | p99 ms | queries "
+        "| bytes |",
+        "| --- | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: | ---: |",
     ]
+
+    def by_round(r: dict) -> str:
+        return " / ".join(f"{share * 100:.1f}" for share in r.get("round_shares", [])) or "—"
+
     for page in PAGES:
         r = results["pages"][page.key]
         out.append(
-            f"| {page.label} | {r['rps']:.0f} | {_pct(r['share'])} | ≥ {page.target:.0%} | "
+            f"| {page.label} | {r['rps']:.0f} | {_pct(r['share'])} | {by_round(r)} | "
+            f"≥ {page.target:.0%} | "
             f"{'yes' if r['met'] else '**no**'} | {r['p50_ms']:.0f} | {r['p99_ms']:.0f} | "
             f"{r.get('queries', '?')} | {r.get('bytes', '?')} |"
         )
@@ -366,7 +378,7 @@ def markdown(results: dict) -> str:
         if key in oscar.get("pages", {}):
             r = oscar["pages"][key]
             out.append(
-                f"| {label} | {r['rps']:.0f} | {_pct(r['share'])} | — | — | "
+                f"| {label} | {r['rps']:.0f} | {_pct(r['share'])} | {by_round(r)} | — | — | "
                 f"{r['p50_ms']:.0f} | {r['p99_ms']:.0f} | — | {r.get('bytes', '?')} |"
             )
 
