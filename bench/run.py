@@ -8,8 +8,9 @@ What it does, in order (every figure is a ratio to the floor measured in the sam
 2. Bazaar migrated, static files collected, the bench data set built (``bench.measure
    build``: bench/dataset.py) and a logged-in session made for each shopper; the floor
    (bench/floor/) and, in its own venv, django-oscar (bench/oscar/) prepared beside it;
-3. the three served by gunicorn with IDENTICAL settings (2 sync workers, DEBUG off,
-   loopback): Bazaar like ``make serve-prod`` (WhiteNoise, a bench-only SECRET_KEY);
+3. the three served by gunicorn with IDENTICAL settings (2 sync workers unless
+   ``BENCH_WORKERS`` says, DEBUG off, loopback): Bazaar like ``make serve-prod``
+   (WhiteNoise, a bench-only SECRET_KEY);
 4. wrk (``-t2 -c16``, the shopper's session cookie) over every page of the issue's table in
    interleaved rounds with the floor (floor, page, floor, page, ...), median of rounds;
    Oscar's product page and basket the same way; the purchase over HTTP with 16 concurrent
@@ -25,8 +26,8 @@ What it does, in order (every figure is a ratio to the floor measured in the sam
 Bounded (well under 10 minutes; ``BENCH_QUICK=1`` for about 2), loopback only, and every
 process it starts is stopped on the way out, whatever happens (a ``finally`` and signal
 handlers kill each process group it made). Knobs: ``BENCH_SECONDS`` (per wrk run),
-``BENCH_ROUNDS``, ``BENCH_OSCAR=0`` (skip Oscar), ``BENCH_PORT_BASE`` (default 8400: Bazaar
-+1, floor +2, Oscar +3), ``BENCH_KEEP_DB=1``.
+``BENCH_ROUNDS``, ``BENCH_WORKERS`` (default 2), ``BENCH_OSCAR=0`` (skip Oscar),
+``BENCH_PORT_BASE`` (default 8400: Bazaar +1, floor +2, Oscar +3), ``BENCH_KEEP_DB=1``.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ SECONDS = int(os.environ.get("BENCH_SECONDS") or (3 if QUICK else 5))
 # two is their mean (a shared host's rate moves by a third between windows). About 90 s more
 # than two; 544 s in all on the slowest host seen (floor 560 requests/s).
 ROUNDS = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK else 3))
+# Sync workers per server (all three alike): issue 12 measures with 2, one per core. More
+# (``BENCH_WORKERS``) shows what overlapping the requests' waits on the database is worth.
+WORKERS = int(os.environ.get("BENCH_WORKERS") or 2)
 PURCHASE_SECONDS = 8 if QUICK else 20
 # In-process purchase rounds, Bazaar's and django-oscar's in turn (``purchase_rounds``).
 PURCHASE_ROUNDS = int(os.environ.get("BENCH_PURCHASE_ROUNDS") or (1 if QUICK else 3))
@@ -216,12 +220,13 @@ class Databases:
 
 # --------------------------------------------------------------------------- servers
 def gunicorn(name: str, python_bin: Path, app: str, port: int, *, cwd: Path, env: dict):
-    """One server, with the settings all three share: 2 sync workers on loopback."""
+    """One server, with the settings all three share: ``WORKERS`` sync workers on
+    loopback."""
     command = [
         str(python_bin.with_name("gunicorn")),
         app,
         "--bind", f"127.0.0.1:{port}",
-        "--workers", "2",
+        "--workers", str(WORKERS),
         "--worker-class", "sync",
         "--pid", str(WORK / f"{name}.pid"),
         "--error-logfile", str(WORK / f"{name}.log"),
@@ -349,7 +354,7 @@ def markdown(results: dict) -> str:
         f"# `make bench` — {results['finished_at']}{' (BENCH_QUICK)' if QUICK else ''}",
         "",
         f"{results['database']}; cache: {results.get('cache', 'per process')} (Bazaar and "
-        "Oscar alike); gunicorn 2 sync workers, DEBUG off, loopback; "
+        f"Oscar alike); gunicorn {WORKERS} sync workers, DEBUG off, loopback; "
         f"`wrk -t2 -c{CONNECTIONS} -d{SECONDS}s`, {ROUNDS} interleaved round(s) with the floor, "
         f"medians. **Floor (stock Django, one view, one query, ~800-byte template): "
         f"{floor:.0f} requests/s.** Wall time {results['wall_seconds']:.0f} s.",
