@@ -20,7 +20,7 @@ from collections.abc import Callable
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
-from core.sql import Rows
+from core.sql import Rows, counted
 
 # How far the first page of a shopper's list counts the list (``page_head_first``): a
 # longer one shows its first page with "..." where its last page number would be, and the
@@ -35,6 +35,13 @@ class HeadPaginator(Paginator):
     bounds (the page links leave the last number out: ``page_numbers``)."""
 
     last_page_unknown = False
+
+
+def head_counted(queryset: QuerySet) -> QuerySet:
+    """``queryset``, each row carrying the list's count up to ``HEAD_COUNT_CAP`` + 1
+    (``core.sql.counted``): what a list's compiled query is built from for
+    ``page_head_first`` to read its first page with."""
+    return counted(queryset, at_most=HEAD_COUNT_CAP + 1)
 
 
 def page_number(asked: str | int | None) -> int:
@@ -56,19 +63,16 @@ def page_head_first(
     queryset: Callable[[], QuerySet],
     orphans: int = 0,
     paginator_class: type[Paginator] = Paginator,
-    count_cap: int | None = None,
 ) -> Page:
     """Page ``number`` of a list, forgiving: a bad or out-of-range number shows the
     nearest real page (``page_number``, then ``Paginator.get_page``).
 
     ``rows`` is the list as its compiled query reads it (``core.sql.Rows``, built with
-    ``core.sql.counted``), ``queryset()`` the same list as a queryset. The first page is
+    ``head_counted``), ``queryset()`` the same list as a queryset. The first page is
     read from ``rows`` with one row past it (orphans) and the list's count, in one query
-    (``Rows.page``). Any other page is ``paginator_class``'s, over ``queryset()``.
-
-    ``count_cap``: ``rows`` counts no more than ``count_cap`` + 1 rows (``counted(...,
-    at_most=count_cap + 1)``, normally ``HEAD_COUNT_CAP``); a count past ``count_cap``
-    leaves the first page's last page unknown (``HeadPaginator.last_page_unknown``)."""
+    (``Rows.page``). Any other page is ``paginator_class``'s, over ``queryset()``. A count
+    past ``HEAD_COUNT_CAP`` leaves the first page's last page unknown
+    (``HeadPaginator.last_page_unknown``)."""
     number = page_number(number)
     if number == 1:
         fits = per_page + orphans
@@ -77,7 +81,7 @@ def page_head_first(
         if len(first) <= fits:
             return paginator.page(1)
         paginator.count = found  # the cached property, counted with the page
-        paginator.last_page_unknown = count_cap is not None and found > count_cap
+        paginator.last_page_unknown = found > HEAD_COUNT_CAP
         return paginator._get_page(first[:per_page], 1, paginator)
     return paginator_class(queryset(), per_page, orphans=orphans).get_page(number)
 

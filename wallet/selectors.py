@@ -24,9 +24,9 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from core.pagination import HEAD_COUNT_CAP
+from core.pagination import head_counted
 from core.ratelimit import ratelimit_count
-from core.sql import CompiledQuery, Rows, counted
+from core.sql import CompiledQuery, Rows
 from wallet.models import (
     CARD_RECENT_FIRST,
     GIVEN_UP_CODES,
@@ -256,8 +256,8 @@ _activity_queries: dict[tuple[str, ...], CompiledQuery] = {}
 
 def activity_rows_for_user(*, user: User, kinds: Iterable[str] = ()) -> Rows:
     """``activity_shown_for_user`` as the Payment activity page reads its first page and
-    counts it (up to ``HEAD_COUNT_CAP`` + 1 events): by SQL compiled once per process and
-    filter (``core.pagination.page_head_first``)."""
+    counts it (up to ``core.pagination.HEAD_COUNT_CAP`` + 1 events, ``head_counted``): by
+    SQL compiled once per process and filter (``core.pagination.page_head_first``)."""
     kinds = tuple(kinds)
     query = _activity_queries.get(kinds)
     if query is None:
@@ -265,10 +265,7 @@ def activity_rows_for_user(*, user: User, kinds: Iterable[str] = ()) -> Rows:
             f"activity {kinds}",
             WalletEvent,
             lambda alias: (
-                counted(
-                    activity_shown_for_user(user=_OWNER, kinds=kinds),
-                    at_most=HEAD_COUNT_CAP + 1,
-                ),
+                head_counted(activity_shown_for_user(user=_OWNER, kinds=kinds)),
                 {"owner": _OWNER},
             ),
         )

@@ -14,8 +14,8 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext
 
-from core.pagination import HEAD_COUNT_CAP
-from core.sql import CompiledQuery, Rows, counted
+from core.pagination import head_counted
+from core.sql import CompiledQuery, Rows
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus, ShippingAddress
 from wallet import selectors as wallet_selectors
 
@@ -58,8 +58,8 @@ def order_list_for_user(*, user: User | int) -> QuerySet[Order]:
 
 def order_rows_for_user(*, user: User) -> Rows:
     """``order_list_for_user`` as the Your orders page reads its first page and counts it
-    (up to ``HEAD_COUNT_CAP`` + 1 orders): by SQL compiled once per process
-    (``core.pagination.page_head_first``)."""
+    (up to ``core.pagination.HEAD_COUNT_CAP`` + 1 orders, ``head_counted``): by SQL
+    compiled once per process (``core.pagination.page_head_first``)."""
     return Rows(_order_list, owner=user.pk)
 
 
@@ -252,7 +252,7 @@ _order_list = CompiledQuery(
     "shopper's orders",
     Order,
     lambda alias: (
-        counted(order_list_for_user(user=_OWNER), at_most=HEAD_COUNT_CAP + 1),
+        head_counted(order_list_for_user(user=_OWNER)),
         {"owner": _OWNER},
     ),
 )

@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from core.money import format_money
-from core.pagination import HEAD_COUNT_CAP, page_context, page_head_first
+from core.pagination import page_context, page_head_first
 from shop import selectors, services
 from shop.exceptions import CancelOvertaken, IllegalOrderTransition, OrderNotPayable
 from shop.models import Order, OrderStatus
@@ -115,9 +115,9 @@ def _owned_order(request: HttpRequest, number: str) -> Order:
 class OrderListView(LoginRequiredMixin, TemplateView):
     """Your orders, ``ORDERS_PER_PAGE`` a page. The first page is read with the history's
     count in one query, by SQL compiled once (``page_head_first``); the count stops past
-    ``HEAD_COUNT_CAP`` orders, so a long history's first page costs what 1,001 orders'
-    does. Later pages pick their ids first, so page 1000 costs what page 2 does
-    (``IdsFirstPaginator``)."""
+    ``core.pagination.HEAD_COUNT_CAP`` orders, so a long history's first page costs what
+    1,001 orders' does. Later pages pick their ids first, so page 1000 costs what page 2
+    does (``IdsFirstPaginator``)."""
 
     template_name = "shop/order_list.html"
 
@@ -129,7 +129,6 @@ class OrderListView(LoginRequiredMixin, TemplateView):
             rows=selectors.order_rows_for_user(user=user),
             queryset=lambda: selectors.order_list_for_user(user=user),
             paginator_class=IdsFirstPaginator,
-            count_cap=HEAD_COUNT_CAP,
         )
         return super().get_context_data(**page_context(page), **kwargs)
 

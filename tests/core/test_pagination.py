@@ -7,7 +7,13 @@ import pytest
 from django.core.paginator import Paginator
 
 from accounts.models import User
-from core.pagination import PageFirstPaginator, page_context, page_head_first, page_number
+from core.pagination import (
+    HEAD_COUNT_CAP,
+    PageFirstPaginator,
+    page_context,
+    page_head_first,
+    page_number,
+)
 from core.sql import CompiledQuery, Rows, counted
 from shop.models import Product
 from tests.factories import ProductFactory, SellerFactory
@@ -68,42 +74,43 @@ def test_a_later_page_is_the_querysets(users):
     assert built == ["queryset"]
 
 
-# The users counted no further than 5 (a cap of 4, counted to one past it).
+# The users counted no further than 5: as ``head_counted`` counts them for a cap of 4.
 _users_counted_to_5 = CompiledQuery(
     "test users, counted to 5", User, lambda alias: (counted(_rows(), at_most=5), {})
 )
 
 
-def _capped_page(number, per_page, count_cap):
-    return page_head_first(
-        number,
-        per_page=per_page,
-        rows=Rows(_users_counted_to_5),
-        queryset=_rows,
-        count_cap=count_cap,
-    )
+@pytest.fixture
+def capped_page(monkeypatch):
+    def page(number, per_page, cap):
+        monkeypatch.setattr("core.pagination.HEAD_COUNT_CAP", cap)
+        return page_head_first(
+            number, per_page=per_page, rows=Rows(_users_counted_to_5), queryset=_rows
+        )
+
+    return page
 
 
 def test_a_first_page_counted_past_its_cap_leaves_its_last_page_unknown(
-    users, django_assert_num_queries
+    users, capped_page, django_assert_num_queries
 ):
     with django_assert_num_queries(1):
-        page = _capped_page("1", 2, count_cap=4)
+        page = capped_page("1", 2, cap=4)
         assert page.paginator.last_page_unknown
         assert page.paginator.count == 5  # a lower bound: 7 users
     assert list(page) == users[:2]
     assert page.has_next()
     # Page 2 on counts every row: its last page is known.
-    later = _capped_page("2", 2, count_cap=4)
+    later = capped_page("2", 2, cap=4)
     assert (later.paginator.count, later.paginator.num_pages) == (7, 4)
     assert not getattr(later.paginator, "last_page_unknown", False)
 
 
-@pytest.mark.parametrize("count_cap", [5, None])
-def test_a_first_page_counted_whole_knows_its_last_page(users, count_cap):
-    """Within the cap (5 counted, no more than it), or with no cap, the count is the list's
-    and the last page is numbered."""
-    page = _capped_page("1", 2, count_cap=count_cap)
+@pytest.mark.parametrize("cap", [5, HEAD_COUNT_CAP])
+def test_a_first_page_counted_whole_knows_its_last_page(users, capped_page, cap):
+    """Within the cap (5 counted, no more than it, or the real cap), the count is the
+    list's and the last page is numbered."""
+    page = capped_page("1", 2, cap=cap)
     assert not page.paginator.last_page_unknown
     assert (page.paginator.count, page.paginator.num_pages) == (5, 3)
 

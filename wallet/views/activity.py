@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from core.pagination import HEAD_COUNT_CAP, page_context, page_head_first
+from core.pagination import page_context, page_head_first
 from wallet import selectors
 from wallet.models import WalletEvent
 from wallet.views.mixins import WalletOrSavedCardsMixin
@@ -30,7 +30,7 @@ ACTIVITY_PER_PAGE = 20
 class ActivityView(WalletOrSavedCardsMixin, TemplateView):
     """The wallet's events, ``ACTIVITY_PER_PAGE`` a page; the first page (nearly every
     view) is read with the list's count in one query, by SQL compiled once per filter
-    (``page_head_first``), counting up to ``HEAD_COUNT_CAP`` + 1 events."""
+    (``page_head_first``), counting up to ``core.pagination.HEAD_COUNT_CAP`` + 1 events."""
 
     template_name = "wallet/activity_list.html"
 
@@ -46,7 +46,6 @@ class ActivityView(WalletOrSavedCardsMixin, TemplateView):
             per_page=ACTIVITY_PER_PAGE,
             rows=selectors.activity_rows_for_user(user=user, kinds=kinds),
             queryset=lambda: selectors.activity_shown_for_user(user=user, kinds=kinds),
-            count_cap=HEAD_COUNT_CAP,
         )
         filters = [(value, label) for value, (label, _kinds) in KIND_FILTERS.items()]
         return super().get_context_data(
