@@ -197,10 +197,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         from shop.models import ShippingAddress
-        from shop.models.orders import order_number_for
 
-        obj.number = order_number_for(obj.pk)
-        obj.save(update_fields=["number"])
         _one_line(obj, ProductFactory(seller=obj.seller, price=obj.subtotal)).save()
         ShippingAddress.objects.create(order=obj, **payment_address())
 
@@ -226,7 +223,6 @@ def orders_in_bulk(user, seller, count: int, *, product=None, **fields) -> list:
     pages that list them, not the checkout. ``fields`` set the orders' other columns (a
     status, its time). Also the bench data set's order histories (bench/dataset.py)."""
     from shop.models import Order, OrderLine, ShippingAddress
-    from shop.models.orders import order_number_for
 
     product = product or ProductFactory(seller=seller, title="Watering can")
     values = {
@@ -246,9 +242,6 @@ def orders_in_bulk(user, seller, count: int, *, product=None, **fields) -> list:
     )
     if any(o.pk is None for o in orders):  # a backend that returns no ids from bulk inserts
         orders = list(Order.objects.filter(user=user).order_by("id"))
-    for order in orders:
-        order.number = order_number_for(order.pk)
-    Order.objects.bulk_update(orders, ["number"], batch_size=batch)
     OrderLine.objects.bulk_create((_one_line(o, product) for o in orders), batch_size=batch)
     ShippingAddress.objects.bulk_create(
         (ShippingAddress(order=o, **payment_address()) for o in orders), batch_size=batch

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, TextField, Value, When
+from django.db.models.functions import Cast, Concat, Right
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
@@ -25,9 +26,20 @@ ORDER_NUMBER_PREFIX = "BZ-"
 BANK_TRANSFER_WAIT_DAYS = 7
 
 
-def order_number_for(pk: int) -> str:
-    """BZ-000123: derived from the primary key, so it is unique without a second counter."""
-    return f"{ORDER_NUMBER_PREFIX}{pk:06d}"
+def _order_number_expression():
+    """An order's number from its id: ``BZ-000123``, the id zero-padded to six digits, or
+    whole from the millionth order on (``BZ-1000000``). In functions native to PostgreSQL
+    and SQLite alike."""
+    digits = Cast("id", TextField())
+    return Concat(
+        Value(ORDER_NUMBER_PREFIX),
+        Case(
+            When(id__gte=1_000_000, then=digits),
+            default=Right(Concat(Value("00000"), digits, output_field=TextField()), 6),
+            output_field=TextField(),
+        ),
+        output_field=TextField(),
+    )
 
 
 class OrderStatus(models.TextChoices):
@@ -78,9 +90,15 @@ class Order(models.Model):
     # Orders whose payment the shop keeps (a refund may give part of it back).
     KEEPS_PAYMENT = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
-    # NULL only inside the placing transaction, until the primary key gives the number
-    # (NULLs never collide in a unique index; "" would).
-    number = models.CharField(max_length=20, unique=True, null=True, editable=False)  # noqa: DJ001
+    # Derived from the primary key by the database as the row is inserted (and returned
+    # by the INSERT): unique however many checkouts run at once, with no counter to keep
+    # and no second statement.
+    number = models.GeneratedField(
+        expression=_order_number_expression(),
+        output_field=models.CharField(max_length=20),
+        db_persist=True,
+        unique=True,
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
     )

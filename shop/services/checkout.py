@@ -47,7 +47,6 @@ from shop.models import (
     Seller,
     ShippingAddress,
 )
-from shop.models.orders import order_number_for
 from shop.pricing import seller_totals
 from shop.selectors.orders import order_get_fresh
 from shop.services.expiry import order_expire_if_due_fresh
@@ -158,9 +157,6 @@ def _create_order(
         total=totals.total,
         checkout_token=token,
     )
-    # Derived from the primary key: unique however many checkouts run at once.
-    order.number = order_number_for(order.pk)
-    order.save(update_fields=["number"])
     # Kept on the order as placed: its letter, written when it is paid in this request,
     # reads them from there (``order_letter_detail``). An order's lines never change.
     order.placed_lines = OrderLine.objects.bulk_create(
