@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.countries import country_name, is_country
-from core.card_guard import reject_card_number
+from core.card_guard import reject_card_number, reject_phone_card_number
 
 
 def email_normalize(email: str | None) -> str:
@@ -125,7 +125,9 @@ class PostalAddress(models.Model):
         help_text=gettext_lazy("ISO 3166 country code, e.g. US"),
         validators=[validate_country],
     )
-    phone = models.CharField(max_length=30, blank=True, validators=[phone_validator])
+    phone = models.CharField(
+        max_length=30, blank=True, validators=[phone_validator, reject_phone_card_number]
+    )
 
     class Meta:
         abstract = True

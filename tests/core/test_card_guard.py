@@ -1,5 +1,7 @@
 """One card-number guard for all free text: a 12-19 digit Luhn-valid run, with or without
-spaces or dashes, is refused with a field error, never saved and never echoed back."""
+separators, or a branded card number with more digits typed around it, is refused with a
+field error, never saved and never echoed back; a phone number that is a card number
+too."""
 
 import re
 
@@ -46,6 +48,19 @@ ADDRESS = {
         "3782 822463 10005",  # Amex, 15 digits
         "6011 0009 9013 9424",
         "123456789007",  # 12 digits, Luhn-valid, no brand
+        # Other separators people type between the groups.
+        "4242.4242.4242.4242",
+        "4242_4242_4242_4242",
+        "4242/4242/4242/4242",
+        # The CVC or the expiry typed after it: the run as a whole fails the Luhn check.
+        "4242 4242 4242 4242 123",
+        "Refund to card 4242 4242 4242 4242 123",
+        "4242424242424242 12/28 123",
+        "4242-4242-4242-4242 1",
+        "4242424242424242123",
+        "3782 822463 10005 1234",
+        # Digits typed before it.
+        "ref 99 4242424242424242",
     ],
 )
 def test_card_numbers_are_spotted(text):
@@ -63,6 +78,9 @@ def test_card_numbers_are_spotted(text):
         "4242 4242 4242 4241",  # fails Luhn
         "12345678901",  # 11 digits
         "Order BZ-000123",
+        "4242 4242 4242 4241 12",  # no Luhn-valid card in it
+        "Paid 12.50 on 2026-12-02, ticket 4471",
+        "Apt 5/12, 10 Downing St",
         "",
     ],
 )
@@ -76,6 +94,24 @@ def test_the_address_rule_refuses_a_card_number_in_every_free_text_field():
         with pytest.raises(ValidationError) as info:
             postal_address_clean({**ADDRESS, field: f"x {VISA}"})
         assert [e.code for e in info.value.error_dict[field]] == ["card_number"]
+
+
+@pytest.mark.parametrize(
+    "phone", ["4242424242424242", "+4242 4242 4242 4242", "3782 822463 10005", "6011000990139424"]
+)
+def test_a_phone_number_that_is_a_card_number_is_refused(phone):
+    with pytest.raises(ValidationError) as info:
+        postal_address_clean({**ADDRESS, "phone": phone})
+    assert [e.code for e in info.value.error_dict["phone"]] == ["card_number"]
+
+
+@pytest.mark.parametrize(
+    "phone",
+    # Long international numbers, one of them Luhn-valid as one phone number in ten is.
+    ["+62 812 3456 7899", "+86 138 0013 8000", "+49 30 12345678", "+1 (415) 555-0100"],
+)
+def test_real_phone_numbers_pass(phone):
+    assert postal_address_clean({**ADDRESS, "phone": phone})["phone"] == phone
 
 
 def test_the_address_service_refuses_a_card_number(user):
@@ -92,6 +128,16 @@ def test_the_address_book_page_refuses_a_card_number_and_never_echoes_it(user_cl
     page = response.content.decode()
     assert not _echoes_the_card(page)
     assert "doesn&#x27;t belong here" in page or "doesn't belong here" in page
+    assert not Address.objects.exists()
+
+
+def test_the_address_book_page_refuses_a_card_number_as_a_phone_number(user_client):
+    response = user_client.post(
+        reverse("accounts:address-add"), {**ADDRESS, "phone": "4242424242424242"}
+    )
+
+    assert response.context["form"].has_error("phone", "card_number")
+    assert not _echoes_the_card(response.content.decode())
     assert not Address.objects.exists()
 
 
