@@ -21,6 +21,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 # --------------------------------------------------------------------------- core
 DEBUG = env_bool("DEBUG", default=False)
+# Card numbers and CVCs are cleansed from error reports with DEBUG on too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.error_reports.AlwaysSafeExceptionReporterFilter"
 
 # DEVELOPMENT ONLY: a fixed key so `make run` works out of the box. Never used with DEBUG off.
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -59,6 +60,10 @@ def order(user, mug):
 
 def _messages(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
+
+
+def _payment_service_broke(**kwargs):
+    raise RuntimeError("the payment service broke")
 
 
 def _pay_token(client, order) -> str:
@@ -682,3 +687,25 @@ def test_a_shipped_order_cannot_be_cancelled_by_the_shopper(user_client, user, m
     assert response.url == order.get_absolute_url()
     assert Order.objects.get(pk=order.pk).status == OrderStatus.SHIPPED
     assert not order.paid_with.refunds.exists()
+
+
+# Far from _payment_service_broke: the DEBUG page quotes the source around each frame.
+_TYPED_NUMBER, _TYPED_CVC = "4000 0566 5566 5556", "987"
+
+
+def test_the_debug_error_page_never_shows_a_typed_card_number_or_cvc(
+    settings, user, order, monkeypatch
+):
+    settings.DEBUG = True  # Django's own filter cleanses nothing then
+    monkeypatch.setattr("shop.services.order_pay", _payment_service_broke)
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+
+    response = _pay(client, order, **_new_card(_TYPED_NUMBER, cvc=_TYPED_CVC))
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "the payment service broke" in page  # Django's DEBUG page, with the POST data
+    assert "cvc" in page and "********" in page  # the fields are listed, cleansed
+    assert _TYPED_NUMBER not in page and _TYPED_NUMBER.replace(" ", "") not in page
+    assert f"'{_TYPED_CVC}'" not in page and f"&#x27;{_TYPED_CVC}&#x27;" not in page
