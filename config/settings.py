@@ -122,7 +122,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: wait for a writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Every transaction takes the write lock as it begins (IMMEDIATE): one that began as
+    # a reader and then wrote while another wrote failed at once, whatever the timeout
+    # (two tabs pressing Pay together had one of them answered with a 500).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3 sends the values apart from the SQL (server-side binding) and prepares a
