@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,6 +18,10 @@ from core.money import format_money
 
 REASON_MAX_LENGTH = 255
 TOKEN_MAX_LENGTH = 64
+# A refund form whose one-time key did not come back whole (an edited page, a stale copy).
+_STALE_FORM = gettext_lazy(
+    "The form's one-time key is missing or damaged: check the form and send it again."
+)
 
 
 class ReasonForm(forms.Form):
@@ -135,7 +140,16 @@ class RefundForm(ReasonForm):
             "invalid": gettext_lazy("Enter an amount like 12.50."),
         },
     )
-    token = forms.CharField(widget=forms.HiddenInput, required=False, strip=True)
+    token = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=TOKEN_MAX_LENGTH,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$")],
+        error_messages={
+            "required": _STALE_FORM,
+            "invalid": _STALE_FORM,
+            "max_length": _STALE_FORM,
+        },
+    )
     note = forms.CharField(
         label=gettext_lazy("Internal note (optional)"),
         help_text=gettext_lazy("Staff only: kept in the audit log, never shown to the customer."),
@@ -184,9 +198,6 @@ class RefundForm(ReasonForm):
 
     def clean_note(self) -> str:
         return self._no_card_number("note", " ".join(self.cleaned_data["note"].split()))
-
-    def clean_token(self) -> str:
-        return self.cleaned_data["token"][:TOKEN_MAX_LENGTH]
 
     def renew_token(self) -> None:
         """Give a bound form shown again a fresh token: its next submit is a new request."""

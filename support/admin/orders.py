@@ -115,8 +115,9 @@ class OrderActionView(FormView):
     template_name = "admin/shop/order/action_form.html"
     # A red button: the action takes something away (cancel).
     danger: ClassVar[bool] = False
-    # Money moves: the form's first POST (``step=review``) shows a confirmation stating
-    # the money effects; the confirmation's POST does it.
+    # Money moves: the form's POST (``step=review``) shows a confirmation stating the
+    # money effects; only the confirmation's POST (``step=confirm``) does it, so a POST
+    # saying neither is shown the confirmation too.
     confirm_first: ClassVar[bool] = False
     template_confirm = "admin/shop/order/action_confirm.html"
 
@@ -181,7 +182,7 @@ class OrderActionView(FormView):
         return self.render_again(form)
 
     def form_valid(self, form):
-        if self.confirm_first and self.request.POST.get("step") == "review":
+        if self.confirm_first and self.request.POST.get("step") != "confirm":
             return self.render_review(form)
         try:
             order = self.perform(form)

@@ -196,7 +196,9 @@ class Shop:
         return text(response)
 
     def admin_action(self, client: Client, action: str, form: dict):
-        return client.post(admin_action_url(self.order, action), form, follow=True)
+        # As the action's confirmation page sends it.
+        confirmed = {"step": "confirm", **form}
+        return client.post(admin_action_url(self.order, action), confirmed, follow=True)
 
 
 @dataclass(frozen=True)
@@ -529,7 +531,8 @@ class SupportRefund(Flow):
         }
 
     def submit(self, shop: Shop, client: Client, form: dict):
-        return client.post(admin_action_url(shop.order, "refund"), form, follow=True)
+        confirmed = {"step": "confirm", **form}  # as the confirmation page sends it
+        return client.post(admin_action_url(shop.order, "refund"), confirmed, follow=True)
 
     def told(self, shop: Shop, fault: str, response) -> None:
         if response is not None:

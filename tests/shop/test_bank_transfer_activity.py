@@ -65,7 +65,7 @@ def test_a_bank_transfer_shows_awaiting_then_paid_once_support_marks_it_received
 
     support_client.post(
         reverse("admin:shop_order_bank_transfer_received", args=[order.pk]),
-        {"reason": "Seen on statement"},
+        {"reason": "Seen on statement", "step": "confirm"},
     )
 
     lines = _activity(shopper_client)

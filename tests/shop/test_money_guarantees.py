@@ -278,7 +278,7 @@ def test_support_cannot_cancel_an_order_while_its_charge_may_be_in_flight(
 
     response = staff_client.post(
         reverse("admin:shop_order_cancel", args=[order.pk]),
-        {"reason": "Customer asked"},
+        {"reason": "Customer asked", "step": "confirm"},
         follow=True,
     )
 
@@ -306,7 +306,9 @@ def test_a_card_payment_that_succeeds_after_a_bank_transfer_paid_the_order_is_re
     fault("timeout")
     pay(user_client, order)  # the processor took it; the answer was lost
     fault("")
-    staff_client.post(reverse("admin:shop_order_bank_transfer_received", args=[order.pk]), {})
+    staff_client.post(
+        reverse("admin:shop_order_bank_transfer_received", args=[order.pk]), {"step": "confirm"}
+    )
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
 
     reconcile()
@@ -490,7 +492,7 @@ def test_a_refused_refund_reads_refund_failed_and_support_retries_it_on_a_cancel
 
     response = staff_client.post(
         reverse("admin:shop_order_retry_refund", args=[paid_order.pk]),
-        {"reason": "Processor refused; retried"},
+        {"reason": "Processor refused; retried", "step": "confirm"},
         follow=True,
     )
 

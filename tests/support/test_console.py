@@ -118,7 +118,7 @@ def test_check_with_processor_turns_a_lost_answer_charge_into_a_paid_order(
         # GET never writes: the page only says what the button will do.
         assert Payment.objects.get(reference=order.number).status == PaymentStatus.PROCESSING
         assert not AuditEntry.objects.exists()
-        done = support_client.post(url, follow=True)
+        done = support_client.post(url, {"step": "confirm"}, follow=True)
 
     assert "$30.50" in confirm and "nothing is charged again" in confirm
     order.refresh_from_db()
@@ -142,7 +142,7 @@ def test_check_with_processor_is_not_offered_without_an_open_charge(support_clie
     url = reverse("admin:shop_order_check_with_processor", args=[order.pk])
     page = support_client.get(reverse("admin:shop_order_change", args=[order.pk]))
     assert "Check with processor" not in page.content.decode()
-    response = support_client.post(url, follow=True)
+    response = support_client.post(url, {"step": "confirm"}, follow=True)
     assert response.status_code == 200
     assert "no card payment waiting" in str(next(iter(response.context["messages"])))
     assert not AuditEntry.objects.filter(action=AuditAction.PAYMENT_CHECK).exists()
@@ -192,7 +192,7 @@ def test_a_refund_is_reviewed_first_with_its_money_effects_and_nothing_moves(sup
     assert "Photo in ticket 4411" in html and "Lid arrived chipped" in html
     assert not order.paid_with.refunds.exists()
 
-    done = support_client.post(url, data, follow=True)
+    done = support_client.post(url, {**data, "step": "confirm"}, follow=True)
     assert [str(m) for m in done.context["messages"]] == [
         f"Refunded $15.00 on {order.number}; $25.00 left to refund."
     ]
@@ -209,6 +209,43 @@ def test_a_refund_is_reviewed_first_with_its_money_effects_and_nothing_moves(sup
     assert "Photo in ticket 4411" not in shopper_page.content.decode()
 
 
+@pytest.mark.parametrize("step", [None, "", "zzz", "CONFIRM"])
+def test_a_refund_posted_without_its_confirmation_step_is_only_reviewed(support_client, step):
+    order = _paid()
+    url = reverse("admin:shop_order_refund", args=[order.pk])
+    data = {"amount": "15.00", "reason": "Lid arrived chipped", "token": uuid.uuid4().hex}
+    if step is not None:
+        data["step"] = step
+
+    page = support_client.post(url, data)
+
+    assert page.status_code == 200
+    assert "$15.00 goes back to Visa •••• 4242." in page.content.decode()  # the review
+    assert not order.paid_with.refunds.exists()
+
+
+@pytest.mark.parametrize("token", [None, "", "zz zz", "<b>", "x" * 65])
+def test_a_refund_whose_one_time_key_came_back_damaged_is_refused(support_client, token):
+    order = _paid()
+    url = reverse("admin:shop_order_refund", args=[order.pk])
+    data = {"amount": "15.00", "reason": "Lid arrived chipped", "step": "confirm"}
+    if token is not None:
+        data["token"] = token
+
+    page = support_client.post(url, data)
+
+    assert page.status_code == 200
+    assert [str(m) for m in page.context["messages"]] == [
+        "Refund: The form's one-time key is missing or damaged: check the form and send it again."
+    ]
+    assert not order.paid_with.refunds.exists()
+    # The form comes back with a fresh key: sent again, it refunds.
+    fresh = page.context["form"]["token"].value()
+    done = support_client.post(url, {**data, "token": fresh}, follow=True)
+    assert order.paid_with.refunds.get().amount == Decimal("15.00")
+    assert done.status_code == 200
+
+
 def test_cancel_keeps_the_internal_note_from_the_customer(support_client):
     order = _paid()
     url = reverse("admin:shop_order_cancel", args=[order.pk])
@@ -219,7 +256,7 @@ def test_cancel_keeps_the_internal_note_from_the_customer(support_client):
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
 
-    support_client.post(url, data)
+    support_client.post(url, {**data, "step": "confirm"})
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     timeline = [e.reason for e in order.events.all()]
@@ -245,7 +282,7 @@ def test_cancelling_an_order_with_a_lost_answer_says_a_charge_was_found_before_c
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID  # found and paid; not cancelled yet
 
-    done = support_client.post(url, data, follow=True)
+    done = support_client.post(url, {**data, "step": "confirm"}, follow=True)
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
     assert [str(m) for m in done.context["messages"]] == [
@@ -273,7 +310,9 @@ def test_a_cancel_overtaken_by_the_customer_paying_says_what_may_have_changed(
         order_money, "_call_off_open_payment", call_off_then_the_customer_starts_a_transfer
     )
     url = reverse("admin:shop_order_cancel", args=[order.pk])
-    done = support_client.post(url, {"reason": "Customer asked by phone"}, follow=True)
+    done = support_client.post(
+        url, {"reason": "Customer asked by phone", "step": "confirm"}, follow=True
+    )
 
     [message] = [str(m) for m in done.context["messages"]]
     assert message.startswith(f"Cancel order on {order.number}: Payments for {order.number} kept")
@@ -293,7 +332,9 @@ def test_mark_received_is_confirmed_with_the_amount(support_client):
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING_PAYMENT
 
-    done = support_client.post(url, {"reason": "On statement 30 Nov"}, follow=True)
+    done = support_client.post(
+        url, {"reason": "On statement 30 Nov", "step": "confirm"}, follow=True
+    )
     assert [str(m) for m in done.context["messages"]] == [
         f"Bank transfer of $15.00 received: {order.number} is paid."
     ]

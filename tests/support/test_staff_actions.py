@@ -90,7 +90,10 @@ def test_one_staff_refund_writes_the_refund_its_activity_line_its_timeline_and_o
         "wallet": WalletEvent.objects.count(),
     }
 
-    support_client.post(action_url(order, "refund"), {"amount": "15.00", "reason": "Chipped"})
+    support_client.post(
+        action_url(order, "refund"),
+        {"amount": "15.00", "reason": "Chipped", "step": "confirm", "token": "t-1"},
+    )
 
     assert Refund.objects.count() == 1
     assert WalletEvent.objects.count() - before["wallet"] == 1
