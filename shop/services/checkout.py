@@ -662,6 +662,15 @@ def order_pay(
             human_verified=human_verified,
         )
     if method == "bank_transfer":
+        # As the payment page promises, a card payment waiting for the bank's confirmation
+        # is called off (at the processor, no lock held) before a transfer is awaited: else
+        # confirming it later would charge the card and call off a transfer maybe already
+        # wired. One confirmed meanwhile pays the order instead; one in flight is waited for
+        # (``PaymentInProgress``).
+        try:
+            wallet_services.payment_clear_the_way(reference=order.number, idempotency_key="")
+        except PaymentAlreadySucceeded as exc:
+            raise _already_paid(order, exc) from exc
         with transaction.atomic():
             _lock_waiting(order)
             payment = wallet_services.payment_start_bank_transfer(

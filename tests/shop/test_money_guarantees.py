@@ -245,6 +245,55 @@ def test_a_payment_waiting_for_step_up_is_called_off_when_the_shopper_pays_anoth
     audit_is_clean()
 
 
+def test_a_payment_waiting_for_step_up_is_called_off_when_the_shopper_chooses_a_transfer(
+    user_client, order
+):
+    """The page promises it: confirming the card later must not charge it and call off a
+    transfer the shopper may have wired meanwhile."""
+    pay(user_client, order, number=STEP_UP)
+
+    response = pay(user_client, order, method="bank_transfer")
+
+    assert "reserved for you until your bank transfer arrives" in " ".join(messages_of(response))
+    card, transfer = Payment.objects.order_by("pk")
+    assert card.status == PaymentStatus.CANCELED
+    assert (transfer.method, transfer.status) == ("bank_transfer", PaymentStatus.PROCESSING)
+    # The bank's page, answered late: nothing waits for it any more, so it leads back to
+    # the order (with the transfer's details).
+    late = user_client.post(
+        reverse("shop:order-authenticate", args=[order.number]),
+        {"decision": "approve"},
+        follow=True,
+    )
+    assert late.redirect_chain[-1][0] == order.get_absolute_url()
+    assert not SimulatedCharge.objects.filter(captured=True).exists()
+    assert Payment.objects.get(pk=transfer.pk).status == PaymentStatus.PROCESSING
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
+    audit_is_clean()
+
+
+def test_no_transfer_is_awaited_while_the_waiting_card_payment_cannot_be_called_off(
+    user_client, order, fault
+):
+    pay(user_client, order, number=STEP_UP)
+    fault("unreachable")
+
+    response = pay(user_client, order, method="bank_transfer")
+
+    assert messages_of(response) == [
+        "Your bank is still waiting for you to confirm the earlier payment, and we couldn't "
+        "call it off just now. Confirm it, or try again in a minute."
+    ]
+    assert [p.status for p in Payment.objects.all()] == [PaymentStatus.REQUIRES_ACTION]
+    fault("")
+    pay(user_client, order, method="bank_transfer")  # the processor is back: called off
+    assert sorted(Payment.objects.values_list("status", flat=True)) == [
+        PaymentStatus.CANCELED,
+        PaymentStatus.PROCESSING,
+    ]
+    audit_is_clean()
+
+
 # ----------------------------------------------- nothing declared never received early
 
 

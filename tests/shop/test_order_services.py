@@ -51,6 +51,7 @@ from wallet.exceptions import (
     CardNotUsable,
     GatewayUnavailable,
     PaymentDeclined,
+    PaymentInProgress,
 )
 from wallet.gateways.models import SimulatedCharge
 from wallet.models import Card, Payment, PaymentStatus
@@ -695,7 +696,9 @@ def test_expiry_sweep_for_one_shopper_skips_waiting_transfers_and_applies_settle
     settings.SIMULATED_GATEWAY_FAULT = "timeout"
     with pytest.raises(GatewayUnavailable):
         order_pay_with_saved_card(order=settled, card=card, idempotency_key="card-1")
-    order_pay(order=settled, method="bank_transfer", idempotency_key="bt-2")
+    # No transfer is awaited while the card's answer is unknown: it may have gone through.
+    with pytest.raises(PaymentInProgress):
+        order_pay(order=settled, method="bank_transfer", idempotency_key="bt-2")
     settings.SIMULATED_GATEWAY_FAULT = ""
     # The reconcile job settles the lost answer and applies it to the order.
     call_command("reconcile_payments", stdout=StringIO())

@@ -65,7 +65,12 @@ from wallet.services.cards import (
     card_set_default,
     card_update,
 )
-from wallet.services.open_payments import payment_cancel, payment_reconcile, payment_resolve_open
+from wallet.services.open_payments import (
+    payment_cancel,
+    payment_clear_the_way,
+    payment_reconcile,
+    payment_resolve_open,
+)
 from wallet.services.payments import (
     payment_charge_card,
     payment_charge_new_card,
@@ -93,6 +98,7 @@ __all__ = [
     "payment_charge_card",
     "payment_charge_new_card",
     "payment_charge_recorded",
+    "payment_clear_the_way",
     "payment_confirm_step_up",
     "payment_mark_bank_transfer_received",
     "payment_reconcile",

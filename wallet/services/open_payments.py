@@ -92,8 +92,9 @@ def payment_resolve_open(*, reference: str, cancel_step_up: bool = False) -> Pay
 
 
 def payment_clear_the_way(*, reference: str, idempotency_key: str) -> None:
-    """Before a new card payment for ``reference``: settle its open one through the
-    processor (never a second charge while the first is unresolved). Returns when nothing
+    """Before a new payment for ``reference`` (a card charge, or a bank transfer to await):
+    settle its open card payment through the processor, a step-up waiting called off
+    (never a second payment while the first is unresolved). Returns when nothing
     is open any more, or when the open one is this very request (same ``idempotency_key``:
     a double submit continues with it). Raises ``PaymentAlreadySucceeded`` (carrying it)
     when the open one turned out paid, or a payment for the reference had already
