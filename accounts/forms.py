@@ -22,6 +22,7 @@ from accounts.countries import DEFAULT_COUNTRY, country_choices
 from accounts.models import Address, PostalAddress, User, email_normalize
 from core.card_guard import CardNumberNotEchoedMixin
 from core.letters import letter_enqueue
+from core.text import one_line
 
 
 def _fields_only_helper(layout: Layout | None = None, *, own_errors: bool = False) -> FormHelper:
@@ -295,7 +296,7 @@ class AddressForm(CardNumberNotEchoedMixin, forms.ModelForm):
         )
 
     def clean_postal_code(self) -> str:
-        return " ".join(self.cleaned_data["postal_code"].split()).upper()
+        return one_line(self.cleaned_data["postal_code"]).upper()
 
     def clean_phone(self) -> str:
-        return " ".join(self.cleaned_data["phone"].split())
+        return one_line(self.cleaned_data["phone"])

@@ -13,6 +13,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.countries import country_name, is_country
 from core.card_guard import reject_card_number, reject_phone_card_number
+from core.text import one_line
 
 
 def email_normalize(email: str | None) -> str:
@@ -180,7 +181,7 @@ def postal_address_clean(address: Mapping[str, object] | PostalAddress | None) -
     Returns a plain dict with ``PostalAddress.FIELDS`` keys; raises ``ValidationError``
     keyed by field."""
     data = address.as_dict() if isinstance(address, PostalAddress) else dict(address or {})
-    cleaned = {name: " ".join(str(data.get(name) or "").split()) for name in PostalAddress.FIELDS}
+    cleaned = {name: one_line(data.get(name)) for name in PostalAddress.FIELDS}
     cleaned["country"] = cleaned["country"].upper()
     others = [f.name for f in Address._meta.get_fields() if f.name not in PostalAddress.FIELDS]
     Address(**cleaned).clean_fields(exclude=others)

@@ -15,6 +15,7 @@ from core.audit import AuditAction, audit_reason, audit_record
 from core.letters import letter_enqueue
 from core.links import absolute_url
 from core.security_log import security_event
+from core.text import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -121,10 +122,12 @@ def user_clear_login_failures(*, user: User) -> None:
 # ---------------------------------------------------------------------------- addresses
 
 
-def _check_address_fields(fields: dict) -> None:
+def _address_fields(fields: dict) -> dict[str, str]:
+    """``fields`` as typed, each made one clean line (``core.text.one_line``)."""
     unknown = set(fields) - set(PostalAddress.FIELDS)
     if unknown:
         raise TypeError(f"Unknown address fields: {', '.join(sorted(unknown))}")
+    return {name: one_line(value) for name, value in fields.items()}
 
 
 def address_create(*, user: User, **fields) -> Address:
@@ -133,7 +136,7 @@ def address_create(*, user: User, **fields) -> Address:
     Validates with full_clean (raises ValidationError) and saves. Atomic. A new address
     never used yet does not displace the one used last as the default.
     """
-    _check_address_fields(fields)
+    fields = _address_fields(fields)
     address = Address(user=user, **fields)
     address.full_clean()
     with transaction.atomic():
@@ -143,7 +146,7 @@ def address_create(*, user: User, **fields) -> Address:
 
 def address_update(*, address: Address, **fields) -> Address:
     """Change some fields of a saved address. Validates (raises ValidationError), saves."""
-    _check_address_fields(fields)
+    fields = _address_fields(fields)
     for name, value in fields.items():
         setattr(address, name, value)
     address.full_clean()

@@ -20,6 +20,7 @@ from django.db import models, transaction
 
 from core.models import REASON_REQUIRED, AuditAction, AuditEntry
 from core.security_log import security_event
+from core.text import one_line
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -38,7 +39,7 @@ def audit_reason(action: str, reason: str | None) -> str:
     """``reason`` with its whitespace collapsed and cut to the column. Raises ``ValueError``
     when ``action`` needs a reason (``REASON_REQUIRED``) and there is none: services call it
     before they change anything."""
-    reason = " ".join((reason or "").split())[:REASON_MAX_LENGTH]
+    reason = one_line(reason)[:REASON_MAX_LENGTH]
     if action in REASON_REQUIRED and not reason:
         raise ValueError("This action needs a reason.")
     return reason

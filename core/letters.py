@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.models import Letter, LetterStatus
+from core.text import one_line
 
 logger = logging.getLogger("core.letters")
 
@@ -66,7 +67,7 @@ def letter_enqueue(
     """
     letter = Letter(
         to=to,
-        subject=" ".join(subject.split())[:998],
+        subject=one_line(subject)[:998],
         body=body,
         html_body=html_body,
         dedupe_key=dedupe_key or f"letter:{uuid.uuid4().hex}",

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from core.card_guard import luhn_checksum, luhn_valid
+from core.text import one_line
 
 NAME_MAX_LENGTH = 100
 # Years ahead an expiry date may lie; card schemes issue for at most ~10 years.
@@ -275,7 +276,7 @@ def validate_name(raw: str) -> str:
     A name holding six or more digits is refused: that is someone pasting a card number
     into the wrong box, and the name is stored.
     """
-    value = " ".join((raw or "").split())
+    value = one_line(raw)
     if not value:
         raise _error("name_required")
     if len(value) > NAME_MAX_LENGTH:
@@ -308,7 +309,7 @@ class CardData:
         object.__setattr__(self, "exp_month", int(self.exp_month))
         year = int(self.exp_year)
         object.__setattr__(self, "exp_year", 2000 + year if year < 100 else year)
-        object.__setattr__(self, "name", " ".join(str(self.name).split()))
+        object.__setattr__(self, "name", one_line(self.name))
 
     @property
     def brand(self) -> CardBrand | None:

@@ -30,6 +30,7 @@ from django.utils import translation
 
 from core.audit import AuditAction, audit_reason, is_staff_actor
 from core.money import format_money
+from core.text import one_line
 from shop.exceptions import ActionAlreadyDone, CancelOvertaken, IllegalOrderTransition
 from shop.models import Order, OrderStatus, english_status
 from shop.selectors.orders import order_get_fresh, orders_needing_settlement
@@ -105,7 +106,7 @@ def order_mark_bank_transfer_received(*, order: Order, by: User, reason: str = "
             order=order,
             by=by,
             action=AuditAction.BANK_TRANSFER_RECEIVED,
-            reason=" ".join((reason or "").split()),
+            reason=one_line(reason),
             summary=f"Bank transfer of {money} for {order.number} received.",
             payment_id=payment.pk,
             amount=str(payment.amount),
@@ -417,7 +418,7 @@ def order_refund(
             f"Order {order.number} can't be refunded while {english_status(order)}.",
             order=order,
         )
-    note = " ".join((note or "").split())
+    note = one_line(note)
     if is_staff_actor(by):
         reason = audit_reason(AuditAction.ORDER_REFUND, reason)
     recorded: list[Refund] = []
@@ -452,7 +453,7 @@ def order_retry_refund(*, order: Order, by: User, reason: str = "") -> list[Refu
     the new refunds. Raises ``IllegalOrderTransition`` when nothing was refused, and the
     wallet's ``RefundError``/``GatewayUnavailable``/``ValueError``."""
     order = order_get_fresh(order_id=order.pk)
-    reason = " ".join((reason or "").split())
+    reason = one_line(reason)
 
     record = _refund_audit(
         order,
@@ -634,7 +635,7 @@ def order_cancel(
     staff = is_staff_actor(by)
     reason = audit_reason(AuditAction.ORDER_CANCEL, reason) if staff else reason
     reason = reason or "Cancelled."
-    shown = reason if message is None else (" ".join(message.split()) or "Cancelled.")
+    shown = reason if message is None else (one_line(message) or "Cancelled.")
     was, was_shown = order.status, english_status(order)
     if only_if_overdue and order.status != OrderStatus.PENDING_PAYMENT:
         return order

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.audit import AuditAction, audit_record, is_staff_actor
+from core.text import one_line
 from shop.exceptions import IllegalOrderTransition
 from shop.models import Order, OrderEvent, OrderLine, OrderStatus, Product
 from shop.selectors.orders import order_get_locked
@@ -174,10 +175,10 @@ def _order_fulfil(
     done: str,
     message: str | None = None,
 ) -> Order:
-    reason = " ".join((reason or "").split())
+    reason = one_line(reason)
     # What the customer reads on their timeline: ``message`` when given (support splits
     # it from the internal note), else the reason as before.
-    shown = reason if message is None else " ".join(message.split())
+    shown = reason if message is None else one_line(message)
     with transaction.atomic():
         order = order_set_status(order=order, status=status, by=by, reason=shown or f"{done}.")
         order_audit(

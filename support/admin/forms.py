@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from core.card_guard import contains_card_number
 from core.money import format_money
+from core.text import one_line
 
 REASON_MAX_LENGTH = 255
 TOKEN_MAX_LENGTH = 64
@@ -75,13 +76,13 @@ class ReasonForm(forms.Form):
         return text
 
     def clean_reason(self) -> str:
-        reason = " ".join(self.cleaned_data["reason"].split())
+        reason = one_line(self.cleaned_data["reason"])
         if self.reason_required and not reason:
             raise ValidationError(self.fields["reason"].error_messages["required"], code="required")
         return self._no_card_number("reason", reason)
 
     def clean_message(self) -> str:
-        return self._no_card_number("message", " ".join(self.cleaned_data["message"].split()))
+        return self._no_card_number("message", one_line(self.cleaned_data["message"]))
 
 
 class CancelForm(ReasonForm):
@@ -197,7 +198,7 @@ class RefundForm(ReasonForm):
         return amount
 
     def clean_note(self) -> str:
-        return self._no_card_number("note", " ".join(self.cleaned_data["note"].split()))
+        return self._no_card_number("note", one_line(self.cleaned_data["note"]))
 
     def renew_token(self) -> None:
         """Give a bound form shown again a fresh token: its next submit is a new request."""

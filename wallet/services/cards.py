@@ -25,6 +25,7 @@ from accounts.models import PostalAddress, User
 from core.audit import AuditAction, audit_record, is_staff_actor
 from core.card_guard import contains_card_number
 from core.security_log import security_event
+from core.text import one_line
 from wallet import card_numbers
 from wallet.card_numbers import CardData
 from wallet.exceptions import CardBlocked, CardLimitReached, CardNotUsable, PaymentDeclined
@@ -430,7 +431,7 @@ def card_disable(*, card: Card, by: User, reason: str) -> Card:
     for investigation. Raises ``ValidationError`` keyed ``reason`` for an empty reason or
     one holding a card number.
     """
-    reason = " ".join((reason or "").split())
+    reason = one_line(reason)
     if not reason:
         raise ValidationError({"reason": "Give a reason."})
     if contains_card_number(reason):
@@ -494,7 +495,7 @@ def card_block_lift(*, block: BlockedCard, by: User, reason: str) -> BlockedCard
     owner adds it again). Atomic under the block's row lock; idempotent. Raises
     ``ValidationError`` keyed ``reason`` for an empty reason or one holding a card
     number."""
-    reason = " ".join((reason or "").split())
+    reason = one_line(reason)
     if not reason:
         raise ValidationError({"reason": "Give a reason."})
     if contains_card_number(reason):

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import PostalAddress, postal_address_clean
 from core.card_guard import contains_card_number
 from core.money import quantize
+from core.text import one_line
 from wallet import card_numbers
 from wallet.card_numbers import CardData
 from wallet.models import Card, Payment
@@ -53,7 +54,7 @@ def clean_payment_address(address: Mapping[str, str] | PostalAddress | None) -> 
 def clean_nickname(nickname: str) -> str:
     """A card's nickname with white space folded. Raises ``ValidationError`` keyed
     ``nickname`` when it is too long or looks like a card number."""
-    value = " ".join((nickname or "").split())
+    value = one_line(nickname)
     if len(value) > NICKNAME_MAX_LENGTH:
         raise ValidationError(
             {

@@ -23,6 +23,7 @@ from django.db import transaction
 from accounts.models import User
 from core.card_guard import contains_card_number
 from core.money import format_money, to_minor
+from core.text import one_line
 from wallet.exceptions import (
     GatewayRequestError,
     RefundError,
@@ -146,7 +147,7 @@ def payment_refund(
     bad amount, an empty reason or an empty or over-long key.
     """
     amount, _currency = clean_amount(amount, payment.currency)
-    reason = " ".join((reason or "").split())[:255]
+    reason = one_line(reason)[:255]
     if not reason:
         raise ValueError("A refund needs a reason.")
     if contains_card_number(reason):
