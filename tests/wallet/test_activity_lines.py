@@ -112,7 +112,9 @@ def test_activity_lines_read_amounts_orders_and_support(wallet_client, history):
 
     assert "$1,234.50" in html
     assert "+$5.00" in html
+    # No money moved for a payment called off or failed: its amount is struck through.
     assert '<div class="fw-semibold text-muted text-decoration-line-through">€7.00</div>' in html
+    assert '<div class="fw-semibold text-muted text-decoration-line-through">$3.00</div>' in html
     # An order number is kept on one line too ("BZ-" | "000043" no more).
     link = '<a href="/orders/BZ-000043/">Order <span class="text-nowrap">BZ-000043</span></a>'
     assert link in html

@@ -73,13 +73,15 @@ def _money(amount, currency: str, language: str | None) -> str:
 def activity_lines(events) -> SafeString:
     """Each event's ``<li>``: its kind's badge, its message in the active language, the
     order and way of payment it was for, "By Bazaar support" when staff did it, and its
-    amount (a refund as "+$5.00", a called-off payment struck through) and time."""
+    amount (a refund as "+$5.00", a payment called off or failed struck through: no money
+    moved) and time."""
     language = get_language()
     kinds = escaped_labels(WalletEvent.Kind, language)
     order_of = escape(gettext("Order %(number)s"))
     by_support = escape(gettext("By Bazaar support"))
     when_format = gettext("j M Y, H:i")
-    refund, canceled = WalletEvent.Kind.REFUND, WalletEvent.Kind.PAYMENT_CANCELED
+    refund = WalletEvent.Kind.REFUND
+    no_money_moved = (WalletEvent.Kind.PAYMENT_CANCELED, WalletEvent.Kind.PAYMENT_FAILED)
     zone = timezone.get_current_timezone() if settings.USE_TZ else None  # once a list
     sentences: dict[str, str] = {}  # each message id translated once a list
     out = []
@@ -111,7 +113,9 @@ def activity_lines(events) -> SafeString:
                 f"+{escape(_money(event.amount, event.currency, language))}</div>"
             )
         else:
-            struck = " text-muted text-decoration-line-through" if event.kind == canceled else ""
+            struck = (
+                " text-muted text-decoration-line-through" if event.kind in no_money_moved else ""
+            )
             amount = (
                 f'<div class="fw-semibold{struck}">'
                 f"{escape(_money(event.amount, event.currency, language))}</div>"
