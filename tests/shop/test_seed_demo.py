@@ -1,3 +1,4 @@
+import re
 from io import StringIO
 
 import pytest
@@ -64,3 +65,14 @@ def test_seed_demo_superuser_needs_a_password(db, monkeypatch):
     monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
     with pytest.raises(CommandError, match="password"):
         _seed("--superuser", "boss@example.com")
+
+
+def test_the_empty_search_pages_examples_find_products_in_the_demo_catalog(db, client):
+    _seed()
+    page = client.get("/search/?q=").content.decode()
+    examples = re.findall(r"<em>([^<]+)</em>", page)
+
+    assert examples == ["mug", "silk scarf"]
+    for example in examples:
+        found = client.get("/search/", {"q": example}).context["page_obj"].object_list
+        assert len(found) >= 1, example
