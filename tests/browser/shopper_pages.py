@@ -199,7 +199,7 @@ def walk_shopper_pages(browser, live_server, settings, width: int, check: Check)
     visit("404", page)
     settings.CAPTCHA_REFRESH_LIMIT_PER_HOUR = 0
     page.goto("/captcha/refresh/")
-    expect(page.get_by_role("heading", name="Too many requests")).to_be_visible()
+    expect(page.get_by_role("heading", name="Too many attempts")).to_be_visible()
     visit("429", page)
     settings.CAPTCHA_REFRESH_LIMIT_PER_HOUR = 30
     page.context.close()

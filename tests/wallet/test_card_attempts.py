@@ -97,6 +97,7 @@ def test_the_sixth_card_attempt_in_ten_minutes_is_a_429_and_never_reaches_the_pr
     assert response.status_code == 429
     page = response.content.decode()
     assert "You have tried several cards in a short time." in page
+    assert "bank transfer" not in page  # adding a card to the wallet: no other way to offer
     assert "Please try again in 10 minutes." in page
     assert page.count("Please try again") == 1  # said once, not twice
     assert f'href="{ADD_URL}">Go back<' in page  # not a dead end
@@ -250,7 +251,9 @@ def test_one_time_cards_on_an_order_are_limited_too(settings, processor_calls):
     response = client.post(url, _pay_page_form(client, order))
 
     assert response.status_code == 429
-    assert f'href="{url}">Go back<' in response.content.decode()  # bank transfer is there
+    page = response.content.decode()
+    assert "You can still pay with a saved card or by bank transfer." in page  # no dead end
+    assert f'href="{url}">Go back<' in page
     assert len(processor_calls) == 5
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PENDING_PAYMENT
 

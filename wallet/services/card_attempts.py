@@ -77,6 +77,11 @@ def card_attempt_begin(*, user: User, kind: str, human_verified: bool = False) -
                 gettext("Too many card attempts from your network."),
             )
         )
+    if kind == "pay":  # a new card on the payment page: its other ways are no card attempts
+        still = gettext("You can still pay with a saved card or by bank transfer.")
+        limits = [
+            (key, limit, window, f"{message} {still}") for key, limit, window, message in limits
+        ]
     for key, limit, window, message in limits:
         try:
             ratelimit_enforce(key, limit=limit, window_seconds=window, message=message)
