@@ -172,7 +172,10 @@ class OrderPayView(LoginRequiredMixin, View):
             },
         )
         wants_new_card = data is not None and data.get("method") == NEW_CARD
-        card_form = CardForm(data=data if wants_new_card else None)
+        # The name on a new card starts as the shopper's own, as on Add a card.
+        card_form = CardForm(
+            data=data if wants_new_card else None, initial={"name": request.user.full_name}
+        )
         return method_form, card_form
 
     def _captcha_form(self, request: HttpRequest, data=None) -> CardCaptchaForm | None:

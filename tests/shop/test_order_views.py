@@ -709,3 +709,13 @@ def test_the_debug_error_page_never_shows_a_typed_card_number_or_cvc(
     assert "cvc" in page and "********" in page  # the fields are listed, cleansed
     assert _TYPED_NUMBER not in page and _TYPED_NUMBER.replace(" ", "") not in page
     assert f"'{_TYPED_CVC}'" not in page and f"&#x27;{_TYPED_CVC}&#x27;" not in page
+
+
+def test_a_new_cards_name_starts_as_the_shoppers_own_as_on_add_a_card(user_client, user, order):
+    user.full_name = "Ada Lovelace"
+    user.save(update_fields=["full_name"])
+
+    page = user_client.get(reverse("shop:order-pay", args=[order.number]))
+
+    assert page.context["card_form"]["name"].value() == "Ada Lovelace"
+    assert page.context["card_form"]["number"].value() in (None, "")
