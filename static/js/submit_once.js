@@ -1,7 +1,9 @@
-// Buttons marked data-submit-once (Pay, Accept and pay, Save the card) disable themselves
-// once their form is sent, so a second click doesn't send it again. The server refuses a
-// double submit anyway (one-time page tokens, idempotency keys); this spares the shopper
-// the second request. Coming back to the page (back button) enables them again.
+// Buttons marked data-submit-once disable themselves once their form is sent, so a second
+// click doesn't send it again. Pay, Accept and pay and Save the card: the server refuses a
+// double submit anyway (one-time page tokens, idempotency keys), and this spares the shopper
+// the second request. Add to cart and Buy now: a double click added the units twice, and a
+// visitor's first one started two carts, one of them lost with what it held. Coming back
+// to the page (back button) enables them again.
 (function () {
   "use strict";
   var sent = false;

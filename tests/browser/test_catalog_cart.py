@@ -1,11 +1,14 @@
 """A shopper searches, fills a cart from two sellers and sees it grouped by seller."""
 
 import re
+import time
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
+from shop import services
+from shop.models import Cart, CartLine
 from tests.factories import ProductFactory, SellerFactory
 
 
@@ -77,6 +80,31 @@ def test_shopper_fills_a_cart_from_two_sellers(page, screenshot, transactional_d
     groups.nth(1).get_by_role("button", name="Remove Silent Wireless Mouse").click()
     expect(page.get_by_text("Removed Silent Wireless Mouse from your cart.")).to_be_visible()
     expect(page.get_by_role("link", name="Order from this seller")).to_have_count(1)
+
+
+def test_a_double_click_on_add_to_cart_adds_once(page, transactional_db, monkeypatch):
+    _catalog()
+    page.goto("/")
+    page.get_by_role("link", name="Stoneware Coffee Mug").click()
+    # The live server (a thread of this process) takes its time over the first click.
+    add = services.cart_add_item
+
+    def slow_add(**kwargs):
+        time.sleep(0.5)
+        return add(**kwargs)
+
+    monkeypatch.setattr(services, "cart_add_item", slow_add)
+
+    # The second click comes while the first one's request is being answered.
+    page.get_by_role("button", name="Add to cart").evaluate(
+        "button => { button.click(); setTimeout(() => button.click(), 150); }"
+    )
+
+    expect(page).to_have_url(re.compile(r"/cart/$"))
+    expect(page.get_by_test_id("cart-count")).to_have_text("1")
+    # A visitor's first click starts the cart: a second would have started another.
+    assert Cart.objects.count() == 1
+    assert list(CartLine.objects.values_list("quantity", flat=True)) == [1]
 
 
 def test_asking_for_more_than_the_stock_explains_what_is_left(page, screenshot, transactional_db):
