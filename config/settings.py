@@ -401,6 +401,11 @@ SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000")
 # Stored security events (core.SecurityEvent, support's customer view) are kept this long;
 # `manage.py prune_security_events` (daily) deletes older ones. PCI DSS 10.5.1: a year.
 SECURITY_EVENT_RETENTION_DAYS = env_int("SECURITY_EVENT_RETENTION_DAYS", default=365)
+# Events any client causes at will (a 404 while signed in, a 429, a URL with a control
+# character): each is logged, and stored as a row at most this often a minute per address.
+SECURITY_PROBE_EVENTS_STORED_PER_MINUTE = env_int(
+    "SECURITY_PROBE_EVENTS_STORED_PER_MINUTE", default=30
+)
 
 # Rows anonymous visitors can make, bounded per client address and hour: visitor carts
 # (shop/cart_session.py) and CAPTCHA refreshes (config/urls.py). Over the limit: a 429 page.

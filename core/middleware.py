@@ -48,6 +48,7 @@ class RefuseControlCharactersMiddleware:
                 outcome="refused",
                 object_id=request.path_info,
                 reason="control character in path" if bad_path else "NUL in query",
+                stored_per_minute=settings.SECURITY_PROBE_EVENTS_STORED_PER_MINUTE,
             )
             return HttpResponseBadRequest(render_to_string("core/bad_request.html"))
         return self.get_response(request)
@@ -110,6 +111,9 @@ class SecurityEventMiddleware:
     - every 404 answered to a signed-in user (``http.404``: the path, the user, the address):
       another user's order, card or address answers 404, so probing shows up here;
     - every 429 (``http.429``): the login lockout, the password-reset and other rate limits.
+
+    Any client can cause these at will: each is logged, and stored as a row up to
+    ``SECURITY_PROBE_EVENTS_STORED_PER_MINUTE`` a minute per address.
     """
 
     def __init__(self, get_response):
@@ -134,6 +138,7 @@ class SecurityEventMiddleware:
                 outcome="refused",
                 object_id=request.path_info,
                 method=request.method,
+                stored_per_minute=settings.SECURITY_PROBE_EVENTS_STORED_PER_MINUTE,
             )
         elif status == 429:
             security_event(
@@ -142,6 +147,7 @@ class SecurityEventMiddleware:
                 outcome="refused",
                 object_id=request.path_info,
                 method=request.method,
+                stored_per_minute=settings.SECURITY_PROBE_EVENTS_STORED_PER_MINUTE,
             )
         return response
 

@@ -47,11 +47,12 @@ from typing import Any
 from django.db import DatabaseError
 
 from core.db import savepoint_if_nested
+from core.ratelimit import ratelimit_hit
 
 logger = logging.getLogger("security")
 
 MAX_FIELD_LENGTH = 500
-RESERVED = frozenset({"time", "event", "outcome", "user_id", "client_ip", "object_id"})
+RESERVED = frozenset({"time", "event", "outcome", "user_id", "client_ip", "object_id", "stored"})
 
 # The request being served on this thread/task, set by core.middleware.SecurityEventMiddleware
 # so events raised far from the view (signal receivers, services) still get the client address.
@@ -103,10 +104,16 @@ def security_event(
     user=None,
     outcome: str = "success",
     object_id: Any = "",
+    stored_per_minute: int | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
     """Record one security event: a JSON line on the ``security`` logger and a
     ``core.SecurityEvent`` row. Returns the logged object.
+
+    ``stored_per_minute``: for an event any client can cause at will (a 404, a refused
+    URL), at most this many rows a minute per client address and event; past it the line
+    is still logged, saying ``"stored": false``, so a flood of requests cannot fill the
+    table.
 
     ``user`` is a user or a user id (default: the request's signed-in user); ``request`` gives
     the client address (default: the request being served, if any). Extra keywords become
@@ -129,9 +136,17 @@ def security_event(
     }
     extra = {name: _cut(value) for name, value in fields.items()}
     payload.update(extra)
+    stored = stored_per_minute is None or ratelimit_hit(
+        f"security-event:{payload['event']}:{payload['client_ip'] or ''}",
+        limit=stored_per_minute,
+        window_seconds=60,
+    )
+    if not stored:
+        payload["stored"] = False
     line = json.dumps(payload, ensure_ascii=True, default=str, separators=(", ", ": "))
     logger.info(line, extra={"security_event": payload})
-    _store(payload, now=now, extra=extra)
+    if stored:
+        _store(payload, now=now, extra=extra)
     return payload
 
 

@@ -232,6 +232,24 @@ def test_a_404_on_another_users_address_is_logged(security_log, user_client):
     assert len(security_log.events("http.404")) == 1
 
 
+def test_a_flood_of_404s_from_one_address_is_logged_whole_but_stored_only_so_often(
+    security_log, user_client, settings
+):
+    settings.SECURITY_PROBE_EVENTS_STORED_PER_MINUTE = 3
+    for n in range(5):
+        user_client.get(f"/orders/BZ-99999{n}/", REMOTE_ADDR="198.51.100.9")
+    user_client.get("/orders/BZ-999990/", REMOTE_ADDR="198.51.100.10")  # another address
+
+    logged = security_log.events("http.404")
+    assert len(logged) == 6
+    assert [e.get("stored", True) for e in logged] == [True, True, True, False, False, True]
+    stored = SecurityEvent.objects.filter(event="http.404")
+    assert (
+        sorted(stored.values_list("client_ip", flat=True))
+        == ["198.51.100.10"] + ["198.51.100.9"] * 3
+    )
+
+
 def test_anonymous_404s_are_not_security_events(security_log, client):
     client.get("/no-such-page/")
 
