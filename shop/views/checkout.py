@@ -167,6 +167,19 @@ class CheckoutView(OrderPageView):
         super().setup(request, *args, **kwargs)
         self.seller_slug: str = kwargs["seller_slug"]
 
+    def handle_no_permission(self) -> HttpResponse:
+        """**Order from this seller** before logging in: the login page says why it is
+        there, and the order page follows it."""
+        if not self.request.user.is_authenticated:
+            messages.info(
+                self.request,
+                gettext(
+                    "Log in to place your order: your cart comes with you, and the order "
+                    "page follows."
+                ),
+            )
+        return super().handle_no_permission()
+
     @cached_property
     def seller(self) -> Seller:
         """The URL's seller (404 if there is none), read only when no cart line brought it."""

@@ -475,10 +475,15 @@ def test_an_unknown_seller_is_a_404(client, shopper, method):
     assert Order.objects.count() == 0
 
 
-def test_the_order_page_needs_login(client, seller):
-    response = client.get(reverse("shop:checkout", args=[seller.slug]))
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("accounts:login"))
+def test_the_order_page_needs_login_and_the_login_page_says_why(client, seller):
+    url = reverse("shop:checkout", args=[seller.slug])
+
+    response = client.get(url, follow=True)
+
+    assert response.redirect_chain == [(f"{reverse('accounts:login')}?next={url}", 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Log in to place your order: your cart comes with you, and the order page follows."
+    ]
 
 
 def test_a_step_up_card_at_checkout_goes_to_the_bank_challenge(client, shopper, seller):
