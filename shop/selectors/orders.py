@@ -72,6 +72,17 @@ def orders_placed_since(*, since: datetime) -> QuerySet[Order]:
     )
 
 
+def order_latest_from_seller(*, user: User, seller_slug: str, since: datetime) -> Order | None:
+    """The user's newest order from the seller with that slug placed since ``since``, if
+    any: what an order page that is empty now was for."""
+    return (
+        Order.objects.filter(user=user, seller__slug=seller_slug, created_at__gte=since)
+        .select_related("seller")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def orders_needing_settlement() -> QuerySet[Order]:
     """Orders whose money disagrees with their ledger, for the reconcile job: a cancel
     waiting for its refund, a refund the processor has not answered, a succeeded payment on

@@ -6,8 +6,10 @@ map outcomes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
@@ -15,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext
@@ -207,6 +210,22 @@ class CheckoutView(OrderPageView):
         )
 
     def nothing_to_order(self, message: str = "", *, posted: bool = False) -> HttpResponse:
+        if not (message or posted):
+            # Come back to (the back button after paying, say): the order it placed.
+            since = timezone.now() - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
+            placed = selectors.order_latest_from_seller(
+                user=self.request.user, seller_slug=self.seller_slug, since=since
+            )
+            if placed is not None:
+                messages.info(
+                    self.request,
+                    gettext(
+                        "You ordered from %(seller)s: here is order %(number)s. Nothing more "
+                        "from them is in your cart."
+                    )
+                    % {"seller": placed.seller.name, "number": placed.number},
+                )
+                return redirect(placed)
         say = messages.error if message or posted else messages.info
         say(
             self.request,

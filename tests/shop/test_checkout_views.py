@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -463,6 +464,31 @@ def test_a_seller_with_nothing_in_the_cart_is_named_on_the_cart_page(client, sho
     assert response.redirect_chain == [(reverse("shop:cart"), 302)]
     assert _messages(response) == ["There is nothing from Tokyo <Tea> in your cart."]
     assert "Tokyo &lt;Tea&gt;" in response.content.decode()
+
+
+def test_back_to_the_order_page_after_paying_leads_to_the_order_placed(
+    client, shopper, seller, settings
+):
+    CardFactory(owner=shopper)
+    client.force_login(shopper)
+    url = reverse("shop:checkout", args=[seller.slug])
+    _response, fields = _open_order_page(client, seller)
+    paid = client.post(url, fields, follow=True)
+    order = Order.objects.get()
+    assert _messages(paid) == [f"Thank you! Order {order.number} is paid."]
+
+    back = client.get(url, follow=True)
+
+    assert back.redirect_chain == [(order.get_absolute_url(), 302)]
+    assert _messages(back) == [
+        f"You ordered from Nordic Home: here is order {order.number}. Nothing more from them "
+        "is in your cart."
+    ]
+    # Later than an order may wait for payment, the page is only empty again.
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        later = client.get(url, follow=True)
+    assert later.redirect_chain == [(reverse("shop:cart"), 302)]
+    assert _messages(later) == ["There is nothing from Nordic Home in your cart."]
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
