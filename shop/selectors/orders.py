@@ -4,14 +4,16 @@ Way of payment choices. Query counts stay fixed whatever the number of rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import router, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.pagination import head_counted
@@ -72,9 +74,11 @@ def orders_placed_since(*, since: datetime) -> QuerySet[Order]:
     )
 
 
-def order_latest_from_seller(*, user: User, seller_slug: str, since: datetime) -> Order | None:
-    """The user's newest order from the seller with that slug placed since ``since``, if
-    any: what an order page that is empty now was for."""
+def order_latest_from_seller(*, user: User, seller_slug: str) -> Order | None:
+    """The user's newest order from the seller with that slug placed no longer ago than an
+    order may wait for payment (``ORDER_PAYMENT_TIMEOUT_MINUTES``), if any: what an order
+    page that is empty now was for."""
+    since = timezone.now() - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
     return (
         Order.objects.filter(user=user, seller__slug=seller_slug, created_at__gte=since)
         .select_related("seller")

@@ -6,10 +6,8 @@ map outcomes."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
@@ -17,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext
@@ -212,9 +209,8 @@ class CheckoutView(OrderPageView):
     def nothing_to_order(self, message: str = "", *, posted: bool = False) -> HttpResponse:
         if not (message or posted):
             # Come back to (the back button after paying, say): the order it placed.
-            since = timezone.now() - timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES)
             placed = selectors.order_latest_from_seller(
-                user=self.request.user, seller_slug=self.seller_slug, since=since
+                user=self.request.user, seller_slug=self.seller_slug
             )
             if placed is not None:
                 messages.info(
