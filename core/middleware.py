@@ -26,6 +26,20 @@ def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(char) == "Cc" for char in text)
 
 
+def _refused_at_will(event: str, request: HttpRequest, **fields) -> None:
+    """A refusal any client can cause at will (a URL refused, a 404 while signed in, a
+    429) as a security event on the request's path: always logged, and stored as a row at
+    most ``SECURITY_PROBE_EVENTS_STORED_PER_MINUTE`` a minute per address."""
+    security_event(
+        event,
+        request=request,
+        outcome="refused",
+        object_id=request.path_info,
+        stored_per_minute=settings.SECURITY_PROBE_EVENTS_STORED_PER_MINUTE,
+        **fields,
+    )
+
+
 class RefuseControlCharactersMiddleware:
     """A path with a control character (``/orders/%00/``), or a query parameter with a NUL,
     is answered 400 before any view or query sees it.
@@ -41,14 +55,11 @@ class RefuseControlCharactersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         bad_path = has_control_characters(request.path_info)
         if bad_path or "\x00" in request.META.get("QUERY_STRING", "") or _nul_in_query(request):
-            security_event(
+            _refused_at_will(
                 "http.bad_request",
-                request=request,
+                request,
                 user=None,
-                outcome="refused",
-                object_id=request.path_info,
                 reason="control character in path" if bad_path else "NUL in query",
-                stored_per_minute=settings.SECURITY_PROBE_EVENTS_STORED_PER_MINUTE,
             )
             return HttpResponseBadRequest(render_to_string("core/bad_request.html"))
         return self.get_response(request)
@@ -131,24 +142,8 @@ class SecurityEventMiddleware:
         finally:
             current_request.reset(token)
         status = response.status_code
-        if status == 404 and request.user.is_authenticated:
-            security_event(
-                "http.404",
-                request=request,
-                outcome="refused",
-                object_id=request.path_info,
-                method=request.method,
-                stored_per_minute=settings.SECURITY_PROBE_EVENTS_STORED_PER_MINUTE,
-            )
-        elif status == 429:
-            security_event(
-                "http.429",
-                request=request,
-                outcome="refused",
-                object_id=request.path_info,
-                method=request.method,
-                stored_per_minute=settings.SECURITY_PROBE_EVENTS_STORED_PER_MINUTE,
-            )
+        if (status == 404 and request.user.is_authenticated) or status == 429:
+            _refused_at_will(f"http.{status}", request, method=request.method)
         return response
 
 
